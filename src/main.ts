@@ -1,4 +1,50 @@
-const { open } = await import("lmdb");
-const db = open({ path: process.argv[2] ?? "/tmp/lt/db" });
-await db.put("k", { a: 1 });
-console.log(db.get("k"));
+// osq: one executable, two roles (INTERFACES §1). The role comes from the name
+// it runs under (osqueryd → daemon), a subcommand (`osq shell`, `osq daemon`)
+// or osquery's -S / -D overrides (last one wins).
+import { basename } from "node:path";
+import { OSQUERY_VERSION } from "./version.ts";
+
+type Role = "shell" | "daemon";
+
+function pickRole(argv0: string, args: string[]): { role: Role; args: string[] } {
+  let role: Role = basename(argv0).includes("osqueryd") ? "daemon" : "shell";
+  let rest = args;
+  if (rest[0] === "shell" || rest[0] === "daemon") {
+    role = rest[0];
+    rest = rest.slice(1);
+  }
+  for (const a of rest) {
+    if (a === "-S" || a === "--S") role = "shell";
+    if (a === "-D" || a === "--D") role = "daemon";
+  }
+  return { role, args: rest.filter((a) => !["-S", "--S", "-D", "--D"].includes(a)) };
+}
+
+async function main(): Promise<number> {
+  // Bun puts the executable's path in argv[0] and the invoked name in argv0.
+  const argv0 = process.argv0 || process.argv[0] || "osqueryi";
+  const { role, args } = pickRole(argv0, process.argv.slice(2));
+  if (args.some((a) => ["-h", "--h", "-help", "--help"].includes(a))) {
+    const { helpText } = await import("./help.ts");
+    process.stdout.write(helpText(role));
+    return 0;
+  }
+  if (args.includes("--version") || args.includes("-version")) {
+    process.stdout.write(`${basename(argv0)} version ${OSQUERY_VERSION}\n`);
+    return 0;
+  }
+  if (role === "daemon") {
+    const { runDaemon } = await import("./daemon/main.ts");
+    return runDaemon(args);
+  }
+  const { runShell } = await import("./shell/main.ts");
+  return runShell(args);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`osq: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,4 +1,7 @@
-// The osquery family: every table file in this folder, registered in one list.
+// The osquery family: tables about osq itself.
 import type { Table } from "../../src/table.ts";
+import osquery_flags from "./osquery_flags.ts";
+import osquery_info from "./osquery_info.ts";
+import osquery_registry from "./osquery_registry.ts";
 
-export const tables: Table[] = [];
+export const tables: Table[] = [osquery_flags, osquery_info, osquery_registry];

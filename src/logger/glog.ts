@@ -1,0 +1,30 @@
+// Status lines in glog's layout, as osquery prints them to stderr:
+//   [IWEF]MMDD HH:MM:SS.uuuuuu <tid padded to 5> file:line] message
+export type Severity = 0 | 1 | 2 | 3;
+export const INFO: Severity = 0;
+export const WARNING: Severity = 1;
+export const ERROR: Severity = 2;
+export const FATAL: Severity = 3;
+
+const LETTER = ["I", "W", "E", "F"] as const;
+
+function two(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+export function glogLine(severity: Severity, file: string, line: number, message: string, now = new Date()): string {
+  const micros = String(now.getMilliseconds() * 1000).padStart(6, "0");
+  const stamp = `${two(now.getMonth() + 1)}${two(now.getDate())} ${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}.${micros}`;
+  return `${LETTER[severity]}${stamp} ${String(process.pid).padStart(5)} ${file}:${line}] ${message}`;
+}
+
+/** Minimum severity written to stderr; the shell shows warnings and up unless --verbose. */
+let stderrThreshold: Severity = WARNING;
+
+export function setStderrThreshold(s: Severity): void {
+  stderrThreshold = s;
+}
+
+export function logToStderr(severity: Severity, file: string, line: number, message: string): void {
+  if (severity >= stderrThreshold) process.stderr.write(glogLine(severity, file, line, message) + "\n");
+}

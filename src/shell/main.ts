@@ -1,0 +1,74 @@
+// The shell role's entry: flags, then the run mode in osquery's priority
+// order (INTERFACES §3): -L / -A, --pack, --query / --query_file, a positional
+// argument, then stdin (interactive or piped).
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { flags, parseCommandLine } from "../flags/flags.ts";
+import { setStderrThreshold, INFO } from "../logger/glog.ts";
+import { runMeta } from "./meta.ts";
+import { newShellState, runArgument, runScript } from "./shell.ts";
+
+function outputWriter(): { write: (text: string) => void; close: () => void } {
+  const target = flags.get("output");
+  if (target === "-" || target === "") return { write: (t) => process.stdout.write(t), close: () => {} };
+  const fd = openSync(target, "w");
+  return { write: (t) => void writeSync(fd, t), close: () => closeSync(fd) };
+}
+
+export async function runShell(args: string[]): Promise<number> {
+  flags.setDefault("disable_events", "true");
+  const parsed = parseCommandLine(args);
+  if ("error" in parsed) {
+    process.stderr.write(`ERROR: ${parsed.error}\n`);
+    return 1;
+  }
+  flags.force("disable_logging", "true");
+  flags.force("disable_watchdog", "true");
+  if (flags.bool("verbose")) setStderrThreshold(INFO);
+  let sink;
+  try {
+    sink = outputWriter();
+  } catch (e) {
+    process.stderr.write(`Error: cannot open --output file: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const state = newShellState(sink.write);
+  try {
+    return await runMode(state, parsed.positional);
+  } finally {
+    sink.close();
+  }
+}
+
+async function runMode(state: ReturnType<typeof newShellState>, positional: string[]): Promise<number> {
+  if (flags.bool("L")) return (await runMeta(state, ".tables")) === "ok" ? 0 : 1;
+  if (flags.get("A")) return (await runMeta(state, `.all ${flags.get("A")}`)) === "ok" ? 0 : 1;
+  if (flags.get("pack")) {
+    process.stderr.write("Error: --pack needs the daemon's config support, which this build does not have yet\n");
+    return 1;
+  }
+  if (flags.get("query")) return runArgument(state, flags.get("query"));
+  if (flags.get("query_file")) {
+    let text: string;
+    try {
+      text = readFileSync(flags.get("query_file"), "utf8");
+    } catch (e) {
+      process.stderr.write(`Error: cannot read --query_file: ${(e as Error).message}\n`);
+      return 1;
+    }
+    return runScript(state, text);
+  }
+  const first = positional[0];
+  if (first !== undefined) {
+    if (first.startsWith(".")) {
+      const r = await runMeta(state, first);
+      return state.exitCode ?? (r === "ok" ? 0 : 1);
+    }
+    return runArgument(state, first);
+  }
+  if (process.stdin.isTTY) {
+    const { runInteractive } = await import("./repl.ts");
+    return runInteractive(state);
+  }
+  const input = await Bun.stdin.text();
+  return runScript(state, input);
+}

@@ -1,0 +1,139 @@
+// osqueryi: runs statements and meta-commands from argv, a file, a pipe or a
+// terminal, with osquery's output modes, errors and exit codes (INTERFACES §3).
+import { flags } from "../flags/flags.ts";
+import { QueryError, runQuery, type QueryResult } from "../sql/engine.ts";
+import { logToStderr, WARNING } from "../logger/glog.ts";
+import { render, type Mode, type OutputSettings } from "./output.ts";
+import { splitStatements } from "../sql/lexer.ts";
+import { runMeta } from "./meta.ts";
+
+export interface ShellState {
+  readonly out: OutputSettings;
+  bail: boolean;
+  echo: boolean;
+  timer: boolean;
+  /** Per-query time limit in milliseconds (0: none), set by `.timeout`. */
+  timeoutMs: number;
+  /** Output sink: stdout or the --output file. */
+  write: (text: string) => void;
+  exitCode: number | null;
+  views: Map<string, string>;
+}
+
+/** Output mode from flags: --list, --line, --csv win (in that order), else pretty/json. */
+export function initialMode(): Mode {
+  if (flags.bool("list")) return "list";
+  if (flags.bool("line")) return "line";
+  if (flags.bool("csv")) return "csv";
+  if (flags.bool("json_pretty")) return "json_pretty";
+  if (flags.bool("json")) return "json";
+  return "pretty";
+}
+
+export function newShellState(write: (text: string) => void): ShellState {
+  return {
+    out: {
+      mode: initialMode(),
+      // --csv sets "," and then --separator (default "|") overwrites it: osquery's quirk.
+      separator: flags.get("separator"),
+      headers: flags.bool("header"),
+      nullValue: flags.get("nullvalue"),
+      flagNullValue: flags.get("nullvalue"),
+      widths: [],
+    },
+    bail: false,
+    echo: false,
+    timer: false,
+    timeoutMs: 0,
+    write,
+    exitCode: null,
+    views: new Map(),
+  };
+}
+
+export type StatementOutcome = { ok: true; result: QueryResult } | { ok: false; error: QueryError };
+
+export async function runStatement(state: ShellState, sql: string): Promise<StatementOutcome> {
+  if (state.echo) state.write(sql + "\n");
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  try {
+    const result = await withTimeout(runQuery(sql, { views: state.views }), state.timeoutMs);
+    state.write(render(result, state.out));
+    if (state.timer) {
+      const used = process.cpuUsage(cpu);
+      const real = (performance.now() - started) / 1000;
+      state.write(`Run Time: real ${real.toFixed(3)} user ${(used.user / 1e6).toFixed(6)} sys ${(used.system / 1e6).toFixed(6)}\n`);
+    }
+    return { ok: true, result };
+  } catch (e) {
+    const error = e instanceof QueryError ? e : new QueryError((e as Error).message ?? String(e));
+    for (const w of error.warnings) logToStderr(WARNING, "virtual_table.cpp", 965, w);
+    return { ok: false, error };
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  if (ms <= 0) return p;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new QueryError(`query exceeded the .timeout of ${ms} ms`)), ms).unref()),
+  ]);
+}
+
+/**
+ * Runs a whole input (a pipe or a file): statements end at `;`, meta-commands
+ * are lines starting with `.` while no SQL is pending, and what is left at EOF
+ * runs without a `;`. Errors print as `Error: near line N: msg`. Returns the exit code.
+ */
+export async function runScript(state: ShellState, input: string): Promise<number> {
+  let pending = "";
+  let pendingLine = 0;
+  let failed = false;
+  const lines = input.split("\n");
+  const runPending = async (final: boolean): Promise<boolean> => {
+    const { statements, rest } = splitStatements(pending);
+    const toRun = final && rest.trim() ? [...statements, rest.trim()] : statements;
+    for (const sql of toRun) {
+      const r = await runStatement(state, sql);
+      if (!r.ok) {
+        process.stderr.write(`Error: near line ${pendingLine}: ${r.error.message}\n`);
+        failed = true;
+        if (state.bail) return false;
+      }
+    }
+    pending = final ? "" : rest;
+    return true;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (pending.trim() === "" && line.trimStart().startsWith(".")) {
+      pending = "";
+      const r = await runMeta(state, line.trim());
+      if (r === "error") failed = true;
+      if (state.exitCode !== null) return state.exitCode;
+      continue;
+    }
+    if (pending.trim() === "") pendingLine = i + 1;
+    pending += line + "\n";
+    if (line.includes(";")) {
+      if (!(await runPending(false))) return 1;
+    }
+  }
+  if (pending.trim() !== "") await runPending(true);
+  return failed ? 1 : 0;
+}
+
+/** Runs SQL given in argv or --query: `Error: msg` and the SQLite code on failure. */
+export async function runArgument(state: ShellState, sql: string): Promise<number> {
+  const { statements, rest } = splitStatements(sql);
+  const all = rest.trim() ? [...statements, rest.trim()] : statements;
+  for (const s of all) {
+    const r = await runStatement(state, s);
+    if (!r.ok) {
+      process.stderr.write(`Error: ${r.error.message}\n`);
+      return r.error.code;
+    }
+  }
+  return 0;
+}

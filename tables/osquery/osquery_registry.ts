@@ -1,0 +1,37 @@
+import { defineTable, type Row } from "../../src/table.ts";
+import { flags } from "../../src/flags/flags.ts";
+import { allTables } from "../../src/registry.ts";
+import { runtime } from "../../src/runtime.ts";
+
+/** The flag that picks the active plugin of each registry. */
+const ACTIVE_FLAG: Record<string, string> = {
+  config: "config_plugin",
+  logger: "logger_plugin",
+  distributed: "distributed_plugin",
+};
+
+function isActive(registry: string, name: string): boolean {
+  const flag = ACTIVE_FLAG[registry];
+  if (!flag) return true;
+  return flags.get(flag).split(",").map((s) => s.trim()).includes(name);
+}
+
+export default defineTable({
+  name: "osquery_registry",
+  utility: true,
+  columns: {
+    registry: "TEXT",
+    name: "TEXT",
+    owner_uuid: "INTEGER",
+    internal: "INTEGER",
+    active: "INTEGER",
+  },
+  generate() {
+    const rows: Row[] = [];
+    for (const [registry, names] of runtime.plugins) {
+      for (const name of names) rows.push({ registry, name, owner_uuid: 0, internal: 0, active: isActive(registry, name) ? 1 : 0 });
+    }
+    for (const t of allTables()) rows.push({ registry: "table", name: t.name, owner_uuid: 0, internal: 0, active: 1 });
+    return rows;
+  },
+});
