@@ -1,0 +1,119 @@
+// Helpers shared by the accounts tables: osquery's text splitting, its
+// directory listing (a sorted glob), path joining, and the hidden
+// `pid_with_namespace` column (run the table inside a process's mount
+// namespace, which osq does by reading through /proc/<pid>/root).
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import type { QueryContext } from "../../src/table.ts";
+
+/** C isspace() in the C locale, which boost::trim uses. */
+const SPACE = " \t\n\v\f\r";
+
+export function trimSpace(s: string, chars = SPACE): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && chars.includes(s[a]!)) a++;
+  while (b > a && chars.includes(s[b - 1]!)) b--;
+  return s.slice(a, b);
+}
+
+/**
+ * osquery's split(): cut at any of `delims`, drop the empty pieces, then trim
+ * each piece (so a whitespace-only line survives as "").
+ */
+export function osquerySplit(text: string, delims = "\n"): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i === text.length || delims.includes(text[i]!)) {
+      if (i > start) out.push(trimSpace(text.slice(start, i)));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+/** boost::filesystem's `dir / name`: one separator between the parts. */
+export function joinPath(dir: string, name: string): string {
+  if (dir === "") return name;
+  return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
+}
+
+/** Reads a regular file as text; null when missing, unreadable or not a regular file (a FIFO would block). */
+export function readRegularFile(path: string): string | null {
+  try {
+    if (!statSync(path).isFile()) return null;
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * osquery's listFilesInDirectory(dir): the glob `dir/*` with the directory
+ * canonicalised, so hidden names are skipped, the list is sorted bytewise
+ * (glob in the C locale), and everything that is not a directory (after
+ * following symlinks) is kept, dangling links included. `root` prefixes the
+ * paths read, not the paths returned (for pid_with_namespace).
+ */
+export function listFiles(dir: string, root = ""): string[] {
+  let base = dir;
+  let names: string[];
+  try {
+    if (!statSync(root + dir).isDirectory()) return [];
+    if (root === "") base = realpathSync(dir);
+    names = readdirSync(root + dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const name of names.filter((n) => !n.startsWith(".")).sort(byteOrder)) {
+    let isDir = false;
+    try {
+      isDir = statSync(`${root}${joinPath(dir, name)}`).isDirectory();
+    } catch {
+      // A dangling symlink: glob still lists it, as a file.
+    }
+    if (!isDir) out.push(joinPath(base, name));
+  }
+  return out;
+}
+
+export function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** Where a table reads its files: the host, or a process's root for pid_with_namespace. */
+export interface FsRoot {
+  /** Prefix for every path read ("" for the host). */
+  readonly root: string;
+  /** Value of the pid_with_namespace column. */
+  readonly pid: number;
+}
+
+/**
+ * The filesystem roots a query asks for: the host, or one root per
+ * `pid_with_namespace = N` value whose process exists (osquery runs the
+ * table inside that process's mount namespace and tags each row with N).
+ */
+export function fsRoots(ctx: QueryContext): FsRoot[] {
+  const pids = ctx.equals("pid_with_namespace");
+  if (pids.length === 0) return [{ root: "", pid: 0 }];
+  const roots: FsRoot[] = [];
+  for (const text of pids) {
+    const pid = Number(text);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      statSync(`/proc/${pid}/root/`);
+    } catch {
+      continue;
+    }
+    roots.push({ root: `/proc/${pid}/root`, pid });
+  }
+  return roots;
+}
+
+/** An integer constraint value as strtol would accept it (decimal, optional sign), else null. */
+export function parseLong(text: string): number | null {
+  const t = text.trim();
+  return /^[+-]?\d+$/.test(t) ? Number(t) : null;
+}
