@@ -1,0 +1,247 @@
+// The analyser and planner, one test per constraint shape (DESIGN "The query
+// path"): what reaches a generator for each way SQL can constrain a table.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { registerExtensionTable } from "../../src/registry.ts";
+import { runQuery, QueryError } from "../../src/sql/engine.ts";
+import { defineTable, Op, type QueryContext } from "../../src/table.ts";
+
+/** Every context the spy tables' generators received, per table. */
+const seen: Record<string, QueryContext[]> = { spy_files: [], spy_procs: [], spy_plain: [] };
+
+const PROCS = [
+  { pid: 1, name: "init", path: "/sbin/init" },
+  { pid: 2, name: "kthreadd", path: "" },
+  { pid: 42, name: "bash", path: "/bin/bash" },
+];
+
+beforeAll(() => {
+  // spy_files behaves like `hash`: a required path, one row per asked path.
+  registerExtensionTable(
+    defineTable({
+      name: "spy_files",
+      columns: { path: "TEXT required", directory: "TEXT required", size: "BIGINT", secret: "TEXT hidden" },
+      generate(ctx) {
+        seen.spy_files!.push(ctx);
+        return ctx.equals("path").map((p) => ({ path: p, directory: p.replace(/\/[^/]*$/, ""), size: p.length, secret: "s" }));
+      },
+    }),
+  );
+  registerExtensionTable(
+    defineTable({
+      name: "spy_procs",
+      columns: { pid: "BIGINT index", name: "TEXT", path: "TEXT" },
+      generate(ctx) {
+        seen.spy_procs!.push(ctx);
+        return PROCS;
+      },
+    }),
+  );
+  registerExtensionTable(
+    defineTable({
+      name: "spy_plain",
+      columns: { a: "INTEGER", b: "TEXT" },
+      generate(ctx) {
+        seen.spy_plain!.push(ctx);
+        return [{ a: 1, b: "x" }, { a: 2, b: "y" }];
+      },
+    }),
+  );
+});
+
+function reset(): void {
+  for (const k of Object.keys(seen)) seen[k] = [];
+}
+
+function constraints(ctx: QueryContext | undefined, col: string): [number, string][] {
+  return (ctx?.constraints.get(col) ?? []).map((c) => [c.op, c.expr]);
+}
+
+async function rows(sql: string): Promise<unknown[][]> {
+  return (await runQuery(sql)).rows.map((r) => r.map((v) => (typeof v === "bigint" ? Number(v) : v)));
+}
+
+describe("literal constraints", () => {
+  test("col = literal", async () => {
+    reset();
+    expect(await rows("select size from spy_files where path = '/etc/hosts'")).toEqual([[10]]);
+    expect(constraints(seen.spy_files![0], "path")).toEqual([[Op.EQUALS, "/etc/hosts"]]);
+  });
+
+  test("literal = col (reversed) and a constant expression", async () => {
+    reset();
+    await rows("select * from spy_files where '/a' || '/b' = path");
+    expect(constraints(seen.spy_files![0], "path")).toEqual([[Op.EQUALS, "/a/b"]]);
+  });
+
+  test("IN list", async () => {
+    reset();
+    expect((await rows("select path from spy_files where path in ('/a', '/b', '/c') order by path")).length).toBe(3);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/a", "/b", "/c"]);
+  });
+
+  test("OR of equalities on one column is an IN list", async () => {
+    reset();
+    await rows("select * from spy_files where path = '/x' or path = '/y'");
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/x", "/y"]);
+  });
+
+  test("OR across columns is not pushed down", async () => {
+    reset();
+    await rows("select * from spy_procs where pid = 1 or name = 'bash'");
+    expect(seen.spy_procs![0]!.constraints.size).toBe(0);
+  });
+
+  test("LIKE and GLOB", async () => {
+    reset();
+    await rows("select * from spy_files where path like '/etc/%' and directory glob '/e*'");
+    expect(constraints(seen.spy_files![0], "path")).toEqual([[Op.LIKE, "/etc/%"]]);
+    expect(constraints(seen.spy_files![0], "directory")).toEqual([[Op.GLOB, "/e*"]]);
+  });
+
+  test("comparisons, including mirrored ones", async () => {
+    reset();
+    expect(await rows("select pid from spy_procs where pid > 1 and pid <= 42 and 50 > pid and pid >= 2 and pid < 100 order by pid")).toEqual([[2], [42]]);
+    expect(constraints(seen.spy_procs![0], "pid")).toEqual([
+      [Op.GREATER_THAN, "1"],
+      [Op.LESS_THAN_OR_EQUALS, "42"],
+      [Op.LESS_THAN, "50"],
+      [Op.GREATER_THAN_OR_EQUALS, "2"],
+      [Op.LESS_THAN, "100"],
+    ]);
+  });
+
+  test("negative numbers and aliases", async () => {
+    reset();
+    await rows("select * from spy_procs p where p.pid = -1");
+    expect(constraints(seen.spy_procs![0], "pid")).toEqual([[Op.EQUALS, "-1"]]);
+  });
+});
+
+describe("joins and subqueries", () => {
+  test("ON join feeds a required column from the other table", async () => {
+    reset();
+    const r = await rows("select p.pid, f.size from spy_procs p join spy_files f on f.path = p.path where p.pid in (1, 42) order by p.pid");
+    expect(r).toEqual([[1, 10], [42, 9]]);
+    // Only the paths of the processes that pass p's own filters are asked for.
+    expect(seen.spy_files![0]!.equals("path").sort()).toEqual(["/bin/bash", "/sbin/init"]);
+  });
+
+  test("WHERE join (comma join) in either order", async () => {
+    reset();
+    await rows("select * from spy_files f, spy_procs p where p.path = f.path and p.name = 'bash'");
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/bin/bash"]);
+  });
+
+  test("USING", async () => {
+    reset();
+    const r = await rows("select path, size from spy_procs join spy_files using (path) where name = 'init'");
+    expect(r).toEqual([["/sbin/init", 10]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/sbin/init"]);
+  });
+
+  test("IN (SELECT ...) feeds a required column", async () => {
+    reset();
+    const r = await rows("select path from spy_files where path in (select path from spy_procs where pid = 42)");
+    expect(r).toEqual([["/bin/bash"]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/bin/bash"]);
+  });
+
+  test("= (SELECT ...) feeds a required column", async () => {
+    reset();
+    await rows("select path from spy_files where path = (select path from spy_procs where pid = 1)");
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/sbin/init"]);
+  });
+
+  test("inside a CTE and a subquery in FROM", async () => {
+    reset();
+    const r = await rows("with x as (select path from spy_files where path = '/cte') select * from (select path from x) y");
+    expect(r).toEqual([["/cte"]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/cte"]);
+  });
+
+  test("correlated subquery: the inner table is fed by the outer one", async () => {
+    reset();
+    const r = await rows("select pid from spy_procs p where exists (select 1 from spy_files f where f.path = p.path and f.size > 9) order by pid");
+    expect(r).toEqual([[1]]);
+    expect(seen.spy_files![0]!.equals("path").sort()).toEqual(["", "/bin/bash", "/sbin/init"]);
+  });
+
+  test("LEFT JOIN: ON terms on the left table are not pushed to it", async () => {
+    reset();
+    const r = await rows("select p.pid, f.size from spy_procs p left join spy_files f on f.path = p.path and p.pid = 1 order by p.pid");
+    expect(r).toEqual([[1, 10], [2, null], [42, null]]);
+    expect(seen.spy_procs![0]!.constraints.size).toBe(0);
+  });
+
+  test("a join whose source is empty never calls the generator", async () => {
+    reset();
+    expect(await rows("select * from spy_procs p join spy_files f on f.path = p.path where p.pid = 999")).toEqual([]);
+    expect(seen.spy_files!.length).toBe(0);
+  });
+
+  test("two references to one table are merged without duplicates", async () => {
+    reset();
+    const r = await rows("select count(*) from spy_files a, spy_files b where a.path = '/1' and b.path in ('/1', '/2')");
+    expect(r).toEqual([[2]]);
+  });
+});
+
+describe("required columns, hidden columns, the gate", () => {
+  test("no constraint on a required column is refused", async () => {
+    reset();
+    const e = await runQuery("select * from spy_files").catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(QueryError);
+    expect((e as QueryError).message).toBe("constraint failed");
+    expect((e as QueryError).code).toBe(19);
+    expect((e as QueryError).warnings[0]).toBe("Table spy_files was queried without a required column in the WHERE clause");
+    expect(seen.spy_files!.length).toBe(0);
+  });
+
+  test("a constraint on a non-required column does not satisfy it", async () => {
+    await expect(runQuery("select * from spy_files where size = 1")).rejects.toThrow("constraint failed");
+  });
+
+  test("hidden columns appear only when named", async () => {
+    const star = await runQuery("select * from spy_files where path = '/a'");
+    expect(star.columns.map((c) => c.name)).toEqual(["path", "directory", "size"]);
+    const named = await runQuery("select secret from spy_files where path = '/a'");
+    expect(named.rows).toEqual([["s"]]);
+  });
+
+  test("colsUsed lists the columns the SQL names", async () => {
+    reset();
+    await runQuery("select name from spy_procs where pid = 1");
+    expect([...(seen.spy_procs![0]!.colsUsed ?? [])].sort()).toEqual(["name", "pid"]);
+  });
+
+  test.each([
+    "attach database '/tmp/osq-attach-test.db' as x",
+    "detach database main",
+    "vacuum into '/tmp/osq-vacuum-test.db'",
+    "insert into spy_plain values (1, 'x')",
+    "create table t(a)",
+    "pragma writable_schema = 1",
+    "select 1; attach database '/tmp/osq-attach-test.db' as x",
+  ])("refused before it runs: %s", async (sql) => {
+    const e = await runQuery(sql).catch((x: unknown) => x);
+    expect((e as QueryError).message).toBe("not authorized");
+    expect(await Bun.file("/tmp/osq-attach-test.db").exists()).toBe(false);
+    expect(await Bun.file("/tmp/osq-vacuum-test.db").exists()).toBe(false);
+  });
+
+  test("read-only pragmas still run", async () => {
+    const r = await runQuery("pragma table_info(sqlite_master)");
+    expect(r.rows.length).toBeGreaterThan(0);
+  });
+
+  test("declared types come back with the columns", async () => {
+    const r = await runQuery("select pid, name, 1 as x from spy_procs where pid = 1");
+    expect(r.columns.map((c) => c.type)).toEqual(["BIGINT", "TEXT", ""]);
+  });
+
+  test("the plan trace names each reference and its constraints", async () => {
+    const trace: string[] = [];
+    await runQuery("select * from spy_procs p join spy_files f using (path) where p.pid = 42", { trace });
+    expect(trace).toEqual(['spy_procs AS p: pid = "42"', 'spy_files AS f: path = "/bin/bash"']);
+  });
+});
