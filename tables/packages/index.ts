@@ -1,4 +1,8 @@
 // The packages family: every table file in this folder, registered in one list.
 import type { Table } from "../../src/table.ts";
+import debPackageFiles from "./deb_package_files.ts";
+import debPackages from "./deb_packages.ts";
+import rpmPackageFiles from "./rpm_package_files.ts";
+import rpmPackages from "./rpm_packages.ts";
 
-export const tables: Table[] = [];
+export const tables: Table[] = [debPackages, debPackageFiles, rpmPackages, rpmPackageFiles];
