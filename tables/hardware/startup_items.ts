@@ -1,0 +1,107 @@
+// startup_items: what starts with the system or a desktop session on Linux:
+// XDG autostart entries and scripts (per user and system-wide), SysV init
+// scripts in /etc/init.d, and systemd units (with their active state).
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { defineTable, type Row } from "../../src/table.ts";
+import { readPasswd } from "../../src/linux/passwd.ts";
+import { readSystemdUnits, type SystemdUnit } from "../../src/linux/systemd.ts";
+
+export default defineTable({
+  name: "startup_items",
+  cacheable: true,
+  columns: {
+    name: "TEXT",
+    path: "TEXT",
+    args: "TEXT",
+    type: "TEXT",
+    source: "TEXT",
+    status: "TEXT",
+    username: "TEXT",
+  },
+  generate() {
+    const rows: Row[] = [];
+    const homes = [...new Set(readPasswd().map((u) => u.home).filter((h) => h !== ""))];
+    for (const home of homes) {
+      const base = home.replace(/\/+$/, "");
+      rows.push(...autostartItems(`${base}/.config/autostart/`));
+      rows.push(...autostartScripts(`${base}/.config/autostart-scripts/`));
+    }
+    rows.push(...autostartScripts("/etc/init.d/"));
+    rows.push(...autostartItems("/etc/xdg/autostart/"));
+    rows.push(...readSystemdUnits().map(systemdStartupRow));
+    return rows;
+  },
+});
+
+/** Regular files (following symlinks) directly in `dir`, as full paths. */
+function filesIn(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => dir + n)
+    .filter((p) => {
+      try {
+        return !statSync(p).isDirectory();
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** osquery credits items under /home/<user>/ to that user (only /home). */
+function ownerOf(dir: string): string | undefined {
+  const parts = dir.split("/").filter((p) => p !== "");
+  return parts.length > 1 && parts[0] === "home" ? parts[1] : undefined;
+}
+
+/** Name= and Exec= of a .desktop file, taken as osquery does (last match, a value without "="). */
+export function parseDesktopEntry(text: string): { name?: string; exec?: string } {
+  const out: { name?: string; exec?: string } = {};
+  for (const line of text.split("\n")) {
+    for (const [key, field] of [["Name=", "name"], ["Exec=", "exec"]] as const) {
+      if (!line.startsWith(key)) continue;
+      const parts = line.split("=").filter((p) => p !== "");
+      if (parts.length === 2) out[field] = parts[1];
+    }
+  }
+  return out;
+}
+
+export function autostartItems(dir: string): Row[] {
+  return filesIn(dir).map((file) => {
+    let text = "";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      // Unreadable: the row still says the item exists.
+    }
+    const entry = parseDesktopEntry(text);
+    return { name: entry.name, path: entry.exec, type: "Startup Item", status: "enabled", source: dir, username: ownerOf(dir) };
+  });
+}
+
+export function autostartScripts(dir: string): Row[] {
+  return filesIn(dir).map((file) => ({
+    name: file.slice(file.lastIndexOf("/") + 1),
+    path: file,
+    type: "Startup Item",
+    status: "enabled",
+    source: dir,
+    username: ownerOf(dir),
+  }));
+}
+
+export function systemdStartupRow(u: SystemdUnit): Row {
+  return {
+    name: u.id,
+    type: "systemd unit",
+    status: u.activeState,
+    path: u.fragmentPath,
+    source: u.sourcePath,
+    username: u.user,
+  };
+}
