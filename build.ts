@@ -37,6 +37,9 @@ const result = await Bun.build({
   compile: { outfile: "dist/osq" },
   minify: true,
   bytecode: true,
+  // Each dynamic import becomes its own chunk, loaded only when used: the shell
+  // does not pay for the daemon, lmdb or the SQL parser until it needs them.
+  splitting: true,
   sourcemap: "none",
   target: "bun",
   format: "esm",

@@ -3,7 +3,7 @@
 import { Database } from "bun:sqlite";
 import { flags } from "../flags/flags.ts";
 import { FLAGS } from "../flags/registry.ts";
-import { allTables, lookupTable } from "../registry.ts";
+import { allTables, loadTables } from "../registry.ts";
 import { runQuery, QueryError } from "../sql/engine.ts";
 import { OSQUERY_VERSION } from "../version.ts";
 import { renderPretty, type Mode } from "./output.ts";
@@ -240,6 +240,7 @@ export function sqliteVersion(): string {
 
 /** Runs one dot-command line. */
 export async function runMeta(state: ShellState, line: string): Promise<Outcome> {
+  await loadTables();
   const words = splitArgs(line.slice(1));
   const typed = (words[0] ?? "").toLowerCase();
   const args = words.slice(1);
@@ -251,13 +252,8 @@ export async function runMeta(state: ShellState, line: string): Promise<Outcome>
   if (typed === "types") return types(state, [line.slice(1).trim().slice(5).trim()]);
   const cmd = typed.length > 0 ? COMMANDS.find((c) => c.name.startsWith(typed) && args.length >= c.minArgs && args.length <= c.maxArgs) : undefined;
   if (!cmd) {
-    if (typed === "all" || (typed.length > 0 && "all".startsWith(typed) && args.length === 0)) return fail("unknown command or invalid arguments:  \"all\". Enter \".help\" for help");
     process.stderr.write(`Error: unknown command or invalid arguments:  "${typed}". Enter ".help" for help\n`);
     return "error";
-  }
-  if (cmd.name === "all" && !lookupTable(args[0]!)) {
-    // Let SQLite say "no such table" as osquery would.
-    return cmd.run(state, args);
   }
   return cmd.run(state, args);
 }

@@ -3,7 +3,7 @@
 // references, filled with just the rows their constraints ask for.
 import { Database } from "bun:sqlite";
 import { Op, QueryContext, type Constraint, type OpCode } from "../table.ts";
-import { lookupTable, tableNames } from "../registry.ts";
+import { isTableName, loadTables, lookupTable } from "../registry.ts";
 import { identifierOf, tokenize, type Token } from "./lexer.ts";
 import { Analyser, operatorName, type Analysis, type TableRef } from "./analyse.ts";
 import { plan, RequiredColumnError, type PlanStep } from "./plan.ts";
@@ -98,16 +98,16 @@ export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<Qu
   const db = newQueryDatabase();
   try {
     if (tokens.length === 0) return { columns: [], rows: [], tables: [] };
-    const names = tableNames();
     const views = opts.views ?? new Map<string, string>();
     const words = tokens.map(identifierOf);
     const first = tokens[0]!.kind === "word" ? tokens[0]!.text.toLowerCase() : "";
     const needsAnalysis =
-      words.some((w) => w !== null && (names.has(w) || views.has(w))) ||
+      words.some((w) => w !== null && (isTableName(w) || views.has(w))) ||
       !["select", "values"].includes(first) ||
       tokens.some((t) => t.kind === "word" && WRITE_WORDS.has(t.text.toLowerCase())) ||
       tokens.some((t) => t.kind === "semicolon");
     if (!needsAnalysis) return execute(db, sql, []);
+    await loadTables();
     return await analyseAndRun(db, sql, tokens, opts, views);
   } finally {
     db.close();

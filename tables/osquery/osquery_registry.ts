@@ -1,6 +1,5 @@
 import { defineTable, type Row } from "../../src/table.ts";
 import { flags } from "../../src/flags/flags.ts";
-import { allTables } from "../../src/registry.ts";
 import { runtime } from "../../src/runtime.ts";
 
 /** The flag that picks the active plugin of each registry. */
@@ -26,7 +25,10 @@ export default defineTable({
     internal: "INTEGER",
     active: "INTEGER",
   },
-  generate() {
+  async generate() {
+    // Imported here: the registry inlines every table's name at build time, so
+    // a table module must not import it at load time (that would be a cycle).
+    const { allTables } = await import("../../src/registry.ts");
     const rows: Row[] = [];
     for (const [registry, names] of runtime.plugins) {
       for (const name of names) rows.push({ registry, name, owner_uuid: 0, internal: 0, active: isActive(registry, name) ? 1 : 0 });
