@@ -2,7 +2,9 @@
 import type { Table } from "../../src/table.ts";
 import debPackageFiles from "./deb_package_files.ts";
 import debPackages from "./deb_packages.ts";
+import npmPackages from "./npm_packages.ts";
+import pythonPackages from "./python_packages.ts";
 import rpmPackageFiles from "./rpm_package_files.ts";
 import rpmPackages from "./rpm_packages.ts";
 
-export const tables: Table[] = [debPackages, debPackageFiles, rpmPackages, rpmPackageFiles];
+export const tables: Table[] = [debPackages, debPackageFiles, rpmPackages, rpmPackageFiles, pythonPackages, npmPackages];
