@@ -38,52 +38,45 @@ export async function runInteractive(state: ShellState): Promise<number> {
   process.stdout.write("Using a virtual database. Need help, type '.help'\n");
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true, history, historySize: HISTORY_SIZE, prompt: PROMPT });
   let pending = "";
-  const saveHistory = (line: string) => {
-    history.unshift(line);
-    if (history.length > HISTORY_SIZE) history.length = HISTORY_SIZE;
+  // readline adds each line to its own history list (newest first); save that list.
+  const saveHistory = () => {
+    const list = (rl as unknown as { history?: string[] }).history ?? [];
     if (path) {
       try {
-        writeFileSync(path, [...history].reverse().join("\n") + "\n");
+        writeFileSync(path, [...list.slice(0, HISTORY_SIZE)].reverse().join("\n") + "\n");
       } catch {
         // An unwritable home only loses history.
       }
     }
   };
-  return await new Promise<number>((resolve) => {
-    let busy = Promise.resolve();
-    rl.on("SIGINT", () => {
-      pending = "";
-      process.stdout.write("\n");
-      rl.setPrompt(PROMPT);
-      rl.prompt();
-    });
-    rl.on("close", () => {
-      void busy.then(() => resolve(state.exitCode ?? 0));
-    });
-    rl.on("line", (line) => {
-      busy = busy.then(async () => {
-        rl.pause();
-        if (line.trim()) saveHistory(line);
-        if (pending.trim() === "" && line.trimStart().startsWith(".")) {
-          await runMeta(state, line.trim());
-          if (state.exitCode !== null) {
-            rl.close();
-            return;
-          }
-        } else {
-          pending += line + "\n";
-          const { statements, rest } = splitStatements(pending);
-          pending = rest.trim() ? rest : "";
-          for (const sql of statements) {
-            const r = await runStatement(state, sql);
-            if (!r.ok) process.stderr.write(`Error: ${r.error.message}\n`);
-          }
-        }
-        rl.setPrompt(pending ? CONTINUE : PROMPT);
-        rl.resume();
-        rl.prompt();
-      });
-    });
+  rl.on("SIGINT", () => {
+    // Ctrl-C drops the line being typed and any pending statement.
+    rl.write(null, { ctrl: true, name: "e" });
+    rl.write(null, { ctrl: true, name: "u" });
+    pending = "";
+    process.stdout.write("\n");
+    rl.setPrompt(PROMPT);
     rl.prompt();
   });
+  rl.prompt();
+  // The async iterator buffers lines typed while a query runs; Ctrl-D ends it.
+  for await (const line of rl) {
+    if (line.trim()) saveHistory();
+    if (pending.trim() === "" && line.trimStart().startsWith(".")) {
+      await runMeta(state, line.trim());
+      if (state.exitCode !== null) break;
+    } else {
+      pending += line + "\n";
+      const { statements, rest } = splitStatements(pending);
+      pending = rest.trim() ? rest : "";
+      for (const sql of statements) {
+        const r = await runStatement(state, sql);
+        if (!r.ok) process.stderr.write(`Error: ${r.error.message}\n`);
+      }
+    }
+    rl.setPrompt(pending ? CONTINUE : PROMPT);
+    rl.prompt();
+  }
+  rl.close();
+  return state.exitCode ?? 0;
 }
