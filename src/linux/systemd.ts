@@ -258,18 +258,22 @@ export function expandSpecifiers(value: string, name: string): string {
   });
 }
 
-/** Unit file enablement as `systemctl is-enabled` would put it. */
+/**
+ * Unit file enablement as `systemctl is-enabled` would put it; `enabled` means
+ * an enablement link exists in a configuration directory (/etc, /run).
+ */
 export function unitFileState(entry: UnitFileEntry, unit: UnitFile, enabled: boolean): string {
   const runtime = entry.dir.startsWith("/run/") || entry.dir.includes("/run/systemd/");
   if (entry.masked) return runtime ? "masked-runtime" : "masked";
   if (/\/run\/systemd\/generator(\.early|\.late)?$/.test(entry.dir)) return "generated";
   if (entry.dir.endsWith("/run/systemd/transient")) return "transient";
-  if (enabled) return "enabled";
+  // Without install targets a unit is static, however vendor .wants links pull it in.
   const install = unit.get("Install");
   const hasTargets = ["WantedBy", "RequiredBy", "UpheldBy", "Alias"].some((k) => (install?.get(k) ?? []).some((v) => v !== ""));
-  if (hasTargets) return "disabled";
-  if ((install?.get("Also") ?? []).some((v) => v !== "")) return "indirect";
-  return "static";
+  const hasAlso = (install?.get("Also") ?? []).some((v) => v !== "");
+  if (!hasTargets && !hasAlso) return "static";
+  if (enabled) return "enabled";
+  return hasTargets ? "disabled" : "indirect";
 }
 
 export interface RuntimeState {
@@ -379,6 +383,19 @@ export function activeState(name: string, unit: UnitFile, rt: RuntimeState): { a
   return inactive;
 }
 
+/** Enabled through an Alias= link instead of a .wants link. */
+function isAliasedInConfig(name: string, unit: UnitFile, files: ReadonlyMap<string, UnitFileEntry>): boolean {
+  return (unit.get("Install")?.get("Alias") ?? []).some((a) => {
+    const link = files.get(a);
+    return link !== undefined && link.aliasOf === name && isConfigDir(link.dir);
+  });
+}
+
+/** Directories where enablement links live (the administrator's, not the vendor's). */
+function isConfigDir(dir: string): boolean {
+  return /\/(etc|run)\/systemd\/system(\.control|\.attached)?$/.test(dir);
+}
+
 export interface SystemdUnit {
   readonly id: string;
   readonly description: string;
@@ -401,6 +418,8 @@ export function readSystemdUnits(opts: { dirs?: readonly string[]; runtime?: Run
   const rt = opts.runtime ?? readRuntimeState();
   const files = listUnitFiles(dirs);
   const wanted = wantedUnits(dirs);
+  // Enablement is what the administrator configured, not vendor .wants links.
+  const configured = wantedUnits(dirs.filter(isConfigDir));
   const names = new Set<string>();
   for (const [name, e] of files) {
     if (e.aliasOf !== null || splitUnitName(name).instance === "") continue;
@@ -425,7 +444,7 @@ export function readSystemdUnits(opts: { dirs?: readonly string[]; runtime?: Run
       loadState: entry.masked ? "masked" : "loaded",
       activeState: state.active,
       subState: state.sub,
-      unitFileState: unitFileState(entry, unit, wanted.has(name)),
+      unitFileState: unitFileState(entry, unit, configured.has(name) || isAliasedInConfig(name, unit, files)),
       fragmentPath: entry.masked ? "" : entry.fragment,
       sourcePath: unitValue(unit, "Unit", "SourcePath") ?? "",
       user: suffix === "service" ? expandSpecifiers(unitValue(unit, "Service", "User") ?? "", name) : "",

@@ -1,0 +1,17 @@
+import { describe, expect, test } from "bun:test";
+import table, { oemStringRows } from "../../../tables/hardware/oem_strings.ts";
+import { parseSmbiosTable } from "../../../src/linux/smbios.ts";
+import { generate, query } from "../../helpers.ts";
+import { fixtureTable, OEM } from "./smbios_fixture.ts";
+
+describe("oem_strings", () => {
+  test("type 11 strings of the fixture, numbered from 1", () => {
+    expect(oemStringRows(parseSmbiosTable(fixtureTable()))).toEqual(
+      OEM.strings.map((value, i) => ({ handle: "0x0b00", number: i + 1, value: value.trimEnd() })),
+    );
+  });
+
+  test("e2e matches the generator", async () => {
+    expect(query("SELECT * FROM oem_strings").length).toBe((await generate(table)).length);
+  });
+});

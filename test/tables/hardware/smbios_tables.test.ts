@@ -1,0 +1,47 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import table, { smbiosTableRows } from "../../../tables/hardware/smbios_tables.ts";
+import { parseSmbiosTable, readSmbiosTable, DMI_TABLE_PATH } from "../../../src/linux/smbios.ts";
+import { generate, query } from "../../helpers.ts";
+import { ALL, encodeStruct, fixtureTable } from "./smbios_fixture.ts";
+
+describe("smbios_tables", () => {
+  test("parses every structure of a fixture DMI blob read from disk", () => {
+    const dir = mkdtempSync(join(tmpdir(), "osq-dmi-"));
+    const path = join(dir, "DMI");
+    writeFileSync(path, fixtureTable());
+    const rows = smbiosTableRows(readSmbiosTable(path));
+    expect(rows.length).toBe(ALL.length);
+    ALL.forEach((s, i) => {
+      const bytes = encodeStruct(s);
+      const md5 = new Bun.CryptoHasher("md5").update(bytes).digest("hex");
+      expect(rows[i]).toMatchObject({ number: i, type: s.type, handle: s.handle, header_size: s.length, size: bytes.length, md5 });
+    });
+    expect(rows[0]!.description).toBe("BIOS Information");
+    expect(rows[7]!.description).toBe("Memory Device");
+    expect(rows.at(-1)!.description).toBe("End-of-Table");
+  });
+
+  test("stops at a structure that runs past the end; unknown types say Unknown", () => {
+    const blob = fixtureTable();
+    const cut = blob.subarray(0, encodeStruct(ALL[0]!).length + 10);
+    expect(parseSmbiosTable(cut).length).toBe(1);
+    const odd = encodeStruct({ type: 200, handle: 7, length: 4, fields: [], strings: [] });
+    expect(smbiosTableRows(parseSmbiosTable(odd))[0]!.description).toBe("Unknown");
+  });
+
+  test("on this machine: rows exactly when the kernel exposes a DMI table", async () => {
+    const rows = await generate(table);
+    if (!existsSync(DMI_TABLE_PATH)) expect(rows).toEqual([]);
+    else expect(rows.length).toBe(parseSmbiosTable(new Uint8Array(await Bun.file(DMI_TABLE_PATH).arrayBuffer())).length);
+  });
+
+  test("e2e: compiled binary agrees with the generator", async () => {
+    const rows = query("SELECT number, type, md5 FROM smbios_tables");
+    const direct = await generate(table);
+    expect(rows.length).toBe(direct.length);
+    rows.forEach((r, i) => expect(r.md5).toBe(String(direct[i]!.md5)));
+  });
+});
