@@ -214,12 +214,27 @@ export function openSockets(pids: readonly string[] | null): OpenSocket[] {
   }
 
   const out: OpenSocket[] = [];
-  for (const s of sockets) {
+  for (const s of withoutUnknownDuplicates(sockets)) {
     const owner = owners.get(s.socket);
     if (owner) out.push({ ...s, pid: owner.pid, fd: owner.fd });
     else if (!pidFilter) out.push({ ...s, pid: -1, fd: -1 });
   }
   return out;
+}
+
+/**
+ * A process whose ns/net link cannot be read (e.g. a protected pid 1) counts
+ * as namespace "0", and osquery then reads /proc/<pid>/net through it even
+ * when that namespace was also read under its real inode, listing its sockets
+ * twice. osq keeps osquery's "0" for namespaces it cannot name but drops the
+ * copies of sockets already listed under a known namespace.
+ */
+function withoutUnknownDuplicates(sockets: SocketInfo[]): SocketInfo[] {
+  const key = (s: SocketInfo) =>
+    `${s.family}/${s.protocol}/${s.socket}/${s.localAddress}/${s.localPort}/${s.remoteAddress}/${s.remotePort}/${s.path}`;
+  const known = new Set(sockets.filter((s) => s.netNamespace !== "0").map(key));
+  if (known.size === 0) return sockets;
+  return sockets.filter((s) => s.netNamespace !== "0" || !known.has(key(s)));
 }
 
 /** listening_ports' rule over process_open_sockets rows (osquery's filter, not the TCP state). */
