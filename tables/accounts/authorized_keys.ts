@@ -3,8 +3,9 @@
 // selection: the users named by `uid`, else the user running the query).
 import { usersFromContext } from "../../src/linux/users.ts";
 import { existsSync } from "node:fs";
+import { namespaceTargets } from "../../src/linux/namespaces.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { fsRoots, joinPath, osquerySplit, readRegularFile } from "./common.ts";
+import { joinPath, osquerySplit, readRegularFile } from "./common.ts";
 
 export default defineTable({
   name: "authorized_keys",
@@ -20,7 +21,7 @@ export default defineTable({
   },
   generate(ctx) {
     const rows: Row[] = [];
-    for (const { root, pid } of fsRoots(ctx)) {
+    for (const { root, pid } of namespaceTargets(ctx)) {
       for (const user of usersFromContext(ctx, root)) {
         for (const name of [".ssh/authorized_keys", ".ssh/authorized_keys2"]) {
           const file = joinPath(user.home, name);

@@ -1,9 +1,7 @@
 // Helpers shared by the accounts tables: osquery's text splitting, its
-// directory listing (a sorted glob), path joining, and the hidden
-// `pid_with_namespace` column (run the table inside a process's mount
-// namespace, which osq does by reading through /proc/<pid>/root).
+// directory listing (a sorted glob over a canonicalised directory), and
+// boost-style path joining.
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import type { QueryContext } from "../../src/table.ts";
 
 /** C isspace() in the C locale, which boost::trim uses. */
 const SPACE = " \t\n\v\f\r";
@@ -80,36 +78,6 @@ export function listFiles(dir: string, root = ""): string[] {
 
 export function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-/** Where a table reads its files: the host, or a process's root for pid_with_namespace. */
-export interface FsRoot {
-  /** Prefix for every path read ("" for the host). */
-  readonly root: string;
-  /** Value of the pid_with_namespace column. */
-  readonly pid: number;
-}
-
-/**
- * The filesystem roots a query asks for: the host, or one root per
- * `pid_with_namespace = N` value whose process exists (osquery runs the
- * table inside that process's mount namespace and tags each row with N).
- */
-export function fsRoots(ctx: QueryContext): FsRoot[] {
-  const pids = ctx.equals("pid_with_namespace");
-  if (pids.length === 0) return [{ root: "", pid: 0 }];
-  const roots: FsRoot[] = [];
-  for (const text of pids) {
-    const pid = Number(text);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    try {
-      statSync(`/proc/${pid}/root/`);
-    } catch {
-      continue;
-    }
-    roots.push({ root: `/proc/${pid}/root`, pid });
-  }
-  return roots;
 }
 
 /** An integer constraint value as strtol would accept it (decimal, optional sign), else null. */

@@ -2,8 +2,9 @@
 // (/var/spool/cron/* on Red Hat, /var/spool/cron/crontabs/* on Debian, and
 // /var/at/tabs/* on BSD-style systems). osquery does not separate the user
 // field of system crontabs: it stays at the start of `command`.
+import { namespaceTargets } from "../../src/linux/namespaces.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { fsRoots, listFiles, osquerySplit, readRegularFile } from "./common.ts";
+import { listFiles, osquerySplit, readRegularFile } from "./common.ts";
 
 export const SYSTEM_CRONTAB = "/etc/crontab";
 export const CRON_DIRS = ["/etc/cron.d/", "/var/at/tabs/", "/var/spool/cron/", "/var/spool/cron/crontabs/"];
@@ -24,7 +25,7 @@ export default defineTable({
   },
   generate(ctx) {
     const rows: Row[] = [];
-    for (const { root, pid } of fsRoots(ctx)) {
+    for (const { root, pid } of namespaceTargets(ctx)) {
       const files = [SYSTEM_CRONTAB, ...CRON_DIRS.flatMap((d) => listFiles(d, root))];
       for (const path of files) {
         for (const job of parseCrontab(readRegularFile(root + path) ?? "")) rows.push({ ...job, path, pid_with_namespace: pid });

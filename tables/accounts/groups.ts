@@ -2,8 +2,9 @@
 // on a files-only host is exactly this file: the first entry per gid wins, and
 // `gid =` looks up the first entry with that gid (getgrgid_r).
 import { readGroups, type GroupEntry } from "../../src/linux/passwd.ts";
+import { namespaceTargets } from "../../src/linux/namespaces.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
-import { fsRoots, parseLong } from "./common.ts";
+import { parseLong } from "./common.ts";
 
 export default defineTable({
   name: "groups",
@@ -18,7 +19,7 @@ export default defineTable({
   },
   generate(ctx) {
     const rows: Row[] = [];
-    for (const { root, pid } of fsRoots(ctx)) {
+    for (const { root, pid } of namespaceTargets(ctx)) {
       for (const g of selectGroups(readGroups(root), ctx)) {
         rows.push({ gid: g.gid, gid_signed: g.gid | 0, groupname: g.groupname, pid_with_namespace: pid });
       }

@@ -17,28 +17,34 @@ export default defineTable({
     rule_details: "TEXT",
   },
   generate() {
-    const rows: SudoersRow[] = [];
-    // sudoers(5) allows at most 128 levels of nesting.
-    const read = (file: string, level: number): void => {
-      if (level > 128) return;
-      const text = readRegularFile(file);
-      if (text === null) return;
-      for (const r of parseSudoers(text, file, rows)) {
-        if (r.kind === "includedir") {
-          for (const inc of listFiles(r.path)) {
-            const base = inc.slice(inc.lastIndexOf("/") + 1);
-            if (base === "" || base.includes(".") || base.endsWith("~")) continue;
-            read(inc, ++level);
-          }
-        } else {
-          read(r.path, ++level);
-        }
-      }
-    };
-    read(SUDOERS, 1);
-    return rows.map((r): Row => ({ ...r }));
+    return readSudoers(SUDOERS).map((r): Row => ({ ...r }));
   },
 });
+
+/** The rows of a sudoers file and, in place, of everything it includes. */
+export function readSudoers(file: string): SudoersRow[] {
+  const rows: SudoersRow[] = [];
+  // sudoers(5) allows at most 128 levels of nesting. (Like osquery, the level
+  // also grows with each file of an includedir.)
+  const read = (path: string, level: number): void => {
+    if (level > 128) return;
+    const text = readRegularFile(path);
+    if (text === null) return;
+    for (const inc of parseSudoers(text, path, rows)) {
+      if (inc.kind === "includedir") {
+        for (const f of listFiles(inc.path)) {
+          const base = f.slice(f.lastIndexOf("/") + 1);
+          if (base === "" || base.includes(".") || base.endsWith("~")) continue;
+          read(f, ++level);
+        }
+      } else {
+        read(inc.path, ++level);
+      }
+    }
+  };
+  read(file, 1);
+  return rows;
+}
 
 export interface SudoersRow {
   source: string;

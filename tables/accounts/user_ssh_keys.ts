@@ -3,8 +3,9 @@
 // its type, size and security strength. Files that are not private keys
 // (public keys, known_hosts, config) are left out.
 import { usersFromContext } from "../../src/linux/users.ts";
+import { namespaceTargets } from "../../src/linux/namespaces.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { fsRoots, joinPath, listFiles, readRegularFile } from "./common.ts";
+import { joinPath, listFiles, readRegularFile } from "./common.ts";
 import { inspectPrivateKey } from "./private_key.ts";
 
 export default defineTable({
@@ -22,7 +23,7 @@ export default defineTable({
   },
   generate(ctx) {
     const rows: Row[] = [];
-    for (const { root, pid } of fsRoots(ctx)) {
+    for (const { root, pid } of namespaceTargets(ctx)) {
       for (const user of usersFromContext(ctx, root)) {
         for (const path of listFiles(joinPath(user.home, ".ssh"), root)) {
           const content = readRegularFile(root + path);

@@ -3,8 +3,9 @@
 // `include_remote = 1` asks NSS instead (here through getent), which adds
 // directory-service accounts.
 import { parsePasswd, readPasswd, type PasswdEntry } from "../../src/linux/passwd.ts";
+import { namespaceTargets } from "../../src/linux/namespaces.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
-import { fsRoots, parseLong } from "./common.ts";
+import { parseLong } from "./common.ts";
 
 export default defineTable({
   name: "users",
@@ -26,7 +27,7 @@ export default defineTable({
   generate(ctx) {
     const remote = ctx.hasConstraint("include_remote") && ctx.equals("include_remote").some((v) => parseLong(v) === 1);
     const rows: Row[] = [];
-    for (const { root, pid } of fsRoots(ctx)) {
+    for (const { root, pid } of namespaceTargets(ctx)) {
       const entries = remote && root === "" ? nssUsers(ctx) : selectLocal(readPasswd(root), ctx);
       for (const e of entries) rows.push({ ...userRow(e), pid_with_namespace: pid, include_remote: remote ? 1 : 0 });
     }

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import authorizedKeys, { parseAuthorizedKeys } from "../../../tables/accounts/authorized_keys.ts";
+import { generate, query } from "../../helpers.ts";
+import { Janitor, MARKER, run } from "./fixtures.ts";
+
+const janitor = new Janitor();
+const tmp = mkdtempSync(join(tmpdir(), "osq-ak-"));
+const home = "/root"; // the tests run as root, whose home is read for uid 0
+let pubs: string[] = [];
+
+function keygen(type: string, comment: string): string {
+  const file = join(tmp, `${type}_${pubs.length}`);
+  run(["ssh-keygen", "-q", "-t", type, "-N", "", "-C", comment, "-f", file]);
+  return readFileSync(`${file}.pub`, "utf8").trim();
+}
+
+beforeAll(() => {
+  pubs = [keygen("ed25519", `${MARKER} first key`), keygen("ecdsa", `${MARKER}-ecdsa`), keygen("ed25519", "")];
+  janitor.write(`${home}/.ssh/authorized_keys`, [
+    `# ${MARKER} comment line`,
+    pubs[0],
+    "",
+    `no-pty,from="10.0.0.0/8" ${pubs[1]}`,
+  ].join("\n") + "\n");
+  janitor.write(`${home}/.ssh/authorized_keys2`, `  ${pubs[2]}\t\n`);
+});
+afterAll(() => {
+  janitor.cleanup();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** What each line should give, taken apart from the .pub text ssh-keygen wrote. */
+function expectedRows() {
+  const split = (pub: string) => {
+    const [algorithm, key, ...rest] = pub.split(" ");
+    return { algorithm, key, comment: rest.length ? rest.join(" ") : undefined };
+  };
+  return [
+    { ...split(pubs[0]!), options: undefined, key_file: `${home}/.ssh/authorized_keys` },
+    { ...split(pubs[1]!), options: 'no-pty,from="10.0.0.0/8"', key_file: `${home}/.ssh/authorized_keys` },
+    { ...split(pubs[2]!), options: undefined, key_file: `${home}/.ssh/authorized_keys2` },
+  ];
+}
+
+describe("authorized_keys", () => {
+  test("root's two key files, split into options/algorithm/key/comment", async () => {
+    const rows = await generate(authorizedKeys, { uid: [["=", "0"]] });
+    expect(rows.map((r) => ({ algorithm: r.algorithm, key: r.key, comment: r.comment, options: r.options, key_file: r.key_file }))).toEqual(expectedRows());
+    expect(rows.every((r) => r.uid === 0 && r.pid_with_namespace === 0)).toBe(true);
+    // ssh-keygen -l lists one fingerprint per key it can parse in each file.
+    const listed = run(["ssh-keygen", "-l", "-f", `${home}/.ssh/authorized_keys`]).stdout.split("\n").filter(Boolean);
+    expect(rows.filter((r) => r.key_file === `${home}/.ssh/authorized_keys`)).toHaveLength(listed.length);
+  });
+
+  test("without a uid constraint only the calling user's (root's) keys are read", async () => {
+    const rows = await generate(authorizedKeys);
+    expect(rows.map((r) => r.key)).toEqual(expectedRows().map((r) => r.key));
+  });
+
+  test("parser: osquery's first-known-type rule, z/OS key ring labels, types it ignores", () => {
+    const parsed = parseAuthorizedKeys([
+      'command="echo ssh-rsa trick" ssh-ed25519 AAAAC3 real',
+      "ssh-dss AAAAB3NzaC1kc3M dsa-is-not-listed",
+      "sk-ssh-ed25519@openssh.com AAAAGnNr security-key",
+      'zos-key-ring-label="KeyRingOwner/SSHAuthKeysRing uniq-ssh-dsa"',
+      "ecdsa-sha2-nistp521",
+      "ssh-rsa AAAAB3 ",
+      "ecdsa-sha2-nistp384\tAAAAE2\tspaced  comment",
+      "no-agent-forwarding \t ssh-ed25519 AAAAC3",
+    ].join("\n"));
+    expect(parsed).toEqual([
+      // "ssh-rsa " inside the options is taken as the key type, as osquery does.
+      { algorithm: "ssh-rsa", options: 'command="echo', key: 'trick"', comment: "ssh-ed25519 AAAAC3 real" },
+      { options: 'zos-key-ring-label="KeyRingOwner/SSHAuthKeysRing uniq-ssh-dsa"' },
+      { algorithm: "ssh-rsa", key: "AAAAB3" },
+      { algorithm: "ecdsa-sha2-nistp384", key: "AAAAE2", comment: "spaced  comment" },
+      { algorithm: "ssh-ed25519", options: "no-agent-forwarding", key: "AAAAC3" },
+    ]);
+  });
+
+  test("e2e: SELECT * FROM authorized_keys", () => {
+    const rows = query("SELECT * FROM authorized_keys WHERE uid = 0");
+    expect(rows.map((r) => [r.algorithm, r.key, r.key_file])).toEqual(expectedRows().map((r) => [r.algorithm!, r.key!, r.key_file]));
+    expect(rows[1]!.options).toBe('no-pty,from="10.0.0.0/8"');
+  });
+});
