@@ -65,14 +65,14 @@ describe("sudoers", () => {
   });
 
   test("the table reads /etc/sudoers", async () => {
-    const rows = await generate(sudoers);
+    const rows: Record<string, unknown>[] = await generate(sudoers);
     if (ownSudoers) expect(rows).toEqual([{ source: SUDOERS, header: "#include", rule_details: main }, ...EXPECTED]);
-    else expect(rows).toEqual(readSudoers(SUDOERS));
+    else expect(rows).toEqual(readSudoers(SUDOERS).map((r) => ({ ...r })));
   });
 
   test("e2e: SELECT * FROM sudoers", () => {
-    const rows = query("SELECT source, header, rule_details FROM sudoers");
+    const rows: Record<string, unknown>[] = query("SELECT source, header, rule_details FROM sudoers");
     if (ownSudoers) expect(rows).toEqual([{ source: SUDOERS, header: "#include", rule_details: main }, ...EXPECTED]);
-    else expect(rows).toEqual(readSudoers(SUDOERS));
+    else expect(rows).toEqual(readSudoers(SUDOERS).map((r) => ({ ...r })));
   });
 });
