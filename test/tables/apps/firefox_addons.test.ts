@@ -1,0 +1,120 @@
+// firefox_addons against fixture Firefox profiles in a temp home.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { query } from "../../helpers.ts";
+import firefoxAddons, { firefoxAddonsForHome, parseFirefoxExtensions } from "../../../tables/apps/firefox_addons.ts";
+import { engineReady } from "./e2e.ts";
+
+const ADDONS = {
+  schemaVersion: 35,
+  addons: [
+    {
+      id: "uBlock0@raymondhill.net",
+      type: "extension",
+      version: "1.55.0",
+      defaultLocale: { name: "uBlock Origin", creator: "Raymond Hill", description: "Finally, an efficient blocker." },
+      sourceURI: "https://addons.mozilla.org/firefox/downloads/file/1/ublock.xpi",
+      visible: true,
+      active: true,
+      userDisabled: false,
+      appDisabled: false,
+      softDisabled: false,
+      applyBackgroundUpdates: 1,
+      location: "app-profile",
+      path: "/home/u/.mozilla/firefox/abc.default/extensions/uBlock0@raymondhill.net.xpi",
+    },
+    {
+      id: "disabled@example.com",
+      type: "theme",
+      version: "2",
+      defaultLocale: { name: "Dark", creator: null },
+      visible: false,
+      active: false,
+      userDisabled: true,
+      applyBackgroundUpdates: 0,
+      location: "app-system-defaults",
+    },
+  ],
+};
+
+function writeProfile(home: string, profile: string, doc: unknown): void {
+  const dir = join(home, ".mozilla/firefox", profile);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "extensions.json"), JSON.stringify(doc));
+}
+
+let home: string;
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), "osq-firefox-"));
+  writeProfile(home, "abc.default-release", ADDONS);
+  writeProfile(home, "xyz.other", { addons: [{ id: "third@x", defaultLocale: { name: "Third" } }] });
+  mkdirSync(join(home, ".mozilla/firefox/Crash Reports"), { recursive: true });
+  writeProfile(home, "broken.profile", "{not json" as unknown);
+});
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+describe("firefox_addons", () => {
+  test("parses every add-on with osquery's flag conversions", () => {
+    const rows = parseFirefoxExtensions(JSON.stringify(ADDONS), 1000);
+    expect(rows.length).toBe(2);
+    const [ub, dark] = rows;
+    expect(ub).toMatchObject({
+      uid: 1000,
+      name: "uBlock Origin",
+      identifier: "uBlock0@raymondhill.net",
+      creator: "Raymond Hill",
+      type: "extension",
+      version: "1.55.0",
+      description: "Finally, an efficient blocker.",
+      source_url: ADDONS.addons[0]!.sourceURI,
+      visible: "1",
+      active: "1",
+      disabled: 0,
+      autoupdate: "1",
+      location: "app-profile",
+      path: ADDONS.addons[0]!.path,
+    });
+    expect(dark).toMatchObject({ name: "Dark", creator: "null", visible: "0", active: "0", disabled: 1, autoupdate: "0", source_url: "" });
+  });
+
+  test("walks every profile directory of a home", () => {
+    const rows = firefoxAddonsForHome(home, 5);
+    expect(rows.map((r) => r.identifier).sort()).toEqual(["disabled@example.com", "third@x", "uBlock0@raymondhill.net"]);
+    expect(rows.every((r) => r.uid === 5)).toBe(true);
+    expect(firefoxAddonsForHome(join(home, "missing"), 5)).toEqual([]);
+  });
+
+  test("schema", () => {
+    expect(firefoxAddons.columns.map((c) => c.name)).toEqual([
+      "uid", "name", "identifier", "creator", "type", "version", "description", "source_url",
+      "visible", "active", "disabled", "autoupdate", "location", "path",
+    ]);
+  });
+});
+
+describe.skipIf(!engineReady())("firefox_addons e2e", () => {
+  const base = "/root/.mozilla/firefox";
+  const profile = join(base, `osq-test-${process.pid}-${Date.now()}.default`);
+  let created: string | undefined;
+  beforeAll(() => {
+    created = existsSync(base) ? profile : (mkdirSync(base, { recursive: true }) ?? profile);
+    mkdirSync(profile, { recursive: true });
+    writeFileSync(join(profile, "extensions.json"), JSON.stringify({ addons: [{ id: `e2e-${process.pid}@osq`, version: "9", visible: true }] }));
+  });
+  afterAll(() => {
+    rmSync(profile, { recursive: true, force: true });
+    if (created && created !== profile) rmSync(created, { recursive: true, force: true });
+  });
+
+  test("select from firefox_addons where uid = 0", () => {
+    const rows = query(`select * from firefox_addons where uid = 0 and identifier = 'e2e-${process.pid}@osq'`);
+    expect(rows).toEqual([
+      {
+        uid: "0", name: "", identifier: `e2e-${process.pid}@osq`, creator: "", type: "", version: "9", description: "",
+        source_url: "", visible: "1", active: "", disabled: "0", autoupdate: "", location: "", path: "",
+      },
+    ]);
+  });
+});

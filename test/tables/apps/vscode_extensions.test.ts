@@ -1,0 +1,76 @@
+// vscode_extensions against fixture extensions.json files in a temp home.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { query } from "../../helpers.ts";
+import { parseVscodeExtensions, vscodeExtensionsForHome } from "../../../tables/apps/vscode_extensions.ts";
+import { engineReady } from "./e2e.ts";
+
+const entry = (id: string, version: string, extra: Record<string, unknown> = {}) => ({
+  identifier: { id, uuid: `uuid-${id}` },
+  version,
+  location: { $mid: 1, path: `/home/u/.vscode/extensions/${id}-${version}`, scheme: "file" },
+  relativeLocation: `${id}-${version}`,
+  metadata: {
+    installedTimestamp: 1700000000123,
+    publisherId: `pub-${id}`,
+    publisherDisplayName: "Publisher",
+    isPreReleaseVersion: false,
+    ...extra,
+  },
+});
+
+function write(home: string, dir: string, doc: unknown): void {
+  mkdirSync(join(home, dir, "extensions"), { recursive: true });
+  writeFileSync(join(home, dir, "extensions", "extensions.json"), JSON.stringify(doc));
+}
+
+let home: string;
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), "osq-vscode-"));
+  write(home, ".vscode", [entry("ms-python.python", "2024.1.0"), { identifier: { id: "broken" } }]);
+  write(home, ".vscode-insiders", [entry("rust-lang.rust-analyzer", "0.4.1", { isPreReleaseVersion: true })]);
+  write(home, ".vscode-server", [entry("golang.go", "0.40.0", { installedTimestamp: "not a number" })]);
+});
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+describe("vscode_extensions", () => {
+  test("parses entries, skipping incomplete ones", () => {
+    const rows = parseVscodeExtensions(JSON.stringify([entry("a.b", "1.0"), { identifier: {}, metadata: {} }]), 3, "vscode");
+    expect(rows).toEqual([
+      {
+        name: "a.b", uuid: "uuid-a.b", version: "1.0", path: "/home/u/.vscode/extensions/a.b-1.0", publisher: "Publisher",
+        publisher_id: "pub-a.b", installed_at: 1700000000123, prerelease: 0, uid: 3, vscode_edition: "vscode",
+      },
+    ]);
+    expect(parseVscodeExtensions("{}", 3, "vscode")).toEqual([]);
+    expect(parseVscodeExtensions("nope", 3, "vscode")).toEqual([]);
+  });
+
+  test("reads every edition directory of a home", () => {
+    const rows = vscodeExtensionsForHome(home, 1000);
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    expect([...byName.keys()].sort()).toEqual(["golang.go", "ms-python.python", "rust-lang.rust-analyzer"]);
+    expect(byName.get("rust-lang.rust-analyzer")).toMatchObject({ vscode_edition: "vscode_insiders", prerelease: 1 });
+    expect(byName.get("golang.go")).toMatchObject({ vscode_edition: "vscode", installed_at: undefined });
+  });
+});
+
+describe.skipIf(!engineReady())("vscode_extensions e2e", () => {
+  // Root's ~/.vscode-server-insiders is the least likely to exist; it is removed afterwards if we made it.
+  const dir = "/root/.vscode-server-insiders";
+  const preexisting = existsSync(dir);
+  const name = `osq.e2e-${process.pid}`;
+  beforeAll(() => {
+    if (!preexisting) write("/root", ".vscode-server-insiders", [entry(name, "1.2.3")]);
+  });
+  afterAll(() => {
+    if (!preexisting) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test.skipIf(preexisting)("select from vscode_extensions where uid = 0", () => {
+    const rows = query(`select name, version, vscode_edition, installed_at, prerelease, uid from vscode_extensions where uid = 0 and name = '${name}'`);
+    expect(rows).toEqual([{ name, version: "1.2.3", vscode_edition: "vscode_insiders", installed_at: "1700000000123", prerelease: "0", uid: "0" }]);
+  });
+});
