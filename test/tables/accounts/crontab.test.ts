@@ -56,6 +56,13 @@ describe("crontab", () => {
     expect(rows.some((r) => String(r.command).includes(`${MARKER}-hidden`))).toBe(false);
   });
 
+  test("pid_with_namespace reads through the process's root and stamps its pid", async () => {
+    const host = await generate(crontab);
+    const ns = await generate(crontab, { pid_with_namespace: [["=", String(process.pid)]] });
+    expect(ns.map((r) => ({ ...r, pid_with_namespace: 0 }))).toEqual(host);
+    expect(ns.every((r) => r.pid_with_namespace === process.pid)).toBe(true);
+  });
+
   test("parser: variables and short lines are skipped", () => {
     expect(parseCrontab("MAILTO=root\n1 2 3 4 5\n@daily\n@hourly run\n")).toEqual([{ event: "@hourly", command: "run" }]);
   });
