@@ -4,6 +4,9 @@ import aptSources from "./apt_sources.ts";
 import debPackageFiles from "./deb_package_files.ts";
 import debPackages from "./deb_packages.ts";
 import npmPackages from "./npm_packages.ts";
+import portageKeywords from "./portage_keywords.ts";
+import portagePackages from "./portage_packages.ts";
+import portageUse from "./portage_use.ts";
 import pythonPackages from "./python_packages.ts";
 import rpmPackageFiles from "./rpm_package_files.ts";
 import rpmPackages from "./rpm_packages.ts";
@@ -18,4 +21,7 @@ export const tables: Table[] = [
   npmPackages,
   aptSources,
   yumSources,
+  portagePackages,
+  portageKeywords,
+  portageUse,
 ];
