@@ -342,7 +342,7 @@ function expandTilde(pattern: string): string {
   const rest = slash < 0 ? "" : pattern.slice(slash);
   if (user === "") return (process.env.HOME || homedir()) + rest;
   const entry = readPasswd().find((u) => u.username === user);
-  return entry ? entry.directory + rest : pattern;
+  return entry ? entry.home + rest : pattern;
 }
 
 /** Appends `name` to `dir` with one separator, as boost's operator/ does. */

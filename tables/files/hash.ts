@@ -1,0 +1,128 @@
+// hash: md5, sha1 and sha256 of regular files named by `path` (=, IN, LIKE)
+// or found one level inside directories named by `directory` (=, IN, LIKE).
+//
+// As osquery: only paths that are regular files after following links are
+// hashed (directories and devices are skipped); a file osquery would refuse
+// to read (over its 50 MiB read_max, or unreadable) still gets a row, with
+// empty digests. Files whose stat size is 0 (e.g. /proc files) are read to
+// their end, as osquery reads "special" files in blocks.
+import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
+import { GLOB_ALL, boostParentPath, expandPathConstraints, joinPath } from "../../src/linux/glob.ts";
+import { forEachNamespace, type NamespaceTarget } from "../../src/linux/namespaces.ts";
+import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
+
+/** osquery's --read_max default: 50 MiB. */
+export const READ_MAX = 50 * 1024 * 1024;
+
+export default defineTable({
+  name: "hash",
+  columns: {
+    path: "TEXT required index optimized",
+    directory: "TEXT required optimized",
+    md5: "TEXT collate=nocase",
+    sha1: "TEXT collate=nocase",
+    sha256: "TEXT collate=nocase",
+    pid_with_namespace: "INTEGER hidden additional",
+    mount_namespace_id: "TEXT hidden",
+  },
+  generate(ctx) {
+    return forEachNamespace(ctx, (ns) => hashRows(ctx, ns));
+  },
+});
+
+function hashRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
+  const rows: Row[] = [];
+  const root = ns.root;
+  // One query may name a file twice (a path and its directory): hash it once.
+  const cache = new Map<string, FileHashes>();
+  const hashOnce = (path: string): FileHashes => {
+    let h = cache.get(path);
+    if (!h) {
+      h = hashFile(root + path);
+      cache.set(path, h);
+    }
+    return h;
+  };
+
+  for (const path of expandPathConstraints(ctx, "path", GLOB_ALL, { root })) {
+    if (!isRegularFile(root + path)) continue;
+    rows.push({ path, directory: boostParentPath(path), ...hashOnce(path), pid_with_namespace: 0 });
+  }
+  for (const dir of expandPathConstraints(ctx, "directory", GLOB_ALL, { root })) {
+    if (!isDirectory(root + dir)) continue;
+    let names: string[];
+    try {
+      names = readdirSync(root + dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const path = joinPath(dir, name);
+      if (!isRegularFile(root + path)) continue;
+      rows.push({ path, directory: dir, ...hashOnce(path), pid_with_namespace: 0 });
+    }
+  }
+  return rows;
+}
+
+export interface FileHashes {
+  readonly md5: string;
+  readonly sha1: string;
+  readonly sha256: string;
+}
+
+const EMPTY: FileHashes = { md5: "", sha1: "", sha256: "" };
+
+/** Streams the file once through all three digests; EMPTY when osquery would not read it. */
+export function hashFile(path: string, readMax: number = READ_MAX): FileHashes {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return EMPTY;
+  }
+  try {
+    const size = statSync(path).size;
+    if (size > readMax) return EMPTY;
+    const md5 = new Bun.CryptoHasher("md5");
+    const sha1 = new Bun.CryptoHasher("sha1");
+    const sha256 = new Bun.CryptoHasher("sha256");
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    let total = 0;
+    // osquery reads a regular file up to its stat size; a zero-size ("special")
+    // file is read to EOF and refused once it reaches read_max.
+    for (;;) {
+      const want = size > 0 ? Math.min(buf.length, size - total) : buf.length;
+      if (want <= 0) break;
+      const n = readSync(fd, buf, 0, want, null);
+      if (n <= 0) break;
+      total += n;
+      if (size === 0 && total >= readMax) return EMPTY;
+      const chunk = buf.subarray(0, n);
+      md5.update(chunk);
+      sha1.update(chunk);
+      sha256.update(chunk);
+    }
+    return { md5: md5.digest("hex"), sha1: sha1.digest("hex"), sha256: sha256.digest("hex") };
+  } catch {
+    return EMPTY;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
