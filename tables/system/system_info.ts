@@ -1,0 +1,183 @@
+// system_info: one row about the host.
+//
+// As osquery on Linux: hostname and local_hostname are the canonical name
+// getaddrinfo(AI_CANONNAME) gives for gethostname() (osq resolves it through
+// /etc/hosts, the "files" source, and keeps the plain name otherwise, without
+// a DNS query); computer_name is gethostname() itself. cpu_brand is the CPUID
+// brand string (x86 only; the kernel shows it as "model name"), cpu_subtype
+// and cpu_microcode the "model" and "microcode" values of /proc/cpuinfo (the
+// last processor's), cpu_logical_cores the online CPUs, cpu_physical_cores
+// the distinct (physical id, core id) pairs, physical_memory MemTotal in
+// bytes. Hardware and board fields are the SMBIOS system (type 1) and board
+// (type 2) strings, which the kernel exports under /sys/class/dmi/id (serials
+// need root); hardware_model is "" when there is no DMI. cpu_sockets is left
+// empty, as osquery leaves it on Linux.
+import { machine, hostname as osHostname, arch } from "node:os";
+import { readText } from "../../src/linux/proc.ts";
+import { defineTable, type Row } from "../../src/table.ts";
+import { osquerySplit } from "./split.ts";
+
+const DMI = "/sys/class/dmi/id";
+
+/** Firmware placeholders osquery refuses as a host UUID. */
+const PLACEHOLDER_UUIDS = new Set([
+  "00000000-0000-0000-0000-000000000000",
+  "03000200-0400-0500-0006-000700080009",
+  "03020100-0504-0706-0809-0a0b0c0d0e0f",
+  "10000000-0000-8000-0040-000000000000",
+]);
+
+export default defineTable({
+  name: "system_info",
+  columns: {
+    hostname: "TEXT",
+    uuid: "TEXT collate=nocase",
+    cpu_type: "TEXT",
+    cpu_subtype: "TEXT",
+    cpu_brand: "TEXT",
+    cpu_physical_cores: "INTEGER",
+    cpu_logical_cores: "INTEGER",
+    cpu_sockets: "INTEGER",
+    cpu_microcode: "TEXT",
+    physical_memory: "BIGINT",
+    hardware_vendor: "TEXT",
+    hardware_model: "TEXT",
+    hardware_version: "TEXT",
+    hardware_serial: "TEXT",
+    board_vendor: "TEXT",
+    board_model: "TEXT",
+    board_version: "TEXT",
+    board_serial: "TEXT",
+    computer_name: "TEXT",
+    local_hostname: "TEXT",
+    emulated_cpu_type: "TEXT platform",
+  },
+  generate() {
+    const name = osHostname().trim();
+    const fqdn = canonicalHostname(name, readText("/etc/hosts") ?? "");
+    const cpuinfo = readText("/proc/cpuinfo") ?? "";
+    const cpu = parseCpuinfo(cpuinfo);
+    const logical = onlineCpuCount(readText("/sys/devices/system/cpu/online"));
+    const memTotal = /^MemTotal:\s+(\d+)\s*kB/m.exec(readText("/proc/meminfo") ?? "");
+    const row: Row = {
+      hostname: fqdn,
+      uuid: hostUuid(),
+      cpu_type: machine(),
+      cpu_subtype: cpu.model ?? "0",
+      cpu_brand: arch() === "x64" ? cpu.brand : undefined,
+      cpu_physical_cores: physicalCores(cpuinfo, logical),
+      cpu_logical_cores: logical > 0 ? logical : -1,
+      cpu_microcode: cpu.microcode,
+      physical_memory: memTotal ? BigInt(memTotal[1] as string) * 1024n : -1,
+      computer_name: name,
+      local_hostname: fqdn,
+      ...dmiFields(),
+    };
+    return [row];
+  },
+});
+
+/**
+ * The canonical name /etc/hosts gives `name` (the first name on the first
+ * line that lists it, case-insensitively), or `name` itself.
+ */
+export function canonicalHostname(name: string, hostsText: string): string {
+  const want = name.toLowerCase();
+  for (const raw of hostsText.split("\n")) {
+    const line = raw.replace(/#.*/, "").trim();
+    const fields = line.split(/\s+/).slice(1);
+    if (fields.some((f) => f.toLowerCase() === want)) return fields[0] as string;
+  }
+  return name;
+}
+
+export interface CpuinfoFacts {
+  readonly model?: string;
+  readonly microcode?: string;
+  readonly brand?: string;
+}
+
+/** The last "model\t", "microcode" and "model name" values, split and trimmed as osquery does. */
+export function parseCpuinfo(text: string): CpuinfoFacts {
+  let model: string | undefined;
+  let microcode: string | undefined;
+  let brand: string | undefined;
+  for (const line of osquerySplit(text, "\n")) {
+    if (line.startsWith("model\t")) {
+      const d = osquerySplit(line, ":");
+      if (d.length === 2) model = d[1];
+    } else if (line.startsWith("microcode")) {
+      const d = osquerySplit(line, ":");
+      if (d.length === 2) microcode = d[1];
+    } else if (line.startsWith("model name") && brand === undefined) {
+      const i = line.indexOf(":");
+      if (i >= 0) brand = line.slice(i + 1).trim();
+    }
+  }
+  return { model, microcode, brand };
+}
+
+/**
+ * boost::thread::physical_concurrency: distinct (physical id, core id) pairs
+ * of /proc/cpuinfo; `logical` when there are none or a line is not "k: v".
+ */
+export function physicalCores(text: string, logical: number): number {
+  const cores = new Set<string>();
+  let physicalId = "0";
+  for (const line of text.split("\n")) {
+    if (line.length === 0) continue;
+    const kv = line.split(":");
+    if (kv.length !== 2) return logical;
+    const key = (kv[0] as string).trim();
+    const value = (kv[1] as string).trim();
+    if (key === "physical id") physicalId = value;
+    else if (key === "core id") cores.add(`${physicalId}:${value}`);
+  }
+  return cores.size > 0 ? cores.size : logical;
+}
+
+/** Counts the CPUs in a kernel CPU list such as "0-3,8,10-11". */
+export function onlineCpuCount(list: string | null): number {
+  if (!list) return navigator.hardwareConcurrency;
+  let n = 0;
+  for (const part of list.trim().split(",")) {
+    if (!part) continue;
+    const [a, b] = part.split("-").map(Number);
+    n += b === undefined ? 1 : (b as number) - (a as number) + 1;
+  }
+  return n;
+}
+
+function dmi(field: string): string | undefined {
+  const v = readText(`${DMI}/${field}`);
+  return v === null ? undefined : v.replace(/\n/g, "").trim();
+}
+
+function dmiFields(): Row {
+  if (readText(`${DMI}/uevent`) === null && dmi("sys_vendor") === undefined) return { hardware_model: "" };
+  return {
+    hardware_vendor: dmi("sys_vendor"),
+    hardware_model: dmi("product_name"),
+    hardware_version: dmi("product_version"),
+    hardware_serial: dmi("product_serial"),
+    board_vendor: dmi("board_vendor"),
+    board_model: dmi("board_name"),
+    board_version: dmi("board_version"),
+    board_serial: dmi("board_serial"),
+  };
+}
+
+/**
+ * The host UUID: the firmware's product_uuid unless it is missing or a known
+ * placeholder. osquery then generates a random UUID and stores it in its
+ * database; osq derives a stable one from /etc/machine-id instead.
+ */
+export function hostUuid(): string {
+  const hw = dmi("product_uuid");
+  if (hw && !PLACEHOLDER_UUIDS.has(hw.toLowerCase())) return hw;
+  const id = (readText("/etc/machine-id") ?? "").trim().toLowerCase();
+  if (/^[0-9a-f]{32}$/.test(id)) {
+    return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+  }
+  return crypto.randomUUID();
+}
