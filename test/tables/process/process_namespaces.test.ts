@@ -1,5 +1,6 @@
 // process_namespaces: inodes against `stat -L` of the namespace links.
 import { describe, expect, test } from "bun:test";
+import type { Row } from "../../../src/table.ts";
 import processNamespaces from "../../../tables/process/process_namespaces.ts";
 import { generate, query } from "../../helpers.ts";
 
@@ -14,7 +15,7 @@ describe("process_namespaces", () => {
   test("generator: every namespace inode of this process matches stat -L", async () => {
     const rows = await generate(processNamespaces, { pid: [["=", String(process.pid)]] });
     expect(rows.length).toBe(1);
-    const expected: Record<string, unknown> = { pid: process.pid };
+    const expected: Row = { pid: process.pid };
     for (const k of KINDS) {
       const ino = statInode(process.pid, k);
       if (ino !== undefined) expected[`${k}_namespace`] = ino;
