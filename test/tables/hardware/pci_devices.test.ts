@@ -65,6 +65,6 @@ describe("pci_devices", () => {
   test("e2e: slots and drivers through the binary", async () => {
     const rows = query("SELECT pci_slot, driver, vendor_id FROM pci_devices");
     const direct = await generate(table);
-    expect(rows.map((r) => [r.pci_slot, r.driver, r.vendor_id])).toEqual(direct.map((r) => [r.pci_slot, r.driver, r.vendor_id]));
+    expect(rows.map((r) => [r.pci_slot, r.driver, r.vendor_id])).toEqual(direct.map((r) => [String(r.pci_slot), String(r.driver), String(r.vendor_id)]));
   });
 });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import table, { smbiosTableRows } from "../../../tables/hardware/smbios_tables.ts";
-import { parseSmbiosTable, readSmbiosTable, DMI_TABLE_PATH } from "../../../src/linux/smbios.ts";
+import { parseSmbiosEntryPoint, parseSmbiosTable, readSmbiosTable, DMI_TABLE_PATH } from "../../../src/linux/smbios.ts";
 import { generate, query } from "../../helpers.ts";
 import { ALL, encodeStruct, fixtureTable } from "./smbios_fixture.ts";
 
@@ -30,6 +30,23 @@ describe("smbios_tables", () => {
     expect(parseSmbiosTable(cut).length).toBe(1);
     const odd = encodeStruct({ type: 200, handle: 7, length: 4, fields: [], strings: [] });
     expect(smbiosTableRows(parseSmbiosTable(odd))[0]!.description).toBe("Unknown");
+  });
+
+  test("entry points: SMBIOS 3.x (_SM3_) and 2.x (_SM_)", () => {
+    const ep3 = new Uint8Array(0x18);
+    ep3.set(Buffer.from("_SM3_"), 0);
+    ep3.set([0x18, 3, 3], 6); // length, major, minor
+    new DataView(ep3.buffer).setUint32(0x0c, 0x1234, true);
+    new DataView(ep3.buffer).setBigUint64(0x10, 0x7f000000n, true);
+    expect(parseSmbiosEntryPoint(ep3)).toEqual({ anchor: "_SM3_", major: 3, minor: 3, tableLength: 0x1234, tableAddress: 0x7f000000n });
+    const ep2 = new Uint8Array(0x1f);
+    ep2.set(Buffer.from("_SM_"), 0);
+    ep2.set([0, 0x1f, 2, 8], 4);
+    ep2.set(Buffer.from("_DMI_"), 0x10);
+    new DataView(ep2.buffer).setUint16(0x16, 0x0abc, true);
+    new DataView(ep2.buffer).setUint32(0x18, 0x000f0000, true);
+    expect(parseSmbiosEntryPoint(ep2)).toEqual({ anchor: "_SM_", major: 2, minor: 8, tableLength: 0x0abc, tableAddress: 0xf0000n });
+    expect(parseSmbiosEntryPoint(new Uint8Array(32))).toBeNull();
   });
 
   test("on this machine: rows exactly when the kernel exposes a DMI table", async () => {
