@@ -82,21 +82,24 @@ export function parseHwIds(text: string): HwIds {
   return { vendors, classes };
 }
 
-const cache = new Map<string, HwIds | null>();
+const cache = new Map<string, HwIds>();
 
-/** The first readable database of `paths`, parsed once per process; null when none exists. */
+/**
+ * The first readable database of `paths`, parsed once per process; null when
+ * none exists (looked for again next time, in case it gets installed).
+ */
 export function loadHwIds(paths: readonly string[]): HwIds | null {
   const key = paths.join("\0");
-  if (cache.has(key)) return cache.get(key)!;
-  let ids: HwIds | null = null;
+  const cached = cache.get(key);
+  if (cached) return cached;
   for (const p of paths) {
     try {
-      ids = parseHwIds(readFileSync(p, "latin1"));
-      break;
+      const ids = parseHwIds(readFileSync(p, "latin1"));
+      cache.set(key, ids);
+      return ids;
     } catch {
       // Try the next location.
     }
   }
-  cache.set(key, ids);
-  return ids;
+  return null;
 }
