@@ -1,0 +1,67 @@
+// hash: digests checked against md5sum/sha1sum/sha256sum; path, directory and LIKE.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import hash, { hashFile } from "../../../tables/files/hash.ts";
+import { generate, query } from "../../helpers.ts";
+
+let dir = "";
+
+function sum(tool: string, path: string): string {
+  return Bun.spawnSync([tool, path]).stdout.toString().split(" ")[0] ?? "";
+}
+function sums(path: string) {
+  return { md5: sum("md5sum", path), sha1: sum("sha1sum", path), sha256: sum("sha256sum", path) };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "osq-hash-"));
+  mkdirSync(join(dir, "sub"));
+  writeFileSync(join(dir, "text"), "the quick brown fox\n");
+  writeFileSync(join(dir, "empty"), "");
+  const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) & 0xff;
+  writeFileSync(join(dir, "big.bin"), big);
+  writeFileSync(join(dir, "sub/nested"), "nested");
+  symlinkSync("text", join(dir, "link"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("hash", () => {
+  test("path = : all three digests match the coreutils tools", async () => {
+    for (const name of ["text", "empty", "big.bin"]) {
+      const path = join(dir, name);
+      expect(await generate(hash, { path: [["=", path]] })).toEqual([{ path, directory: dir, ...sums(path), pid_with_namespace: 0 }]);
+    }
+  });
+
+  test("directories are skipped; links are hashed as their target", async () => {
+    expect(await generate(hash, { path: [["=", join(dir, "sub")]] })).toEqual([]);
+    const [link] = await generate(hash, { path: [["=", join(dir, "link")]] });
+    expect(link!.sha256).toBe(sums(join(dir, "text")).sha256);
+  });
+
+  test("directory = hashes the regular files one level down", async () => {
+    const rows = await generate(hash, { directory: [["=", dir]] });
+    expect(rows.map((r) => r.path).sort()).toEqual(["big.bin", "empty", "link", "text"].map((n) => join(dir, n)));
+    for (const r of rows) expect(r.sha256).toBe(sums(String(r.path)).sha256);
+  });
+
+  test("LIKE %% reaches nested files", async () => {
+    const rows = await generate(hash, { path: [["LIKE", `${dir}/%%`]] });
+    expect(rows.map((r) => r.path)).toContain(join(dir, "sub/nested"));
+    expect(rows.find((r) => r.path === join(dir, "sub/nested"))!.md5).toBe(sums(join(dir, "sub/nested")).md5);
+  });
+
+  test("files over read_max get empty digests", () => {
+    expect(hashFile(join(dir, "big.bin"), 1024)).toEqual({ md5: "", sha1: "", sha256: "" });
+    expect(hashFile(join(dir, "missing"))).toEqual({ md5: "", sha1: "", sha256: "" });
+  });
+
+  test("end to end through the binary", () => {
+    const path = join(dir, "text");
+    expect(query(`SELECT md5, sha1, sha256 FROM hash WHERE path = '${path}'`)).toEqual([sums(path)]);
+    expect(query(`SELECT path FROM hash WHERE directory = '${dir}/sub'`)).toEqual([{ path: join(dir, "sub/nested") }]);
+  });
+});

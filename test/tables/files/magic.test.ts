@@ -1,0 +1,36 @@
+// magic: libmagic's answers checked against file(1), which uses the same library.
+import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import magic from "../../../tables/files/magic.ts";
+import { libmagicAvailable } from "../../../src/linux/libmagic.ts";
+import { generate, query } from "../../helpers.ts";
+
+const PATHS = ["/etc/hosts", "/bin/ls", "/etc"].filter((p) => existsSync(p));
+
+function file(args: string[], path: string): string {
+  return Bun.spawnSync(["file", "-b", ...args, path]).stdout.toString().trim();
+}
+
+describe("magic", () => {
+  test("data, mime_type and mime_encoding equal file -b / --mime-type / --mime-encoding", async () => {
+    if (!libmagicAvailable()) return;
+    const rows = await generate(magic, { path: PATHS.map((p): [string, string] => ["=", p]) });
+    expect(rows.map((r) => r.path)).toEqual(PATHS);
+    for (const r of rows) {
+      const p = String(r.path);
+      expect(r.data).toBe(file([], p));
+      expect(r.mime_type).toBe(file(["--mime-type"], p));
+      expect(r.mime_encoding).toBe(file(["--mime-encoding"], p));
+      expect(r.magic_db_files).toBe("/usr/share/file/magic.mgc:/usr/share/misc/magic.mgc");
+    }
+  });
+
+  test("no database that loads, no rows", async () => {
+    expect(await generate(magic, { path: [["=", "/etc/hosts"]], magic_db_files: [["=", "/nonexistent.mgc"]] })).toEqual([]);
+  });
+
+  test("end to end through the binary", () => {
+    if (!libmagicAvailable()) return;
+    expect(query("SELECT mime_type FROM magic WHERE path = '/etc/hosts'")).toEqual([{ mime_type: file(["--mime-type"], "/etc/hosts") }]);
+  });
+});
