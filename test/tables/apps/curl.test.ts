@@ -5,7 +5,7 @@ import { generate } from "../../helpers.ts";
 import curl, { curlRow } from "../../../tables/apps/curl.ts";
 import { engineReady, queryAsync } from "./e2e.ts";
 
-let server: Server;
+let server: Server<unknown>;
 let base: string;
 const BODY = "héllo from osq\n".repeat(100);
 

@@ -1,0 +1,165 @@
+// The Docker Engine API over its Unix socket (HTTP/1.1 GET, JSON bodies),
+// shared by the docker_* tables, plus the conventions osquery applies to it:
+// which constraint values may be sent as filters (hex ids up to 64 chars),
+// how a prefix id from the query is echoed back in rows, and how JSON values
+// read when a field is missing or of another type.
+import { existsSync } from "node:fs";
+import { flags } from "../flags/flags.ts";
+
+export type DockerJson = null | boolean | number | string | DockerJson[] | { [key: string]: DockerJson };
+
+export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+
+/** The socket path from osquery's --docker_socket flag (default /var/run/docker.sock). */
+export function dockerSocketPath(): string {
+  try {
+    return flags.get("docker_socket") || DEFAULT_DOCKER_SOCKET;
+  } catch {
+    return DEFAULT_DOCKER_SOCKET;
+  }
+}
+
+/** How long one API call may take; stats with stream=false alone takes about a second. */
+const TIMEOUT_MS = 30_000;
+
+/**
+ * GETs `path` (e.g. "/containers/json?all=1") from the daemon behind
+ * `socket` and returns the parsed body; undefined when the socket is absent,
+ * the call fails, the status is not 200 or the body is not JSON (osquery
+ * treats all of these as "no data").
+ */
+export async function dockerApi(path: string, socket: string = dockerSocketPath()): Promise<DockerJson | undefined> {
+  if (!existsSync(socket)) return undefined;
+  try {
+    const res = await fetch(`http://localhost${path}`, {
+      unix: socket,
+      headers: { Accept: "*/*" },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    return (await res.json()) as DockerJson;
+  } catch {
+    return undefined;
+  }
+}
+
+// ------------------------------------------------------------ JSON access
+
+export function isObject(v: DockerJson | undefined): v is { [key: string]: DockerJson } {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A nested member by dotted path ("HostConfig.Privileged"). */
+export function at(v: DockerJson | undefined, path: string): DockerJson | undefined {
+  let cur = v;
+  for (const part of path.split(".")) {
+    if (!isObject(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+/** Text of a member: strings as is, numbers and booleans as text, anything else "". */
+export function text(v: DockerJson | undefined, path: string): string {
+  const x = at(v, path);
+  return typeof x === "string" ? x : typeof x === "number" || typeof x === "boolean" ? String(x) : "";
+}
+
+/** A numeric member (numbers or numeric text), `fallback` otherwise. */
+export function num(v: DockerJson | undefined, path: string, fallback = 0): number {
+  const x = at(v, path);
+  if (typeof x === "number") return x;
+  if (typeof x === "string" && /^-?\d+(\.\d+)?$/.test(x.trim())) return Number(x);
+  return fallback;
+}
+
+/** A boolean member as 1/0 ("true"/"1" text counts as true, as a property tree reads it). */
+export function flag(v: DockerJson | undefined, path: string): number {
+  const x = at(v, path);
+  return x === true || x === "true" || x === 1 || x === "1" ? 1 : 0;
+}
+
+/** The items of an array member ([] for null or a missing member). */
+export function list(v: DockerJson | undefined, path?: string): DockerJson[] {
+  const x = path === undefined ? v : at(v, path);
+  return Array.isArray(x) ? x : [];
+}
+
+/** The entries of an object member ([] for null or a missing member). */
+export function entries(v: DockerJson | undefined, path?: string): [string, DockerJson][] {
+  const x = path === undefined ? v : at(v, path);
+  return isObject(x) ? Object.entries(x) : [];
+}
+
+/** Text items of a list joined with `sep` (osquery joins Entrypoint/Env with ", "). */
+export function joined(v: DockerJson | undefined, path: string, sep: string): string {
+  return list(v, path)
+    .map((x) => (typeof x === "string" ? x : typeof x === "number" || typeof x === "boolean" ? String(x) : ""))
+    .join(sep);
+}
+
+// ------------------------------------------------------ osquery conventions
+
+/** Only hex strings of at most 64 characters (an id or its prefix) are sent to the daemon. */
+export function isIdPrefix(value: string): boolean {
+  return value.length <= 64 && /^[0-9a-fA-F]*$/.test(value);
+}
+
+/**
+ * The "?all=1&filters=..." query built from `=` constraints, e.g.
+ * {"id":{"abc":true}}, and the values that went into it per key. Ids are
+ * sent only when they are hex (an id or its prefix), as osquery checks.
+ */
+export function filterQuery(
+  constraints: Readonly<Record<string, readonly string[]>>,
+  addAll: boolean,
+): { query: string; items: Record<string, Set<string>> } {
+  const items: Record<string, Set<string>> = {};
+  const filters: Record<string, Record<string, true>> = {};
+  for (const [key, values] of Object.entries(constraints)) {
+    const usable = values.filter((v) => key !== "id" || isIdPrefix(v));
+    items[key] = new Set(usable);
+    if (usable.length > 0) filters[key] = Object.fromEntries(usable.map((v) => [v, true]));
+  }
+  const parts: string[] = [];
+  if (addAll) parts.push("all=1");
+  if (Object.keys(filters).length > 0) parts.push(`filters=${encodeURIComponent(JSON.stringify(filters))}`);
+  return { query: parts.length > 0 ? `?${parts.join("&")}` : "", items };
+}
+
+/**
+ * An id as rows report it: "sha256:" dropped, and replaced by the query's
+ * prefix when one matches, so `WHERE id = '<short id>'` keeps the row, as
+ * Docker itself accepts short ids.
+ */
+export function idValue(raw: string, items: ReadonlySet<string>): string {
+  const value = raw.startsWith("sha256:") ? raw.slice(7) : raw;
+  for (const item of items) if (value.startsWith(item)) return item;
+  return value;
+}
+
+/** Reads the inode numbers of /proc/<pid>/ns/* links ("net:[4026531992]" → "4026531992"). */
+export function namespaceInode(link: string | null): string | undefined {
+  const m = link ? /\[(\d+)\]$/.exec(link) : null;
+  return m ? m[1] : undefined;
+}
+
+/** A Docker timestamp ("2024-05-01T16:08:43.661631023Z") as Unix seconds and nanoseconds. */
+export function parseDockerTime(value: string): { seconds: number; nanos: number } | undefined {
+  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$/.exec(value.trim());
+  if (!m) return undefined;
+  const d = new Date(0);
+  d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  d.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), 0);
+  let seconds = Math.floor(d.getTime() / 1000);
+  const zone = m[8];
+  if (zone && zone !== "Z") {
+    const sign = zone.startsWith("-") ? -1 : 1;
+    seconds -= sign * (Number(zone.slice(1, 3)) * 3600 + Number(zone.slice(4, 6)) * 60);
+  }
+  const nanos = Number((m[7] ?? "").padEnd(9, "0").slice(0, 9));
+  return { seconds, nanos };
+}
