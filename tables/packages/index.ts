@@ -1,6 +1,7 @@
 // The packages family: every table file in this folder, registered in one list.
 import type { Table } from "../../src/table.ts";
 import aptSources from "./apt_sources.ts";
+import certificates from "./certificates.ts";
 import debPackageFiles from "./deb_package_files.ts";
 import debPackages from "./deb_packages.ts";
 import npmPackages from "./npm_packages.ts";
@@ -24,4 +25,5 @@ export const tables: Table[] = [
   portagePackages,
   portageKeywords,
   portageUse,
+  certificates,
 ];
