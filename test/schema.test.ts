@@ -32,7 +32,7 @@ describe("schemas match osquery", () => {
       expect(spec).toBeDefined();
       if (!spec) return;
       const mine = table.columns.filter((c) => !c.platform);
-      expect(
+      expect<unknown>(
         mine.map((c) => ({
           name: c.name, type: c.type, required: c.required, index: c.index, hidden: c.hidden,
           additional: c.additional, optimized: c.optimized, collate: c.collate, aliases: c.aliases,
@@ -43,7 +43,7 @@ describe("schemas match osquery", () => {
           additional: c.additional, optimized: c.optimized, collate: c.collate, aliases: c.aliases,
         })),
       );
-      expect(table.columns.filter((c) => c.platform).map((c) => ({ name: c.name, type: c.type }))).toEqual(
+      expect<unknown>(table.columns.filter((c) => c.platform).map((c) => ({ name: c.name, type: c.type }))).toEqual(
         (spec.other_platform_columns ?? []).map((c) => ({ name: c.name, type: c.type })),
       );
       expect({ aliases: table.aliases, cacheable: table.cacheable, evented: table.evented, userData: table.userData, utility: table.utility }).toEqual({

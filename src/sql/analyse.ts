@@ -109,7 +109,7 @@ function children(node: AnyNode): unknown[] {
   return out;
 }
 
-function isSelect(n: unknown): n is AnyNode {
+function isSelect(n: unknown): boolean {
   return isNode(n) && (n.type === "select_stmt" || n.type === "compound_select_stmt");
 }
 
