@@ -1,0 +1,44 @@
+// apparmor_profiles: a securityfs-shaped fixture tree, and the live table vs securityfs presence.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import apparmorProfiles, { APPARMOR_PROFILES, apparmorProfiles as readProfiles } from "../../../tables/system/apparmor_profiles.ts";
+import { generate, query } from "../../helpers.ts";
+
+let dir = "";
+
+function profile(path: string, fields: Record<string, string>): void {
+  mkdirSync(path, { recursive: true });
+  for (const [k, v] of Object.entries(fields)) writeFileSync(join(path, k), `${v}\n`);
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "osq-aa-"));
+  profile(join(dir, "usr.bin.man.1"), { name: "/usr/bin/man", mode: "enforce", attach: "/usr/bin/man", sha1: "aa11" });
+  profile(join(dir, "usr.bin.man.1/profiles/man_groff.2"), { name: "man_groff", mode: "enforce", attach: "<unconfined>", sha256: "bb22" });
+  profile(join(dir, "lsb_release.3"), { name: "lsb_release", mode: "complain", attach: "/usr/bin/lsb_release" });
+  profile(join(dir, "broken.4"), { name: "broken" });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("apparmor_profiles", () => {
+  test("fixture: nested profiles get parent//child paths; unreadable ones are skipped", () => {
+    expect(readProfiles(dir)).toEqual([
+      { path: "/usr/bin/man", name: "/usr/bin/man", attach: "/usr/bin/man", mode: "enforce", sha1: "aa11", sha256: undefined },
+      { path: "/usr/bin/man//man_groff", name: "man_groff", attach: "<unconfined>", mode: "enforce", sha1: undefined, sha256: "bb22" },
+      { path: "lsb_release", name: "lsb_release", attach: "/usr/bin/lsb_release", mode: "complain", sha1: undefined, sha256: undefined },
+    ]);
+  });
+
+  test("live: rows only where AppArmor's securityfs is present, one per profile directory", async () => {
+    const rows = await generate(apparmorProfiles);
+    if (!existsSync(APPARMOR_PROFILES)) {
+      expect(rows).toEqual([]);
+    } else {
+      const top = Bun.spawnSync(["sh", "-c", `ls -d ${APPARMOR_PROFILES}/*/ | wc -l`]).stdout.toString().trim();
+      expect(rows.filter((r) => !String(r.path).includes("//")).length).toBe(Number(top));
+    }
+    expect(query("SELECT count(*) AS n FROM apparmor_profiles")).toEqual([{ n: String(rows.length) }]);
+  });
+});

@@ -1,0 +1,29 @@
+// md_drives: the mdstat + sysfs fixture (slots, states, a failed drive), and the live table.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, rmSync } from "node:fs";
+import mdDrives, { mdDriveRows } from "../../../tables/system/md_drives.ts";
+import { generate, query } from "../../helpers.ts";
+import { writeMdFixture } from "./md_tables.fixture.ts";
+
+const fx = writeMdFixture();
+afterAll(() => rmSync(fx.dir, { recursive: true, force: true }));
+
+describe("md_drives", () => {
+  test("fixture: drives by slot; the slotless faulty drive takes the empty slot", () => {
+    expect(mdDriveRows(fx.mdstat, fx.sysBlock)).toEqual([
+      { md_device_name: "md1", drive_name: "/dev/sda2", state: "active sync", slot: 0 },
+      { md_device_name: "md1", drive_name: "/dev/sdb2", state: "active sync writemostly", slot: 1 },
+      { md_device_name: "md0", drive_name: "/dev/sda1", state: "active sync", slot: 0 },
+      { md_device_name: "md0", drive_name: "/dev/sdb1", state: "active sync", slot: 1 },
+      { md_device_name: "md0", drive_name: "/dev/sdc1", state: "active sync", slot: 2 },
+      { md_device_name: "md0", drive_name: "/dev/sdd1", state: "faulty", slot: 3 },
+    ]);
+  });
+
+  test("live: drives only when /proc/mdstat lists arrays", async () => {
+    const hasArrays = existsSync("/proc/mdstat") && Bun.spawnSync(["grep", "-q", "^md", "/proc/mdstat"]).exitCode === 0;
+    const rows = await generate(mdDrives);
+    if (!hasArrays) expect(rows).toEqual([]);
+    expect(query("SELECT count(*) AS n FROM md_drives")).toEqual([{ n: String(rows.length) }]);
+  });
+});

@@ -1,0 +1,31 @@
+// secureboot: efivarfs-shaped fixtures, and the live table vs /sys/firmware/efi.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import secureboot, { EFI_DIR, secureBootRows } from "../../../tables/system/secureboot.ts";
+import { generate, query } from "../../helpers.ts";
+
+const GUID = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
+let dir = "";
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "osq-efi-"));
+  mkdirSync(join(dir, "efivars"));
+  writeFileSync(join(dir, "efivars", `SecureBoot-${GUID}`), Buffer.from([6, 0, 0, 0, 1]));
+  writeFileSync(join(dir, "efivars", `SetupMode-${GUID}`), Buffer.from([6, 0, 0, 0, 7]));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("secureboot", () => {
+  test("fixture: fifth byte decides, anything but 0/1 is -1", () => {
+    expect(secureBootRows(dir)).toEqual([{ secure_boot: 1, setup_mode: -1 }]);
+    expect(secureBootRows(join(dir, "missing"))).toEqual([]);
+  });
+
+  test("live: no row without UEFI firmware, one row with it", async () => {
+    const rows = await generate(secureboot);
+    expect(rows.length).toBe(existsSync(EFI_DIR) ? 1 : 0);
+    expect(query("SELECT * FROM secureboot").length).toBe(rows.length);
+  });
+});
