@@ -4,7 +4,7 @@
 // rules for its portage_packages, portage_use and portage_keywords tables.
 import { readFileSync } from "node:fs";
 import type { Row } from "../table.ts";
-import { resolvePattern } from "./pathpattern.ts";
+import { GLOB_FOLDERS, resolveFilePattern } from "./glob.ts";
 
 export const PORTAGE_PACKAGE_DIR = "/var/db/pkg";
 export const PORTAGE_WORLD = "/var/lib/portage/world";
@@ -65,8 +65,11 @@ function readText(path: string): string | null {
 
 /** The installed package directories, as `category/pf` names with their paths. */
 export function listInstalled(root = ""): { atom: string; dir: string }[] {
-  const base = `${root}${PORTAGE_PACKAGE_DIR}/`;
-  return resolvePattern(`${base}*/*`, { only: "dirs", mark: false }).map((dir) => ({ atom: dir.slice(base.length), dir }));
+  const base = `${PORTAGE_PACKAGE_DIR}/`;
+  return resolveFilePattern(`${base}*/*`, GLOB_FOLDERS, { root }).map((dir) => ({
+    atom: dir.slice(base.length).replace(/\/$/, ""),
+    dir: root + dir.replace(/\/$/, ""),
+  }));
 }
 
 /** The package names in the world file (comments and blank lines skipped). */

@@ -4,7 +4,7 @@
 // (sources.list, sources.list.d/*.list) and deb822 files (*.sources).
 import { existsSync, readFileSync } from "node:fs";
 import { namespaceRoots, stampNamespace } from "../../src/linux/namespaces.ts";
-import { resolvePattern } from "../../src/linux/pathpattern.ts";
+import { GLOB_FILES, resolveFilePattern } from "../../src/linux/glob.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export interface AptSource {
@@ -124,9 +124,9 @@ function readText(path: string): string | null {
 
 function sourceRow(source: string, s: AptSource, root: string): Row | null {
   const cache = s.cacheParts.join("_").replaceAll("/", "_");
-  const [release] = resolvePattern(`${root}/var/lib/apt/lists/${cache}_%Release`, { only: "files" });
+  const [release] = resolveFilePattern(`/var/lib/apt/lists/${cache}_%Release`, GLOB_FILES, { root });
   if (release === undefined) return null; // apt has not fetched this source: osquery leaves it out
-  const text = readText(release);
+  const text = readText(root + release);
   if (text === null) return null;
   return { ...parseReleaseFile(text), source, base_uri: s.baseUri, name: s.name, pid_with_namespace: 0 };
 }
@@ -135,24 +135,24 @@ function sourceRow(source: string, s: AptSource, root: string): Row | null {
 export function aptSourcesFrom(root = ""): Row[] {
   const rows: Row[] = [];
   const lists: string[] = [];
-  if (existsSync(`${root}/etc/apt/sources.list`)) lists.push(`${root}/etc/apt/sources.list`);
-  lists.push(...resolvePattern(`${root}/etc/apt/sources.list.d/%.list`, { only: "files" }));
+  if (existsSync(`${root}/etc/apt/sources.list`)) lists.push("/etc/apt/sources.list");
+  lists.push(...resolveFilePattern("/etc/apt/sources.list.d/%.list", GLOB_FILES, { root }));
   for (const file of lists) {
-    const text = readText(file);
+    const text = readText(root + file);
     if (text === null) continue;
     for (const line of osquerySplit(text, "\n")) {
       const s = parseAptSourceLine(line);
-      const row = s && sourceRow(file.slice(root.length), s, root);
+      const row = s && sourceRow(file, s, root);
       if (row) rows.push(row);
     }
   }
-  for (const file of resolvePattern(`${root}/etc/apt/sources.list.d/%.sources`, { only: "files" })) {
-    const text = readText(file);
+  for (const file of resolveFilePattern("/etc/apt/sources.list.d/%.sources", GLOB_FILES, { root })) {
+    const text = readText(root + file);
     if (text === null) continue;
     for (const block of text.split("\n\n")) {
       if (block === "") continue;
       for (const s of parseDeb822Block(block)) {
-        const row = sourceRow(file.slice(root.length), s, root);
+        const row = sourceRow(file, s, root);
         if (row) rows.push(row);
       }
     }

@@ -3,7 +3,7 @@
 // one row per package.json, as osquery searches them.
 import { lstatSync, readFileSync, statSync } from "node:fs";
 import { namespaceRoots, stampNamespace } from "../../src/linux/namespaces.ts";
-import { resolvePattern } from "../../src/linux/pathpattern.ts";
+import { GLOB_ALL, resolveFilePattern } from "../../src/linux/glob.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 /** osquery's Linux/macOS search patterns; each names a directory holding node_modules/. */
@@ -97,17 +97,16 @@ export function npmSiteRows(site: string, maxDepth: number, root = ""): Row[] {
       // osquery searches a path it cannot stat all the same (it will find nothing)
     }
     const manifests = [
-      ...resolvePattern(root + joinPath(dir, "node_modules/%/package.json")),
-      ...resolvePattern(root + joinPath(dir, "node_modules/@%/%/package.json")),
+      ...resolveFilePattern(joinPath(dir, "node_modules/%/package.json"), GLOB_ALL, { root }),
+      ...resolveFilePattern(joinPath(dir, "node_modules/@%/%/package.json"), GLOB_ALL, { root }),
     ];
-    for (const found of manifests) {
+    for (const path of manifests) {
       let info: NpmManifest | null = null;
       try {
-        info = parsePackageJson(readFileSync(found, "utf8"));
+        info = parsePackageJson(readFileSync(root + path, "utf8"));
       } catch {
         // unreadable manifest: the row still names the package's path
       }
-      const path = found.slice(root.length);
       rows.push({ ...(info ?? {}), path, directory: site, depth, max_depth: maxDepth, pid_with_namespace: 0 });
       if (maxDepth === -1 || depth < maxDepth) {
         const pkgDir = path.slice(0, path.lastIndexOf("/"));
@@ -150,7 +149,7 @@ export default defineTable({
         sites = [...new Set(given)].sort();
       } else {
         const found = new Set<string>();
-        for (const p of NODE_MODULES_PATTERNS) for (const s of resolvePattern(ns.root + p)) found.add(s.slice(ns.root.length));
+        for (const p of NODE_MODULES_PATTERNS) for (const s of resolveFilePattern(p, GLOB_ALL, { root: ns.root })) found.add(s);
         sites = [...found].sort();
       }
       return stampNamespace(

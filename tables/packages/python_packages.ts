@@ -4,7 +4,7 @@
 // site-packages/dist-packages, then each selected user's ~/.local and pyenv.
 import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { namespaceRoots, stampNamespace } from "../../src/linux/namespaces.ts";
-import { resolvePattern } from "../../src/linux/pathpattern.ts";
+import { GLOB_ALL, resolveFilePattern } from "../../src/linux/glob.ts";
 import { usersFromContext } from "../../src/linux/users.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
@@ -144,14 +144,14 @@ export function userSiteDirectories(home: string, root = ""): string[] {
   const sites: string[] = [];
   for (const postfix of USER_SITE_POSTFIXES) {
     const dir = `${home}/${postfix}/`;
-    const versions = dir.includes("%") ? [] : versionDirs(root + dir);
+    const versions = dir.includes("%") ? [] : versionDirs(root + dir).map((v) => v.slice(root.length));
     if (versions.length > 0) {
-      for (const v of versions) sites.push(...resolvePattern(`${v}/lib/python%/site-packages`));
+      for (const v of versions) sites.push(...resolveFilePattern(`${v}/lib/python%/site-packages`, GLOB_ALL, { root }));
     } else {
-      sites.push(...resolvePattern(root + dir));
+      sites.push(...resolveFilePattern(dir, GLOB_ALL, { root }));
     }
   }
-  return sites.map((s) => s.slice(root.length));
+  return sites;
 }
 
 export default defineTable({
@@ -180,7 +180,7 @@ export default defineTable({
       }
       const system = new Set<string>();
       for (const pattern of SYSTEM_SITE_PATTERNS) {
-        for (const site of resolvePattern(root + pattern)) system.add(site.slice(root.length));
+        for (const site of resolveFilePattern(pattern, GLOB_ALL, { root })) system.add(site);
       }
       for (const site of [...system].sort()) rows.push(...pythonSiteRows(site, 0, root));
       for (const user of usersFromContext(ctx, root)) {

@@ -5,7 +5,7 @@
 // an indented continuation line) contributes no rows at all.
 import { readFileSync } from "node:fs";
 import { namespaceRoots, stampNamespace } from "../../src/linux/namespaces.ts";
-import { resolvePattern } from "../../src/linux/pathpattern.ts";
+import { GLOB_FILES, resolveFilePattern } from "../../src/linux/glob.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 const YUM_CONF = "/etc/yum.conf";
@@ -85,9 +85,9 @@ export function yumSourcesFrom(root = ""): Row[] {
     rows.push(...parsed.rows);
     reposDir = parsed.reposdir ?? DEFAULT_REPOS_DIR;
   }
-  for (const file of resolvePattern(`${root}${reposDir}/%.repo`, { only: "files" })) {
-    const text = readText(file);
-    if (text !== null) rows.push(...yumRowsFromText(text, file.slice(root.length)).rows);
+  for (const file of resolveFilePattern(`${reposDir}/%.repo`, GLOB_FILES, { root })) {
+    const text = readText(root + file);
+    if (text !== null) rows.push(...yumRowsFromText(text, file).rows);
   }
   return rows;
 }
