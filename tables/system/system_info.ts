@@ -11,21 +11,15 @@
 // bytes. Hardware and board fields are the SMBIOS system (type 1) and board
 // (type 2) strings, which the kernel exports under /sys/class/dmi/id (serials
 // need root); hardware_model is "" when there is no DMI. cpu_sockets is left
-// empty, as osquery leaves it on Linux.
+// empty, as osquery leaves it on Linux. uuid is the host UUID osquery_info
+// reports too (src/runtime.ts), as both come from one getHostUUID in osquery.
 import { machine, hostname as osHostname, arch } from "node:os";
 import { readText } from "../../src/linux/proc.ts";
+import { hostUuid } from "../../src/runtime.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { osquerySplit } from "./split.ts";
 
 const DMI = "/sys/class/dmi/id";
-
-/** Firmware placeholders osquery refuses as a host UUID. */
-const PLACEHOLDER_UUIDS = new Set([
-  "00000000-0000-0000-0000-000000000000",
-  "03000200-0400-0500-0006-000700080009",
-  "03020100-0504-0706-0809-0a0b0c0d0e0f",
-  "10000000-0000-8000-0040-000000000000",
-]);
 
 export default defineTable({
   name: "system_info",
@@ -165,19 +159,4 @@ function dmiFields(): Row {
     board_version: dmi("board_version"),
     board_serial: dmi("board_serial"),
   };
-}
-
-/**
- * The host UUID: the firmware's product_uuid unless it is missing or a known
- * placeholder. osquery then generates a random UUID and stores it in its
- * database; osq derives a stable one from /etc/machine-id instead.
- */
-export function hostUuid(): string {
-  const hw = dmi("product_uuid");
-  if (hw && !PLACEHOLDER_UUIDS.has(hw.toLowerCase())) return hw;
-  const id = (readText("/etc/machine-id") ?? "").trim().toLowerCase();
-  if (/^[0-9a-f]{32}$/.test(id)) {
-    return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
-  }
-  return crypto.randomUUID();
 }

@@ -39,5 +39,7 @@ describe("system_info", () => {
   test("end to end through the binary", () => {
     const [row] = query("SELECT computer_name, cpu_type, cpu_logical_cores FROM system_info");
     expect(row).toEqual({ computer_name: sh("hostname"), cpu_type: sh("uname -m"), cpu_logical_cores: sh("getconf _NPROCESSORS_ONLN") });
+    // one host UUID, as osquery's system_info and osquery_info share getHostUUID
+    expect(query("SELECT s.uuid = o.uuid AS same FROM system_info s, osquery_info o")).toEqual([{ same: "1" }]);
   });
 });
