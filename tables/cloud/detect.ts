@@ -1,0 +1,35 @@
+// Whether this host runs on EC2 or Azure, decided from local files only, so
+// that off-cloud hosts never send a packet towards a metadata service.
+// `root` prefixes every path (tests point it at a fixture tree).
+import { existsSync, readFileSync } from "node:fs";
+
+function read(root: string, path: string): string {
+  try {
+    return readFileSync(`${root}${path}`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+const DMI = "/sys/class/dmi/id";
+
+/**
+ * EC2: Xen guests expose /sys/hypervisor/uuid starting with "ec2"; Nitro
+ * (KVM) instances have "Amazon EC2" as DMI vendor and an "ec2…" product
+ * uuid; older Xen HVM guests report "amazon" in the BIOS/product version.
+ */
+export function isEc2Host(root = ""): boolean {
+  if (read(root, "/sys/hypervisor/uuid").toLowerCase().startsWith("ec2")) return true;
+  for (const f of ["sys_vendor", "board_vendor", "bios_vendor", "product_version", "bios_version"]) {
+    if (read(root, `${DMI}/${f}`).toLowerCase().includes("amazon")) return true;
+  }
+  return read(root, `${DMI}/product_uuid`).toLowerCase().startsWith("ec2");
+}
+
+/** Azure tags every VM's DMI chassis asset tag with this constant. */
+export const AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77";
+
+/** Azure: the DMI asset tag above, or the Linux agent's log (the file osquery itself checks). */
+export function isAzureHost(root = ""): boolean {
+  return read(root, `${DMI}/chassis_asset_tag`) === AZURE_ASSET_TAG || existsSync(`${root}/var/log/waagent.log`);
+}

@@ -1,0 +1,219 @@
+// EC2's instance metadata service (IMDSv2 with a v1 fallback, as osquery
+// does) and the DescribeTags call behind ec2_instance_tags. Every function
+// takes the metadata base URL, so tests can serve it from 127.0.0.1.
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Row } from "../../src/table.ts";
+import { signV4, type AwsCredentials } from "./aws_sigv4.ts";
+
+export const EC2_METADATA_BASE = "http://169.254.169.254";
+
+/** osquery gives every metadata request three seconds. */
+const TIMEOUT_MS = 3000;
+const TOKEN_TTL_SECONDS = "21600";
+const TOKEN_ATTEMPTS = 3;
+
+async function request(url: string, init: RequestInit = {}): Promise<{ status: number; body: string } | undefined> {
+  try {
+    const res = await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
+    return { status: res.status, body: await res.text() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** An IMDSv2 session token, or undefined (then requests go out without one, IMDSv1 style). */
+export async function imdsToken(base: string, attempts = TOKEN_ATTEMPTS): Promise<string | undefined> {
+  for (let i = 0; i < attempts; i++) {
+    const res = await request(`${base}/latest/api/token`, {
+      method: "PUT",
+      headers: { "X-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
+    });
+    if (res?.status === 200 && res.body !== "") return res.body;
+    // Unreachable service: retrying would only multiply the timeout.
+    if (res === undefined) return undefined;
+  }
+  return undefined;
+}
+
+/** GET <base>/latest/<path>; "" for 404s, other errors and timeouts (osquery leaves those columns empty). */
+export async function imdsGet(base: string, path: string, token: string | undefined): Promise<string> {
+  const res = await request(`${base}/latest/${path}`, token ? { headers: { "X-aws-ec2-metadata-token": token } } : {});
+  return res?.status === 200 ? res.body : "";
+}
+
+/** A text value as a column: trailing newlines dropped, line lists joined with commas. */
+export function metadataText(value: string): string {
+  return value.replace(/\n+$/, "").split("\n").join(",");
+}
+
+function jsonField(body: string, key: string): string {
+  try {
+    const v = (JSON.parse(body) as Record<string, unknown>)[key];
+    return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : "";
+  } catch {
+    return "";
+  }
+}
+
+/** The ec2_instance_metadata row; no rows (and no request at all) unless `detected`. */
+export async function ec2InstanceMetadata(base: string, detected: boolean): Promise<Row[]> {
+  if (!detected) return [];
+  const token = await imdsToken(base);
+  const [doc, iam, mac, hostname, sshKey, reservation, groups] = await Promise.all([
+    imdsGet(base, "dynamic/instance-identity/document", token),
+    imdsGet(base, "meta-data/iam/info", token),
+    imdsGet(base, "meta-data/mac", token),
+    imdsGet(base, "meta-data/local-hostname", token),
+    imdsGet(base, "meta-data/public-keys/0/openssh-key", token),
+    imdsGet(base, "meta-data/reservation-id", token),
+    imdsGet(base, "meta-data/security-groups", token),
+  ]);
+  return [
+    {
+      instance_id: metadataText(jsonField(doc, "instanceId")),
+      instance_type: metadataText(jsonField(doc, "instanceType")),
+      architecture: metadataText(jsonField(doc, "architecture")),
+      region: metadataText(jsonField(doc, "region")),
+      availability_zone: metadataText(jsonField(doc, "availabilityZone")),
+      local_hostname: metadataText(hostname),
+      local_ipv4: metadataText(jsonField(doc, "privateIp")),
+      mac: metadataText(mac),
+      security_groups: metadataText(groups),
+      iam_arn: metadataText(jsonField(iam, "InstanceProfileArn")),
+      ami_id: metadataText(jsonField(doc, "imageId")),
+      reservation_id: metadataText(reservation),
+      account_id: metadataText(jsonField(doc, "accountId")),
+      ssh_public_key: metadataText(sshKey),
+    },
+  ];
+}
+
+/** Keys of one INI section ([default] or [profile]) of an AWS credentials file. */
+export function parseCredentialsFile(text: string, profile: string): AwsCredentials | undefined {
+  let section = "";
+  const values = new Map<string, string>();
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/[#;].*$/, "").trim();
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) {
+      section = header[1]!.trim();
+      continue;
+    }
+    const kv = /^([^=]+)=(.*)$/.exec(line);
+    if (kv && section === profile) values.set(kv[1]!.trim().toLowerCase(), kv[2]!.trim());
+  }
+  const id = values.get("aws_access_key_id");
+  const secret = values.get("aws_secret_access_key");
+  if (!id || !secret) return undefined;
+  const token = values.get("aws_session_token");
+  return { accessKeyId: id, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) };
+}
+
+/**
+ * The AWS SDK's default chain as osquery configures it (no aws_* flags here):
+ * environment, the shared credentials file, then the instance profile role.
+ */
+export async function resolveCredentials(
+  base: string,
+  token: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  home: string = homedir(),
+): Promise<AwsCredentials | undefined> {
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    return {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    };
+  }
+  try {
+    const file = env.AWS_SHARED_CREDENTIALS_FILE || join(home, ".aws", "credentials");
+    const creds = parseCredentialsFile(readFileSync(file, "utf8"), env.AWS_PROFILE || "default");
+    if (creds) return creds;
+  } catch {
+    // no shared credentials file
+  }
+  const role = (await imdsGet(base, "meta-data/iam/security-credentials/", token)).split("\n")[0]?.trim();
+  if (!role) return undefined;
+  const body = await imdsGet(base, `meta-data/iam/security-credentials/${role}`, token);
+  const id = jsonField(body, "AccessKeyId");
+  const secret = jsonField(body, "SecretAccessKey");
+  if (!id || !secret) return undefined;
+  const session = jsonField(body, "Token");
+  return { accessKeyId: id, secretAccessKey: secret, ...(session ? { sessionToken: session } : {}) };
+}
+
+/** The regional EC2 API endpoint. */
+export function ec2Endpoint(region: string): string {
+  return `https://ec2.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}/`;
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+function xmlText(s: string): string {
+  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (m, e: string) => {
+    if (e.startsWith("#x")) return String.fromCodePoint(parseInt(e.slice(2), 16));
+    if (e.startsWith("#")) return String.fromCodePoint(parseInt(e.slice(1), 10));
+    return XML_ENTITIES[e] ?? m;
+  });
+}
+
+function xmlElement(xml: string, name: string): string | undefined {
+  const m = new RegExp(`<${name}(?:\\s[^>]*)?(?:/>|>([\\s\\S]*?)</${name}>)`).exec(xml);
+  return m ? xmlText(m[1] ?? "") : undefined;
+}
+
+/** Key/value pairs of a DescribeTags response's tagSet. */
+export function parseDescribeTags(xml: string): { key: string; value: string }[] {
+  const set = /<tagSet>([\s\S]*?)<\/tagSet>/.exec(xml)?.[1] ?? "";
+  const out: { key: string; value: string }[] = [];
+  for (const m of set.matchAll(/<item>([\s\S]*?)<\/item>/g)) {
+    out.push({ key: xmlElement(m[1]!, "key") ?? "", value: xmlElement(m[1]!, "value") ?? "" });
+  }
+  return out;
+}
+
+export interface TagOptions {
+  /** Regional endpoint URL (tests serve one on 127.0.0.1). */
+  readonly endpoint?: (region: string) => string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly home?: string;
+  readonly now?: () => Date;
+}
+
+/** The ec2_instance_tags rows: DescribeTags for this instance, signed with SigV4. */
+export async function ec2InstanceTags(base: string, detected: boolean, opts: TagOptions = {}): Promise<Row[]> {
+  if (!detected) return [];
+  const token = await imdsToken(base);
+  const doc = await imdsGet(base, "dynamic/instance-identity/document", token);
+  const instanceId = jsonField(doc, "instanceId");
+  const region = jsonField(doc, "region");
+  if (!instanceId || !region) return [];
+  const credentials = await resolveCredentials(base, token, opts.env, opts.home);
+  if (!credentials) return [];
+
+  const url = new URL((opts.endpoint ?? ec2Endpoint)(region));
+  const body = new URLSearchParams({
+    Action: "DescribeTags",
+    Version: "2016-11-15",
+    "Filter.1.Name": "resource-id",
+    "Filter.1.Value.1": instanceId,
+    MaxResults: "50",
+  }).toString();
+  const headers = signV4({
+    method: "POST",
+    url,
+    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+    body,
+    region,
+    service: "ec2",
+    credentials,
+    date: (opts.now ?? (() => new Date()))(),
+  });
+  delete headers.host; // fetch sets Host itself, from the URL that was signed
+  const res = await request(url.toString(), { method: "POST", headers, body });
+  if (res?.status !== 200) return [];
+  return parseDescribeTags(res.body).map((t) => ({ instance_id: instanceId, key: t.key, value: t.value }));
+}
