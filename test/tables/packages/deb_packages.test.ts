@@ -141,6 +141,16 @@ describe.skipIf(!e2e)("end to end (dist/osqueryi)", () => {
     expect(row?.n).toBe(String(n));
   });
 
+  test("an admindir constraint reaches the generator", () => {
+    const rows = query(`SELECT name, arch, version, status, admindir FROM deb_packages WHERE admindir = '${fixture}' ORDER BY name, arch`);
+    expect(rows.map((r) => `${r.name}:${r.arch} ${r.version} ${r.status}`)).toEqual([
+      "alpha:amd64 2:1.1-1 install ok unpacked",
+      "beta:all 4.5 deinstall ok config-files",
+      "libz:amd64 1.2.13 install ok installed",
+      "libz:i386 1.2.13 install ok installed",
+    ]);
+  });
+
   test("deb_package_files for one package equals dpkg -L", () => {
     const rows = query("SELECT path FROM deb_package_files WHERE package = 'libc6'");
     const theirs = Bun.spawnSync(["dpkg", "-L", "libc6"]).stdout.toString().trim().split("\n");

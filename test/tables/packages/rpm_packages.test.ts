@@ -9,7 +9,7 @@ import { parseRpmHeader, RpmTag } from "../../../src/linux/rpmheader.ts";
 import { readRpmHeaders } from "../../../src/linux/rpmdb.ts";
 import rpmPackages, { rpmPackagesFrom } from "../../../tables/packages/rpm_packages.ts";
 import rpmPackageFiles, { lsperms, rpmPackageFilesFrom } from "../../../tables/packages/rpm_package_files.ts";
-import { generate } from "../../helpers.ts";
+import { generate, query } from "../../helpers.ts";
 import { buildRpmHeader, type FixtureValue, writeRpmDb } from "./rpm_fixture.ts";
 
 const dir = process.env.KEEP_RPM_FIXTURE ?? mkdtempSync(join(tmpdir(), "osq-rpm-"));
@@ -141,5 +141,19 @@ describe.skipIf(!rpmTool)("rpm tool reads the same fixture", () => {
   test("rpm -ql lists the same files", () => {
     const r = Bun.spawnSync([rpmTool ?? "rpm", "--dbpath", dir, "-ql", "bash"]);
     expect(r.stdout.toString().trim().split("\n")).toEqual(rpmPackageFilesFrom(db, ["bash"]).map((x) => String(x.path)));
+  });
+});
+
+const e2e = await Bun.file(join(import.meta.dir, "../../../dist/osq")).exists();
+describe.skipIf(!e2e)("end to end (dist/osqueryi)", () => {
+  // The host table cannot be pointed at the fixture (there is no hidden path
+  // switch), so end to end checks the schema and the empty result here.
+  test("rpm_packages answers with osquery's columns and no rows on this Debian host", () => {
+    expect(query("SELECT name, version, release, source, size, sha1, arch, epoch, install_time, vendor, package_group FROM rpm_packages")).toEqual([]);
+    expect(query("SELECT count(*) AS n FROM rpm_packages WHERE pid_with_namespace = 0")).toEqual([{ n: "0" }]);
+  });
+
+  test("rpm_package_files answers with osquery's columns and no rows", () => {
+    expect(query("SELECT package, path, username, groupname, mode, size, sha256 FROM rpm_package_files WHERE package = 'bash'")).toEqual([]);
   });
 });
