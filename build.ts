@@ -6,7 +6,7 @@
 // `bun build --compile` then embeds in the executable. msgpackr's optional native
 // accelerator is dropped the same way: msgpackr falls back to its JavaScript codec.
 import type { BunPlugin } from "bun";
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 
 const lmdbAddon = `@lmdb/lmdb-${process.platform}-${process.arch}/node.napi.glibc.node`;
 
@@ -30,11 +30,12 @@ const embedNativeAddons: BunPlugin = {
   },
 };
 
-rmSync("dist", { recursive: true, force: true });
-mkdirSync("dist");
+// Build beside the old binary and rename over it, so a failed build keeps the
+// last good dist/osq and a test running meanwhile never sees it missing.
+mkdirSync("dist", { recursive: true });
 const result = await Bun.build({
   entrypoints: ["src/main.ts"],
-  compile: { outfile: "dist/osq" },
+  compile: { outfile: "dist/osq.new" },
   minify: true,
   bytecode: true,
   // Each dynamic import becomes its own chunk, loaded only when used: the shell
@@ -49,6 +50,9 @@ if (!result.success) {
   for (const log of result.logs) console.error(log);
   process.exit(1);
 }
-symlinkSync("osq", "dist/osqueryi");
-symlinkSync("osq", "dist/osqueryd");
+renameSync("dist/osq.new", "dist/osq");
+for (const role of ["osqueryi", "osqueryd"]) {
+  rmSync(`dist/${role}`, { force: true });
+  symlinkSync("osq", `dist/${role}`);
+}
 console.log("built dist/osq");
