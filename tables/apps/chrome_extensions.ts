@@ -61,8 +61,8 @@ function profileRows(profile: ChromeProfile): Row[] {
       identifier: ext.identifier,
       version: prop("version"),
       description: prop("description"),
+      // The hidden alias column `locale` is filled from this one by the engine.
       default_locale: prop("default_locale"),
-      locale: prop("default_locale"),
       current_locale: prop("current_locale"),
       update_url: prop("update_url"),
       author: prop("author"),

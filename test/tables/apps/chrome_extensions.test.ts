@@ -138,7 +138,6 @@ describe("chrome_extensions", () => {
     expect(row.install_time).toBe("13300000000000000");
     expect(row.install_timestamp).toBe(Number(13300000000000000n / 1000000n) - 11644473600);
     expect(row.default_locale).toBe("fr");
-    expect(row.locale).toBe("fr");
     expect(row.persistent).toBe(1);
     expect(row.author).toBe("Someone");
     expect(row.permissions).toBe("tabs, storage, , https://*/*");
@@ -239,6 +238,7 @@ describe.skipIf(!engineReady())("chrome_extensions e2e", () => {
     writeJson(join(profile, "Extensions/ffffffffffffffffffffffffffffffff/3.1/manifest.json"), {
       name: "E2E Ext",
       version: "3.1",
+      default_locale: "en",
       content_scripts: [{ matches: ["https://e2e.example/*"], js: ["e2e.js"] }],
     });
   });
@@ -255,6 +255,10 @@ describe.skipIf(!engineReady())("chrome_extensions e2e", () => {
     expect(rows[0]!.profile).toBe("osq e2e");
     expect(rows[0]!.uid).toBe("0");
     expect(rows[0]!.manifest_hash).toBe(sha256sum(join(profile, "Extensions/ffffffffffffffffffffffffffffffff/3.1/manifest.json")));
+    // Hidden columns appear only when named; the locale alias mirrors default_locale.
+    expect(rows[0]!.manifest_json).toBeUndefined();
+    const hidden = query("select locale, default_locale, key, permissions_json from chrome_extensions where uid = 0 and name = 'E2E Ext'");
+    expect(hidden).toEqual([{ locale: "en", default_locale: "en", key: "", permissions_json: "{}" }]);
   });
 
   test("select from chrome_extension_content_scripts where uid = 0", () => {
