@@ -4,6 +4,7 @@
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { flags, parseCommandLine } from "../flags/flags.ts";
 import { setStderrThreshold, INFO } from "../logger/glog.ts";
+import { openShellDatabase } from "./database.ts";
 import { runMeta } from "./meta.ts";
 import { newShellState, runArgument, runScript } from "./shell.ts";
 
@@ -24,6 +25,11 @@ export async function runShell(args: string[]): Promise<number> {
   flags.force("disable_logging", "true");
   flags.force("disable_watchdog", "true");
   if (flags.bool("verbose")) setStderrThreshold(INFO);
+  const dbError = await openShellDatabase();
+  if (dbError) {
+    process.stderr.write(`Error: ${dbError}\n`);
+    return 78;
+  }
   let sink;
   try {
     sink = outputWriter();

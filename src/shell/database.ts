@@ -1,0 +1,31 @@
+// The shell's database: osqueryi keeps no state unless --database_path is set
+// explicitly (INTERFACES §1). When it is, the shell opens that LMDB
+// environment, as osquery does, and keeps its instance id there, so
+// osquery_info.instance_id is stable across runs that share the database.
+import { randomUUID } from "node:crypto";
+import { flags } from "../flags/flags.ts";
+import { runtime } from "../runtime.ts";
+
+const INSTANCE_KEY = "instance_uuid_v1";
+
+/** Opens the database if --database_path was given; returns an error text on failure. */
+export async function openShellDatabase(): Promise<string | null> {
+  if (!flags.isSet("database_path") || flags.bool("disable_database")) return null;
+  const path = flags.get("database_path");
+  try {
+    // Loaded only here: a shell without --database_path never pays for lmdb.
+    const { open } = await import("lmdb");
+    const env = open({ path, maxDbs: 16 });
+    const configurations = env.openDB({ name: "configurations", encoding: "string" });
+    let id = configurations.get(INSTANCE_KEY) as string | undefined;
+    if (!id) {
+      id = randomUUID();
+      await configurations.put(INSTANCE_KEY, id);
+    }
+    runtime.instanceId = id;
+    await env.close();
+    return null;
+  } catch (e) {
+    return `cannot open the database at ${path}: ${(e as Error).message}`;
+  }
+}
