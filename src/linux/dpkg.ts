@@ -178,3 +178,24 @@ export function readDpkgDatabase(admindir: string): DpkgPackage[] {
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The paths listed in a .list file, one per line, blank lines skipped. */
+export function parseDpkgList(text: string): string[] {
+  return text.split("\n").filter((line) => line !== "");
+}
+
+/**
+ * The files dpkg recorded for a package: <admindir>/info/<name>:<arch>.list
+ * for Multi-Arch: same packages, <name>.list for the others. null when
+ * neither can be read.
+ */
+export function readDpkgList(admindir: string, name: string, arch: string): string[] | null {
+  for (const file of [`${name}:${arch}.list`, `${name}.list`]) {
+    try {
+      return parseDpkgList(readFileSync(join(admindir, "info", file), "utf8"));
+    } catch {
+      // try the other name
+    }
+  }
+  return null;
+}

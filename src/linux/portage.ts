@@ -5,26 +5,13 @@
 import { readFileSync } from "node:fs";
 import type { Row } from "../table.ts";
 import { GLOB_FOLDERS, resolveFilePattern } from "./glob.ts";
+import { osquerySplit as split } from "./split.ts";
 
 export const PORTAGE_PACKAGE_DIR = "/var/db/pkg";
 export const PORTAGE_WORLD = "/var/lib/portage/world";
 export const PORTAGE_KEYWORDS = "/etc/portage/package.keywords";
 export const PORTAGE_MASK = "/etc/portage/package.mask";
 export const PORTAGE_UNMASK = "/etc/portage/package.unmask";
-
-/** osquery's split(): cut at any of `delims`, drop empty pieces, trim the rest. */
-function split(text: string, delims = "\t "): string[] {
-  const out: string[] = [];
-  let piece = "";
-  for (const ch of text) {
-    if (delims.includes(ch)) {
-      if (piece.length > 0) out.push(piece.trim());
-      piece = "";
-    } else piece += ch;
-  }
-  if (piece.length > 0) out.push(piece.trim());
-  return out;
-}
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
 

@@ -8,25 +8,6 @@ import { defineTable, type Row } from "../../src/table.ts";
 /** The bundles osquery reads on Linux when no path is given. */
 export const DEFAULT_BUNDLES = ["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt"];
 
-/** Rows for one PEM bundle; an unreadable file gives none, an undecodable certificate is skipped. */
-export function certificatesFromBundle(path: string): Row[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "latin1");
-  } catch {
-    return [];
-  }
-  const rows: Row[] = [];
-  for (const der of pemCertificates(text)) {
-    try {
-      rows.push({ ...certificateInfo(parseCertificateFields(der)), path });
-    } catch {
-      // not a certificate OpenSSL could decode either
-    }
-  }
-  return rows;
-}
-
 export default defineTable({
   name: "certificates",
   cacheable: true,
@@ -60,3 +41,22 @@ export default defineTable({
     return (given.length > 0 ? given : DEFAULT_BUNDLES).flatMap(certificatesFromBundle);
   },
 });
+
+/** Rows for one PEM bundle; an unreadable file gives none, an undecodable certificate is skipped. */
+export function certificatesFromBundle(path: string): Row[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "latin1");
+  } catch {
+    return [];
+  }
+  const rows: Row[] = [];
+  for (const der of pemCertificates(text)) {
+    try {
+      rows.push({ ...certificateInfo(parseCertificateFields(der)), path });
+    } catch {
+      // not a certificate OpenSSL could decode either
+    }
+  }
+  return rows;
+}

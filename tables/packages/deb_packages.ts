@@ -8,30 +8,6 @@ import { defineTable, type Row } from "../../src/table.ts";
 
 const DEFAULT_ADMINDIR = "/var/lib/dpkg";
 
-/** Rows for the admindirs given (paths as the caller names them, read under `root`). */
-export function debPackagesFrom(admindirs: readonly string[], root = ""): Row[] {
-  const rows: Row[] = [];
-  for (const admindir of admindirs) {
-    for (const p of readDpkgDatabase(root ? join(root, admindir) : admindir)) {
-      rows.push({
-        name: p.name,
-        version: p.version,
-        source: p.source,
-        size: p.size,
-        arch: p.arch,
-        revision: p.revision,
-        status: p.status,
-        maintainer: p.maintainer,
-        section: p.section,
-        priority: p.priority,
-        admindir,
-        pid_with_namespace: 0,
-      });
-    }
-  }
-  return rows;
-}
-
 export default defineTable({
   name: "deb_packages",
   cacheable: true,
@@ -56,3 +32,27 @@ export default defineTable({
     return namespaceRoots(ctx).flatMap((ns) => stampNamespace(debPackagesFrom(admindirs, ns.root), ns));
   },
 });
+
+/** Rows for the admindirs given (paths as the caller names them, read under `root`). */
+export function debPackagesFrom(admindirs: readonly string[], root = ""): Row[] {
+  const rows: Row[] = [];
+  for (const admindir of admindirs) {
+    for (const p of readDpkgDatabase(root ? join(root, admindir) : admindir)) {
+      rows.push({
+        name: p.name,
+        version: p.version,
+        source: p.source,
+        size: p.size,
+        arch: p.arch,
+        revision: p.revision,
+        status: p.status,
+        maintainer: p.maintainer,
+        section: p.section,
+        priority: p.priority,
+        admindir,
+        pid_with_namespace: 0,
+      });
+    }
+  }
+  return rows;
+}

@@ -8,6 +8,23 @@ import { findRpmDb, readRpmHeaders } from "../../src/linux/rpmdb.ts";
 /** osquery skips packages listing more files than this. */
 const MAX_RPM_FILES = 64 * 1024;
 
+export default defineTable({
+  name: "rpm_package_files",
+  columns: {
+    package: "TEXT index optimized",
+    path: "TEXT index",
+    username: "TEXT",
+    groupname: "TEXT",
+    mode: "TEXT",
+    size: "BIGINT",
+    sha256: "TEXT collate=nocase",
+  },
+  generate(ctx) {
+    const db = findRpmDb();
+    return db === null ? [] : rpmPackageFilesFrom(db, ctx.equals("package"));
+  },
+});
+
 /** osquery's lsperms(): the permission bits as four octal digits, e.g. "0644". */
 export function lsperms(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, "0");
@@ -34,20 +51,3 @@ export function rpmPackageFilesFrom(dbPath: string, packages: readonly string[] 
   }
   return rows;
 }
-
-export default defineTable({
-  name: "rpm_package_files",
-  columns: {
-    package: "TEXT index optimized",
-    path: "TEXT index",
-    username: "TEXT",
-    groupname: "TEXT",
-    mode: "TEXT",
-    size: "BIGINT",
-    sha256: "TEXT collate=nocase",
-  },
-  generate(ctx) {
-    const db = findRpmDb();
-    return db === null ? [] : rpmPackageFilesFrom(db, ctx.equals("package"));
-  },
-});

@@ -5,6 +5,32 @@ import { RpmTag, type RpmHeader } from "../../src/linux/rpmheader.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { findRpmDb, readRpmHeaders } from "../../src/linux/rpmdb.ts";
 
+export default defineTable({
+  name: "rpm_packages",
+  cacheable: true,
+  columns: {
+    name: "TEXT index optimized",
+    version: "TEXT index collate=version_rhel",
+    release: "TEXT index",
+    source: "TEXT",
+    size: "BIGINT",
+    sha1: "TEXT collate=nocase",
+    arch: "TEXT index",
+    epoch: "INTEGER index",
+    install_time: "INTEGER",
+    vendor: "TEXT",
+    package_group: "TEXT",
+    pid_with_namespace: "INTEGER hidden additional",
+    mount_namespace_id: "TEXT hidden",
+  },
+  generate(ctx) {
+    return namespaceRoots(ctx).flatMap((ns) => {
+      const db = findRpmDb(ns.root);
+      return db === null ? [] : stampNamespace(rpmPackagesFrom(db, ctx.equals("name")), ns);
+    });
+  },
+});
+
 function num(h: RpmHeader, tag: number): number | undefined {
   return h.number(tag);
 }
@@ -33,29 +59,3 @@ export function rpmPackagesFrom(dbPath: string, names: readonly string[] = []): 
   }
   return rows;
 }
-
-export default defineTable({
-  name: "rpm_packages",
-  cacheable: true,
-  columns: {
-    name: "TEXT index optimized",
-    version: "TEXT index collate=version_rhel",
-    release: "TEXT index",
-    source: "TEXT",
-    size: "BIGINT",
-    sha1: "TEXT collate=nocase",
-    arch: "TEXT index",
-    epoch: "INTEGER index",
-    install_time: "INTEGER",
-    vendor: "TEXT",
-    package_group: "TEXT",
-    pid_with_namespace: "INTEGER hidden additional",
-    mount_namespace_id: "TEXT hidden",
-  },
-  generate(ctx) {
-    return namespaceRoots(ctx).flatMap((ns) => {
-      const db = findRpmDb(ns.root);
-      return db === null ? [] : stampNamespace(rpmPackagesFrom(db, ctx.equals("name")), ns);
-    });
-  },
-});

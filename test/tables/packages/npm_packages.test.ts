@@ -4,7 +4,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import npmPackages, { parsePackageJson } from "../../../tables/packages/npm_packages.ts";
+import { parsePackageJson } from "../../../src/linux/npm.ts";
+import npmPackages from "../../../tables/packages/npm_packages.ts";
 import { generate, query } from "../../helpers.ts";
 
 const site = mkdtempSync(join(tmpdir(), "osq-npm-"));

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import pythonPackages, { parsePythonMetadata } from "../../../tables/packages/python_packages.ts";
+import { parsePythonMetadata } from "../../../src/linux/python_site.ts";
+import pythonPackages from "../../../tables/packages/python_packages.ts";
 import { generate, query } from "../../helpers.ts";
 
 const python = Bun.which("python3");

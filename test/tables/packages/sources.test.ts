@@ -4,8 +4,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import aptSources, { aptSourcesFrom, parseAptSourceLine, parseDeb822Block } from "../../../tables/packages/apt_sources.ts";
-import yumSources, { parseIni, yumSourcesFrom } from "../../../tables/packages/yum_sources.ts";
+import { aptSourcesFrom, parseAptSourceLine, parseDeb822Block } from "../../../src/linux/apt.ts";
+import { parseIni, yumSourcesFrom } from "../../../src/linux/yum.ts";
+import aptSources from "../../../tables/packages/apt_sources.ts";
+import yumSources from "../../../tables/packages/yum_sources.ts";
 import { generate, query } from "../../helpers.ts";
 
 const root = mkdtempSync(join(tmpdir(), "osq-sources-"));

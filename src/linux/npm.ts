@@ -1,0 +1,118 @@
+// Node packages as osquery's npm_packages finds them: the package.json of
+// each package in a search directory's node_modules (scoped ones included),
+// then of the packages nested in their own node_modules, to a maximum depth.
+import { lstatSync, readFileSync, statSync } from "node:fs";
+import { GLOB_ALL, resolveFilePattern } from "./glob.ts";
+import type { Row } from "../table.ts";
+
+/** osquery's Linux/macOS search patterns; each names a directory holding node_modules/. */
+export const NODE_MODULES_PATTERNS = [
+  "/usr/local/lib",
+  "/opt/homebrew/lib",
+  "/usr/lib",
+  "/home/%/.npm-global/lib",
+  "/home/%/.nvm/versions/node/%/lib",
+  "/Users/%/.npm-global/lib",
+  "/Users/%/.nvm/versions/node/%/lib",
+];
+
+export const DEFAULT_MAX_DEPTH = 100;
+
+export interface NpmManifest {
+  name?: string;
+  version?: string;
+  description?: string;
+  homepage?: string;
+  author?: string;
+  license?: string;
+}
+
+/**
+ * The fields osquery reads from package.json: string values of name, version,
+ * description and homepage (a non-string value reads as ""), author as a
+ * string or {name}, license as a string or the legacy {url}. null when the
+ * text is not a JSON object.
+ */
+export function parsePackageJson(text: string): NpmManifest | null {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return null;
+  const o = doc as Record<string, unknown>;
+  const out: NpmManifest = {};
+  for (const key of ["name", "version", "description", "homepage"] as const) {
+    if (key in o) out[key] = typeof o[key] === "string" ? o[key] : "";
+  }
+  if ("author" in o) {
+    const a = o.author;
+    if (typeof a === "string") out.author = a;
+    else if (typeof a === "object" && a !== null && "name" in a) {
+      const n = (a as Record<string, unknown>).name;
+      out.author = typeof n === "string" ? n : "";
+    }
+  }
+  if ("license" in o) {
+    const l = o.license;
+    if (typeof l === "string") out.license = l;
+    else if (typeof l === "object" && l !== null && typeof (l as Record<string, unknown>).url === "string") {
+      out.license = (l as Record<string, string>).url;
+    }
+  }
+  return out;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function joinPath(dir: string, rel: string): string {
+  return dir.endsWith("/") ? dir + rel : `${dir}/${rel}`;
+}
+
+/**
+ * Rows for one search directory: its node_modules/<pkg>/package.json and
+ * node_modules/@scope/<pkg>/package.json, then the same below each package
+ * that has its own node_modules, while depth < maxDepth (-1: no limit).
+ * Directories already visited (by inode) are not searched twice.
+ */
+export function npmSiteRows(site: string, maxDepth: number, root = ""): Row[] {
+  const rows: Row[] = [];
+  const stack: [string, number][] = [[site, 0]];
+  const visited = new Set<number>();
+  while (stack.length > 0) {
+    const [dir, depth] = stack.pop() as [string, number];
+    try {
+      const ino = lstatSync(root + dir).ino;
+      if (visited.has(ino)) continue;
+      visited.add(ino);
+    } catch {
+      // osquery searches a path it cannot stat all the same (it will find nothing)
+    }
+    const manifests = [
+      ...resolveFilePattern(joinPath(dir, "node_modules/%/package.json"), GLOB_ALL, { root }),
+      ...resolveFilePattern(joinPath(dir, "node_modules/@%/%/package.json"), GLOB_ALL, { root }),
+    ];
+    for (const path of manifests) {
+      let info: NpmManifest | null = null;
+      try {
+        info = parsePackageJson(readFileSync(root + path, "utf8"));
+      } catch {
+        // unreadable manifest: the row still names the package's path
+      }
+      rows.push({ ...(info ?? {}), path, directory: site, depth, max_depth: maxDepth, pid_with_namespace: 0 });
+      if (maxDepth === -1 || depth < maxDepth) {
+        const pkgDir = path.slice(0, path.lastIndexOf("/"));
+        if (isDirectory(`${root}${pkgDir}/node_modules`)) stack.push([pkgDir, depth + 1]);
+      }
+    }
+  }
+  return rows;
+}
+

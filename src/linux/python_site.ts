@@ -1,0 +1,153 @@
+// Installed Python distributions as osquery's python_packages finds them:
+// every *.dist-info (METADATA) or *.egg-info (PKG-INFO) directory anywhere
+// below a site directory, the system ones and those under users' homes.
+import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { GLOB_ALL, resolveFilePattern } from "./glob.ts";
+import type { Row } from "../table.ts";
+
+/** osquery's system search patterns (`%` matches within one path component). */
+export const SYSTEM_SITE_PATTERNS = [
+  "/usr/local/lib/python%/dist-packages",
+  "/usr/local/lib/python%/site-packages",
+  "/usr/local/lib64/python%/site-packages",
+  "/opt/homebrew/lib/python%/dist-packages",
+  "/opt/homebrew/lib/python%/site-packages",
+  "/usr/lib/python%/dist-packages",
+  "/usr/lib/python%/site-packages",
+  "/Library/Python/%/site-packages",
+];
+
+/** Below each user's home, in osquery's (sorted) order. */
+const USER_SITE_POSTFIXES = [".local/lib/python%", ".pyenv/versions"];
+
+export interface PythonMetadata {
+  name?: string;
+  version?: string;
+  summary?: string;
+  author?: string;
+  license?: string;
+}
+
+/**
+ * Reads the fields osquery takes from METADATA/PKG-INFO. osquery splits each
+ * line on every ':' and keeps the line only when exactly two non-empty parts
+ * result, so a value containing ':' (a URL, "Summary: a: b") is not taken;
+ * it stops at the License line. Same rules here, so the values agree.
+ */
+export function parsePythonMetadata(text: string): PythonMetadata {
+  const out: PythonMetadata = {};
+  for (const line of text.split("\n")) {
+    const fields = line
+      .split(":")
+      .filter((f) => f.length > 0)
+      .map((f) => f.trim());
+    if (fields.length !== 2) continue;
+    const [key, value] = fields as [string, string];
+    if (key === "Name") out.name = value;
+    else if (key === "Version") out.version = value;
+    else if (key === "Summary") out.summary = value;
+    else if (key === "Author") out.author = value;
+    else if (key === "License") {
+      out.license = value;
+      break;
+    }
+  }
+  return out;
+}
+
+function joinPath(dir: string, name: string): string {
+  return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every directory below `dir`, depth first, without following directory
+ * symlinks (a symlink to a directory is listed but not entered), as boost's
+ * recursive_directory_iterator walks it for osquery.
+ */
+export function listDirectoriesRecursive(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return; // permission denied or vanished: skip, as osquery does
+    }
+    for (const e of entries) {
+      const path = joinPath(d, e.name);
+      if (e.isDirectory()) {
+        out.push(path);
+        walk(path);
+      } else if (e.isSymbolicLink() && isDirectory(path)) {
+        out.push(path);
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Rows for one site directory; `root` prefixes reads only (paths stay as the caller names them). */
+export function pythonSiteRows(site: string, uid: number, root = ""): Row[] {
+  const rows: Row[] = [];
+  const base = root + site;
+  if (!isDirectory(base)) return rows;
+  for (const found of listDirectoriesRecursive(base)) {
+    let metadata: string;
+    if (found.endsWith(".dist-info")) metadata = "METADATA";
+    else if (found.endsWith(".egg-info")) metadata = "PKG-INFO";
+    else continue;
+    if (!isDirectory(found)) continue;
+    let info: PythonMetadata = {};
+    try {
+      info = parsePythonMetadata(readFileSync(`${found}/${metadata}`, "utf8"));
+    } catch {
+      // no metadata file: osquery still reports the directory, with empty fields
+    }
+    rows.push({ ...info, path: found.slice(root.length), directory: site, uid, pid_with_namespace: 0 });
+  }
+  return rows;
+}
+
+/** The subdirectories of `dir` that are not themselves symlinks (pyenv's version dirs). */
+function versionDirs(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => joinPath(dir, n))
+    .filter((p) => {
+      try {
+        return !lstatSync(p).isSymbolicLink() && isDirectory(p);
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** The site directories below one home directory, as osquery finds them. */
+export function userSiteDirectories(home: string, root = ""): string[] {
+  const sites: string[] = [];
+  for (const postfix of USER_SITE_POSTFIXES) {
+    const dir = `${home}/${postfix}/`;
+    const versions = dir.includes("%") ? [] : versionDirs(root + dir).map((v) => v.slice(root.length));
+    if (versions.length > 0) {
+      for (const v of versions) sites.push(...resolveFilePattern(`${v}/lib/python%/site-packages`, GLOB_ALL, { root }));
+    } else {
+      sites.push(...resolveFilePattern(dir, GLOB_ALL, { root }));
+    }
+  }
+  return sites;
+}
+
