@@ -41,8 +41,16 @@ async function main(): Promise<number> {
   return runShell(args);
 }
 
+/** Waits until everything written to stdout has reached the pipe or file: exit would drop it. */
+function flushStdout(): Promise<void> {
+  return new Promise((resolve) => process.stdout.write("", () => resolve()));
+}
+
 main().then(
-  (code) => process.exit(code),
+  async (code) => {
+    await flushStdout();
+    process.exit(code);
+  },
   (e: unknown) => {
     process.stderr.write(`osq: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);

@@ -8,9 +8,18 @@ import { openShellDatabase } from "./database.ts";
 import { runMeta } from "./meta.ts";
 import { newShellState, runArgument, runScript } from "./shell.ts";
 
-function outputWriter(): { write: (text: string) => void; close: () => void } {
+function outputWriter(): { write: (text: string) => void; close: () => Promise<void> | void } {
   const target = flags.get("output");
-  if (target === "-" || target === "") return { write: (t) => process.stdout.write(t), close: () => {} };
+  if ((target === "-" || target === "") && process.stdout.isTTY) {
+    // A terminal takes writes synchronously, in order with the prompt.
+    return { write: (t) => void process.stdout.write(t), close: () => {} };
+  }
+  if (target === "-" || target === "") {
+    // Bun.write resolves once the bytes are in the pipe; chaining keeps order and
+    // lets the shell wait for a slow reader before it exits (exit would drop data).
+    let chain: Promise<unknown> = Promise.resolve();
+    return { write: (t) => void (chain = chain.then(() => Bun.write(Bun.stdout, t))), close: () => chain.then(() => {}) };
+  }
   const fd = openSync(target, "w");
   return { write: (t) => void writeSync(fd, t), close: () => closeSync(fd) };
 }
@@ -41,7 +50,7 @@ export async function runShell(args: string[]): Promise<number> {
   try {
     return await runMode(state, parsed.positional);
   } finally {
-    sink.close();
+    await sink.close();
   }
 }
 
