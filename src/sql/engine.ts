@@ -8,7 +8,7 @@ import { identifierOf, tokenize, type Token } from "./lexer.ts";
 import { Analyser, operatorName, type Analysis, type TableRef } from "./analyse.ts";
 import { plan, RequiredColumnError, type PlanStep } from "./plan.ts";
 import { MaterialisedTable, quoteIdent, type SqlValue } from "./materialise.ts";
-import { registerFunctions } from "./functions.ts";
+import { OSQUERY_FUNCTION_NAMES } from "./function-names.ts";
 
 /** SQLite result codes osquery reports as exit codes. */
 export const SQLITE_ERROR = 1;
@@ -69,9 +69,10 @@ const OP_TEXT: Record<number, string> = {
   [Op.MATCH]: "MATCH",
 };
 
-export function newQueryDatabase(): Database {
+/** A fresh query database, with osquery's SQL functions when the query may call them. */
+export async function newQueryDatabase(withFunctions = true): Promise<Database> {
   const db = new Database(":memory:", { safeIntegers: true });
-  registerFunctions(db);
+  if (withFunctions) (await import("./functions.ts")).registerFunctions(db);
   return db;
 }
 
@@ -95,11 +96,12 @@ async function parser(): Promise<typeof import("sql-parser-cst")> {
 
 export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
   const tokens = tokenize(sql);
-  const db = newQueryDatabase();
+  if (tokens.length === 0) return { columns: [], rows: [], tables: [] };
+  const words = tokens.map(identifierOf);
+  const views = opts.views ?? new Map<string, string>();
+  // Views may call any function; otherwise only a query naming one needs them.
+  const db = await newQueryDatabase(views.size > 0 || words.some((w) => w !== null && OSQUERY_FUNCTION_NAMES.has(w)));
   try {
-    if (tokens.length === 0) return { columns: [], rows: [], tables: [] };
-    const views = opts.views ?? new Map<string, string>();
-    const words = tokens.map(identifierOf);
     const first = tokens[0]!.kind === "word" ? tokens[0]!.text.toLowerCase() : "";
     const needsAnalysis =
       words.some((w) => w !== null && (isTableName(w) || views.has(w))) ||

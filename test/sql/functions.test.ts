@@ -619,3 +619,11 @@ describe.skipIf(!existsSync(OSQ))("end to end through dist/osqueryi", () => {
     expect(r.stderr).toContain("Numerical result out of range");
   });
 });
+
+test("OSQUERY_FUNCTION_NAMES lists exactly what registerFunctions registers", async () => {
+  const { OSQUERY_FUNCTION_NAMES } = await import("../../src/sql/function-names.ts");
+  const { registerFunctions: register } = await import("../../src/sql/functions.ts");
+  const names = new Set<string>();
+  register({ function: (name: string) => void names.add(name) } as never);
+  expect([...names].sort()).toEqual([...OSQUERY_FUNCTION_NAMES].sort());
+});
