@@ -15,6 +15,7 @@ import memoryMap from "./memory_map.ts";
 import mounts from "./mounts.ts";
 import osVersion from "./os_version.ts";
 import secureboot from "./secureboot.ts";
+import securebootCertificates from "./secureboot_certificates.ts";
 import selinuxSettings from "./selinux_settings.ts";
 import sharedMemory from "./shared_memory.ts";
 import systemControls from "./system_controls.ts";
@@ -41,6 +42,7 @@ export const tables: Table[] = [
   apparmorProfiles,
   selinuxSettings,
   secureboot,
+  securebootCertificates,
   memoryMap,
   mdDevices,
   mdDrives,
