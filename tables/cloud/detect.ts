@@ -33,3 +33,15 @@ export const AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77";
 export function isAzureHost(root = ""): boolean {
   return read(root, `${DMI}/chassis_asset_tag`) === AZURE_ASSET_TAG || existsSync(`${root}/var/log/waagent.log`);
 }
+
+/**
+ * Yandex Cloud: its KVM guests carry "Yandex" in the DMI system/board/BIOS
+ * vendor or product fields (the metadata service itself is GCE-compatible,
+ * so it cannot tell Yandex from Google without a request).
+ */
+export function isYandexCloudHost(root = ""): boolean {
+  for (const f of ["sys_vendor", "board_vendor", "bios_vendor", "chassis_vendor", "product_name"]) {
+    if (read(root, `${DMI}/${f}`).toLowerCase().includes("yandex")) return true;
+  }
+  return false;
+}

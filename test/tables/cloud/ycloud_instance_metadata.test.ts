@@ -1,0 +1,135 @@
+// ycloud_instance_metadata: detection on fixture DMI trees, the metadata
+// service served by Bun.serve on 127.0.0.1 (never 169.254.169.254), and the
+// off-cloud rule: no endpoint named and no Yandex DMI data, no request at all.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Server } from "bun";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isYandexCloudHost } from "../../../tables/cloud/detect.ts";
+import { yCloudInstanceMetadata, zoneId } from "../../../tables/cloud/ycloud.ts";
+import table from "../../../tables/cloud/ycloud_instance_metadata.ts";
+import { generate } from "../../helpers.ts";
+import { engineReady, queryAsync } from "../apps/e2e.ts";
+
+const DOC = {
+  attributes: { "serial-port-enable": "1", "ssh-keys": "ubuntu:ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests admin@example" },
+  description: "build runner",
+  disks: [{ deviceName: "fhm0disk", index: 0, mode: "READ_WRITE", type: "PERSISTENT" }],
+  hostname: "runner-1.ru-central1.internal",
+  id: "fhm1a2b3c4d5e6f7g8h9",
+  name: "runner-1",
+  networkInterfaces: [{ ip: "10.128.0.5", mac: "d0:0d:1a:2b:3c:4d" }],
+  zone: "projects/b1g1slgali4fssudpn26/zones/ru-central1-a",
+  vendor: { cloudId: "b1gcloud0123456789ab", folderId: "b1g1slgali4fssudpn26", labels: {} },
+};
+
+const tmp = mkdtempSync(join(tmpdir(), "osq-ycloud-"));
+let server: Server<undefined>;
+let base: string;
+let requests: { path: string; flavor: string | null }[];
+beforeAll(() => {
+  requests = [];
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const url = new URL(req.url);
+      requests.push({ path: url.pathname + url.search, flavor: req.headers.get("metadata-flavor") });
+      const prefix = url.pathname.split("/computeMetadata")[0];
+      if (req.headers.get("metadata-flavor") !== "Google") return new Response("missing header", { status: 403 });
+      if (prefix === "/array") return Response.json([DOC]);
+      if (prefix === "/redirect") return Response.redirect("/computeMetadata/v1/instance/?alt=json&recursive=true", 301);
+      if (prefix === "/broken") return new Response("{not json");
+      if (prefix === "/gone") return new Response("not found", { status: 404 });
+      return Response.json(DOC);
+    },
+  });
+  base = `http://127.0.0.1:${server.port}`;
+});
+afterAll(() => {
+  server.stop(true);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function dmi(name: string, files: Record<string, string>): string {
+  const root = join(tmp, name);
+  for (const [f, v] of Object.entries(files)) {
+    mkdirSync(join(root, "sys/class/dmi/id"), { recursive: true });
+    writeFileSync(join(root, "sys/class/dmi/id", f), `${v}\n`);
+  }
+  return root;
+}
+
+describe("ycloud_instance_metadata", () => {
+  test("detection from DMI", () => {
+    expect(isYandexCloudHost(dmi("yc", { sys_vendor: "Yandex", product_name: "xeon-gold-6230" }))).toBe(true);
+    expect(isYandexCloudHost(dmi("yc-bios", { bios_vendor: "Yandex Cloud" }))).toBe(true);
+    expect(isYandexCloudHost(dmi("qemu", { sys_vendor: "QEMU", product_name: "Standard PC (Q35 + ICH9, 2009)" }))).toBe(false);
+    expect(isYandexCloudHost(join(tmp, "none"))).toBe(false);
+  });
+
+  test("zone ids (osquery's own cases)", () => {
+    expect(zoneId("projects/b1g1slgali4fssudpn26/zones/ru-central1-a")).toBe("ru-central1-a");
+    expect(zoneId("projects/b1g1slgali4fssudpn26/zones-ru-central1-a")).toBe("");
+    expect(zoneId("ru-central1-a")).toBe("");
+  });
+
+  test("a named endpoint is asked with the GCE-style path and header", async () => {
+    requests = [];
+    const rows = await yCloudInstanceMetadata([base], false);
+    expect(requests).toEqual([{ path: "/computeMetadata/v1/instance/?alt=json&recursive=true", flavor: "Google" }]);
+    expect(rows).toEqual([
+      {
+        instance_id: DOC.id,
+        folder_id: DOC.vendor.folderId,
+        cloud_id: DOC.vendor.cloudId,
+        name: DOC.name,
+        description: DOC.description,
+        hostname: DOC.hostname,
+        zone: "ru-central1-a",
+        ssh_public_key: DOC.attributes["ssh-keys"],
+        serial_port_enabled: "1",
+        metadata_endpoint: base,
+      },
+    ]);
+  });
+
+  test("endpoints that fail give no row: not 200, a redirect, not JSON, not an object, unreachable", async () => {
+    const bad = [`${base}/gone`, `${base}/redirect`, `${base}/broken`, `${base}/array`, "http://127.0.0.1:1"];
+    expect(await yCloudInstanceMetadata(bad, false)).toEqual([]);
+    const rows = await yCloudInstanceMetadata([`${base}/gone`, base], false);
+    expect(rows.map((r) => r.metadata_endpoint)).toEqual([base]);
+  });
+
+  test("off-cloud without a named endpoint: no rows and no request", async () => {
+    const real = globalThis.fetch;
+    let calls = 0;
+    globalThis.fetch = Object.assign(async () => {
+      calls++;
+      throw new Error("no network in this test");
+    }, real);
+    try {
+      expect(await yCloudInstanceMetadata([], false)).toEqual([]);
+      if (!isYandexCloudHost()) expect(await generate(table)).toEqual([]);
+    } finally {
+      globalThis.fetch = real;
+    }
+    expect(calls).toBe(0);
+  });
+
+  test("the generator honours metadata_endpoint = constraints", async () => {
+    const rows = await generate(table, { metadata_endpoint: [["=", base]] });
+    expect(rows.map((r) => [r.instance_id, r.metadata_endpoint])).toEqual([[DOC.id, base]]);
+  });
+
+  test.skipIf(!engineReady())("e2e: the binary asks the named endpoint, and nothing otherwise", async () => {
+    const rows = await queryAsync(`select instance_id, zone, serial_port_enabled, metadata_endpoint from ycloud_instance_metadata where metadata_endpoint = '${base}'`);
+    expect(rows).toEqual([{ instance_id: DOC.id, zone: "ru-central1-a", serial_port_enabled: "1", metadata_endpoint: base }]);
+    if (!isYandexCloudHost()) {
+      requests = [];
+      expect(await queryAsync("select * from ycloud_instance_metadata")).toEqual([]);
+      expect(requests).toEqual([]);
+    }
+  });
+});
