@@ -25,6 +25,7 @@ import { lstatSync, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { Op, type QueryContext } from "../table.ts";
 import { readPasswd } from "./passwd.ts";
+import { isDirectory, listDir, pathExists as exists } from "./fs.ts";
 
 export const GLOB_FILES = 1;
 export const GLOB_FOLDERS = 2;
@@ -169,31 +170,6 @@ function globOne(pattern: string, root: string): string[] {
 /** GLOB_MARK: a trailing "/" on directories, symlinks to directories included. */
 function mark(path: string, root: string): string {
   return !path.endsWith("/") && isDirectory(root + path) ? path + "/" : path;
-}
-
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function hasMagic(comp: string): boolean {

@@ -4,6 +4,7 @@
 import { lstatSync, readFileSync, statSync } from "node:fs";
 import { GLOB_ALL, resolveFilePattern } from "./glob.ts";
 import type { Row } from "../table.ts";
+import { isDirectory } from "./fs.ts";
 
 /** osquery's Linux/macOS search patterns; each names a directory holding node_modules/. */
 export const NODE_MODULES_PATTERNS = [
@@ -62,14 +63,6 @@ export function parsePackageJson(text: string): NpmManifest | null {
     }
   }
   return out;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function joinPath(dir: string, rel: string): string {

@@ -4,6 +4,7 @@
 import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { GLOB_ALL, resolveFilePattern } from "./glob.ts";
 import type { Row } from "../table.ts";
+import { isDirectory } from "./fs.ts";
 
 /** osquery's system search patterns (`%` matches within one path component). */
 export const SYSTEM_SITE_PATTERNS = [
@@ -57,14 +58,6 @@ export function parsePythonMetadata(text: string): PythonMetadata {
 
 function joinPath(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /**

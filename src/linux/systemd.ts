@@ -9,6 +9,7 @@
 // invocation-id links systemd keeps under /run/systemd/units.
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { isDirectory as isDir, listDir } from "./fs.ts";
 
 /** systemd's system unit search path, highest precedence first. */
 export const SYSTEM_UNIT_PATH = [
@@ -126,14 +127,6 @@ function safeLstat(path: string) {
     return lstatSync(path);
   } catch {
     return null;
-  }
-}
-
-function listDir(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
   }
 }
 
@@ -287,14 +280,6 @@ export interface RuntimeState {
   readonly mounts: Set<string>;
   /** Active swap devices/files, for .swap units. */
   readonly swaps: Set<string>;
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** Unit-named cgroup directories that hold processes (v2 or the v1 name=systemd tree). */

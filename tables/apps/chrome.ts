@@ -21,6 +21,7 @@ import {
   scalarText,
   type Json,
 } from "./ptree_json.ts";
+import { isDirectory as isDir } from "../../src/linux/fs.ts";
 
 /** Where each browser keeps its profiles, relative to a Linux home directory (osquery's list). */
 export const CHROME_BROWSERS: readonly (readonly [browser: string, dir: string])[] = [
@@ -99,14 +100,6 @@ function subdirectories(dir: string): string[] {
       .sort();
   } catch {
     return [];
-  }
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
 

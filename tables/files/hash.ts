@@ -10,6 +10,7 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
 import { GLOB_ALL, boostParentPath, expandPathConstraints, joinPath } from "../../src/linux/glob.ts";
 import { forEachNamespace, type NamespaceTarget } from "../../src/linux/namespaces.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
+import { isDirectory, isRegularFile } from "../../src/linux/fs.ts";
 
 /** osquery's --read_max default: 50 MiB. */
 export const READ_MAX = 50 * 1024 * 1024;
@@ -111,18 +112,3 @@ export function hashFile(path: string, readMax: number = READ_MAX): FileHashes {
   }
 }
 
-function isRegularFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
