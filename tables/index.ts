@@ -6,6 +6,7 @@ import { tables as cloud } from "./cloud/index.ts";
 import { tables as containers } from "./containers/index.ts";
 import { tables as files } from "./files/index.ts";
 import { tables as hardware } from "./hardware/index.ts";
+import { tables as lxd } from "./lxd/index.ts";
 import { tables as network } from "./network/index.ts";
 import { tables as osquery } from "./osquery/index.ts";
 import { tables as packages } from "./packages/index.ts";
@@ -24,4 +25,5 @@ export const builtinTables: readonly Table[] = [
   ...apps,
   ...containers,
   ...cloud,
+  ...lxd,
 ];

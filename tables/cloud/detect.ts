@@ -1,4 +1,4 @@
-// Whether this host runs on EC2 or Azure, decided from local files only, so
+// Whether this host runs on EC2, Azure or Yandex Cloud, decided from local files only, so
 // that off-cloud hosts never send a packet towards a metadata service.
 // `root` prefixes every path (tests point it at a fixture tree).
 import { existsSync, readFileSync } from "node:fs";
