@@ -140,6 +140,7 @@ carver_block_size|uint64|8192|normal|Size of blocks used for POSTing data back t
 carver_compression|bool|false|normal|Compress archives using zstd prior to upload
 carver_expiry|uint64|86400|normal|Seconds to store successful carve result metadata
 docker_socket|string|/var/run/docker.sock|normal|Docker UNIX domain socket path
+lxd_socket|string|/var/lib/lxd/unix.socket|normal|LXD UNIX domain socket path
 table_delay|uint64|0|hidden|Add an optional microsecond delay between table scans
 disable_hash_cache|bool|false|normal|Cache calculated file hashes, re-calculate only if inode times change
 hash_cache_max|uint64|500|normal|Size of LRU file hash cache
