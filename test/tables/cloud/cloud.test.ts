@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { generate, query } from "../../helpers.ts";
 import { signV4 } from "../../../tables/cloud/aws_sigv4.ts";
 import { azureInstanceMetadata, azureInstanceTags, parseAzureTags } from "../../../tables/cloud/azure.ts";
-import { AZURE_ASSET_TAG, isAzureHost, isEc2Host } from "../../../tables/cloud/detect.ts";
+import { AZURE_ASSET_TAG, isAzureHost, isEc2Host, isYandexCloudHost } from "../../../tables/cloud/detect.ts";
 import { ec2InstanceMetadata, ec2InstanceTags, parseCredentialsFile, parseDescribeTags } from "../../../tables/cloud/ec2.ts";
 import { tables } from "../../../tables/cloud/index.ts";
 import { engineReady } from "../apps/e2e.ts";
@@ -74,7 +74,7 @@ describe("off-cloud", () => {
   });
 
   // Only where this host is not a cloud VM: otherwise the generators would rightly call the real IMDS.
-  test.skipIf(isEc2Host() || isAzureHost())("the table generators return no rows and never call fetch", async () => {
+  test.skipIf(isEc2Host() || isAzureHost() || isYandexCloudHost())("the table generators return no rows and never call fetch", async () => {
     const real = globalThis.fetch;
     let calls = 0;
     globalThis.fetch = Object.assign(async () => {
@@ -341,7 +341,7 @@ describe("azure tables", () => {
   });
 });
 
-describe.skipIf(!engineReady() || isEc2Host() || isAzureHost())("cloud e2e (off-cloud host)", () => {
+describe.skipIf(!engineReady() || isEc2Host() || isAzureHost() || isYandexCloudHost())("cloud e2e (off-cloud host)", () => {
   test("every cloud table answers with no rows", () => {
     for (const t of ["ec2_instance_metadata", "ec2_instance_tags", "azure_instance_metadata", "azure_instance_tags"]) {
       expect(`${t}:${query(`select * from ${t}`).length}`).toBe(`${t}:0`);
