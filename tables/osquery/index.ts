@@ -1,7 +1,8 @@
 // The osquery family: tables about osq itself.
 import type { Table } from "../../src/table.ts";
+import osquery_extensions from "./osquery_extensions.ts";
 import osquery_flags from "./osquery_flags.ts";
 import osquery_info from "./osquery_info.ts";
 import osquery_registry from "./osquery_registry.ts";
 
-export const tables: Table[] = [osquery_flags, osquery_info, osquery_registry];
+export const tables: Table[] = [osquery_extensions, osquery_flags, osquery_info, osquery_registry];
