@@ -1,0 +1,132 @@
+// The daemon's key/value store: osquery's database domains (DESIGN "Storage").
+// One LMDB environment at --database_path, with a named database per domain;
+// or, for --ephemeral / --disable_database, the same interface over Maps.
+//
+// Reads are synchronous (LMDB reads are memory-mapped and cheap). Writes are
+// grouped in `write(fn)`: everything `fn` puts or deletes commits in one
+// transaction, and the returned promise settles only once that transaction is
+// on disk. The diff engine awaits it before a result line is logged, so a crash
+// can lose a line but never log one twice.
+//
+// lmdb is imported lazily, only by `openStore`: the shell must not pay for it.
+
+export const DOMAINS = [
+  "queries", // last results, epoch and counter per scheduled query
+  "events", // time-ordered event rows per subscriber
+  "logs", // buffered result and status lines for remote loggers
+  "configurations", // node key, splay, executing query, denylist, instance id
+  "query_performance", // per-query statistics
+  "carves",
+  "distributed",
+] as const;
+
+export type Domain = (typeof DOMAINS)[number];
+
+export interface StoreWriter {
+  put(domain: Domain, key: string, value: string): void;
+  del(domain: Domain, key: string): void;
+}
+
+export interface Store {
+  /** Where the store lives, or "" for an in-memory store. */
+  readonly path: string;
+  get(domain: Domain, key: string): string | undefined;
+  /** Keys of a domain in key order, optionally only those starting with `prefix`. */
+  keys(domain: Domain, prefix?: string): string[];
+  /** Applies the writes `fn` makes atomically; resolves once they are durable. */
+  write(fn: (w: StoreWriter) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** An in-memory store: --ephemeral, --disable_database and unit tests. */
+export class MemoryStore implements Store {
+  readonly path = "";
+  private readonly data = new Map<Domain, Map<string, string>>(DOMAINS.map((d) => [d, new Map()]));
+
+  get(domain: Domain, key: string): string | undefined {
+    return this.data.get(domain)!.get(key);
+  }
+
+  keys(domain: Domain, prefix = ""): string[] {
+    return [...this.data.get(domain)!.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  write(fn: (w: StoreWriter) => void): Promise<void> {
+    // Staged first, so a throwing `fn` leaves nothing half-applied, as a transaction would.
+    const staged: [Domain, string, string | null][] = [];
+    fn({ put: (d, k, v) => staged.push([d, k, v]), del: (d, k) => staged.push([d, k, null]) });
+    for (const [d, k, v] of staged) {
+      if (v === null) this.data.get(d)!.delete(k);
+      else this.data.get(d)!.set(k, v);
+    }
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** The slice of lmdb-js this module uses, so the rest of osq never needs its types. */
+interface LmdbDatabase {
+  get(key: string): unknown;
+  put(key: string, value: string): Promise<boolean>;
+  remove(key: string): Promise<boolean>;
+  getKeys(opts?: { start?: string; end?: string }): Iterable<unknown>;
+}
+
+interface LmdbEnv {
+  openDB(opts: { name: string; encoding: "string" }): LmdbDatabase;
+  transaction<T>(fn: () => T): Promise<T>;
+  close(): Promise<void>;
+}
+
+class LmdbStore implements Store {
+  constructor(
+    readonly path: string,
+    private readonly env: LmdbEnv,
+    private readonly dbs: Map<Domain, LmdbDatabase>,
+  ) {}
+
+  get(domain: Domain, key: string): string | undefined {
+    const v = this.dbs.get(domain)!.get(key);
+    return typeof v === "string" ? v : undefined;
+  }
+
+  keys(domain: Domain, prefix = ""): string[] {
+    const db = this.dbs.get(domain)!;
+    // A range scan, not a filter: the end bound is the prefix with its last character bumped.
+    const range = prefix
+      ? { start: prefix, end: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) }
+      : {};
+    const out: string[] = [];
+    for (const k of db.getKeys(range)) if (typeof k === "string") out.push(k);
+    return out;
+  }
+
+  async write(fn: (w: StoreWriter) => void): Promise<void> {
+    await this.env.transaction(() => {
+      fn({
+        put: (d, k, v) => void this.dbs.get(d)!.put(k, v),
+        del: (d, k) => void this.dbs.get(d)!.remove(k),
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return this.env.close();
+  }
+}
+
+/**
+ * Opens (creating if needed) the LMDB environment at `path` with every domain.
+ * A path with a file extension (the default osquery.db) is one data file plus
+ * `<path>-lock`; a path without one is a directory, as lmdb-js lays them out.
+ */
+export async function openStore(path: string): Promise<Store> {
+  const { open } = await import("lmdb");
+  const env = open({ path, maxDbs: 16 }) as unknown as LmdbEnv;
+  const dbs = new Map<Domain, LmdbDatabase>();
+  for (const d of DOMAINS) dbs.set(d, env.openDB({ name: d, encoding: "string" }));
+  return new LmdbStore(path, env, dbs);
+}
