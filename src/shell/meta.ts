@@ -214,7 +214,7 @@ function show(state: ShellState): Outcome {
     `       Socket: ${flags.get("extensions_socket")}`,
     "",
     "Shell settings:",
-    `         echo: ${o.mode && state.echo ? "on" : "off"}`,
+    `         echo: ${state.echo ? "on" : "off"}`,
     `      headers: ${o.headers ? "on" : "off"}`,
     `         mode: ${o.mode}`,
     `    nullvalue: "${o.nullValue}"`,

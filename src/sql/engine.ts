@@ -5,7 +5,7 @@ import { Database } from "bun:sqlite";
 import { Op, QueryContext, type Constraint, type OpCode } from "../table.ts";
 import { isTableName, loadTables, lookupTable } from "../registry.ts";
 import { identifierOf, tokenize, type Token } from "./lexer.ts";
-import { Analyser, operatorName, type Analysis, type TableRef } from "./analyse.ts";
+import { Analyser, type Analysis, type TableRef } from "./analyse.ts";
 import { plan, RequiredColumnError, type PlanStep } from "./plan.ts";
 import { MaterialisedTable, quoteIdent, type SqlValue } from "./materialise.ts";
 import { OSQUERY_FUNCTION_NAMES } from "./function-names.ts";
@@ -343,5 +343,3 @@ function normalise(v: unknown): SqlValue {
   if (v instanceof Uint8Array) return new TextDecoder().decode(v);
   return v as SqlValue;
 }
-
-export { operatorName };

@@ -48,6 +48,10 @@ export function columnsFor(table: Table, identifiers: ReadonlySet<string>): { na
   return out;
 }
 
+function rowKey(values: readonly SqlValue[]): string {
+  return JSON.stringify(values, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+}
+
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -74,26 +78,35 @@ export class MaterialisedTable {
   }
 
   insert(rows: readonly Row[]): void {
-    if (rows.length === 0) {
-      this.generations++;
-      return;
-    }
+    const first = this.generations++ === 0;
+    if (rows.length === 0) return;
     const placeholders = this.columns.map(() => "?").join(", ");
     const stmt = this.db.prepare(`INSERT INTO ${quoteIdent(this.name)} VALUES (${placeholders})`);
-    const first = this.generations++ === 0;
+    // A later generation adds only what earlier ones lack (multiset union); the
+    // first one, the common case, skips the bookkeeping.
+    if (!first && this.counts.size === 0) this.countExisting();
     const fresh = new Map<string, number>();
     const tx = this.db.transaction((batch: readonly Row[]) => {
       for (const row of batch) {
         const values = this.columns.map((c) => coerce(c.column, row[c.column.name]));
-        const key = JSON.stringify(values, (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
-        const seen = (fresh.get(key) ?? 0) + 1;
-        fresh.set(key, seen);
-        if (!first && seen <= (this.counts.get(key) ?? 0)) continue;
+        if (!first) {
+          const key = rowKey(values);
+          const seen = (fresh.get(key) ?? 0) + 1;
+          fresh.set(key, seen);
+          if (seen <= (this.counts.get(key) ?? 0)) continue;
+        }
         stmt.run(...values);
       }
     });
     tx(rows);
     for (const [k, n] of fresh) this.counts.set(k, Math.max(n, this.counts.get(k) ?? 0));
     stmt.finalize();
+  }
+
+  private countExisting(): void {
+    for (const values of this.db.prepare(`SELECT * FROM ${quoteIdent(this.name)}`).values()) {
+      const key = rowKey(values as SqlValue[]);
+      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    }
   }
 }
