@@ -38,6 +38,16 @@ beforeAll(() => {
   );
   registerExtensionTable(
     defineTable({
+      name: "spy_broken",
+      columns: { a: "INTEGER" },
+      async generate() {
+        await Bun.sleep(1);
+        throw new Error("permission denied reading /nowhere");
+      },
+    }),
+  );
+  registerExtensionTable(
+    defineTable({
       name: "spy_plain",
       columns: { a: "INTEGER", b: "TEXT" },
       generate(ctx) {
@@ -227,6 +237,11 @@ describe("required columns, hidden columns, the gate", () => {
     expect((e as QueryError).message).toBe("not authorized");
     expect(await Bun.file("/tmp/osq-attach-test.db").exists()).toBe(false);
     expect(await Bun.file("/tmp/osq-vacuum-test.db").exists()).toBe(false);
+  });
+
+  test("a failing generator names its table and the reason", async () => {
+    const e = await runQuery("select * from spy_plain, spy_broken").catch((x: unknown) => x);
+    expect((e as QueryError).message).toBe("Error generating table spy_broken: permission denied reading /nowhere");
   });
 
   test("read-only pragmas still run", async () => {
