@@ -1,13 +1,333 @@
-// The daemon role. The scheduler, diff engine and loggers arrive with the
-// daemon issue; until then the role says so and exits with EX_CONFIG (78).
-import { parseCommandLine } from "../flags/flags.ts";
+// The daemon role (osqueryd). Start-up follows osquery's order: flags; the
+// --config_check / --config_dump shortcuts; the pidfile and the database; the
+// config (its options may change logger settings); the logger plugins, which
+// receive the status lines buffered so far; then the scheduler until SIGTERM,
+// SIGINT or --schedule_timeout. SIGHUP and --config_refresh re-read the config.
+//
+// The watchdog (a watcher process supervising a worker) is not built yet: the
+// daemon always runs as one process, as osquery does with --disable_watchdog.
+import { mkdirSync, statSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { flags, parseCommandLine } from "../flags/flags.ts";
+import { runtime } from "../runtime.ts";
+import { OSQUERY_VERSION } from "../version.ts";
+import { runQuery } from "../sql/engine.ts";
+import { status } from "../logger/status.ts";
+import { MemoryStore, openStore, type Store } from "../store/store.ts";
+import { createPidfile, readPidfile, tryLock, type HeldLock } from "../store/lock.ts";
+import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
+import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
+import { FilesystemLoggerPlugin, parseLoggerMode } from "../../plugins/logger/filesystem.ts";
+import { StdoutLoggerPlugin } from "../../plugins/logger/stdout.ts";
+import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
+import { Config } from "./config.ts";
+import { CatastrophicError, Daemon } from "./daemon.ts";
+import { SchedulerLoop, systemClock } from "./scheduler.ts";
+
+const BINARY = "osqueryd";
+const FILE = "init.ts";
+export const EXIT_SUCCESS = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_CATASTROPHIC = 78;
+const INSTANCE_KEY = "instance_uuid_v1";
+
+function configureStatus(): void {
+  status.configure({
+    minStatus: flags.num("logger_min_status"),
+    minStderr: flags.num("logger_min_stderr"),
+    stderr: flags.bool("logger_stderr"),
+    verbose: flags.bool("verbose"),
+  });
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function configPlugin(): ConfigPlugin | null {
+  const name = flags.get("config_plugin");
+  if (name !== "filesystem") return null;
+  return new FilesystemConfigPlugin(
+    () => flags.get("config_path"),
+    (m) => status.warning("filesystem.ts", m),
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** osquery's pidfile step: refuse a second daemon, or with --force stop the first. */
+async function takePidfile(): Promise<HeldLock | string> {
+  const path = flags.get("pidfile");
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch {
+    // createPidfile reports the real problem
+  }
+  let lock = createPidfile(path);
+  if (lock === "Busy" && flags.bool("force")) {
+    const pid = readPidfile(path);
+    if (pid !== null && pid !== process.pid && alive(pid)) {
+      process.kill(pid, "SIGTERM");
+      for (let retry = 0; retry < 5 && lock === "Busy"; retry++) {
+        await sleep(2000);
+        lock = createPidfile(path);
+      }
+    }
+  }
+  if (typeof lock !== "string") return lock;
+  const holder = lock === "Busy" ? readPidfile(path) : null;
+  return `${BINARY} Pidfile check failed: Pidfile::Error::${lock}${holder ? ` (${BINARY} is already running with pid ${holder}, ${path})` : ` (${path})`}`;
+}
+
+/** The store and the lock that keeps a second daemon off it. */
+async function openDatabase(): Promise<{ store: Store; lock: HeldLock | null } | string> {
+  const ephemeral = flags.bool("ephemeral") && !flags.isSet("database_path");
+  if (ephemeral || flags.bool("disable_database")) return { store: new MemoryStore(), lock: null };
+  const path = flags.get("database_path");
+  let store: Store;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    store = await openStore(path);
+  } catch (e) {
+    return `Cannot open the database at ${path}: ${(e as Error).message}`;
+  }
+  // LMDB itself lets several processes share an environment; osquery's
+  // database does not, so the data file is locked for this daemon's lifetime.
+  let dataFile = path;
+  try {
+    if (statSync(path).isDirectory()) dataFile = join(path, "data.mdb");
+  } catch {
+    // openStore just created it
+  }
+  const lock = tryLock(dataFile);
+  if (typeof lock === "string") {
+    await store.close();
+    return lock === "Busy"
+      ? `The database at ${path} is in use by another ${BINARY} process`
+      : `Cannot lock the database at ${path}: ${lock}`;
+  }
+  return { store, lock };
+}
+
+async function instanceId(store: Store): Promise<string> {
+  let id = store.get("configurations", INSTANCE_KEY);
+  if (!id) {
+    id = randomUUID();
+    const value = id;
+    await store.write((w) => w.put("configurations", INSTANCE_KEY, value));
+  }
+  return id;
+}
+
+function loggerPlugins(): LoggerPlugin[] | string {
+  const plugins: LoggerPlugin[] = [];
+  for (const name of flags.get("logger_plugin").split(",").map((s) => s.trim()).filter(Boolean)) {
+    if (name === "filesystem") {
+      const mode = parseLoggerMode(flags.get("logger_mode"));
+      if (mode === null) return "The logger_mode flag does not contain a valid UNIX permission";
+      plugins.push(
+        new FilesystemLoggerPlugin(
+          () => ({
+            path: flags.get("logger_path"),
+            mode,
+            rotate: flags.bool("logger_rotate"),
+            rotateSize: flags.num("logger_rotate_size"),
+            rotateMaxFiles: flags.num("logger_rotate_max_files"),
+          }),
+          status,
+        ),
+      );
+    } else if (name === "stdout") {
+      plugins.push(new StdoutLoggerPlugin(status));
+    } else {
+      return `Cannot activate ${name} logger plugin: Unknown registry plugin: ${name}`;
+    }
+  }
+  return plugins;
+}
+
+/** --config_dump: each source as {"<name>": <text>}, then exit. */
+async function configDump(plugin: ConfigPlugin | null): Promise<number> {
+  if (!plugin) {
+    process.stderr.write(`Error reading config: Missing config plugin ${flags.get("config_plugin")}\n`);
+    return EXIT_FAILURE;
+  }
+  const r = await plugin.genConfig();
+  if (!r.ok) {
+    process.stderr.write(`Error reading config: ${r.error}\n`);
+    return EXIT_FAILURE;
+  }
+  for (const [name, text] of r.sources) process.stdout.write(`{"${name}": ${text}}\n`);
+  return EXIT_SUCCESS;
+}
+
+function newConfig(plugin: ConfigPlugin, store: Store, daemon: Daemon | null): Config {
+  return new Config({
+    plugin,
+    store,
+    hostname: hostname(),
+    version: OSQUERY_VERSION,
+    now: nowSeconds,
+    log: {
+      info: (m) => status.info("config.ts", m),
+      warn: (m) => status.warning("config.ts", m),
+      error: (m) => status.error("config.ts", m),
+      verbose: (m) => status.verbose("config.ts", m),
+    },
+    returnsRows: async (sql) => {
+      try {
+        return (await runQuery(sql)).rows.length > 0;
+      } catch (e) {
+        status.warning("packs.ts", `Discovery query failed (${sql}): ${(e as Error).message}`);
+        return false;
+      }
+    },
+    onDecorators: async (source, spec) => {
+      if (!daemon) return;
+      if (spec) await daemon.decorators.update(source, spec);
+      else daemon.decorators.remove(source);
+    },
+    onOptions: () => configureStatus(),
+  });
+}
 
 export async function runDaemon(args: string[]): Promise<number> {
   const parsed = parseCommandLine(args);
   if ("error" in parsed) {
     process.stderr.write(`ERROR: ${parsed.error}\n`);
-    return 1;
+    return EXIT_FAILURE;
   }
-  process.stderr.write("osqueryd: the daemon role is not built yet in this version of osq\n");
-  return 78;
+  configureStatus();
+  const plugin = configPlugin();
+
+  if (flags.bool("config_dump")) return configDump(plugin);
+  if (flags.bool("config_check")) {
+    const error = plugin ? await newConfig(plugin, new MemoryStore(), null).refresh() : `Missing config plugin ${flags.get("config_plugin")}`;
+    if (error) {
+      process.stderr.write(`Error reading config: ${error}\n`);
+      return EXIT_FAILURE;
+    }
+    return EXIT_SUCCESS;
+  }
+
+  let pidfile: HeldLock | null = null;
+  if (!flags.bool("ephemeral")) {
+    const taken = await takePidfile();
+    if (typeof taken === "string") {
+      status.error(FILE, taken);
+      return EXIT_FAILURE;
+    }
+    pidfile = taken;
+  }
+  const opened = await openDatabase();
+  if (typeof opened === "string") {
+    status.error(FILE, opened);
+    pidfile?.release(true);
+    return EXIT_CATASTROPHIC;
+  }
+  const { store, lock: dbLock } = opened;
+  runtime.instanceId = await instanceId(store);
+
+  const loggers = flags.bool("disable_logging") ? [] : loggerPlugins();
+  const shutdown = async (code: number): Promise<number> => {
+    status.detach();
+    for (const l of typeof loggers === "string" ? [] : loggers) l.close();
+    await store.close().catch(() => {});
+    dbLock?.release(false);
+    pidfile?.release(true);
+    return code;
+  };
+  if (typeof loggers === "string") {
+    status.error(FILE, loggers);
+    return shutdown(EXIT_CATASTROPHIC);
+  }
+
+  const daemon = new Daemon({
+    store,
+    loggers,
+    status,
+    runQuery: (sql, views) => runQuery(sql, { views }),
+    now: nowSeconds,
+  });
+  const config = plugin ? newConfig(plugin, store, daemon) : null;
+  daemon.config = config;
+  const loadConfig = async (initial: boolean): Promise<boolean> => {
+    const error = config ? await config.refresh() : `Missing config plugin ${flags.get("config_plugin")}`;
+    runtime.configValid = config?.valid ?? false;
+    runtime.configHash = config?.hash() ?? "";
+    if (error) {
+      // At start osquery keeps running without a schedule; on reload the last good config stays.
+      if (initial) status.warning(FILE, `Error reading config: ${error}`);
+      else status.warning(FILE, `Error reading config, keeping the last good config: ${error}`);
+      return false;
+    }
+    return true;
+  };
+  await config?.restoreDenylist();
+  await loadConfig(true);
+
+  // Logging starts after the config, whose options may set logger_path and friends.
+  for (const l of loggers) {
+    const err = l.setUp();
+    if (err) {
+      status.error(FILE, `Cannot activate ${l.name} logger plugin: ${err}`);
+      return shutdown(EXIT_CATASTROPHIC);
+    }
+  }
+  for (const l of loggers) l.init(BINARY, []);
+  status.attach(loggers.map((l) => (lines) => l.logStatus(lines)));
+  daemon.publishTables();
+  status.info(FILE, `osquery initialized [version=${OSQUERY_VERSION}]`);
+
+  // Config refresh: every config_refresh seconds, config_accelerated_refresh after a failure.
+  let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  let refreshing: Promise<unknown> = Promise.resolve();
+  const refresh = () => {
+    refreshing = refreshing.then(() => loadConfig(false));
+    return refreshing as Promise<boolean>;
+  };
+  const scheduleRefresh = (ok: boolean) => {
+    const normal = flags.num("config_refresh");
+    if (normal <= 0) return;
+    const seconds = ok ? normal : flags.num("config_accelerated_refresh") || normal;
+    refreshTimer = setTimeout(async () => scheduleRefresh(await refresh()), seconds * 1000);
+  };
+  scheduleRefresh(true);
+
+  const loop = new SchedulerLoop(systemClock(), { timeout: flags.num("schedule_timeout"), maxDrift: () => flags.num("schedule_max_drift") }, (i, first) =>
+    daemon.tick(i, first),
+  );
+  let exitCode = EXIT_SUCCESS;
+  const onStop = () => loop.stop();
+  const onHup = () => void refresh();
+  process.on("SIGTERM", onStop);
+  process.on("SIGINT", onStop);
+  process.on("SIGHUP", onHup);
+  try {
+    const end = await loop.run();
+    if (end === "timeout") status.info(FILE, `The scheduler ended after ${flags.num("schedule_timeout")} seconds`);
+  } catch (e) {
+    const message = e instanceof CatastrophicError ? e.message : `Scheduler failed: ${(e as Error).stack ?? e}`;
+    status.error(FILE, message);
+    exitCode = EXIT_CATASTROPHIC;
+  }
+  if (refreshTimer) clearTimeout(refreshTimer);
+  await refreshing.catch(() => {});
+  process.off("SIGTERM", onStop);
+  process.off("SIGINT", onStop);
+  process.off("SIGHUP", onHup);
+  return shutdown(exitCode);
 }

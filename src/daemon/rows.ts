@@ -115,10 +115,15 @@ export function compareRows(a: TypedRow, b: TypedRow): number {
   return a.length - b.length;
 }
 
-/** osquery's output_size accounting: the bytes of every column name and value text. */
-export function rowSize(row: TypedRow): number {
+/** osquery's output_size accounting: the length of every column name and value text. */
+export function resultSize(columns: readonly ResultColumn[], rows: readonly SqlValue[][]): number {
   let n = 0;
-  for (const [k, v] of row) n += k.length + valueText(v).length;
+  for (const r of rows) {
+    for (let i = 0; i < columns.length; i++) {
+      const v = r[i] ?? null;
+      n += columns[i]!.name.length + (v === null ? 0 : valueText(v).length);
+    }
+  }
   return n;
 }
 

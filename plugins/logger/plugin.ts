@@ -1,0 +1,19 @@
+// The logger plugin API (INTERFACES §5). Result lines and snapshot lines arrive
+// already serialised (one JSON object per call); status lines arrive as
+// records and each plugin renders them its own way.
+import type { StatusLine } from "../../src/logger/status.ts";
+
+export interface LoggerPlugin {
+  readonly name: string;
+  /** Prepares the plugin; returns an error text when it cannot work at all. */
+  setUp(): string | null;
+  /** Called once logging starts, with the status lines buffered so far. */
+  init(binary: string, buffered: readonly StatusLine[]): void;
+  /** A result line (category "event"); throws when it cannot be written. */
+  logString(line: string): void;
+  /** A snapshot line; throws when it cannot be written. */
+  logSnapshot(line: string): void;
+  logStatus(lines: readonly StatusLine[]): void;
+  /** Flushes and closes whatever the plugin holds open. */
+  close(): void;
+}

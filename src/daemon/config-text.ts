@@ -1,0 +1,63 @@
+// A config source's text → a JSON object, with osquery's pre-processing and
+// limits (INTERFACES §4): a backslash at the end of a line joins it to the next;
+// whole lines starting with `#` or `//` (after trimming) are dropped; the
+// cleaned text may be at most 4 MiB, must be a JSON object and at most 32
+// levels deep.
+
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+export const MAX_CONFIG_DEPTH = 32;
+
+export type JsonObject = { [key: string]: unknown };
+
+export function stripConfigComments(text: string): string {
+  let out = "";
+  for (const raw of text.replaceAll("\\\n", "").split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("#") || line.startsWith("//")) continue;
+    out += line + "\n";
+  }
+  return out;
+}
+
+export function isJsonObject(v: unknown): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The deepest nesting level of a parsed document (the root is level 0, its members level 1). */
+function depthOf(root: unknown): number {
+  let deepest = 0;
+  let level: unknown[] = [root];
+  for (let depth = 0; level.length > 0; depth++) {
+    deepest = depth;
+    const next: unknown[] = [];
+    for (const node of level) {
+      if (Array.isArray(node)) next.push(...node);
+      else if (isJsonObject(node)) next.push(...Object.values(node));
+    }
+    level = next;
+  }
+  return deepest;
+}
+
+export type ParsedText = { ok: true; doc: JsonObject } | { ok: false; error: string };
+
+/** Cleans and parses one source; errors carry osquery's wording. */
+export function parseConfigText(text: string): ParsedText {
+  const clean = stripConfigComments(text);
+  if (Buffer.byteLength(clean, "utf8") > MAX_CONFIG_BYTES) {
+    return { ok: false, error: `Error parsing the config JSON: the config size exceeds the limit of ${MAX_CONFIG_BYTES} bytes` };
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(clean);
+  } catch (e) {
+    return { ok: false, error: `Error parsing the config JSON: ${(e as Error).message}` };
+  }
+  if (!isJsonObject(doc)) {
+    return { ok: false, error: "Error parsing the config JSON: The root of the config JSON document has to be an Object" };
+  }
+  if (depthOf(doc) >= MAX_CONFIG_DEPTH) {
+    return { ok: false, error: "Error validating the config JSON: Configuration has too many nesting levels!" };
+  }
+  return { ok: true, doc };
+}

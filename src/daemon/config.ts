@@ -1,0 +1,434 @@
+// The daemon's configuration (INTERFACES §4): sources from the config plugin,
+// each parsed and validated, applied in lexical order of their names.
+//
+// An update is all or nothing: every changed source is parsed into new state
+// first, and only when all of them parse is that state swapped in. So a bad
+// config on reload keeps the last good one (and the caller logs why), and a
+// bad config at start leaves an empty, invalid config rather than half of one.
+//
+// Each source contributes: `options` (merged across sources, later wins, and
+// re-applied to the flags on every update), `schedule` (a pack named "main"
+// whose queries keep bare names), `packs` (objects, file paths through the
+// plugin's genPack, or "*" with a glob), `decorators`, `views`, and the event
+// system's `file_paths`/`exclude_paths`/`file_paths_query`/`file_accesses`.
+import * as v from "valibot";
+import { createHash } from "node:crypto";
+import { flags } from "../flags/flags.ts";
+import { FLAG_BY_NAME } from "../flags/registry.ts";
+import { compareBytes } from "../linux/glob.ts";
+import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
+import type { Store, StoreWriter } from "../store/store.ts";
+import { isJsonObject, parseConfigText, stripConfigComments, type JsonObject } from "./config-text.ts";
+import { buildPack, machineShard, splayValue, type Pack, type PackEnv, type ScheduledQuery } from "./packs.ts";
+import { EMPTY_DECORATORS, parseDecorators, type DecoratorSpec } from "./decorators.ts";
+
+/** Top-level keys osquery's parsers (or its plugins) read; others are kept but flagged in verbose mode. */
+const KNOWN_KEYS = new Set([
+  "options", "schedule", "packs", "decorators", "views", "file_paths", "file_paths_query", "exclude_paths",
+  "file_accesses", "yara", "prometheus_targets", "auto_table_construction", "events", "feature_vectors",
+  "kafka_topics", "logger",
+]);
+
+/** Keys that, when present, must hold an object or array (osquery warns and skips otherwise). */
+const CONTAINER_KEYS = [...KNOWN_KEYS].filter((k) => k !== "schedule" && k !== "packs");
+
+/** Results of queries gone from the schedule are kept this long after their last run (seconds). */
+export const RESULTS_EXPIRY = 592200;
+/** How long a query that was running when the process died stays denylisted (seconds). */
+export const DENYLIST_DURATION = 86400;
+
+export interface FileCategories {
+  /** category → globs, `%` already turned into `*` (and `%%` into `**`). */
+  readonly filePaths: ReadonlyMap<string, readonly string[]>;
+  readonly excludePaths: ReadonlyMap<string, readonly string[]>;
+  readonly filePathsQuery: ReadonlyMap<string, readonly string[]>;
+  readonly fileAccesses: readonly string[];
+}
+
+/** What one source contributed. */
+interface SourceState {
+  readonly hash: string;
+  readonly options: JsonObject;
+  readonly packs: Pack[];
+  readonly decorators: DecoratorSpec;
+  readonly views: Map<string, string>;
+  readonly files: FileCategories;
+  /** Every top-level key, for consumers such as the event system or extensions. */
+  readonly doc: JsonObject;
+}
+
+export interface ConfigLog {
+  info(m: string): void;
+  warn(m: string): void;
+  error(m: string): void;
+  verbose(m: string): void;
+}
+
+export interface ConfigEnv {
+  readonly plugin: ConfigPlugin;
+  readonly store: Store;
+  readonly log: ConfigLog;
+  readonly hostname: string;
+  readonly version: string;
+  /** Unix time in seconds. */
+  now(): number;
+  /** Whether a discovery query returns at least one row (false on error). */
+  returnsRows(sql: string): Promise<boolean>;
+  /** Called with each changed source's decorators after a successful update. */
+  onDecorators?(source: string, spec: DecoratorSpec | null): Promise<void>;
+  /** Called after options were applied to the flags. */
+  onOptions?(names: readonly string[]): void;
+  /** Draws the splay for a new interval; tests inject a fixed one. */
+  random?(): number;
+}
+
+export interface ScheduledEntry {
+  /** The name results are logged and stored under. */
+  readonly name: string;
+  readonly query: ScheduledQuery;
+  readonly pack: Pack;
+  readonly denylisted: boolean;
+}
+
+/** A config option's value as flag text, or null when it has none (osquery warns). */
+export function optionText(value: unknown): string | null {
+  if (typeof value === "string") return value;
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number") return Number.isFinite(value) ? String(Math.trunc(value)) : null;
+  if (typeof value === "object" && value !== null) return JSON.stringify(value);
+  return null;
+}
+
+/** `%` → `*` and `%%` → `**`, as osquery's file_paths parser turns LIKE-style patterns into globs. */
+export function filePathGlob(pattern: string): string {
+  return pattern.replaceAll("%%", "**").replaceAll("%", "*");
+}
+
+const StringList = v.array(v.string());
+const StringListMap = v.record(v.string(), StringList);
+
+function listMap(value: unknown, key: string, warn: (m: string) => void, transform = (s: string) => s): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (value === undefined) return out;
+  if (!isJsonObject(value)) return out;
+  for (const [category, list] of Object.entries(value)) {
+    if (!v.is(StringList, list)) {
+      warn(`Config ${key} category ${category} should be an array of strings`);
+      continue;
+    }
+    out.set(category, list.map(transform));
+  }
+  return out;
+}
+
+export class Config {
+  private sources = new Map<string, SourceState>();
+  private denylist = new Map<string, number>();
+  valid = false;
+  /** Set once a load was attempted, successful or not. */
+  loaded = false;
+
+  constructor(private readonly env: ConfigEnv) {}
+
+  /**
+   * Restores the denylist and denylists a query that was running when the last
+   * process died (osquery's Schedule constructor).
+   */
+  async restoreDenylist(): Promise<void> {
+    const { store, log } = this.env;
+    const now = this.env.now();
+    const parts = (store.get("configurations", "failed_queries") ?? "").split(":");
+    if (parts.length >= 2 && parts.length % 2 === 0) {
+      for (let i = 0; i < parts.length; i += 2) {
+        const expire = Number(parts[i + 1]);
+        if (expire > 0 && now < expire) this.denylist.set(parts[i]!, expire);
+      }
+    }
+    const failed = store.get("configurations", "executing_query") ?? "";
+    if (failed !== "") {
+      log.warn(`Scheduled query may have failed: ${failed}`);
+      this.denylist.set(failed, now + DENYLIST_DURATION);
+      await store.write((w) => {
+        w.put("configurations", "executing_query", "");
+        this.saveDenylist(w);
+      });
+    }
+  }
+
+  private saveDenylist(w: StoreWriter): void {
+    const content = [...this.denylist].map(([name, expire]) => `${name}:${expire}`).join(":");
+    w.put("configurations", "failed_queries", content);
+  }
+
+  /** Asks the plugin for the sources and applies them; returns an error text or null. */
+  async refresh(): Promise<string | null> {
+    const r = await this.env.plugin.genConfig();
+    this.loaded = true;
+    if (!r.ok) return r.error;
+    return this.update(r.sources);
+  }
+
+  /** Applies a full set of sources (name → JSON text). All or nothing. */
+  async update(raw: ReadonlyMap<string, string>): Promise<string | null> {
+    const names = [...raw.keys()].sort(compareBytes);
+    const next = new Map<string, SourceState>();
+    const changed: string[] = [];
+    const splays: [string, string][] = [];
+    for (const name of names) {
+      const text = raw.get(name)!;
+      const hash = createHash("sha1").update(text).digest("hex");
+      const old = this.sources.get(name);
+      if (old && old.hash === hash) {
+        next.set(name, old); // unchanged: keep its packs, their stats and discovery caches
+        continue;
+      }
+      const parsed = await this.parseSource(name, text, hash, splays);
+      if (typeof parsed === "string") return parsed;
+      next.set(name, parsed);
+      changed.push(name);
+    }
+    const removed = [...this.sources.keys()].filter((n) => !raw.has(n));
+    this.sources = next;
+    this.valid = true;
+    if (splays.length > 0) {
+      await this.env.store.write((w) => {
+        for (const [k, val] of splays) w.put("configurations", k, val);
+      });
+    }
+    this.applyOptions();
+    for (const name of removed) await this.env.onDecorators?.(name, null);
+    for (const name of changed) await this.env.onDecorators?.(name, next.get(name)!.decorators);
+    await this.purge();
+    return null;
+  }
+
+  private async parseSource(source: string, text: string, hash: string, splays: [string, string][]): Promise<SourceState | string> {
+    const { log } = this.env;
+    const parsed = parseConfigText(text);
+    if (!parsed.ok) return parsed.error;
+    const doc = parsed.doc;
+    for (const key of Object.keys(doc)) if (!KNOWN_KEYS.has(key)) log.verbose(`Config ${source}: key "${key}" is not used by osq`);
+    for (const key of CONTAINER_KEYS) {
+      const val = doc[key];
+      if (val !== undefined && val !== null && typeof val !== "object") log.warn(`Error config ${key} should be an array or object`);
+    }
+    const packEnv = this.packEnv(splays);
+    const packs: Pack[] = [];
+    if (doc.schedule !== undefined) {
+      if (isJsonObject(doc.schedule)) packs.push(buildPack("main", source, { queries: doc.schedule }, packEnv));
+      else log.warn(`Error config schedule should be an object`);
+    }
+    if (doc.packs !== undefined) {
+      if (!isJsonObject(doc.packs)) log.warn(`Error config packs should be an object`);
+      else {
+        for (const [name, value] of Object.entries(doc.packs)) {
+          if (isJsonObject(value)) packs.push(buildPack(name, source, value, packEnv));
+          else if (typeof value === "string") packs.push(...(await this.genPack(name, source, value, packEnv)));
+          else log.warn(`Error parsing pack: ${name}: the value should be an object or a path`);
+        }
+      }
+    }
+    const views = new Map<string, string>();
+    if (isJsonObject(doc.views)) {
+      for (const [name, sql] of Object.entries(doc.views)) {
+        if (typeof sql === "string") views.set(name, sql);
+        else log.warn(`Config view ${name} should be a SQL string`);
+      }
+    }
+    const warn = (m: string) => log.warn(m);
+    const filePaths = listMap(doc.file_paths, "file_paths", warn, filePathGlob);
+    const excludePaths = listMap(doc.exclude_paths, "exclude_paths", warn, filePathGlob);
+    for (const category of excludePaths.keys()) {
+      if (!filePaths.has(category)) warn(`Config exclude_paths category ${category} is not a file_paths category`);
+    }
+    const files: FileCategories = {
+      filePaths,
+      excludePaths,
+      filePathsQuery: listMap(doc.file_paths_query, "file_paths_query", warn),
+      fileAccesses: v.is(StringList, doc.file_accesses) ? doc.file_accesses : [],
+    };
+    if (doc.file_paths !== undefined && !v.is(StringListMap, doc.file_paths)) warn("Config file_paths should map categories to arrays of paths");
+    const options = isJsonObject(doc.options) ? doc.options : {};
+    const decorators = doc.decorators === undefined ? EMPTY_DECORATORS : parseDecorators(doc.decorators, source, warn);
+    return { hash, options, packs, decorators, views, files, doc };
+  }
+
+  /** A pack given as a string: the plugin resolves it (a path, or "*" with a glob of pack files). */
+  private async genPack(name: string, source: string, value: string, env: PackEnv): Promise<Pack[]> {
+    const { log } = this.env;
+    const r = await this.env.plugin.genPack(name, value);
+    if (!r.ok || r.text === "") {
+      log.warn(`Error reading the query pack named: ${name}${r.ok ? "" : `: ${r.error}`}`);
+      return [];
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(stripConfigComments(r.text));
+    } catch {
+      doc = null;
+    }
+    if (!isJsonObject(doc)) {
+      log.warn(`Error parsing the "${name}" pack JSON`);
+      return [];
+    }
+    if (name !== "*") return [buildPack(name, source, doc, env)];
+    const packs: Pack[] = [];
+    for (const [stem, body] of Object.entries(doc)) {
+      if (isJsonObject(body)) packs.push(buildPack(stem, source, body, env));
+      else log.warn(`Error parsing pack: ${stem}: the value should be an object`);
+    }
+    return packs;
+  }
+
+  private packEnv(splays: [string, string][]): PackEnv {
+    const { store, log } = this.env;
+    // osquery forces a splay percent of 1 or less to 10 (the flag itself changes).
+    if (flags.num("schedule_splay_percent") <= 1) flags.set("schedule_splay_percent", "10", flags.source("schedule_splay_percent"));
+    const percent = flags.num("schedule_splay_percent");
+    const staged = new Map<string, string>();
+    return {
+      version: this.env.version,
+      machineShard: machineShard(this.env.hostname),
+      defaultInterval: flags.num("schedule_default_interval"),
+      splay: (name, interval) => {
+        const key = `interval.${name}`;
+        const saved = staged.get(key) ?? store.get("configurations", key);
+        const [lastInterval, lastSplay] = (saved ?? "").split(":").map(Number);
+        if (saved !== undefined && lastInterval === interval && (lastSplay ?? 0) > 0) return lastSplay!;
+        const splay = splayValue(interval, percent, this.env.random);
+        staged.set(key, `${interval}:${splay}`);
+        splays.push([key, `${interval}:${splay}`]);
+        return splay;
+      },
+      warn: (m) => log.warn(m),
+      verbose: (m) => log.verbose(m),
+    };
+  }
+
+  /** Re-applies the options of every source (later sources win) to the flags. */
+  private applyOptions(): void {
+    const { log } = this.env;
+    const merged = new Map<string, unknown>();
+    for (const state of this.sources.values()) for (const [k, val] of Object.entries(state.options)) merged.set(k, val);
+    const applied: string[] = [];
+    for (const [name, value] of merged) {
+      const text = optionText(value);
+      if (text === null) {
+        log.warn(`Cannot parse unknown value type for option: ${name}`);
+        continue;
+      }
+      if (text === "" || name === "") continue;
+      if (name.startsWith("custom_")) {
+        flags.setCustom(name, text);
+        applied.push(name);
+        continue;
+      }
+      const spec = FLAG_BY_NAME.get(name);
+      if (!spec) {
+        log.warn(`Cannot set unknown or invalid flag: ${name}`);
+        continue;
+      }
+      if (spec.kind === "cli") {
+        log.warn(`The CLI only flag --${name} cannot be set from the config: set it in the flagfile or on the command line`);
+        continue;
+      }
+      const err = flags.set(name, text, "config");
+      if (err) log.warn(`Cannot set option ${name}: ${err}`);
+      else applied.push(name);
+    }
+    this.env.onOptions?.(applied);
+  }
+
+  /** Drops stored results of queries that left the schedule and have not run for a week. */
+  private async purge(): Promise<void> {
+    const { store } = this.env;
+    const now = this.env.now();
+    const scheduled = new Set<string>();
+    for (const p of this.packs()) for (const q of p.queries) scheduled.add(q.name);
+    const writes: ((w: StoreWriter) => void)[] = [];
+    for (const key of store.keys("queries")) {
+      if (key.startsWith("query.") || key.endsWith("epoch") || key.endsWith("counter") || scheduled.has(key)) continue;
+      const stamp = store.get("configurations", `timestamp.${key}`);
+      if (stamp === undefined || !/^\d+$/.test(stamp)) {
+        writes.push((w) => w.put("configurations", `timestamp.${key}`, String(now)));
+        continue;
+      }
+      if (Number(stamp) < now - RESULTS_EXPIRY) {
+        this.env.log.verbose(`Expiring results for scheduled query: ${key}`);
+        writes.push((w) => {
+          for (const k of [key, `${key}epoch`]) w.del("queries", k);
+          for (const k of [`interval.${key}`, `timestamp.${key}`]) w.del("configurations", k);
+        });
+      }
+    }
+    if (writes.length > 0) await store.write((w) => writes.forEach((f) => f(w)));
+  }
+
+  /** Every pack, in source order then config order (osquery_packs shows them all). */
+  packs(): Pack[] {
+    return [...this.sources.values()].flatMap((s) => s.packs);
+  }
+
+  /**
+   * The queries to consider now: packs that should run here (discovery is
+   * evaluated, cached), queries named as osquery logs them, and whether each is
+   * still denylisted (an expired or opted-out denylisting is removed).
+   */
+  async scheduledQueries(): Promise<ScheduledEntry[]> {
+    const now = this.env.now();
+    const refresh = flags.num("pack_refresh_interval");
+    const delimiter = flags.get("pack_delimiter");
+    const out: ScheduledEntry[] = [];
+    let denylistChanged = false;
+    for (const pack of this.packs()) {
+      if (!(await pack.shouldExecute(now, refresh, (sql) => this.env.returnsRows(sql)))) continue;
+      for (const query of pack.queries) {
+        const name = pack.name === "main" ? query.name : `pack${delimiter}${pack.name}${delimiter}${query.name}`;
+        let denylisted = false;
+        const expire = this.denylist.get(name);
+        if (expire !== undefined) {
+          if (now > expire || !query.denylist) {
+            this.denylist.delete(name);
+            denylistChanged = true;
+          } else {
+            denylisted = true;
+          }
+        }
+        out.push({ name, query, pack, denylisted });
+      }
+    }
+    if (denylistChanged) await this.env.store.write((w) => this.saveDenylist(w));
+    return out;
+  }
+
+  /** Whether `name` is denylisted now (shown by osquery_schedule). */
+  isDenylisted(name: string): boolean {
+    const expire = this.denylist.get(name);
+    return expire !== undefined && this.env.now() <= expire;
+  }
+
+  views(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const s of this.sources.values()) for (const [k, sql] of s.views) out.set(k, sql);
+    return out;
+  }
+
+  /** The event system's paths, per source (osquery keys them by source too). */
+  files(): Map<string, FileCategories> {
+    return new Map([...this.sources].map(([name, s]) => [name, s.files]));
+  }
+
+  /** A top-level key as each source gave it (for keys parsed by later subsystems). */
+  section(key: string): Map<string, unknown> {
+    const out = new Map<string, unknown>();
+    for (const [name, s] of this.sources) if (s.doc[key] !== undefined) out.set(name, s.doc[key]);
+    return out;
+  }
+
+  /** osquery's config hash: SHA1 over the per-source SHA1s in source order. */
+  hash(): string {
+    if (!this.valid) return "";
+    const all = [...this.sources.values()].map((s) => s.hash).join("");
+    return createHash("sha1").update(all).digest("hex");
+  }
+}

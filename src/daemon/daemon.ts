@@ -1,0 +1,259 @@
+// One running daemon: config → schedule → query path → diff → loggers.
+// Each scheduled run (osquery's launchQuery): the `always` decorators, the
+// query with its resource use measured, then either a snapshot line or the
+// diff against the stored state (committed first) and the result lines.
+import { hostname } from "node:os";
+import { flags } from "../flags/flags.ts";
+import { hostUuid, runtime } from "../runtime.ts";
+import { lookupTable } from "../registry.ts";
+import type { QueryResult } from "../sql/engine.ts";
+import type { Store } from "../store/store.ts";
+import type { StatusLog } from "../logger/status.ts";
+import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
+import type { Config, ScheduledEntry } from "./config.ts";
+import { Decorators } from "./decorators.ts";
+import { QueryState, type DiffOutcome } from "./diff.ts";
+import { batchLine, calendarTime, eventLines, snapshotLine, type LineOptions, type QueryLogItem } from "./results.ts";
+import { escapeRow, resultSize, typedRows, valueText } from "./rows.ts";
+import { dueQueries } from "./scheduler.ts";
+import { daemonTables } from "./state.ts";
+import { newPerformance, recordPerformance, sampleResources, type QueryPerformance } from "./stats.ts";
+
+const FILE = "scheduler.ts";
+
+/** Raised when the daemon cannot go on (osquery's requestShutdown(EXIT_CATASTROPHIC)). */
+export class CatastrophicError extends Error {}
+
+export interface DaemonDeps {
+  readonly store: Store;
+  readonly loggers: readonly LoggerPlugin[];
+  readonly status: StatusLog;
+  runQuery(sql: string, views: ReadonlyMap<string, string>): Promise<QueryResult>;
+  /** Unix time in seconds. */
+  now(): number;
+}
+
+export class Daemon {
+  config: Config | null = null;
+  readonly decorators: Decorators;
+  private readonly performance = new Map<string, QueryPerformance>();
+  private readonly ephemeralId = crypto.randomUUID();
+
+  constructor(private readonly deps: DaemonDeps) {
+    this.decorators = new Decorators((sql) => this.decoratorRow(sql));
+  }
+
+  /** Publishes this daemon's schedule and packs to the osquery_* tables. */
+  publishTables(): void {
+    daemonTables.schedule = () => this.scheduleRows();
+    daemonTables.packs = () =>
+      (this.config?.packs() ?? []).map((p) => ({
+        name: p.name,
+        platform: p.platform,
+        version: p.version,
+        shard: p.shard,
+        discovery_cache_hits: p.stats.hits,
+        discovery_executions: p.stats.misses,
+        active: p.active ? 1 : 0,
+      }));
+  }
+
+  /** One scheduler tick: due queries, then the 60-second decorators. */
+  async tick(i: number, first: boolean): Promise<void> {
+    const config = this.config;
+    if (config?.valid) {
+      for (const entry of dueQueries(await config.scheduledQueries(), i, first)) await this.launch(entry);
+    }
+    if (i % 60 === 0 && !flags.bool("disable_decorators")) await this.decorators.runInterval(i);
+  }
+
+  hostIdentifier(): string {
+    switch (flags.get("host_identifier")) {
+      case "uuid":
+        return hostUuid();
+      case "instance":
+        return runtime.instanceId;
+      case "ephemeral":
+        return this.ephemeralId;
+      case "specified": {
+        const id = flags.get("specified_identifier");
+        if (id !== "") return id;
+        break;
+      }
+    }
+    return hostname();
+  }
+
+  /** osquery's launchQuery. */
+  async launch(entry: ScheduledEntry): Promise<void> {
+    const { status, store } = this.deps;
+    const { name, query } = entry;
+    if (status.verboseEnabled) status.verbose(FILE, `Executing scheduled query ${name}: ${query.query}`);
+    else if (flags.bool("schedule_lognames")) status.info(FILE, `Executing scheduled query ${name}`);
+    if (!flags.bool("disable_decorators")) await this.decorators.runAlways();
+
+    const result = await this.monitor(name, query.query);
+    if (!result) return;
+
+    const now = this.deps.now();
+    const item = {
+      name,
+      hostIdentifier: this.hostIdentifier(),
+      calendarTime: calendarTime(new Date(now * 1000)),
+      unixTime: now,
+      epoch: flags.get("schedule_epoch"),
+      counter: 0,
+      decorations: flags.bool("disable_decorators") ? new Map<string, string>() : this.decorators.current(),
+      results: { added: [], removed: [] },
+      snapshot: null,
+    } satisfies QueryLogItem;
+
+    let rows = typedRows(result.columns, result.rows);
+    if (query.snapshot) {
+      this.logSnapshot({ ...item, snapshot: rows });
+      return;
+    }
+    // Comparisons and stores use the escaped text, as osquery's do.
+    rows = rows.map(escapeRow);
+    const state = new QueryState(store, name, query.query, { info: (m) => status.info("query.ts", m) });
+    const evented =
+      flags.bool("events_optimize") && result.tables.some((t) => lookupTable(t)?.evented === true);
+    let outcome: DiffOutcome;
+    try {
+      outcome = evented ? await state.addNewEvents(rows, item.epoch) : await state.addNewResults(rows, item.epoch);
+    } catch (e) {
+      throw new CatastrophicError(`Error adding new results to database for query ${name}: ${(e as Error).message}`);
+    }
+    const results = { added: outcome.results.added, removed: query.removed ? outcome.results.removed : [] };
+    const empty = results.added.length === 0 && results.removed.length === 0;
+    // Nothing changed: nothing to log, unless this is a first (counter 0) full state.
+    if (empty && (evented || !outcome.freshEpoch)) return;
+    status.verbose(FILE, `Found results for query: ${name}`);
+    this.logResults({ ...item, counter: outcome.counter, results });
+  }
+
+  /** Runs the query, recording the executing query and its resource use (osquery's monitor). */
+  private async monitor(name: string, sql: string): Promise<QueryResult | null> {
+    const { store, status } = this.deps;
+    const startedAt = this.deps.now();
+    // Recorded before the run so that a crash inside it denylists the query on restart.
+    await store.write((w) => {
+      w.put("configurations", "executing_query", name);
+      w.put("configurations", `timestamp.${name}`, String(startedAt));
+    });
+    const before = sampleResources();
+    const t0 = performance.now();
+    let result: QueryResult | null = null;
+    let error: string | null = null;
+    try {
+      result = await this.deps.runQuery(sql, this.config?.views() ?? new Map());
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    const wallMs = Math.round(performance.now() - t0);
+    const after = sampleResources();
+    let perf = this.performance.get(name);
+    if (!perf || perf.sql !== sql) {
+      perf = newPerformance(sql);
+      this.performance.set(name, perf);
+    }
+    const size = result ? resultSize(result.columns, result.rows) : 0;
+    recordPerformance(perf, { wallMs, size, before, after, now: this.deps.now() });
+    const snapshot = perf;
+    void store
+      .write((w) => {
+        w.put("configurations", "executing_query", "");
+        w.put("query_performance", name, JSON.stringify(snapshot));
+      })
+      .catch(() => {});
+    if (error !== null) {
+      status.error(FILE, `Error executing scheduled query ${name}: ${error}`);
+      return null;
+    }
+    return result;
+  }
+
+  private options(): LineOptions {
+    return { numerics: flags.bool("logger_numerics"), decorationsTopLevel: flags.bool("decorations_top_level") };
+  }
+
+  private logResults(item: QueryLogItem): void {
+    if (flags.bool("disable_logging")) return;
+    const opts = this.options();
+    const lines = flags.bool("logger_event_type") ? eventLines(item, opts) : [batchLine(item, opts)];
+    this.write(item.name, lines, (p, l) => p.logString(l));
+  }
+
+  private logSnapshot(item: QueryLogItem): void {
+    if (flags.bool("disable_logging")) return;
+    const opts = this.options();
+    const lines = flags.bool("logger_snapshot_event_type") ? eventLines(item, opts) : [snapshotLine(item, opts)];
+    this.write(item.name, lines, (p, l) => p.logSnapshot(l));
+  }
+
+  private write(name: string, lines: readonly string[], send: (p: LoggerPlugin, line: string) => void): void {
+    for (const line of lines) {
+      for (const plugin of this.deps.loggers) {
+        try {
+          send(plugin, line);
+        } catch (e) {
+          throw new CatastrophicError(`Error logging the results of query: ${name}: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  /** A decorator query's first row as text (NULL as ""), or null when it fails or is empty. */
+  private async decoratorRow(sql: string): Promise<Record<string, string> | null> {
+    let result: QueryResult;
+    try {
+      result = await this.deps.runQuery(sql, this.config?.views() ?? new Map());
+    } catch (e) {
+      this.deps.status.warning("decorators.ts", `Decorator query failed (${sql}): ${(e as Error).message}`);
+      return null;
+    }
+    if (result.rows.length > 1) this.deps.status.warning("decorators.ts", `Multiple rows returned for decorator query: ${sql}`);
+    const first = result.rows[0];
+    if (!first) return null;
+    const out: Record<string, string> = {};
+    result.columns.forEach((c, i) => {
+      const val = first[i] ?? null;
+      out[c.name] = val === null ? "" : valueText(val);
+    });
+    return out;
+  }
+
+  private scheduleRows() {
+    const config = this.config;
+    if (!config) return [];
+    const delimiter = flags.get("pack_delimiter");
+    const rows = [];
+    for (const pack of config.packs()) {
+      if (!pack.valid) continue;
+      for (const q of pack.queries) {
+        const name = pack.name === "main" ? q.name : `pack${delimiter}${pack.name}${delimiter}${q.name}`;
+        const p = this.performance.get(name);
+        const perf = p && p.sql === q.query ? p : newPerformance(q.query);
+        rows.push({
+          name,
+          query: q.query,
+          interval: q.interval,
+          executions: perf.executions,
+          last_executed: perf.lastExecuted,
+          denylisted: config.isDenylisted(name) ? 1 : 0,
+          output_size: perf.outputSize,
+          wall_time: perf.wallTime,
+          wall_time_ms: perf.wallTimeMs,
+          last_wall_time_ms: perf.lastWallTimeMs,
+          user_time: perf.userTime,
+          last_user_time: perf.lastUserTime,
+          system_time: perf.systemTime,
+          last_system_time: perf.lastSystemTime,
+          average_memory: perf.averageMemory,
+          last_memory: perf.lastMemory,
+        });
+      }
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,93 @@
+// Config decorators (INTERFACES §4): queries whose first row's columns are added
+// to every result line. `load` queries run when their source is (re)loaded,
+// `always` queries before every scheduled query, `interval` queries on ticks
+// that are a multiple of their interval (itself a multiple of 60). Each
+// source keeps its own decorations; sources later in lexical order win a
+// clash, as osquery merges them into one sorted map.
+import * as v from "valibot";
+import { compareBytes } from "../linux/glob.ts";
+import { isJsonObject } from "./config-text.ts";
+
+export interface DecoratorSpec {
+  readonly load: readonly string[];
+  readonly always: readonly string[];
+  readonly interval: ReadonlyMap<number, readonly string[]>;
+}
+
+export const EMPTY_DECORATORS: DecoratorSpec = { load: [], always: [], interval: new Map() };
+
+const StringArray = v.array(v.unknown());
+
+function strings(value: unknown): string[] {
+  return v.is(StringArray, value) ? value.filter((x): x is string => typeof x === "string") : [];
+}
+
+/** Reads a `decorators` value; bad shapes are dropped with a warning, as osquery skips them. */
+export function parseDecorators(value: unknown, source: string, warn: (m: string) => void): DecoratorSpec {
+  if (!isJsonObject(value)) return EMPTY_DECORATORS;
+  for (const key of ["load", "always"]) {
+    if (value[key] !== undefined && !v.is(v.array(v.string()), value[key])) warn(`Decorators ${key} in ${source} should be an array of SQL strings`);
+  }
+  const interval = new Map<number, string[]>();
+  if (isJsonObject(value.interval)) {
+    for (const [key, queries] of Object.entries(value.interval)) {
+      const rate = /^\d+$/.test(key) ? Number(key) : NaN;
+      if (!Number.isFinite(rate) || rate === 0 || rate % 60 !== 0) {
+        warn(`Invalid decorator interval rate ${key} in config source: ${source}`);
+        continue;
+      }
+      interval.set(rate, [...(interval.get(rate) ?? []), ...strings(queries)]);
+    }
+  }
+  return { load: strings(value.load), always: strings(value.always), interval };
+}
+
+/** Runs a decorator query and returns its first row as text values, or null. */
+export type DecoratorRunner = (sql: string) => Promise<Record<string, string> | null>;
+
+export class Decorators {
+  private specs = new Map<string, DecoratorSpec>();
+  private values = new Map<string, Map<string, string>>();
+
+  constructor(private readonly run: DecoratorRunner) {}
+
+  /** Replaces a source's decorators and runs its `load` queries. */
+  async update(source: string, spec: DecoratorSpec): Promise<void> {
+    this.specs.set(source, spec);
+    this.values.set(source, new Map());
+    await this.runQueries(source, spec.load);
+  }
+
+  remove(source: string): void {
+    this.specs.delete(source);
+    this.values.delete(source);
+  }
+
+  async runAlways(): Promise<void> {
+    for (const [source, spec] of this.specs) await this.runQueries(source, spec.always);
+  }
+
+  async runInterval(tick: number): Promise<void> {
+    for (const [source, spec] of this.specs) {
+      for (const [rate, queries] of spec.interval) if (tick % rate === 0) await this.runQueries(source, queries);
+    }
+  }
+
+  /** The decorations to add to a line: column → value, sorted by column. */
+  current(): Map<string, string> {
+    const merged = new Map<string, string>();
+    for (const source of [...this.values.keys()].sort(compareBytes)) {
+      for (const [k, val] of this.values.get(source)!) merged.set(k, val);
+    }
+    return new Map([...merged].sort((a, b) => compareBytes(a[0], b[0])));
+  }
+
+  private async runQueries(source: string, queries: readonly string[]): Promise<void> {
+    const target = this.values.get(source);
+    if (!target) return;
+    for (const sql of queries) {
+      const row = await this.run(sql);
+      if (row) for (const [k, val] of Object.entries(row)) target.set(k, val);
+    }
+  }
+}
