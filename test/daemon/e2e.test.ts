@@ -1,0 +1,238 @@
+// End to end on the compiled dist/osqueryd, everything in a temp dir
+// (--database_path, --logger_path, --pidfile, --config_path): a schedule runs
+// for a few seconds, the results log starts with counter 0 and then holds only
+// changes, snapshots go to their own log, state survives kill -9, a second
+// daemon is refused, SIGHUP reloads and a bad reload keeps the last good config.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { OSQUERYD } from "../helpers.ts";
+
+interface Line {
+  name: string;
+  hostIdentifier: string;
+  unixTime: number;
+  epoch: number;
+  counter: number;
+  numerics: boolean;
+  action?: string;
+  columns?: Record<string, string>;
+  snapshot?: Record<string, string>[];
+  diffResults?: { removed: Record<string, unknown>[]; added: Record<string, unknown>[] };
+  decorations?: Record<string, string>;
+}
+
+let dir: string;
+let watched: string;
+let procs: Subprocess[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "osq-e2e-daemon-"));
+  watched = join(dir, "watched");
+  mkdirSync(watched);
+});
+
+afterEach(async () => {
+  for (const p of procs) {
+    p.kill(9);
+    await p.exited;
+  }
+  procs = [];
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function args(extra: string[] = [], pidfile = "osqueryd.pid"): string[] {
+  return [
+    `--config_path=${join(dir, "osquery.conf")}`,
+    `--database_path=${join(dir, "osquery.db")}`,
+    `--logger_path=${join(dir, "logs")}`,
+    `--pidfile=${join(dir, pidfile)}`,
+    "--host_identifier=specified",
+    "--specified_identifier=e2e",
+    ...extra,
+  ];
+}
+
+function writeConfig(config: unknown): void {
+  writeFileSync(join(dir, "osquery.conf"), typeof config === "string" ? config : JSON.stringify(config));
+}
+
+function start(extra: string[] = []): Subprocess {
+  const p = Bun.spawn([OSQUERYD, ...args(extra)], { stdout: Bun.file(join(dir, "stdout")), stderr: Bun.file(join(dir, "stderr")), stdin: "ignore" });
+  procs.push(p);
+  return p;
+}
+
+function lines(file: string): Line[] {
+  const path = join(dir, "logs", file);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
+}
+
+const results = () => lines("osqueryd.results.log");
+const snapshots = () => lines("osqueryd.snapshots.log");
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 6000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) {
+      const err = existsSync(join(dir, "stderr")) ? readFileSync(join(dir, "stderr"), "utf8") : "";
+      throw new Error(`timed out waiting for ${what}\nstderr:\n${err}`);
+    }
+    await Bun.sleep(50);
+  }
+}
+
+const filesQuery = () => `SELECT filename FROM file WHERE directory = '${watched}'`;
+
+describe("osqueryd end to end", () => {
+  test("results: counter 0 with every row added, then only changes; snapshots; kill -9 and restart continue", async () => {
+    for (const f of ["a", "b"]) writeFileSync(join(watched, f), "");
+    writeConfig({
+      schedule: {
+        files: { query: filesQuery(), interval: 1, denylist: false },
+        constant: { query: "SELECT 1 AS one, 2.5 AS half, 'x' AS text", interval: 1, denylist: false },
+        count: { query: `SELECT count(*) AS n FROM file WHERE directory = '${watched}'`, interval: 1, snapshot: true, denylist: false },
+      },
+    });
+    const first = start();
+    await waitFor("the first runs", () => results().filter((l) => l.name === "files").length >= 2 && results().some((l) => l.name === "constant"));
+    const initial = results();
+    for (const l of initial) {
+      expect(l.counter).toBe(0);
+      expect(l.action).toBe("added");
+      expect(l.hostIdentifier).toBe("e2e");
+    }
+    expect(initial.filter((l) => l.name === "files").map((l) => l.columns!.filename).sort()).toEqual(["a", "b"]);
+    expect(initial.find((l) => l.name === "constant")!.columns).toEqual({ half: "2.5", one: "1", text: "x" });
+
+    writeFileSync(join(watched, "c"), "");
+    await waitFor("c added", () => results().some((l) => l.columns?.filename === "c"));
+    rmSync(join(watched, "a"));
+    await waitFor("a removed", () => results().some((l) => l.action === "removed"));
+    const before = results();
+    const changes = before.slice(initial.length);
+    expect(changes.map((l) => [l.name, l.counter, l.action, l.columns!.filename])).toEqual([
+      ["files", 1, "added", "c"],
+      ["files", 2, "removed", "a"],
+    ]);
+    // The constant query never changes: it logged its full state once and nothing since.
+    expect(before.filter((l) => l.name === "constant")).toHaveLength(1);
+
+    const snaps = snapshots();
+    expect(snaps.length).toBeGreaterThanOrEqual(2);
+    for (const s of snaps) {
+      expect(s.action).toBe("snapshot");
+      expect(s.counter).toBe(0);
+      expect(s.name).toBe("count");
+    }
+    expect(snaps.map((s) => s.snapshot![0]!.n)).toContain("3");
+
+    // kill -9: nothing is cleaned up; the restart must pick up the stored state.
+    first.kill(9);
+    await first.exited;
+    const killedAt = results().length;
+    writeFileSync(join(watched, "d"), "");
+    const second = start();
+    await waitFor("d added after the restart", () => results().some((l) => l.columns?.filename === "d"));
+    await Bun.sleep(1500); // a few more runs: nothing else may appear
+    const after = results().slice(killedAt);
+    expect(after.map((l) => [l.name, l.counter, l.action, l.columns!.filename])).toEqual([["files", 3, "added", "d"]]);
+
+    second.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+    expect(existsSync(join(dir, "osqueryd.pid"))).toBe(false);
+    const info = readFileSync(join(dir, "logs", "osqueryd.INFO"), "utf8");
+    expect(info).toContain("osquery initialized [version=");
+    expect(info).not.toContain("Storing initial results"); // the restart found its state
+  }, 30000);
+
+  test("a second daemon is refused: same pidfile exits 1, same database exits 78", async () => {
+    writeConfig({ schedule: { one: { query: "SELECT 1 AS one", interval: 1 } } });
+    const first = start();
+    await waitFor("the first daemon's results", () => results().length > 0);
+    const samePid = Bun.spawnSync([OSQUERYD, ...args()], { stderr: "pipe" });
+    expect(samePid.exitCode).toBe(1);
+    expect(samePid.stderr.toString()).toContain("Pidfile::Error::Busy");
+    const sameDb = Bun.spawnSync([OSQUERYD, ...args([], "other.pid")], { stderr: "pipe" });
+    expect(sameDb.exitCode).toBe(78);
+    expect(sameDb.stderr.toString()).toContain("in use by another osqueryd");
+    first.kill("SIGINT");
+    expect(await first.exited).toBe(0);
+  }, 20000);
+
+  test("--config_check and --config_dump", () => {
+    writeConfig('{\n// comment\n"schedule": {"q": {"query": "select 1", "interval": 10}}\n}');
+    const ok = Bun.spawnSync([OSQUERYD, ...args(["--config_check"])], { stderr: "pipe" });
+    expect(ok.exitCode).toBe(0);
+    const dump = Bun.spawnSync([OSQUERYD, ...args(["--config_dump"])], { stdout: "pipe" });
+    expect(dump.exitCode).toBe(0);
+    expect(dump.stdout.toString()).toBe(`{"${join(dir, "osquery.conf")}": {\n// comment\n"schedule": {"q": {"query": "select 1", "interval": 10}}\n}}\n`);
+    writeConfig('{"schedule": ');
+    const bad = Bun.spawnSync([OSQUERYD, ...args(["--config_check"])], { stderr: "pipe" });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr.toString()).toContain("Error reading config: Error parsing the config JSON");
+    rmSync(join(dir, "osquery.conf"));
+    const missing = Bun.spawnSync([OSQUERYD, ...args(["--config_check"])], { stderr: "pipe" });
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr.toString()).toContain("config file does not exist");
+    // None of these started a daemon.
+    expect(existsSync(join(dir, "osqueryd.pid"))).toBe(false);
+    expect(existsSync(join(dir, "osquery.db"))).toBe(false);
+  });
+
+  test("batch format, numerics, decorators, stdout next to filesystem, and osquery_schedule's statistics", async () => {
+    writeConfig({
+      options: { logger_event_type: false, logger_numerics: true },
+      decorators: { load: ["SELECT 'v1' AS config_version"], always: ["SELECT 'yes' AS decorated"] },
+      schedule: {
+        constant: { query: "SELECT 1 AS one, 2.0 AS two, 'x' AS text", interval: 1 },
+        stats: { query: "SELECT name, interval, executions, output_size FROM osquery_schedule WHERE name = 'constant'", interval: 1, snapshot: true },
+      },
+      packs: { extra: { queries: { packed: { query: "SELECT 'p' AS p", interval: 1 } } } },
+    });
+    start(["--logger_plugin=filesystem,stdout", "--logger_mode=0600"]);
+    await waitFor("statistics with executions", () => snapshots().find((s) => Number(s.snapshot?.[0]?.executions ?? 0) >= 2));
+    const [constant] = results().filter((l) => l.name === "constant");
+    expect(constant).toMatchObject({
+      diffResults: { removed: [], added: [{ one: 1, text: "x", two: 2 }] },
+      counter: 0,
+      numerics: true,
+      decorations: { config_version: "v1", decorated: "yes" },
+    });
+    const raw = readFileSync(join(dir, "logs", "osqueryd.results.log"), "utf8").split("\n")[0]!;
+    expect(raw).toContain('"added":[{"one":1,"text":"x","two":2.0}]');
+    expect(results().some((l) => l.name === "pack_extra_packed")).toBe(true);
+    // The constant query logged once: later unchanged runs write nothing, even in batch format.
+    await Bun.sleep(1200);
+    expect(results().filter((l) => l.name === "constant")).toHaveLength(1);
+    const stats = snapshots().at(-1)!.snapshot![0]!;
+    expect(stats).toMatchObject({ name: "constant", interval: 1 });
+    expect(Number(stats.output_size)).toBeGreaterThan(0);
+    // stdout received the same result lines.
+    const stdout = readFileSync(join(dir, "stdout"), "utf8");
+    expect(stdout).toContain('"name":"constant"');
+    expect(statSync(join(dir, "logs", "osqueryd.results.log")).mode & 0o777).toBe(0o600);
+  }, 20000);
+
+  test("SIGHUP reloads the config; a bad one is reported and the last good one keeps running", async () => {
+    writeConfig({ schedule: { old: { query: "SELECT 'old' AS v", interval: 1 } } });
+    const p = start();
+    await waitFor("the old query", () => results().some((l) => l.name === "old"));
+    writeConfig("{ this is not json");
+    p.kill("SIGHUP");
+    await waitFor("the reload warning", () => readFileSync(join(dir, "stderr"), "utf8").includes("keeping the last good config"));
+    writeConfig({ schedule: { new: { query: "SELECT 'new' AS v", interval: 1 } } });
+    p.kill("SIGHUP");
+    await waitFor("the new query", () => results().some((l) => l.name === "new"));
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+  }, 20000);
+});
