@@ -1,0 +1,105 @@
+// Daemon benchmark, run on demand (`bun bench/daemon.ts [seconds]`), never as a
+// test. Runs dist/osqueryd for 60 s (by default) with a 20-query schedule
+// modelled on osquery's packs (incident-response, it-compliance,
+// osquery-monitoring, hardware-monitoring), every query at a 10-second
+// interval, and reports the process's average CPU (percent of one core) and
+// peak RSS, beside a compiled Bun hello-world's peak RSS measured in the same
+// run. Targets (issue 3): peak RSS under 64 MB, average CPU under 2%.
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const OSQUERYD = join(ROOT, "dist/osqueryd");
+const SECONDS = Number(process.argv[2] ?? 60);
+const CLK_TCK = 100;
+
+const SCHEDULE: Record<string, string> = {
+  osquery_info: "SELECT * FROM osquery_info",
+  schedule: "SELECT name, interval, executions, output_size, wall_time, user_time, system_time, average_memory FROM osquery_schedule",
+  processes: "SELECT pid, name, path, cmdline, uid, gid, parent, resident_size, user_time, system_time FROM processes",
+  listening_ports: "SELECT * FROM listening_ports",
+  open_sockets: "SELECT * FROM process_open_sockets",
+  logged_in_users: "SELECT * FROM logged_in_users",
+  last: "SELECT * FROM last",
+  crontab: "SELECT * FROM crontab",
+  mounts: "SELECT * FROM mounts",
+  etc_hosts: "SELECT * FROM etc_hosts",
+  users: "SELECT * FROM users",
+  groups: "SELECT * FROM groups",
+  authorized_keys: "SELECT * FROM users JOIN authorized_keys USING (uid)",
+  kernel_modules: "SELECT * FROM kernel_modules",
+  os_version: "SELECT * FROM os_version",
+  system_info: "SELECT * FROM system_info",
+  deb_packages: "SELECT name, version, source FROM deb_packages",
+  systemd_units: "SELECT id, active_state, sub_state, fragment_path FROM systemd_units",
+  interface_addresses: "SELECT * FROM interface_addresses",
+  routes: "SELECT * FROM routes",
+};
+
+function statusField(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** A compiled Bun hello-world's peak RSS: the runtime's floor. */
+async function helloWorldRss(dir: string): Promise<number> {
+  writeFileSync(join(dir, "hello.ts"), 'console.log("hello");\nawait Bun.sleep(1500);\n');
+  const out = join(dir, "hello");
+  const build = Bun.spawnSync([process.execPath, "build", "--compile", join(dir, "hello.ts"), "--outfile", out], { stdout: "ignore" });
+  if (build.exitCode !== 0) throw new Error("could not compile the hello-world reference");
+  const p = Bun.spawn([out], { stdout: "ignore" });
+  await Bun.sleep(1000);
+  const rss = statusField(p.pid, "VmHWM");
+  await p.exited;
+  return rss;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "osq-bench-daemon-"));
+const hello = await helloWorldRss(dir);
+
+const schedule = Object.fromEntries(Object.entries(SCHEDULE).map(([name, query]) => [name, { query, interval: 10 }]));
+writeFileSync(join(dir, "osquery.conf"), JSON.stringify({ schedule }));
+const daemon = Bun.spawn(
+  [
+    OSQUERYD,
+    `--config_path=${join(dir, "osquery.conf")}`,
+    `--database_path=${join(dir, "osquery.db")}`,
+    `--logger_path=${join(dir, "logs")}`,
+    `--pidfile=${join(dir, "osqueryd.pid")}`,
+    "--logger_min_stderr=1",
+  ],
+  { stdout: "ignore", stderr: "inherit" },
+);
+const started = performance.now();
+let peakSampled = 0;
+let samples = 0;
+let rssSum = 0;
+while (performance.now() - started < SECONDS * 1000) {
+  await Bun.sleep(500);
+  const rss = statusField(daemon.pid, "VmRSS");
+  peakSampled = Math.max(peakSampled, rss);
+  rssSum += rss;
+  samples++;
+}
+const wall = (performance.now() - started) / 1000;
+const cpu = cpuTicks(daemon.pid) / CLK_TCK;
+const peak = Math.max(peakSampled, statusField(daemon.pid, "VmHWM"));
+daemon.kill("SIGTERM");
+const code = await daemon.exited;
+
+const resultsLog = readFileSync(join(dir, "logs", "osqueryd.results.log"), "utf8");
+const logs = readdirSync(join(dir, "logs"));
+console.log(`osqueryd, ${Object.keys(SCHEDULE).length} queries every 10 s (splayed), ${wall.toFixed(0)} s, exit ${code}:`);
+console.log(`  average CPU: ${((cpu / wall) * 100).toFixed(2)}% of one core (target < 2%), ${cpu.toFixed(2)} s of CPU`);
+console.log(`  peak RSS:    ${mb(peak)} (target < 64 MB); average RSS ${mb(rssSum / Math.max(1, samples))}`);
+console.log(`  compiled Bun hello-world peak RSS in this run: ${mb(hello)} (osqueryd = ${(peak / hello).toFixed(2)}x)`);
+console.log(`  results log: ${resultsLog.split("\n").filter(Boolean).length} lines; log dir: ${logs.join(", ")}`);
