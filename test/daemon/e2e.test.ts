@@ -5,7 +5,7 @@
 // daemon is refused, SIGHUP reloads and a bad reload keeps the last good config.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { OSQUERYD } from "../helpers.ts";
@@ -234,5 +234,95 @@ describe("osqueryd end to end", () => {
     await waitFor("the new query", () => results().some((l) => l.name === "new"));
     p.kill("SIGTERM");
     expect(await p.exited).toBe(0);
+  }, 20000);
+
+  test("--config_refresh re-reads the config on its own", async () => {
+    writeConfig({ schedule: { before: { query: "SELECT 1 AS v", interval: 1 } } });
+    start(["--config_refresh=1"]);
+    await waitFor("the first query", () => results().some((l) => l.name === "before"));
+    writeConfig({ schedule: { after: { query: "SELECT 2 AS v", interval: 1 } } });
+    await waitFor("the refreshed schedule", () => results().some((l) => l.name === "after"), 8000);
+  }, 20000);
+
+  test("a config in the style of osquery's documentation runs unchanged (options, schedule, decorators, pack files)", async () => {
+    const packs = join(dir, "packs");
+    mkdirSync(packs);
+    writeFileSync(
+      join(packs, "osquery-monitoring.conf"),
+      JSON.stringify({
+        queries: {
+          schedule: { query: "select name, interval, executions, output_size, wall_time, (user_time/executions) as avg_user_time, (system_time/executions) as avg_system_time, average_memory, last_executed from osquery_schedule;", interval: 7200, removed: false, blacklist: false, version: "1.6.0", description: "Report performance for every query within packs and the general schedule." },
+          osquery_info: { query: "select i.*, p.resident_size, p.user_time, p.system_time, time.minutes as counter from osquery_info i, processes p, time where p.pid = i.pid;", interval: 600, removed: false, blacklist: false, snapshot: true, description: "A heartbeat counter that reports general performance (CPU, memory) and version." },
+        },
+      }),
+    );
+    writeFileSync(join(packs, "windows-hardening.conf"), JSON.stringify({ platform: "windows", queries: { w: { query: "select 1", interval: 60 } } }));
+    writeConfig({
+      options: {
+        config_plugin: "filesystem",
+        logger_plugin: "filesystem",
+        logger_path: join(dir, "logs"),
+        disable_logging: "false",
+        log_result_events: "true",
+        schedule_splay_percent: "10",
+        pidfile: "/var/osquery/osquery.pidfile",
+        events_expiry: "3600",
+        database_path: "/var/osquery/osquery.db",
+        verbose: "false",
+        worker_threads: "2",
+        enable_monitor: "true",
+        disable_events: "false",
+        host_identifier: "hostname",
+        schedule_default_interval: "3600",
+      },
+      schedule: {
+        crontab: { query: "SELECT * FROM crontab;", interval: 300 },
+        system_profile: { query: "SELECT * FROM osquery_schedule;" },
+        system_info: { query: "SELECT hostname, cpu_brand, physical_memory FROM system_info;", interval: 3600 },
+      },
+      decorators: {
+        load: ["SELECT uuid AS host_uuid FROM system_info;", "SELECT user AS username FROM logged_in_users ORDER BY time DESC LIMIT 1;"],
+      },
+      packs: {
+        "osquery-monitoring": join(packs, "osquery-monitoring.conf"),
+        "windows-hardening": join(packs, "windows-hardening.conf"),
+      },
+    });
+    // A probe beside it, in the .d directory: what the daemon made of the config.
+    mkdirSync(join(dir, "osquery.conf.d"));
+    writeFileSync(
+      join(dir, "osquery.conf.d", "probe.conf"),
+      JSON.stringify({
+        schedule: {
+          probe_packs: { query: "SELECT name, platform, active FROM osquery_packs", interval: 1, snapshot: true },
+          probe_schedule: { query: "SELECT name, interval FROM osquery_schedule ORDER BY name", interval: 1, snapshot: true },
+        },
+      }),
+    );
+    const p = start(["--schedule_timeout=3"]);
+    expect(await p.exited).toBe(0);
+    const snaps = snapshots();
+    const packRows = snaps.find((s) => s.name === "probe_packs")!.snapshot!;
+    expect(packRows).toContainEqual({ name: "osquery-monitoring", platform: "", active: "1" });
+    expect(packRows).toContainEqual({ name: "windows-hardening", platform: "windows", active: "0" });
+    const scheduled = snaps.find((s) => s.name === "probe_schedule")!.snapshot!.map((r) => `${r.name}:${r.interval}`);
+    expect(scheduled).toEqual([
+      "crontab:300",
+      "pack_osquery-monitoring_osquery_info:600",
+      "pack_osquery-monitoring_schedule:7200",
+      "probe_packs:1",
+      "probe_schedule:1",
+      "system_info:3600",
+      "system_profile:3600",
+    ]);
+    expect(snaps[0]!.decorations).toHaveProperty("host_uuid");
+    // Config options beat the command line: host_identifier "hostname" replaced --host_identifier=specified.
+    expect(snaps[0]!.hostIdentifier).toBe(hostname());
+    const stderr = readFileSync(join(dir, "stderr"), "utf8");
+    expect(stderr).toContain("Cannot set unknown or invalid flag: worker_threads");
+    expect(stderr).toContain("The CLI only flag --pidfile cannot be set from the config");
+    expect(stderr).toContain("The scheduler ended after 3 seconds");
+    // The CLI-only paths in the options were refused: nothing was written under /var by this run.
+    expect(existsSync(join(dir, "osquery.db"))).toBe(true);
   }, 20000);
 });
