@@ -311,7 +311,17 @@ export async function runDaemon(args: string[]): Promise<number> {
     daemon.tick(i, first),
   );
   let exitCode = EXIT_SUCCESS;
-  const onStop = () => loop.stop();
+  const onStop = () => {
+    loop.stop();
+    // An in-flight query gets alarm_timeout seconds (at least 10) to finish; then it is abandoned.
+    const seconds = Math.max(10, flags.num("alarm_timeout"));
+    setTimeout(() => {
+      status.error(FILE, `Shutdown did not finish within ${seconds} seconds: exiting`);
+      dbLock?.release(false);
+      pidfile?.release(true);
+      process.exit(EXIT_FAILURE);
+    }, seconds * 1000).unref();
+  };
   const onHup = () => void refresh();
   process.on("SIGTERM", onStop);
   process.on("SIGINT", onStop);
