@@ -3,27 +3,12 @@
 // path; `config_path` must be a regular file. A pack given as a string is a
 // file path, or, under the name "*", a glob whose every file is a pack named
 // after the file's stem.
-import { readFileSync, statSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { GLOB_FILES, compareBytes, resolveFilePattern } from "../../src/linux/glob.ts";
+import { isRegularFile } from "../../src/linux/fs.ts";
+import { readText } from "../../src/linux/proc.ts";
 import { stripConfigComments } from "../../src/daemon/config-text.ts";
 import type { ConfigPlugin, GenConfigResult, GenPackResult } from "./plugin.ts";
-
-function isRegularFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
-}
 
 export class FilesystemConfigPlugin implements ConfigPlugin {
   readonly name = "filesystem";

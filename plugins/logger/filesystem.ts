@@ -150,8 +150,6 @@ export class FilesystemLoggerPlugin implements LoggerPlugin {
     }
   }
 
-  close(): void {}
-
   private append(file: string, line: string): void {
     const s = this.settings();
     const path = join(s.path, file);

@@ -14,6 +14,4 @@ export interface LoggerPlugin {
   /** A snapshot line; throws when it cannot be written. */
   logSnapshot(line: string): void;
   logStatus(lines: readonly StatusLine[]): void;
-  /** Flushes and closes whatever the plugin holds open. */
-  close(): void;
 }

@@ -34,6 +34,4 @@ export class StdoutLoggerPlugin implements LoggerPlugin {
     for (const l of lines) out += `severity=${l.severity} location=${l.filename}:${l.line} message=${l.message}\n`;
     if (out) this.write(out);
   }
-
-  close(): void {}
 }

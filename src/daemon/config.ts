@@ -19,7 +19,7 @@ import { compareBytes } from "../linux/glob.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import type { Store, StoreWriter } from "../store/store.ts";
 import { isJsonObject, parseConfigText, stripConfigComments, type JsonObject } from "./config-text.ts";
-import { buildPack, machineShard, splayValue, type Pack, type PackEnv, type ScheduledQuery } from "./packs.ts";
+import { buildPack, machineShard, scheduledName, splayValue, type Pack, type PackEnv, type ScheduledQuery } from "./packs.ts";
 import { EMPTY_DECORATORS, parseDecorators, type DecoratorSpec } from "./decorators.ts";
 
 /** Top-level keys osquery's parsers (or its plugins) read; others are kept but flagged in verbose mode. */
@@ -125,8 +125,6 @@ export class Config {
   private sources = new Map<string, SourceState>();
   private denylist = new Map<string, number>();
   valid = false;
-  /** Set once a load was attempted, successful or not. */
-  loaded = false;
 
   constructor(private readonly env: ConfigEnv) {}
 
@@ -163,7 +161,6 @@ export class Config {
   /** Asks the plugin for the sources and applies them; returns an error text or null. */
   async refresh(): Promise<string | null> {
     const r = await this.env.plugin.genConfig();
-    this.loaded = true;
     if (!r.ok) return r.error;
     return this.update(r.sources);
   }
@@ -383,7 +380,7 @@ export class Config {
     for (const pack of this.packs()) {
       if (!(await pack.shouldExecute(now, refresh, (sql) => this.env.returnsRows(sql)))) continue;
       for (const query of pack.queries) {
-        const name = pack.name === "main" ? query.name : `pack${delimiter}${pack.name}${delimiter}${query.name}`;
+        const name = scheduledName(pack.name, query.name, delimiter);
         let denylisted = false;
         const expire = this.denylist.get(name);
         if (expire !== undefined) {

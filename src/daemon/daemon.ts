@@ -16,6 +16,7 @@ import { QueryState, type DiffOutcome } from "./diff.ts";
 import { batchLine, calendarTime, eventLines, snapshotLine, type LineOptions, type QueryLogItem } from "./results.ts";
 import { escapeRow, resultSize, typedRows, valueText } from "./rows.ts";
 import { dueQueries } from "./scheduler.ts";
+import { scheduledName } from "./packs.ts";
 import { daemonTables } from "./state.ts";
 import { newPerformance, recordPerformance, sampleResources, type QueryPerformance } from "./stats.ts";
 
@@ -231,7 +232,7 @@ export class Daemon {
     for (const pack of config.packs()) {
       if (!pack.valid) continue;
       for (const q of pack.queries) {
-        const name = pack.name === "main" ? q.name : `pack${delimiter}${pack.name}${delimiter}${q.name}`;
+        const name = scheduledName(pack.name, q.name, delimiter);
         const p = this.performance.get(name);
         const perf = p && p.sql === q.query ? p : newPerformance(q.query);
         rows.push({

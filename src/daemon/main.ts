@@ -55,10 +55,6 @@ function configPlugin(): ConfigPlugin | null {
   );
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -82,7 +78,7 @@ async function takePidfile(): Promise<HeldLock | string> {
     if (pid !== null && pid !== process.pid && alive(pid)) {
       process.kill(pid, "SIGTERM");
       for (let retry = 0; retry < 5 && lock === "Busy"; retry++) {
-        await sleep(2000);
+        await Bun.sleep(2000);
         lock = createPidfile(path);
       }
     }
@@ -244,7 +240,6 @@ export async function runDaemon(args: string[]): Promise<number> {
   const loggers = flags.bool("disable_logging") ? [] : loggerPlugins();
   const shutdown = async (code: number): Promise<number> => {
     status.detach();
-    for (const l of typeof loggers === "string" ? [] : loggers) l.close();
     await store.close().catch(() => {});
     dbLock?.release(false);
     pidfile?.release(true);

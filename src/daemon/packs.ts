@@ -75,6 +75,11 @@ export class Pack {
   }
 }
 
+/** The name results are stored and logged under: bare in "main", pack<d><pack><d><query> otherwise. */
+export function scheduledName(pack: string, query: string, delimiter: string): string {
+  return pack === "main" ? query : `pack${delimiter}${pack}${delimiter}${query}`;
+}
+
 // ---- value coercions (osquery's JSON::valueToSize / valueToBool) ----
 
 export function valueToSize(value: unknown): number {

@@ -141,7 +141,6 @@ describe("Daemon on the injected clock", () => {
       logString: (l) => void lines.push(l),
       logSnapshot: (l) => void lines.push(l),
       logStatus: () => {},
-      close: () => {},
     };
     const status = new StatusLog();
     status.stderrWrite = () => {};
