@@ -58,8 +58,8 @@ async function runMode(state: ReturnType<typeof newShellState>, positional: stri
   if (flags.bool("L")) return (await runMeta(state, ".tables")) === "ok" ? 0 : 1;
   if (flags.get("A")) return (await runMeta(state, `.all ${flags.get("A")}`)) === "ok" ? 0 : 1;
   if (flags.get("pack")) {
-    process.stderr.write("Error: --pack needs the daemon's config support, which this build does not have yet\n");
-    return 1;
+    const { runPack } = await import("./pack.ts");
+    return runPack(state, flags.get("pack"));
   }
   if (flags.get("query")) return runArgument(state, flags.get("query"));
   if (flags.get("query_file")) {

@@ -209,3 +209,26 @@ describe("real data", () => {
     expect(Math.abs(count - Number(procs))).toBeLessThanOrEqual(5);
   });
 });
+
+describe("--pack", () => {
+  const dir = mkdtempSync(join(tmpdir(), "osq-pack-"));
+  const conf = join(dir, "osquery.conf");
+  writeFileSync(join(dir, "extra.json"), JSON.stringify({ queries: { q: { query: "select 3 as q", interval: 60 } } }));
+  writeFileSync(
+    conf,
+    `{\n  // osquery allows whole-line comments\n  "packs": {\n    "inline": {"queries": {"a": {"query": "select 'x' as a", "interval": 60}, "b": {"query": "select 2 as b", "interval": 60}}},\n    "byfile": "${join(dir, "extra.json")}"\n  }\n}\n`,
+  );
+
+  test("runs every query of an inline pack and of a pack file", () => {
+    expect(osq([`--config_path=${conf}`, "--pack", "inline", "--list"]).stdout).toBe("a\nx\nb\n2\n");
+    expect(query("", [`--config_path=${conf}`, "--pack=byfile"])).toEqual([{ q: "3" }]);
+  });
+
+  test("an unknown pack or config is one error line and exit 1", () => {
+    const r = osq([`--config_path=${conf}`, "--pack", "nope"]);
+    expect(r).toMatchObject({ code: 1, stderr: `Error: no pack named nope in ${conf}\n` });
+    const m = osq([`--config_path=${join(dir, "missing.conf")}`, "--pack", "x"]);
+    expect(m.code).toBe(1);
+    expect(m.stderr).toStartWith("Error reading config:");
+  });
+});
