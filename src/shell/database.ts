@@ -1,7 +1,7 @@
 // The shell's database: osqueryi keeps no state unless --database_path is set
 // explicitly (INTERFACES §1). When it is, the shell opens that LMDB
-// environment, as osquery does, and keeps its instance id there, so
-// osquery_info.instance_id is stable across runs that share the database.
+// environment through the daemon's store, as osquery does, and keeps its
+// instance id there, so osquery_info.instance_id is stable across runs.
 import { randomUUID } from "node:crypto";
 import { flags } from "../flags/flags.ts";
 import { runtime } from "../runtime.ts";
@@ -14,16 +14,16 @@ export async function openShellDatabase(): Promise<string | null> {
   const path = flags.get("database_path");
   try {
     // Loaded only here: a shell without --database_path never pays for lmdb.
-    const { open } = await import("lmdb");
-    const env = open({ path, maxDbs: 16 });
-    const configurations = env.openDB({ name: "configurations", encoding: "string" });
-    let id = configurations.get(INSTANCE_KEY) as string | undefined;
+    const { openStore } = await import("../store/store.ts");
+    const store = await openStore(path);
+    let id = store.get("configurations", INSTANCE_KEY);
     if (!id) {
       id = randomUUID();
-      await configurations.put(INSTANCE_KEY, id);
+      const fresh = id;
+      await store.write((w) => w.put("configurations", INSTANCE_KEY, fresh));
     }
     runtime.instanceId = id;
-    await env.close();
+    await store.close();
     return null;
   } catch (e) {
     return `cannot open the database at ${path}: ${(e as Error).message}`;

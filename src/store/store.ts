@@ -124,6 +124,9 @@ class LmdbStore implements Store {
  * `<path>-lock`; a path without one is a directory, as lmdb-js lays them out.
  */
 export async function openStore(path: string): Promise<Store> {
+  // The only import of lmdb in osq: with two dynamic import sites, Bun's
+  // chunk splitting (1.4.5) handed one of them a namespace whose `open` was
+  // still undefined. Everything that needs LMDB comes through openStore.
   const { open } = await import("lmdb");
   const env = open({ path, maxDbs: 16 }) as unknown as LmdbEnv;
   const dbs = new Map<Domain, LmdbDatabase>();
