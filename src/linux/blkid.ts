@@ -2,7 +2,7 @@
 // reports for a block device (or image file), for the common Linux formats.
 // osquery uses libblkid's "safe probe" of superblocks; this reads the same
 // on-disk fields directly. Formats not listed here probe as unknown (null).
-import { closeSync, openSync, readSync } from "node:fs";
+import { withFile, readAt } from "./fs.ts";
 
 export interface ProbeResult {
   readonly type: string;
@@ -184,25 +184,5 @@ export function probeFilesystem(read: ByteReader): ProbeResult | null {
 
 /** Probes a device node or image file; null when unreadable or unrecognized. */
 export function probePath(path: string): ProbeResult | null {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return null;
-  }
-  try {
-    const read: ByteReader = (offset, length) => {
-      const buf = new Uint8Array(length);
-      let n = 0;
-      try {
-        n = readSync(fd, buf, 0, length, offset);
-      } catch {
-        n = 0;
-      }
-      return buf.subarray(0, n);
-    };
-    return probeFilesystem(read);
-  } finally {
-    closeSync(fd);
-  }
+  return withFile(path, (fd) => probeFilesystem((offset, length) => readAt(fd, offset, length)));
 }

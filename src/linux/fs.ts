@@ -1,6 +1,6 @@
 // Filesystem questions every table asks, answered without throwing: a table
 // reads what it can (permissions, races with deletion) and skips the rest.
-import { lstatSync, readdirSync, statSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 
 /** Names in `dir` (unsorted, as readdir gives them), or none when unreadable. */
 export function listDir(dir: string): string[] {
@@ -37,4 +37,42 @@ export function pathExists(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Runs `fn` with a read-only descriptor of `path` and closes it afterwards;
+ * null when the file cannot be opened or `fn` throws (a device that vanished,
+ * a short read it could not use).
+ */
+export function withFile<T>(path: string, fn: (fd: number) => T): T | null {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return null;
+  }
+  try {
+    return fn(fd);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Up to `length` bytes at `offset` (fewer at end of file); a read error reads nothing more. */
+export function readAt(fd: number, offset: number | bigint, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, done, length - done, typeof offset === "bigint" ? offset + BigInt(done) : offset + done);
+    } catch {
+      break;
+    }
+    if (n <= 0) break;
+    done += n;
+  }
+  return buf.subarray(0, done);
 }

@@ -2,7 +2,7 @@
 // kernel's `uevent` file of a sysfs device, its sysfs attributes, and the udev
 // database under /run/udev/data (present when systemd-udevd runs) that holds
 // the properties udev rules and hwdb add (ID_MODEL_FROM_DATABASE, ID_FS_UUID …).
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
 
 export const UDEV_DATA_DIR = "/run/udev/data";
@@ -71,13 +71,7 @@ export function readAttr(path: string): string | null {
   return text === null ? null : text.replace(/\n$/, "");
 }
 
-export function listDir(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
-  }
-}
+export { listDir } from "./fs.ts";
 
 /** The last component of a symlink's target (e.g. a device's driver name). */
 export function linkName(path: string): string | null {

@@ -1,7 +1,8 @@
 // ZIP archives (jar, whl, xpi, ...): list entries from the central directory
 // and read one entry's bytes (stored or deflated). Enough for tables that
 // need a single file out of an archive, e.g. META-INF/plugin.xml in a jar.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync } from "node:fs";
+import { readAt } from "./fs.ts";
 import { inflateRawSync } from "node:zlib";
 
 export interface ZipEntry {
@@ -17,17 +18,6 @@ const CDIR_SIG = 0x02014b50;
 const LOCAL_SIG = 0x04034b50;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
 const ZIP64_EOCD_SIG = 0x06064b50;
-
-function readAt(fd: number, offset: number, length: number): Buffer {
-  const buf = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buf, done, length - done, offset + done);
-    if (n <= 0) break;
-    done += n;
-  }
-  return buf.subarray(0, done);
-}
 
 /** Values of a zip64 extra field (0x0001), in the order the 0xFFFFFFFF fields appear. */
 function zip64Values(extra: Buffer): bigint[] {

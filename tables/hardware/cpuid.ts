@@ -5,9 +5,9 @@
 // eax, ebx, ecx, edx of that leaf as run on CPU N (root only, x86 only). When
 // the device is missing or unreadable, the rows fall back to what the kernel
 // reports in /proc/cpuinfo (vendor, model name, family and the `flags` line).
-import { closeSync, openSync, readSync } from "node:fs";
 import { defineTable, type Row } from "../../src/table.ts";
 import { readText } from "../../src/linux/proc.ts";
+import { readAt, withFile } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "cpuid",
@@ -59,25 +59,14 @@ const REG_INDEX: Readonly<Record<RegisterName, number>> = { eax: 0, ebx: 1, ecx:
 
 /** Runs `fn` with a reader over a cpuid device; null when the device cannot be read. */
 export function withCpuidDevice<T>(path: string, fn: (read: CpuidReader) => T): T | null {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return null;
-  }
-  try {
-    const buf = Buffer.alloc(16);
-    const read: CpuidReader = (leaf, subleaf) => {
-      const pos = (BigInt(subleaf >>> 0) << 32n) | BigInt(leaf >>> 0);
-      if (readSync(fd, buf, 0, 16, pos) !== 16) throw new Error("short cpuid read");
+  return withFile(path, (fd) =>
+    fn((leaf, subleaf) => {
+      // The file offset selects the leaf (low 32 bits) and subleaf (high 32 bits).
+      const buf = readAt(fd, (BigInt(subleaf >>> 0) << 32n) | BigInt(leaf >>> 0), 16);
+      if (buf.length !== 16) throw new Error("short cpuid read");
       return [buf.readUInt32LE(0), buf.readUInt32LE(4), buf.readUInt32LE(8), buf.readUInt32LE(12)];
-    };
-    return fn(read);
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+    }),
+  );
 }
 
 /** Four little-endian register bytes as characters, as the CPU packs ID strings. */

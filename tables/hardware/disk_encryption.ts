@@ -7,10 +7,10 @@
 // LUKS header of the device underneath (slaves/). A plain dm-crypt mapping has
 // no header, so its type is just "PLAIN" (its cipher lives only in the dm
 // table, which needs a device-mapper ioctl).
-import { closeSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
 import { listDir, readAttr } from "../../src/linux/udev.ts";
+import { readAt, withFile } from "../../src/linux/fs.ts";
 import { readBlockDevices } from "./block_devices.ts";
 
 export default defineTable({
@@ -116,20 +116,7 @@ export function parseLuksCipher(header: Uint8Array): LuksCipher | null {
 }
 
 function readHead(path: string, length: number): Uint8Array | null {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return null;
-  }
-  try {
-    const buf = new Uint8Array(length);
-    return buf.subarray(0, readSync(fd, buf, 0, length, 0));
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+  return withFile(path, (fd) => readAt(fd, 0, length));
 }
 
 /** The crypt mapping behind a device node ("/dev/dm-0"), or null when it is not one. */
