@@ -4,7 +4,7 @@
 import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { GLOB_ALL, resolveFilePattern } from "./glob.ts";
 import type { Row } from "../table.ts";
-import { isDirectory } from "./fs.ts";
+import { isDirectory, listDir } from "./fs.ts";
 
 /** osquery's system search patterns (`%` matches within one path component). */
 export const SYSTEM_SITE_PATTERNS = [
@@ -112,13 +112,7 @@ export function pythonSiteRows(site: string, uid: number, root = ""): Row[] {
 
 /** The subdirectories of `dir` that are not themselves symlinks (pyenv's version dirs). */
 function versionDirs(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
+  return listDir(dir)
     .map((n) => joinPath(dir, n))
     .filter((p) => {
       try {

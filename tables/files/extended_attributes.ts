@@ -10,10 +10,11 @@
 // osquery's Linux implementation ignores `directory`; osq also honours it
 // (=, IN, LIKE), listing the non-hidden, non-directory entries one level down,
 // as osquery's older POSIX implementation did.
-import { readdirSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { GLOB_ALL, GLOB_FOLDERS, boostParentPath, compareBytes, expandPathConstraints, joinPath } from "../../src/linux/glob.ts";
 import { fileCapabilitiesText, getXattr, listXattrs } from "../../src/linux/xattr.ts";
 import { defineTable, type Row } from "../../src/table.ts";
+import { listDir } from "../../src/linux/fs.ts";
 
 const CAPABILITY = "security.capability";
 
@@ -67,13 +68,7 @@ export function formatXattrValue(raw: Uint8Array): { value: string; base64: numb
 
 /** Non-hidden, non-directory entries of `dir`, sorted (glob's `dir/*` with GLOB_FILES). */
 function listEntries(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
+  return listDir(dir)
     .filter((name) => {
       if (name.startsWith(".")) return false;
       try {

@@ -1,10 +1,11 @@
 // startup_items: what starts with the system or a desktop session on Linux:
 // XDG autostart entries and scripts (per user and system-wide), SysV init
 // scripts in /etc/init.d, and systemd units (with their active state).
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { defineTable, type Row } from "../../src/table.ts";
 import { readPasswd } from "../../src/linux/passwd.ts";
 import { readSystemdUnits, type SystemdUnit } from "../../src/linux/systemd.ts";
+import { listDir } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "startup_items",
@@ -35,13 +36,7 @@ export default defineTable({
 
 /** Regular files (following symlinks) directly in `dir`, as full paths. */
 function filesIn(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
+  return listDir(dir)
     .map((n) => dir + n)
     .filter((p) => {
       try {

@@ -7,10 +7,11 @@
 // depth-first from the last directory, as osquery's work stack runs. The
 // kernel offers sha1 or sha256 depending on its version; each is read when
 // present.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { compareBytes } from "../../src/linux/glob.ts";
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
+import { listDir } from "../../src/linux/fs.ts";
 
 export const APPARMOR_PROFILES = "/sys/kernel/security/apparmor/policy/profiles";
 
@@ -47,13 +48,7 @@ export function apparmorProfiles(profilesDir: string): Row[] {
 }
 
 function subdirs(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
+  return listDir(dir)
     .filter((n) => !n.startsWith("."))
     .sort(compareBytes)
     .map((n) => `${dir}/${n}`)
