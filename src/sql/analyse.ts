@@ -124,6 +124,8 @@ export class Analyser {
   constructor(
     private readonly sql: string,
     private readonly lookup: TableLookup,
+    /** Maps a stand-in name back to the table name the SQL used (see maskKeywordTables). */
+    private readonly unmask: (name: string) => string = (n) => n,
   ) {}
 
   analyse(stmt: AnyNode): Analysis {
@@ -196,11 +198,11 @@ export class Analyser {
     if (!isNode(expr)) return [];
     switch (expr.type) {
       case "identifier":
-        return this.addRef(String(expr.name), String(expr.name), scope);
+        return this.addRef(this.unmask(String(expr.name)), this.unmask(String(expr.name)), scope);
       case "alias": {
         const inner = expr.expr as AnyNode;
         const alias = String((expr.alias as AnyNode).name);
-        if (isNode(inner) && inner.type === "identifier") return this.addRef(String(inner.name), alias, scope);
+        if (isNode(inner) && inner.type === "identifier") return this.addRef(this.unmask(String(inner.name)), alias, scope);
         this.visitAny(inner, scope);
         return [];
       }
@@ -265,7 +267,7 @@ export class Analyser {
     let column: string;
     if (node.type === "identifier") column = String(node.name).toLowerCase();
     else if (node.type === "member_expr" && isNode(node.object) && isNode(node.property) && node.object.type === "identifier" && node.property.type === "identifier") {
-      qualifier = String(node.object.name).toLowerCase();
+      qualifier = this.unmask(String(node.object.name)).toLowerCase();
       column = String(node.property.name).toLowerCase();
     } else return null;
     for (let s: Scope | null = scope; s; s = s.parent) {
@@ -417,4 +419,26 @@ function disjuncts(expr: AnyNode): AnyNode[] {
   }
   if (isNode(expr) && expr.type === "paren_expr") return disjuncts(expr.expr as AnyNode);
   return [expr];
+}
+
+/**
+ * Table names that SQLite accepts but sql-parser-cst reads as keywords
+ * (`groups`, a window-frame word), each with a stand-in of the same length so
+ * every source range still points at the original text.
+ */
+const KEYWORD_TABLES: ReadonlyMap<string, string> = new Map([["groups", "_grps_"]]);
+
+export interface MaskedSql {
+  readonly text: string;
+  readonly unmask: (name: string) => string;
+}
+
+export function maskKeywordTables(sql: string, words: readonly { kind: string; text: string; start: number; end: number }[]): MaskedSql {
+  let text = sql;
+  for (const t of words) {
+    const stand = t.kind === "word" ? KEYWORD_TABLES.get(t.text.toLowerCase()) : undefined;
+    if (stand) text = text.slice(0, t.start) + stand + text.slice(t.end);
+  }
+  const back = new Map([...KEYWORD_TABLES].map(([k, v]) => [v, k]));
+  return { text, unmask: (n) => back.get(n.toLowerCase()) ?? n };
 }

@@ -5,7 +5,7 @@ import { Database } from "bun:sqlite";
 import { Op, QueryContext, type Constraint, type OpCode } from "../table.ts";
 import { isTableName, loadTables, lookupTable } from "../registry.ts";
 import { identifierOf, tokenize, type Token } from "./lexer.ts";
-import { Analyser, type Analysis, type TableRef } from "./analyse.ts";
+import { Analyser, maskKeywordTables, type Analysis, type TableRef } from "./analyse.ts";
 import { plan, RequiredColumnError, type PlanStep } from "./plan.ts";
 import { MaterialisedTable, quoteIdent, type SqlValue } from "./materialise.ts";
 import { OSQUERY_FUNCTION_NAMES } from "./function-names.ts";
@@ -124,9 +124,10 @@ async function analyseAndRun(
   views: ReadonlyMap<string, string>,
 ): Promise<QueryResult> {
   const { parse } = await parser();
+  const masked = maskKeywordTables(sql, tokens);
   let program;
   try {
-    program = parse(sql, { dialect: "sqlite", includeRange: true, paramTypes: ["?"] });
+    program = parse(masked.text, { dialect: "sqlite", includeRange: true, paramTypes: ["?"] });
   } catch {
     return fallback(db, sql, tokens, opts);
   }
@@ -139,7 +140,7 @@ async function analyseAndRun(
   let result: QueryResult = { columns: [], rows: [], tables: [] };
   for (const stmt of statements) {
     const range = (stmt as { range?: [number, number] }).range ?? [0, sql.length];
-    const analysis = new Analyser(sql, lookupTable).analyse(stmt as never);
+    const analysis = new Analyser(sql, lookupTable, masked.unmask).analyse(stmt as never);
     await session.materialise(analysis);
     result = execute(db, sql.slice(range[0], range[1]), session.tableNames());
   }

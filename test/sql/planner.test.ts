@@ -260,3 +260,15 @@ describe("required columns, hidden columns, the gate", () => {
     expect(trace).toEqual(['spy_procs AS p: pid = "42"', 'spy_files AS f: path = "/bin/bash"']);
   });
 });
+
+describe("table names the parser reads as keywords", () => {
+  test("groups is analysed (not the fallback): its constraint reaches the generator", async () => {
+    const trace: string[] = [];
+    const r = await runQuery("select g.groupname from groups g where g.gid = 0", { trace });
+    expect(trace).toEqual(['groups AS g: gid = "0"']);
+    expect(r.rows.length).toBe(1);
+    const plain: string[] = [];
+    await runQuery("select groups.gid from groups where groups.gid = 0", { trace: plain });
+    expect(plain).toEqual(['groups: gid = "0"']);
+  });
+});
