@@ -3,6 +3,7 @@
 // or osquery's -S / -D overrides (last one wins).
 import { basename } from "node:path";
 import { OSQUERY_VERSION } from "./version.ts";
+import { writeStdout } from "./io.ts";
 
 type Role = "shell" | "daemon";
 
@@ -26,11 +27,11 @@ async function main(): Promise<number> {
   const { role, args } = pickRole(argv0, process.argv.slice(2));
   if (args.some((a) => ["-h", "--h", "-help", "--help"].includes(a))) {
     const { helpText } = await import("./help.ts");
-    process.stdout.write(helpText(role));
+    writeStdout(helpText(role));
     return 0;
   }
   if (args.includes("--version") || args.includes("-version")) {
-    process.stdout.write(`${basename(argv0)} version ${OSQUERY_VERSION}\n`);
+    writeStdout(`${basename(argv0)} version ${OSQUERY_VERSION}\n`);
     return 0;
   }
   if (role === "daemon") {
@@ -41,16 +42,9 @@ async function main(): Promise<number> {
   return runShell(args);
 }
 
-/** Waits until everything written to stdout has reached the pipe or file: exit would drop it. */
-function flushStdout(): Promise<void> {
-  return new Promise((resolve) => process.stdout.write("", () => resolve()));
-}
-
+// Output goes out with synchronous writes (src/io.ts), so exiting drops nothing.
 main().then(
-  async (code) => {
-    await flushStdout();
-    process.exit(code);
-  },
+  (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`osq: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);

@@ -3,13 +3,14 @@
 // over from glog's stderr copy of status lines.
 import type { StatusLine, StatusLog } from "../../src/logger/status.ts";
 import type { LoggerPlugin } from "./plugin.ts";
+import { writeStdout } from "../../src/io.ts";
 
 export class StdoutLoggerPlugin implements LoggerPlugin {
   readonly name = "stdout";
 
   constructor(
     private readonly status: StatusLog,
-    private readonly write: (text: string) => void = (t) => void process.stdout.write(t),
+    private readonly write: (text: string) => void = writeStdout,
   ) {}
 
   setUp(): string | null {

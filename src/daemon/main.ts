@@ -25,6 +25,7 @@ import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
 import { Config } from "./config.ts";
 import { CatastrophicError, Daemon } from "./daemon.ts";
 import { SchedulerLoop, systemClock } from "./scheduler.ts";
+import { writeStdout } from "../io.ts";
 
 const BINARY = "osqueryd";
 const FILE = "init.ts";
@@ -166,7 +167,7 @@ async function configDump(plugin: ConfigPlugin | null): Promise<number> {
     process.stderr.write(`Error reading config: ${r.error}\n`);
     return EXIT_FAILURE;
   }
-  for (const [name, text] of r.sources) process.stdout.write(`{"${name}": ${text}}\n`);
+  for (const [name, text] of r.sources) writeStdout(`{"${name}": ${text}}\n`);
   return EXIT_SUCCESS;
 }
 

@@ -3,23 +3,17 @@
 // argument, then stdin (interactive or piped).
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { flags, parseCommandLine } from "../flags/flags.ts";
+import { writeStdout } from "../io.ts";
 import { setStderrThreshold, INFO } from "../logger/glog.ts";
 import { openShellDatabase } from "./database.ts";
 import { runMeta } from "./meta.ts";
 import { newShellState, runArgument, runScript } from "./shell.ts";
 
-function outputWriter(): { write: (text: string) => void; close: () => Promise<void> | void } {
+function outputWriter(): { write: (text: string) => void; close: () => void } {
   const target = flags.get("output");
-  if ((target === "-" || target === "") && process.stdout.isTTY) {
-    // A terminal takes writes synchronously, in order with the prompt.
-    return { write: (t) => void process.stdout.write(t), close: () => {} };
-  }
-  if (target === "-" || target === "") {
-    // Bun.write resolves once the bytes are in the pipe; chaining keeps order and
-    // lets the shell wait for a slow reader before it exits (exit would drop data).
-    let chain: Promise<unknown> = Promise.resolve();
-    return { write: (t) => void (chain = chain.then(() => Bun.write(Bun.stdout, t))), close: () => chain.then(() => {}) };
-  }
+  // Synchronous writes keep results in order with the prompt and errors, and
+  // nothing is left unwritten when the shell exits.
+  if (target === "-" || target === "") return { write: writeStdout, close: () => {} };
   const fd = openSync(target, "w");
   return { write: (t) => void writeSync(fd, t), close: () => closeSync(fd) };
 }
@@ -50,7 +44,7 @@ export async function runShell(args: string[]): Promise<number> {
   try {
     return await runMode(state, parsed.positional);
   } finally {
-    await sink.close();
+    sink.close();
   }
 }
 
