@@ -35,7 +35,15 @@ const embedNativeAddons: BunPlugin = {
 mkdirSync("dist", { recursive: true });
 const result = await Bun.build({
   entrypoints: ["src/main.ts"],
-  compile: { outfile: "dist/osq.new" },
+  compile: {
+    outfile: "dist/osq.new",
+    // osq is not a Bun app at run time: it must not pick up a .env, bunfig,
+    // tsconfig or package.json from whatever directory it is started in.
+    autoloadDotenv: false,
+    autoloadBunfig: false,
+    autoloadTsconfig: false,
+    autoloadPackageJson: false,
+  },
   minify: true,
   bytecode: true,
   // Each dynamic import becomes its own chunk, loaded only when used: the shell
