@@ -4,16 +4,28 @@ import type { Table } from "./table.ts";
 import { flags } from "./flags/flags.ts";
 import { builtinTableNames } from "./table-names.ts" with { type: "macro" };
 
-/** Names of the built-in tables, inlined at build time: no table module is loaded to know them. */
-const BUILTIN_NAMES: ReadonlySet<string> = new Set(builtinTableNames());
+/** Name or alias → table name, inlined at build time: no table module is loaded to know them. */
+const BUILTIN_NAMES: ReadonlyMap<string, string> = new Map(builtinTableNames());
 
-/** The table modules, loaded on first use (a table-free query never loads them). */
-let builtinTables: readonly Table[] | null = null;
+/** Built-in table modules loaded so far: a query loads only the tables it names. */
+const loaded = new Map<string, Table>();
 
+/** Loads the modules of the built-in tables among `names` (names or aliases, any case). */
+export async function loadTablesNamed(names: Iterable<string>): Promise<void> {
+  const { tableModules } = await import("../tables/modules.ts");
+  for (const n of names) {
+    const table = BUILTIN_NAMES.get(n.toLowerCase());
+    if (!table || loaded.has(table)) continue;
+    const load = tableModules[table];
+    if (!load) continue;
+    loaded.set(table, (await load()).default);
+    byName = null;
+  }
+}
+
+/** Loads every built-in table (for .tables, .schema, osquery_registry). */
 export async function loadTables(): Promise<void> {
-  if (builtinTables) return;
-  builtinTables = (await import("../tables/index.ts")).builtinTables;
-  byName = null;
+  if (loaded.size < new Set(BUILTIN_NAMES.values()).size) await loadTablesNamed(BUILTIN_NAMES.keys());
 }
 
 /** Whether `name` may be a table, without loading any table module. */
@@ -39,9 +51,8 @@ let byName: Map<string, Table> | null = null;
 
 function index(): Map<string, Table> {
   if (byName) return byName;
-  if (!builtinTables) throw new Error("the table registry was used before loadTables()");
   byName = new Map();
-  for (const t of [...builtinTables, ...extensionTables.values()]) {
+  for (const t of [...loaded.values(), ...extensionTables.values()]) {
     if (!enabled(t)) continue;
     byName.set(t.name, t);
     for (const a of t.aliases) byName.set(a, t);

@@ -3,7 +3,7 @@
 // references, filled with just the rows their constraints ask for.
 import { Database } from "bun:sqlite";
 import { Op, QueryContext, type Constraint, type OpCode } from "../table.ts";
-import { isTableName, loadTables, lookupTable } from "../registry.ts";
+import { isTableName, loadTablesNamed, lookupTable } from "../registry.ts";
 import { identifierOf, tokenize, type Token } from "./lexer.ts";
 import { Analyser, maskKeywordTables, type Analysis, type TableRef } from "./analyse.ts";
 import { plan, RequiredColumnError, type PlanStep } from "./plan.ts";
@@ -109,7 +109,9 @@ export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<Qu
       tokens.some((t) => t.kind === "word" && WRITE_WORDS.has(t.text.toLowerCase())) ||
       tokens.some((t) => t.kind === "semicolon");
     if (!needsAnalysis) return execute(db, sql, []);
-    await loadTables();
+    // Only the tables the SQL (and any view it uses) names are loaded.
+    const viewWords = [...views.values()].flatMap((body) => tokenize(body).map(identifierOf));
+    await loadTablesNamed([...words, ...viewWords].filter((w): w is string => w !== null && isTableName(w)));
     return await analyseAndRun(db, sql, tokens, opts, views);
   } finally {
     db.close();

@@ -28,7 +28,8 @@ export default defineTable({
   async generate() {
     // Imported here: the registry inlines every table's name at build time, so
     // a table module must not import it at load time (that would be a cycle).
-    const { allTables } = await import("../../src/registry.ts");
+    const { allTables, loadTables } = await import("../../src/registry.ts");
+    await loadTables();
     const rows: Row[] = [];
     for (const [registry, names] of runtime.plugins) {
       for (const name of names) rows.push({ registry, name, owner_uuid: 0, internal: 0, active: isActive(registry, name) ? 1 : 0 });
