@@ -41,42 +41,6 @@ export function readText(path: string): string | null {
   }
 }
 
-/** The fields of /proc/<pid>/stat after the comm, indexed as in proc(5) (field 3 = state). */
-export interface ProcStat {
-  readonly comm: string;
-  readonly fields: readonly string[];
-}
-
-/** Parses /proc/<pid>/stat; comm may contain spaces and ')' so split at the last ')'. */
-export function parseStat(text: string): ProcStat | null {
-  const open = text.indexOf("(");
-  const close = text.lastIndexOf(")");
-  if (open < 0 || close < open) return null;
-  const rest = text.slice(close + 2).trim().split(" ");
-  // proc(5) numbers fields from 1: pid=1, comm=2, state=3 ... so pad two slots.
-  return { comm: text.slice(open + 1, close), fields: ["", "", ...rest] };
-}
-
-export function readStat(pid: number | string): ProcStat | null {
-  const text = readProcFile(pid, "stat");
-  return text === null ? null : parseStat(text);
-}
-
-/** /proc/<pid>/status as a key → value map (values trimmed). */
-export function parseKeyValues(text: string, sep = ":"): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const i = line.indexOf(sep);
-    if (i > 0) out.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
-  }
-  return out;
-}
-
-export function readStatus(pid: number | string): Map<string, string> | null {
-  const text = readProcFile(pid, "status");
-  return text === null ? null : parseKeyValues(text);
-}
-
 /** Clock ticks per second (USER_HZ); 100 on every Linux ABI osq targets. */
 export const CLK_TCK = 100;
 
