@@ -1,10 +1,11 @@
 // APT's repository configuration as osquery's apt_sources reads it: one-line
 // sources (sources.list, sources.list.d/*.list), deb822 stanzas (*.sources),
 // and the Release/InRelease file apt fetched for each (URI, suite).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { GLOB_FILES, resolveFilePattern } from "./glob.ts";
 import { osquerySplit } from "./split.ts";
 import type { Row } from "../table.ts";
+import { readText } from "./fs.ts";
 
 export interface AptSource {
   readonly baseUri: string;
@@ -97,14 +98,6 @@ export function parseReleaseFile(text: string): Row {
     if (column) row[column] = fields[1];
   }
   return row;
-}
-
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
 }
 
 function sourceRow(source: string, s: AptSource, root: string): Row | null {

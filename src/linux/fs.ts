@@ -1,6 +1,6 @@
 // Filesystem questions every table asks, answered without throwing: a table
 // reads what it can (permissions, races with deletion) and skips the rest.
-import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 
 /** Names in `dir` (unsorted, as readdir gives them), or none when unreadable. */
 export function listDir(dir: string): string[] {
@@ -8,6 +8,15 @@ export function listDir(dir: string): string[] {
     return readdirSync(dir);
   } catch {
     return [];
+  }
+}
+
+/** A whole file as UTF-8 text, or null (missing, unreadable). */
+export function readText(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
   }
 }
 

@@ -2,10 +2,10 @@
 // the world set (/var/lib/portage/world) and the package.keywords,
 // package.mask, package.unmask files of /etc/portage, read with osquery's
 // rules for its portage_packages, portage_use and portage_keywords tables.
-import { readFileSync } from "node:fs";
 import type { Row } from "../table.ts";
 import { GLOB_FOLDERS, resolveFilePattern } from "./glob.ts";
 import { osquerySplit as split } from "./split.ts";
+import { readText } from "./fs.ts";
 
 export const PORTAGE_PACKAGE_DIR = "/var/db/pkg";
 export const PORTAGE_WORLD = "/var/lib/portage/world";
@@ -40,14 +40,6 @@ export function splitPackageVersion(atom: string): [pkg: string, version: string
   const last = s.lastIndexOf("-");
   if (!tryAt(last) && last > 0) tryAt(s.lastIndexOf("-", last - 1));
   return [s, version];
-}
-
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
 }
 
 /** The installed package directories, as `category/pf` names with their paths. */

@@ -2,6 +2,7 @@
 // these, so a /proc quirk (a process that exits mid-read, a comm with spaces
 // or parentheses) is handled once.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readText } from "./fs.ts";
 
 export const PROC = "/proc";
 
@@ -32,14 +33,8 @@ export function readLink(path: string): string | null {
   }
 }
 
-/** Reads a whole file as text, or null (missing, unreadable). */
-export function readText(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
-}
+/** Re-exported: tables have long imported readText from here. */
+export { readText };
 
 /** Clock ticks per second (USER_HZ); 100 on every Linux ABI osq targets. */
 export const CLK_TCK = 100;

@@ -7,9 +7,9 @@
 // run-time state: whether systemd is PID 1 (/run/systemd/system), unit cgroups
 // under /sys/fs/cgroup, mounts and swaps for .mount/.swap units, and the
 // invocation-id links systemd keeps under /run/systemd/units.
-import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { isDirectory as isDir, listDir } from "./fs.ts";
+import { isDirectory as isDir, listDir, readText } from "./fs.ts";
 
 /** systemd's system unit search path, highest precedence first. */
 export const SYSTEM_UNIT_PATH = [
@@ -125,14 +125,6 @@ export interface UnitFileEntry {
 function safeLstat(path: string) {
   try {
     return lstatSync(path);
-  } catch {
-    return null;
-  }
-}
-
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
   } catch {
     return null;
   }

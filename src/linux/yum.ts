@@ -2,9 +2,9 @@
 // the way boost's ini_parser reads them for osquery's yum_sources: a file it
 // cannot parse (a line without '=', a repeated section or key, an indented
 // continuation line) contributes no rows at all.
-import { readFileSync } from "node:fs";
 import { GLOB_FILES, resolveFilePattern } from "./glob.ts";
 import type { Row } from "../table.ts";
+import { readText } from "./fs.ts";
 
 const YUM_CONF = "/etc/yum.conf";
 const DEFAULT_REPOS_DIR = "/etc/yum.repos.d";
@@ -63,14 +63,6 @@ export function yumRowsFromText(text: string, source: string): { rows: Row[]; re
     rows.push(row);
   }
   return { rows, reposdir };
-}
-
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
 }
 
 /** Every yum_sources row of the system under `root` ("" for this host). */

@@ -9,7 +9,7 @@
 // references, possibly outside the profile). A copy on disk that no settings
 // entry points to is reported with referenced = 0.
 import { createHash } from "node:crypto";
-import { accessSync, constants, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { accessSync, constants, readdirSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import {
   childCI,
@@ -21,7 +21,7 @@ import {
   scalarText,
   type Json,
 } from "./ptree_json.ts";
-import { isDirectory as isDir } from "../../src/linux/fs.ts";
+import { isDirectory as isDir, readText as readFileText } from "../../src/linux/fs.ts";
 
 /** Where each browser keeps its profiles, relative to a Linux home directory (osquery's list). */
 export const CHROME_BROWSERS: readonly (readonly [browser: string, dir: string])[] = [
@@ -72,14 +72,6 @@ function canonical(path: string): string {
     return realpathSync(path);
   } catch {
     return path;
-  }
-}
-
-function readFileText(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
   }
 }
 
