@@ -59,7 +59,7 @@ describe("crontab", () => {
   test("pid_with_namespace reads through the process's root and stamps its pid", async () => {
     const host = await generate(crontab);
     const ns = await generate(crontab, { pid_with_namespace: [["=", String(process.pid)]] });
-    expect(ns.map((r) => ({ ...r, pid_with_namespace: 0 }))).toEqual(host);
+    expect<unknown>(ns.map((r) => ({ ...r, pid_with_namespace: 0 }))).toEqual(host);
     expect(ns.every((r) => r.pid_with_namespace === process.pid)).toBe(true);
   });
 
