@@ -2,16 +2,31 @@
 // it runs under (osqueryd → daemon), a subcommand (`osq shell`, `osq daemon`)
 // or osquery's -S / -D overrides (last one wins).
 import { basename } from "node:path";
+import { cac } from "cac";
 import { OSQUERY_VERSION } from "./version.ts";
 import { writeStdout } from "./io.ts";
 
 type Role = "shell" | "daemon";
 
+/**
+ * The subcommand, if argv starts with one. cac only recognises the command
+ * here: the flags after it are osquery's (gflags syntax), parsed by src/flags.
+ */
+function subcommand(args: string[]): Role | null {
+  const cli = cac("osq");
+  cli.command("shell", "Run osqueryi, the interactive shell").allowUnknownOptions();
+  cli.command("daemon", "Run osqueryd, the monitoring daemon").allowUnknownOptions();
+  cli.parse(["osq", "osq", ...args.slice(0, 1)], { run: false });
+  const name = cli.matchedCommandName;
+  return name === "shell" || name === "daemon" ? name : null;
+}
+
 function pickRole(argv0: string, args: string[]): { role: Role; args: string[] } {
   let role: Role = basename(argv0).includes("osqueryd") ? "daemon" : "shell";
   let rest = args;
-  if (rest[0] === "shell" || rest[0] === "daemon") {
-    role = rest[0];
+  const sub = subcommand(args);
+  if (sub) {
+    role = sub;
     rest = rest.slice(1);
   }
   for (const a of rest) {
