@@ -40,7 +40,16 @@ export async function runShell(args: string[]): Promise<number> {
     process.stderr.write(`Error: cannot open --output file: ${(e as Error).message}\n`);
     return 1;
   }
+  // An explicit config is read first: its options may change the output settings.
+  let views = new Map<string, string>();
+  if (flags.isSet("config_path") && !flags.get("pack")) {
+    const { loadShellConfig } = await import("./pack.ts");
+    const loaded = await loadShellConfig();
+    if ("error" in loaded) process.stderr.write(`Error reading config: ${loaded.error}\n`);
+    else views = loaded.views;
+  }
   const state = newShellState(sink.write);
+  for (const [name, sql] of views) state.views.set(name, sql);
   try {
     return await runMode(state, parsed.positional);
   } finally {

@@ -1,6 +1,7 @@
-// `osqueryi --pack NAME`: reads the config named by --config_path (the
-// filesystem plugin, as the daemon does) and runs every query of that pack,
-// printing each result in the shell's output mode.
+// The shell's use of a config: with an explicit --config_path, osqueryi reads
+// it as the daemon does (filesystem plugin), applies its options and offers
+// its views; `--pack NAME` runs every query of that pack, printing each result
+// in the shell's output mode.
 import { hostname } from "node:os";
 import { flags } from "../flags/flags.ts";
 import { logToStderr, WARNING } from "../logger/glog.ts";
@@ -11,9 +12,9 @@ import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import { OSQUERY_VERSION } from "../version.ts";
 import { runStatement, type ShellState } from "./shell.ts";
 
-export async function runPack(state: ShellState, name: string): Promise<number> {
+function newConfig(): Config {
   const warn = (m: string) => logToStderr(WARNING, "config.cpp", 0, m);
-  const config = new Config({
+  return new Config({
     plugin: new FilesystemConfigPlugin(() => flags.get("config_path"), warn),
     store: new MemoryStore(),
     hostname: hostname(),
@@ -29,6 +30,18 @@ export async function runPack(state: ShellState, name: string): Promise<number> 
     },
     onDecorators: async () => {},
   });
+}
+
+/** Loads --config_path (its options apply as it loads); returns its views, or why it failed. */
+export async function loadShellConfig(): Promise<{ views: Map<string, string> } | { error: string }> {
+  const config = newConfig();
+  const error = await config.refresh();
+  if (error) return { error };
+  return { views: new Map([...config.views()].map(([name, sql]) => [name.toLowerCase(), sql])) };
+}
+
+export async function runPack(state: ShellState, name: string): Promise<number> {
+  const config = newConfig();
   const error = await config.refresh();
   if (error) {
     process.stderr.write(`Error reading config: ${error}\n`);

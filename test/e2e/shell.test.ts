@@ -224,6 +224,14 @@ describe("--pack", () => {
     expect(query("", [`--config_path=${conf}`, "--pack=byfile"])).toEqual([{ q: "3" }]);
   });
 
+  test("an explicit --config_path brings the config's views and options into the shell", () => {
+    const viewsConf = join(dir, "views.conf");
+    writeFileSync(viewsConf, JSON.stringify({ options: { nullvalue: "N/A" }, views: { own_proc: "select pid, name from processes where pid = 1" } }));
+    expect(query("select pid from own_proc", [`--config_path=${viewsConf}`])).toEqual([{ pid: "1" }]);
+    expect(osq([`--config_path=${viewsConf}`, "--list", "select null as n"]).stdout).toBe("n\nN/A\n");
+    expect(osq([`--config_path=${viewsConf}`, "select null as n"]).stdout).toContain("| N/A |");
+  });
+
   test("an unknown pack or config is one error line and exit 1", () => {
     const r = osq([`--config_path=${conf}`, "--pack", "nope"]);
     expect(r).toMatchObject({ code: 1, stderr: `Error: no pack named nope in ${conf}\n` });
