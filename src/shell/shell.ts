@@ -58,7 +58,9 @@ export async function runStatement(state: ShellState, sql: string): Promise<Stat
   const started = performance.now();
   const cpu = process.cpuUsage();
   try {
-    const result = await withTimeout(runQuery(sql, { views: state.views }), state.timeoutMs);
+    const warnings: string[] = [];
+    const result = await withTimeout(runQuery(sql, { views: state.views, warnings }), state.timeoutMs);
+    for (const w of warnings) logToStderr(WARNING, "virtual_table.cpp", 965, w);
     state.write(render(result, state.out));
     if (state.timer) {
       const used = process.cpuUsage(cpu);

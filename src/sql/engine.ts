@@ -42,6 +42,8 @@ export interface QueryResult {
 export interface QueryOptions {
   /** Receives one line per table reference: the constraints its generator got. */
   readonly trace?: string[];
+  /** Receives the warnings osquery logs while planning (e.g. a per-user table without a uid). */
+  readonly warnings?: string[];
   /** Views from the config: name → SQL. */
   readonly views?: ReadonlyMap<string, string>;
 }
@@ -135,7 +137,7 @@ async function analyseAndRun(
   }
   const statements = program.statements.filter((s) => s.type !== "empty");
   for (const stmt of statements) gate(stmt as unknown as Record<string, unknown>);
-  const session = new Session(db, opts.trace);
+  const session = new Session(db, opts.trace, opts.warnings);
   for (const [name, body] of views) {
     if (tokens.some((t) => identifierOf(t) === name)) await session.createView(name, body);
   }
@@ -184,7 +186,7 @@ async function fallback(db: Database, sql: string, tokens: Token[], opts: QueryO
     const table = lookupTable(name);
     if (table) refs.push({ id: refs.length, name, alias: name, table, literals: [], joins: [], subqueries: [], ownFilters: [] });
   }
-  const session = new Session(db, opts.trace);
+  const session = new Session(db, opts.trace, opts.warnings);
   await session.materialise({ refs, identifiers, usesStar: true, kind: "select_stmt" });
   return execute(db, sql, session.tableNames());
 }
@@ -196,6 +198,7 @@ class Session {
   constructor(
     private readonly db: Database,
     private readonly trace?: string[],
+    private readonly warnings?: string[],
   ) {}
 
   tableNames(): string[] {
@@ -243,6 +246,12 @@ class Session {
       }
       const { ctx, empty } = buildContext(this.db, step, analysis);
       this.trace?.push(describe(ref, ctx, empty));
+      if (ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
+        this.warnings?.push(
+          `The ${ref.table.name} table returns data based on the current user by default, consider JOINing against the users table`,
+          `Please see the table documentation: https://osquery.io/schema/#${ref.table.name}`,
+        );
+      }
       if (empty) continue;
       let rows;
       try {

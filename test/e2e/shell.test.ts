@@ -240,3 +240,13 @@ describe("--pack", () => {
     expect(m.stderr).toStartWith("Error reading config:");
   });
 });
+
+describe("per-user tables", () => {
+  test("without a uid constraint osquery's warning is shown; joined with users it is not", () => {
+    const alone = osq(["select count(*) from shell_history"]);
+    expect(alone.code).toBe(0);
+    expect(alone.stderr).toContain("The shell_history table returns data based on the current user by default, consider JOINing against the users table");
+    const joined = osq(["select count(*) from users u join shell_history h using (uid)"]);
+    expect(joined.stderr).toBe("");
+  });
+});
