@@ -26,6 +26,7 @@ import { Config } from "./config.ts";
 import { CatastrophicError, Daemon } from "./daemon.ts";
 import { SchedulerLoop, systemClock } from "./scheduler.ts";
 import { writeStdout } from "../io.ts";
+import { INFO as INFO_SEVERITY, setStderrThreshold } from "../logger/glog.ts";
 
 const BINARY = "osqueryd";
 const FILE = "init.ts";
@@ -208,6 +209,8 @@ export async function runDaemon(args: string[]): Promise<number> {
     return EXIT_FAILURE;
   }
   configureStatus();
+  // Tables report what they could not read through glog's VLOG, shown with --verbose.
+  if (flags.bool("verbose")) setStderrThreshold(INFO_SEVERITY);
   const plugin = configPlugin();
 
   if (flags.bool("config_dump")) return configDump(plugin);

@@ -5,6 +5,7 @@
 // read when a field is missing or of another type.
 import { existsSync } from "node:fs";
 import { flags } from "../flags/flags.ts";
+import { verbose } from "../logger/glog.ts";
 
 export type DockerJson = null | boolean | number | string | DockerJson[] | { [key: string]: DockerJson };
 
@@ -29,7 +30,10 @@ const TIMEOUT_MS = 30_000;
  * treats all of these as "no data").
  */
 export async function dockerApi(path: string, socket: string = dockerSocketPath()): Promise<DockerJson | undefined> {
-  if (!existsSync(socket)) return undefined;
+  if (!existsSync(socket)) {
+    verbose("docker.ts", `Docker socket ${socket} does not exist: no rows`);
+    return undefined;
+  }
   try {
     const res = await fetch(`http://localhost${path}`, {
       unix: socket,
@@ -37,11 +41,13 @@ export async function dockerApi(path: string, socket: string = dockerSocketPath(
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     if (res.status !== 200) {
+      verbose("docker.ts", `Docker API ${path} answered HTTP ${res.status}: no rows`);
       await res.body?.cancel();
       return undefined;
     }
     return (await res.json()) as DockerJson;
-  } catch {
+  } catch (e) {
+    verbose("docker.ts", `Docker API ${path} failed: ${(e as Error).message}`);
     return undefined;
   }
 }

@@ -28,3 +28,11 @@ export function setStderrThreshold(s: Severity): void {
 export function logToStderr(severity: Severity, file: string, line: number, message: string): void {
   if (severity >= stderrThreshold) process.stderr.write(glogLine(severity, file, line, message) + "\n");
 }
+
+/**
+ * osquery's VLOG(1): detail a table reports when it cannot read something
+ * (a missing socket, a permission), shown only with --verbose.
+ */
+export function verbose(file: string, message: string): void {
+  logToStderr(INFO, file, 0, message);
+}
