@@ -3,9 +3,8 @@
 // which constraint values may be sent as filters (hex ids up to 64 chars),
 // how a prefix id from the query is echoed back in rows, and how JSON values
 // read when a field is missing or of another type.
-import { existsSync } from "node:fs";
 import { flags } from "../flags/flags.ts";
-import { verbose } from "../logger/glog.ts";
+import { getJsonOverUnix } from "./unix_http.ts";
 
 export type DockerJson = null | boolean | number | string | DockerJson[] | { [key: string]: DockerJson };
 
@@ -30,26 +29,7 @@ const TIMEOUT_MS = 30_000;
  * treats all of these as "no data").
  */
 export async function dockerApi(path: string, socket: string = dockerSocketPath()): Promise<DockerJson | undefined> {
-  if (!existsSync(socket)) {
-    verbose("docker.ts", `Docker socket ${socket} does not exist: no rows`);
-    return undefined;
-  }
-  try {
-    const res = await fetch(`http://localhost${path}`, {
-      unix: socket,
-      headers: { Accept: "*/*" },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    if (res.status !== 200) {
-      verbose("docker.ts", `Docker API ${path} answered HTTP ${res.status}: no rows`);
-      await res.body?.cancel();
-      return undefined;
-    }
-    return (await res.json()) as DockerJson;
-  } catch (e) {
-    verbose("docker.ts", `Docker API ${path} failed: ${(e as Error).message}`);
-    return undefined;
-  }
+  return getJsonOverUnix<DockerJson>(`http://localhost${path}`, socket, { service: "Docker", okStatuses: [200], timeoutMs: TIMEOUT_MS });
 }
 
 // ------------------------------------------------------------ JSON access

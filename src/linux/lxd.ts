@@ -10,8 +10,8 @@
 // drops the row being built; fields read with a default never do. The
 // accessors below throw MissingField in exactly those cases so the tables can
 // mirror which rows (or which trailing columns) osquery loses.
-import { existsSync } from "node:fs";
 import { flags } from "../flags/flags.ts";
+import { getJsonOverUnix } from "./unix_http.ts";
 
 export type LxdJson = null | boolean | number | string | LxdJson[] | { [key: string]: LxdJson };
 
@@ -35,21 +35,7 @@ const TIMEOUT_MS = 30_000;
  * 200/202 or the body is not JSON (osquery skips the item in all of these).
  */
 export async function lxdGet(path: string, socket: string): Promise<LxdJson | undefined> {
-  if (!existsSync(socket)) return undefined;
-  try {
-    const res = await fetch(`http://lxd${path}`, {
-      unix: socket,
-      headers: { Accept: "*/*" },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    if (res.status !== 200 && res.status !== 202) {
-      await res.body?.cancel();
-      return undefined;
-    }
-    return (await res.json()) as LxdJson;
-  } catch {
-    return undefined;
-  }
+  return getJsonOverUnix<LxdJson>(`http://lxd${path}`, socket, { service: "LXD", okStatuses: [200, 202], timeoutMs: TIMEOUT_MS });
 }
 
 // ------------------------------------------------------- property-tree reads
