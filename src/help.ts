@@ -22,7 +22,7 @@ export function helpText(role: "shell" | "daemon"): string {
     "",
     "osquery command line flags:",
     "",
-    "    --flagfile PATH".padEnd(col) + "Line-delimited file of additional flags",
+    "    --flagfile PATH".padEnd(col) + flagfile.description,
     ...cli.map(line),
     "",
     "osquery configuration options (set by config or CLI flags):",

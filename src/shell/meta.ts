@@ -61,36 +61,37 @@ function onOff(arg: string): boolean {
   return Number(a) !== 0 && !Number.isNaN(Number(a));
 }
 
-const HELP = `Welcome to the osquery shell. Please explore your OS!
-You are connected to a transient 'in-memory' virtual database.
+const HELP = `osq's shell: your host's state as SQL tables. Queries run against a
+fresh in-memory database each time; nothing is written anywhere.
 
-.all [TABLE]     Select all from a table
-.bail ON|OFF     Stop after hitting an error
-.connect PATH    Connect to an osquery extension socket
-.disconnect      Disconnect from a connected extension socket
-.echo ON|OFF     Turn command echo on or off
-.exit            Exit this program
-.features        List osquery's features and their statuses
-.headers ON|OFF  Turn display of headers on or off
-.help            Show this message
-.mode MODE       Set output mode where MODE is one of:
-                   csv      Comma-separated values
-                   column   Left-aligned columns see .width
-                   line     One value per line
-                   list     Values delimited by .separator string
-                   pretty   Pretty printed SQL results (default)
-.nullvalue STR   Use STRING in place of NULL values
+.all TABLE       Print every row of TABLE
+.bail ON|OFF     Stop at the first error when reading a script
+.connect PATH    Send queries to an extension manager socket
+.disconnect      Stop sending queries to an extension manager
+.echo ON|OFF     Print each statement before running it
+.exit [CODE]     Leave the shell
+.features        Show the disable_*/enable_* switches and their values
+.headers ON|OFF  Print column names or not
+.help            This text
+.mode MODE       Output style, one of:
+                   csv      separated values, quoted where needed
+                   column   fixed-width columns (see .width)
+                   line     one "name = value" per line
+                   list     values joined by the separator
+                   pretty   bordered table (the default)
+.nullvalue TEXT  Text printed for NULL in csv, column, line and list
 .plan SQL        Show the constraints each table's generator receives
-.print STR...    Print literal STRING
-.quit            Exit this program
-.schema [TABLE]  Show the CREATE statements
-.separator STR   Change separator used by output mode
-.socket          Show the local osquery extensions socket path
-.show            Show the current values for various settings
-.summary         Alias for the show meta command
-.tables [TABLE]  List names of tables
-.types [SQL]     Show result of getQueryColumns for the given query
-.width [NUM1]+   Set column widths for "column" mode
+.print TEXT...   Print the text
+.quit            Leave the shell
+.schema [TABLE]  Show the CREATE TABLE statement of tables
+.separator TEXT  Field separator for list and csv
+.socket          Show the extensions socket path
+.show            Show the shell's settings and the flags that differ from defaults
+.summary         Same as .show
+.tables [TABLE]  List the tables whose names start with TABLE
+.timeout MS      Give up on a query after MS milliseconds (0: never)
+.types SQL       Show the names and declared types of a query's columns
+.width N...      Column widths for column mode
 `;
 
 const MODES: Record<string, Mode> = {
@@ -112,7 +113,7 @@ const COMMANDS: Command[] = [
   { name: "exit", minArgs: 0, maxArgs: 1, run: (s, a) => ((s.exitCode = a[0] ? Number(a[0]) || 0 : 0), "ok") },
   { name: "features", minArgs: 0, maxArgs: 0, run: features },
   { name: "headers", minArgs: 1, maxArgs: 1, run: (s, a) => ((s.out.headers = onOff(a[0]!)), "ok") },
-  { name: "help", minArgs: 0, maxArgs: 0, run: () => (process.stderr.write(HELP + ".timer ON|OFF      Turn the CPU timer measurement on or off\n"), "ok") },
+  { name: "help", minArgs: 0, maxArgs: 0, run: () => (process.stderr.write(HELP + ".timer ON|OFF    Print the real and CPU time each query took\n"), "ok") },
   { name: "list", minArgs: 0, maxArgs: 1, run: tables },
   { name: "mode", minArgs: 1, maxArgs: 2, run: mode },
   { name: "nullvalue", minArgs: 1, maxArgs: 1, run: (s, a) => ((s.out.nullValue = a[0]!), "ok") },
@@ -200,7 +201,7 @@ async function types(state: ShellState, args: string[]): Promise<Outcome> {
 function show(state: ShellState): Outcome {
   const o = state.out;
   const lines = [
-    `osquery - being built, with love.`,
+    `osq, an osquery-compatible agent`,
     `  version: ${OSQUERY_VERSION}`,
     `  using: SQLite ${sqliteVersion()}`,
     "",
