@@ -3,7 +3,7 @@
 // the SHA-256 digest when the package records SHA-256 digests.
 import { PGPHASHALGO_SHA256, RpmTag, rpmFiles } from "../../src/linux/rpmheader.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { findRpmDb, readRpmHeaders } from "../../src/linux/rpmdb.ts";
+import { findRpmDb, readRpmHeaders, type RpmDb } from "../../src/linux/rpmdb.ts";
 
 /** osquery skips packages listing more files than this. */
 const MAX_RPM_FILES = 64 * 1024;
@@ -30,9 +30,9 @@ export function lsperms(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, "0");
 }
 
-export function rpmPackageFilesFrom(dbPath: string, packages: readonly string[] = []): Row[] {
+export function rpmPackageFilesFrom(db: RpmDb, packages: readonly string[] = []): Row[] {
   const rows: Row[] = [];
-  for (const h of readRpmHeaders(dbPath)) {
+  for (const h of readRpmHeaders(db)) {
     const name = h.string(RpmTag.NAME) ?? "";
     if (packages.length > 0 && !packages.includes(name)) continue;
     const files = rpmFiles(h);

@@ -3,7 +3,7 @@
 import { namespaceRoots, stampNamespace } from "../../src/linux/namespaces.ts";
 import { RpmTag, type RpmHeader } from "../../src/linux/rpmheader.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { findRpmDb, readRpmHeaders } from "../../src/linux/rpmdb.ts";
+import { findRpmDb, readRpmHeaders, type RpmDb } from "../../src/linux/rpmdb.ts";
 
 export default defineTable({
   name: "rpm_packages",
@@ -35,10 +35,10 @@ function num(h: RpmHeader, tag: number): number | undefined {
   return h.number(tag);
 }
 
-/** One row per package in the rpmdb.sqlite at `dbPath`; `names` limits it to those packages. */
-export function rpmPackagesFrom(dbPath: string, names: readonly string[] = []): Row[] {
+/** One row per package in the rpm database `db`; `names` limits it to those packages. */
+export function rpmPackagesFrom(db: RpmDb, names: readonly string[] = []): Row[] {
   const rows: Row[] = [];
-  for (const h of readRpmHeaders(dbPath)) {
+  for (const h of readRpmHeaders(db)) {
     const name = h.string(RpmTag.NAME) ?? "";
     if (names.length > 0 && !names.includes(name)) continue;
     rows.push({
