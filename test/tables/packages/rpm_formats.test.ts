@@ -186,6 +186,19 @@ describe("damaged databases", () => {
     expect(rpmPackagesFrom(db)).toEqual([]);
   });
 
+  test("truncated files keep the packages stored before the cut", () => {
+    const bdb = readFileSync(join(bdbDir, "Packages"));
+    const ndb = readFileSync(join(ndbDir, "Packages.db"));
+    for (const [name, file, keep] of [["bdb-cut", "Packages", bdb.length - 4096], ["ndb-cut", "Packages.db", ndb.length - 100]] as const) {
+      const d = join(dir, "damaged", name);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, file), (file === "Packages" ? bdb : ndb).subarray(0, keep));
+      const rows = rpmPackagesFrom({ path: join(d, file), backend: file === "Packages" ? "bdb" : "ndb" });
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.length).toBeLessThan(3);
+    }
+  });
+
   test("an ndb blob whose checksum fails is skipped", () => {
     const db = damaged("ndb-blob", join(ndbDir, "Packages.db"), (b) => {
       b[4096 + 40] = (b[4096 + 40] ?? 0) ^ 0xff; // inside the first blob
