@@ -134,7 +134,7 @@ export function readRpmHeaders(db: RpmDb): RpmHeader[] {
   try {
     blobs = READERS[db.backend](db.path);
   } catch (e) {
-    verbose(LOG, `Cannot read the rpm database ${db.path} (${db.backend}): ${e instanceof Error ? e.message : String(e)}`);
+    verbose(LOG, `Cannot read the rpm ${db.backend} database: ${e instanceof Error ? e.message : String(e)}`);
     return [];
   }
   const out: RpmHeader[] = [];
