@@ -5,7 +5,10 @@ import { Database } from "bun:sqlite";
 import { Op, QueryContext, type Constraint, type OpCode } from "../table.ts";
 import { isTableName, loadTablesNamed, lookupTable } from "../registry.ts";
 import { identifierOf, tokenize, type Token } from "./lexer.ts";
-import { Analyser, maskKeywordTables, type Analysis, type TableRef } from "./analyse.ts";
+import type { Node } from "sql-parser-cst";
+import { flags } from "../flags/flags.ts";
+import { verbose } from "../logger/glog.ts";
+import { Analyser, maskKeywordTables, type Analysis, type TableRef, type ViewDefinition, type ViewLookup } from "./analyse.ts";
 import { plan, RequiredColumnError, type PlanStep } from "./plan.ts";
 import { MaterialisedTable, quoteIdent, type SqlValue } from "./materialise.ts";
 import { OSQUERY_FUNCTION_NAMES } from "./function-names.ts";
@@ -100,13 +103,15 @@ export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<Qu
   const tokens = tokenize(sql);
   if (tokens.length === 0) return { columns: [], rows: [], tables: [] };
   const words = tokens.map(identifierOf);
-  const views = opts.views ?? new Map<string, string>();
+  const views = usedViews(words, opts.views ?? new Map<string, string>());
   // Views may call any function; otherwise only a query naming one needs them.
   const db = await newQueryDatabase(views.size > 0 || words.some((w) => w !== null && OSQUERY_FUNCTION_NAMES.has(w)));
+  const trace = traceSink(opts.trace);
   try {
     const first = tokens[0]!.kind === "word" ? tokens[0]!.text.toLowerCase() : "";
     const needsAnalysis =
-      words.some((w) => w !== null && (isTableName(w) || views.has(w))) ||
+      views.size > 0 ||
+      words.some((w) => w !== null && isTableName(w)) ||
       !["select", "values"].includes(first) ||
       tokens.some((t) => t.kind === "word" && WRITE_WORDS.has(t.text.toLowerCase())) ||
       tokens.some((t) => t.kind === "semicolon");
@@ -114,10 +119,65 @@ export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<Qu
     // Only the tables the SQL (and any view it uses) names are loaded.
     const viewWords = [...views.values()].flatMap((body) => tokenize(body).map(identifierOf));
     await loadTablesNamed([...words, ...viewWords].filter((w): w is string => w !== null && isTableName(w)));
-    return await analyseAndRun(db, sql, tokens, opts, views);
+    const viewErrors = createViews(db, views);
+    try {
+      const result = await analyseAndRun(db, sql, tokens, opts, views, trace);
+      opts.warnings?.push(...viewErrors);
+      return result;
+    } catch (e) {
+      if (e instanceof QueryError && viewErrors.length > 0) throw new QueryError(e.message, e.code, [...viewErrors, ...e.warnings]);
+      throw e;
+    }
   } finally {
     db.close();
   }
+}
+
+/** Where plan lines go: the caller's trace, and stderr under --planner (osquery prints its planner there). */
+function traceSink(trace: string[] | undefined): ((line: string) => void) | undefined {
+  const planner = flags.bool("planner");
+  if (!trace && !planner) return undefined;
+  return (line) => {
+    trace?.push(line);
+    if (planner) process.stderr.write(`osquery planner: ${line}\n`);
+  };
+}
+
+/** The config views a query names, directly or through other views. */
+function usedViews(words: readonly (string | null)[], all: ReadonlyMap<string, string>): Map<string, string> {
+  const used = new Map<string, string>();
+  if (all.size === 0) return used;
+  const lower = new Map([...all].map(([name, body]) => [name.toLowerCase(), body]));
+  const pending = words.filter((w): w is string => w !== null);
+  while (pending.length > 0) {
+    const w = pending.pop()!;
+    const body = lower.get(w);
+    if (body === undefined || used.has(w)) continue;
+    used.set(w, body);
+    for (const t of tokenize(body)) {
+      const id = identifierOf(t);
+      if (id !== null) pending.push(id);
+    }
+  }
+  return used;
+}
+
+/**
+ * Creates the views in the query database, as osquery does when it reads the
+ * config. One that SQLite refuses is left out, so the query fails with
+ * `no such table` as in osquery, and the reason is returned as the status
+ * line osquery logs for it.
+ */
+function createViews(db: Database, views: ReadonlyMap<string, string>): string[] {
+  const errors: string[] = [];
+  for (const [name, body] of views) {
+    try {
+      db.run(`CREATE VIEW ${quoteIdent(name)} AS ${body}`);
+    } catch (e) {
+      errors.push(`Error creating view (${name}): ${(e as Error).message}`);
+    }
+  }
+  return errors;
 }
 
 async function analyseAndRun(
@@ -126,6 +186,7 @@ async function analyseAndRun(
   tokens: Token[],
   opts: QueryOptions,
   views: ReadonlyMap<string, string>,
+  trace: ((line: string) => void) | undefined,
 ): Promise<QueryResult> {
   const { parse } = await parser();
   const masked = maskKeywordTables(sql, tokens);
@@ -133,35 +194,55 @@ async function analyseAndRun(
   try {
     program = parse(masked.text, { dialect: "sqlite", includeRange: true, paramTypes: ["?"] });
   } catch {
-    return fallback(db, sql, tokens, opts);
+    return fallback(db, sql, tokens, opts, views, trace);
   }
   const statements = program.statements.filter((s) => s.type !== "empty");
-  for (const stmt of statements) gate(stmt as unknown as Record<string, unknown>);
-  const session = new Session(db, opts.trace, opts.warnings);
-  for (const [name, body] of views) {
-    if (tokens.some((t) => identifierOf(t) === name)) await session.createView(name, body);
-  }
+  for (const stmt of statements) gate(stmt);
+  const viewLookup = parsedViews(db, views, parse);
+  const session = new Session(db, trace, opts.warnings);
   let result: QueryResult = { columns: [], rows: [], tables: [] };
   for (const stmt of statements) {
-    const range = (stmt as { range?: [number, number] }).range ?? [0, sql.length];
-    const analysis = new Analyser(sql, lookupTable, masked.unmask).analyse(stmt as never);
+    const range = stmt.range ?? [0, sql.length];
+    const analysis = new Analyser(sql, lookupTable, masked.unmask, viewLookup).analyse(stmt);
     await session.materialise(analysis);
     result = execute(db, sql.slice(range[0], range[1]), session.tableNames());
   }
   return result;
 }
 
+/** The views that exist in the query database, parsed for the analyser (null when the parser cannot read one). */
+function parsedViews(db: Database, views: ReadonlyMap<string, string>, parse: typeof import("sql-parser-cst").parse): ViewLookup {
+  const created = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'view'").values().map((r) => String(r[0]).toLowerCase()));
+  const cache = new Map<string, ViewDefinition>();
+  return (name) => {
+    const body = views.get(name);
+    if (body === undefined || !created.has(name)) return undefined;
+    let def = cache.get(name);
+    if (!def) {
+      const masked = maskKeywordTables(body, tokenize(body));
+      let stmt = null;
+      try {
+        stmt = parse(masked.text, { dialect: "sqlite", includeRange: true }).statements[0] ?? null;
+      } catch (e) {
+        verbose("engine.ts", `view ${name} is filled without constraints: the parser cannot read it (${(e as Error).message.split("\n")[0]})`);
+      }
+      def = { text: body, stmt };
+      cache.set(name, def);
+    }
+    return def;
+  };
+}
+
 /** Refuses everything but reading, before anything runs (bun:sqlite has no authorizer). */
-function gate(stmt: Record<string, unknown>): void {
-  const type = String(stmt.type);
-  if (type === "select_stmt" || type === "compound_select_stmt") return;
-  if (type === "explain_stmt") return gate(stmt.statement as Record<string, unknown>);
-  if (type === "pragma_stmt") {
-    const pragma = stmt.pragma as Record<string, unknown> | undefined;
-    if (pragma?.type === "pragma_assignment") throw notAuthorized();
-    if (pragma?.type === "pragma_func_call") {
-      const name = String(((pragma.name as Record<string, unknown>)?.name ?? "")).toLowerCase();
-      if (!READ_PRAGMAS.has(name)) throw notAuthorized();
+function gate(stmt: Node): void {
+  if (stmt.type === "select_stmt" || stmt.type === "compound_select_stmt") return;
+  if (stmt.type === "explain_stmt") return gate(stmt.statement);
+  if (stmt.type === "pragma_stmt") {
+    const pragma = stmt.pragma;
+    if (pragma.type === "pragma_assignment") throw notAuthorized();
+    if (pragma.type === "pragma_func_call") {
+      const name = pragma.name.type === "identifier" ? pragma.name.name : pragma.name.type === "member_expr" && pragma.name.property.type === "identifier" ? pragma.name.property.name : "";
+      if (!READ_PRAGMAS.has(name.toLowerCase())) throw notAuthorized();
     }
     return;
   }
@@ -169,7 +250,14 @@ function gate(stmt: Record<string, unknown>): void {
 }
 
 /** When the parser cannot read SQL that SQLite might: fill every named table without constraints. */
-async function fallback(db: Database, sql: string, tokens: Token[], opts: QueryOptions): Promise<QueryResult> {
+async function fallback(
+  db: Database,
+  sql: string,
+  tokens: Token[],
+  opts: QueryOptions,
+  views: ReadonlyMap<string, string>,
+  trace: ((line: string) => void) | undefined,
+): Promise<QueryResult> {
   try {
     db.prepare(sql).finalize();
   } catch (e) {
@@ -180,13 +268,14 @@ async function fallback(db: Database, sql: string, tokens: Token[], opts: QueryO
   const first = tokens[0]!.kind === "word" ? tokens[0]!.text.toLowerCase() : "";
   const writes = tokens.some((t) => t.kind === "word" && WRITE_WORDS.has(t.text.toLowerCase()) && t.text.toLowerCase() !== "replace");
   if (!["select", "with", "values"].includes(first) || writes) throw notAuthorized();
-  const identifiers = new Set(tokens.map(identifierOf).filter((x): x is string => x !== null));
+  const viewTokens = [...views.values()].flatMap((body) => tokenize(body));
+  const identifiers = new Set([...tokens, ...viewTokens].map(identifierOf).filter((x): x is string => x !== null));
   const refs: TableRef[] = [];
   for (const name of identifiers) {
     const table = lookupTable(name);
-    if (table) refs.push({ id: refs.length, name, alias: name, table, literals: [], joins: [], subqueries: [], ownFilters: [] });
+    if (table) refs.push({ kind: "table", id: refs.length, name, alias: name, table, literals: [], joins: [], subqueries: [], ownFilters: [] });
   }
-  const session = new Session(db, opts.trace, opts.warnings);
+  const session = new Session(db, trace, opts.warnings);
   await session.materialise({ refs, identifiers, usesStar: true, kind: "select_stmt" });
   return execute(db, sql, session.tableNames());
 }
@@ -197,31 +286,12 @@ class Session {
 
   constructor(
     private readonly db: Database,
-    private readonly trace?: string[],
+    private readonly trace?: (line: string) => void,
     private readonly warnings?: string[],
   ) {}
 
   tableNames(): string[] {
     return [...new Set([...this.tables.values()].map((t) => t.table.name))];
-  }
-
-  async createView(name: string, body: string): Promise<void> {
-    const { parse } = await parser();
-    let stmt;
-    try {
-      stmt = parse(body, { dialect: "sqlite", includeRange: true }).statements[0];
-    } catch {
-      return; // SQLite reports the broken view when it is created below
-    }
-    if (stmt) {
-      gate(stmt as unknown as Record<string, unknown>);
-      await this.materialise(new Analyser(body, lookupTable).analyse(stmt as never));
-    }
-    try {
-      this.db.run(`CREATE VIEW ${quoteIdent(name)} AS ${body}`);
-    } catch (e) {
-      throw new QueryError(`view ${name}: ${(e as Error).message}`);
-    }
   }
 
   async materialise(analysis: Analysis): Promise<void> {
@@ -245,7 +315,7 @@ class Session {
         this.tables.set(ref.name, mt);
       }
       const { ctx, empty } = buildContext(this.db, step, analysis);
-      this.trace?.push(describe(ref, ctx, empty));
+      this.trace?.(describe(ref, ctx, empty));
       if (ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
         this.warnings?.push(
           `The ${ref.table.name} table returns data based on the current user by default, consider JOINing against the users table`,
@@ -290,12 +360,23 @@ function buildContext(db: Database, step: PlanStep, analysis: Analysis): { ctx: 
   for (const j of step.joins) {
     const source = j.source;
     const filters = source.ownFilters.map((f) => `(${f})`).join(" AND ");
-    const base = `SELECT DISTINCT ${quoteIdent(source.alias)}.${quoteIdent(j.sourceColumn)} FROM ${quoteIdent(source.name)} AS ${quoteIdent(source.alias)}`;
+    // A derived table is run by SQLite on its materialised inputs, with the CTEs it can see.
+    const base =
+      source.kind === "table"
+        ? `SELECT DISTINCT ${quoteIdent(source.alias)}.${quoteIdent(j.sourceColumn)} FROM ${quoteIdent(source.name)} AS ${quoteIdent(source.alias)}`
+        : `${source.withSql}SELECT DISTINCT ${quoteIdent(j.sourceColumn)} FROM ${source.fromSql}`;
     let values: unknown[];
     try {
       values = db.prepare(filters ? `${base} WHERE ${filters}` : base).values().map((r) => r[0]);
-    } catch {
-      values = db.prepare(base).values().map((r) => r[0]);
+    } catch (e) {
+      verbose("engine.ts", `join values for ${ref.name}.${j.column} read without the source's own filters: ${(e as Error).message}`);
+      try {
+        values = db.prepare(base).values().map((r) => r[0]);
+      } catch (e2) {
+        // Not evaluable alone (e.g. it reads an outer column): the constraint is not pushed.
+        verbose("engine.ts", `join values for ${ref.name}.${j.column} not pushed: ${(e2 as Error).message}`);
+        continue;
+      }
     }
     const texts = values.map(constraintText).filter((v): v is string => v !== null);
     if (texts.length === 0) empty = true;
@@ -306,8 +387,9 @@ function buildContext(db: Database, step: PlanStep, analysis: Analysis): { ctx: 
     let values: unknown[];
     try {
       values = db.prepare(s.sql).values().map((r) => r[0]);
-    } catch {
-      continue; // correlated or otherwise not standalone: not pushed down
+    } catch (e) {
+      verbose("engine.ts", `subquery values for ${ref.name}.${s.column} not pushed (correlated or not standalone): ${(e as Error).message}`);
+      continue;
     }
     const texts = values.map(constraintText).filter((v): v is string => v !== null);
     if (texts.length === 0) empty = true;

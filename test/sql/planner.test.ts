@@ -272,3 +272,155 @@ describe("table names the parser reads as keywords", () => {
     expect(plain).toEqual(['groups: gid = "0"']);
   });
 });
+
+describe("derived tables: subqueries in FROM, CTEs and views", () => {
+  const ALL_PATHS = ["", "/bin/bash", "/sbin/init"];
+
+  test("a subquery in FROM is the source of a join", async () => {
+    reset();
+    const r = await rows("select count(*) from (select path from spy_procs where pid = 42) t cross join spy_files f on f.path = t.path");
+    expect(r).toEqual([[1]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/bin/bash"]);
+  });
+
+  test("a CTE is the source of a join", async () => {
+    reset();
+    const r = await rows("with t as (select path from spy_procs where pid = 42) select count(*) from t cross join spy_files f on f.path = t.path");
+    expect(r).toEqual([[1]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/bin/bash"]);
+  });
+
+  test("a CTE feeds USING, with its own WHERE applied", async () => {
+    reset();
+    const r = await rows("with c as (select path from spy_procs) select c.path, size from c cross join spy_files using (path) where c.path like '/%' order by 1");
+    expect(r).toEqual([["/bin/bash", 9], ["/sbin/init", 10]]);
+    expect(seen.spy_files![0]!.equals("path").sort()).toEqual(["/bin/bash", "/sbin/init"]);
+  });
+
+  test("a CTE feeds USING over all its rows", async () => {
+    reset();
+    await rows("with c as (select path from spy_procs) select count(*) from c cross join spy_files using (path)");
+    expect(seen.spy_files![0]!.equals("path").sort()).toEqual(ALL_PATHS);
+  });
+
+  test("nested CTEs", async () => {
+    reset();
+    const r = await rows("with a as (select path from spy_procs where pid = 1), b as (select path as p from a) select f.size from b join spy_files f on f.path = b.p");
+    expect(r).toEqual([[10]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/sbin/init"]);
+  });
+
+  test("a UNION of branches is a join source", async () => {
+    reset();
+    const r = await rows("with c(path) as (select path from spy_procs where pid = 1 union select '/x' union all select '/y') select f.path from c join spy_files f using (path) order by 1");
+    expect(r).toEqual([["/sbin/init"], ["/x"], ["/y"]]);
+    expect(seen.spy_files![0]!.equals("path").sort()).toEqual(["/sbin/init", "/x", "/y"]);
+  });
+
+  test("IN (SELECT col FROM cte)", async () => {
+    reset();
+    const r = await rows("with c as (select path from spy_procs where pid = 42) select path from spy_files where path in (select path from c)");
+    expect(r).toEqual([["/bin/bash"]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/bin/bash"]);
+  });
+
+  test("an outer constraint reaches the table inside a subquery, a CTE and each UNION branch", async () => {
+    reset();
+    expect(await rows("select size from (select * from spy_files) where path = '/sub'")).toEqual([[4]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/sub"]);
+    reset();
+    expect(await rows("with c as (select path p, size from spy_files) select size from c where p = '/cte'")).toEqual([[4]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/cte"]);
+    reset();
+    const r = await rows("select count(*) from (select path from spy_files union all select directory from spy_files) u where u.path in ('/a/b', '/c')");
+    expect(r).toEqual([[2]]);
+    expect(seen.spy_files!.map((c) => c.equals("path"))).toEqual([["/a/b", "/c"], []]);
+    expect(seen.spy_files![1]!.equals("directory")).toEqual(["/a/b", "/c"]);
+  });
+
+  test("a join constraint reaches the table inside a CTE", async () => {
+    reset();
+    const r = await rows("with f as (select path, size from spy_files) select p.pid, f.size from spy_procs p join f on f.path = p.path where p.pid = 42");
+    expect(r).toEqual([[42, 9]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/bin/bash"]);
+  });
+
+  test("nothing is pushed through LIMIT, an aggregate or a window", async () => {
+    reset();
+    expect(await rows("select pid from (select pid from spy_procs limit 1) where pid = 42")).toEqual([]);
+    expect(seen.spy_procs![0]!.constraints.size).toBe(0);
+    reset();
+    expect(await rows("select pid from (select max(pid) as pid from spy_procs) where pid = 1")).toEqual([]);
+    expect(seen.spy_procs![0]!.constraints.size).toBe(0);
+    reset();
+    expect(await rows("select n from (select pid, row_number() over () as n from spy_procs) where pid = 42")).toEqual([[3]]);
+    expect(seen.spy_procs![0]!.constraints.size).toBe(0);
+  });
+
+  test("GROUP BY: only a group key is pushed", async () => {
+    reset();
+    expect(await rows("select c from (select name, pid, count(*) c from spy_procs group by name) where pid = 42")).toEqual([[1]]);
+    expect(seen.spy_procs![0]!.constraints.size).toBe(0);
+    reset();
+    expect(await rows("select c from (select pid, count(*) c from spy_procs group by pid) where pid = 42")).toEqual([[1]]);
+    expect(constraints(seen.spy_procs![0], "pid")).toEqual([[Op.EQUALS, "42"]]);
+  });
+
+  test("a recursive CTE gets nothing pushed into it", async () => {
+    reset();
+    const r = await rows("with recursive r(pid) as (select pid from spy_procs where pid = 1 union all select pid + 1 from r where pid < 3) select pid from r where pid = 3");
+    expect(r).toEqual([[3]]);
+    expect(constraints(seen.spy_procs![0], "pid")).toEqual([[Op.EQUALS, "1"]]);
+  });
+
+  test("the plan trace shows the values a derived table pushed", async () => {
+    const trace: string[] = [];
+    await runQuery("with t as (select path from spy_procs where pid = 42) select * from t join spy_files f using (path)", { trace });
+    expect(trace).toEqual(['spy_procs: pid = "42"', 'spy_files AS f: path = "/bin/bash"']);
+  });
+});
+
+describe("config views", () => {
+  test("a constraint on the view reaches the table inside it", async () => {
+    reset();
+    const views = new Map([["vf", "select path, size from spy_files"]]);
+    const r = await runQuery("select size from vf where path = '/view'", { views });
+    expect(r.rows).toEqual([[5n]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/view"]);
+  });
+
+  test("a view is the source of a join, and views can use views", async () => {
+    reset();
+    const views = new Map([
+      ["vp", "select path from spy_procs where pid in (1, 42)"],
+      ["vp2", "select * from vp"],
+    ]);
+    const r = await runQuery("select f.path from vp2 cross join spy_files f using (path) order by 1", { views });
+    expect(r.rows).toEqual([["/bin/bash"], ["/sbin/init"]]);
+    expect(seen.spy_files![0]!.equals("path").sort()).toEqual(["/bin/bash", "/sbin/init"]);
+  });
+
+  test("a view over groups (a keyword to the parser) works and takes constraints", async () => {
+    const trace: string[] = [];
+    const views = new Map([["vg", "select gid, groupname from groups"]]);
+    const r = await runQuery("select groupname from vg where gid = 0", { views, trace });
+    expect(r.rows).toEqual([["root"]]);
+    expect(trace).toEqual(['groups: gid = "0"']);
+  });
+
+  test("a broken view reports its own syntax error, then fails as osquery does", async () => {
+    const views = new Map([["vbad", "select * form spy_plain"]]);
+    const e = await runQuery("select * from vbad", { views }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(QueryError);
+    expect((e as QueryError).message).toBe("no such table: vbad");
+    expect((e as QueryError).warnings).toEqual(['Error creating view (vbad): near "form": syntax error']);
+  });
+
+  test("a view the parser cannot read still runs, its tables filled whole", async () => {
+    reset();
+    // `IN ()` is valid SQLite that sql-parser-cst rejects.
+    const views = new Map([["vq", "select a from spy_plain where a > 1 and a not in ()"]]);
+    const r = await runQuery("select a from vq", { views });
+    expect(r.rows).toEqual([[2n]]);
+  });
+});
