@@ -316,7 +316,8 @@ class Session {
       }
       const { ctx, empty } = buildContext(this.db, step, analysis);
       this.trace?.(describe(ref, ctx, empty));
-      if (ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
+      // A table never called (its join source is empty) is not warned about, as in osquery.
+      if (!empty && ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
         this.warnings?.push(
           `The ${ref.table.name} table returns data based on the current user by default, consider JOINing against the users table`,
           `Please see the table documentation: https://osquery.io/schema/#${ref.table.name}`,

@@ -48,6 +48,16 @@ beforeAll(() => {
   );
   registerExtensionTable(
     defineTable({
+      name: "spy_user_data",
+      userData: true,
+      columns: { uid: "BIGINT index", item: "TEXT" },
+      generate(ctx) {
+        return ctx.equals("uid").map((u) => ({ uid: u, item: `item-${u}` }));
+      },
+    }),
+  );
+  registerExtensionTable(
+    defineTable({
       name: "spy_plain",
       columns: { a: "INTEGER", b: "TEXT" },
       generate(ctx) {
@@ -377,6 +387,22 @@ describe("derived tables: subqueries in FROM, CTEs and views", () => {
     const trace: string[] = [];
     await runQuery("with t as (select path from spy_procs where pid = 42) select * from t join spy_files f using (path)", { trace });
     expect(trace).toEqual(['spy_procs: pid = "42"', 'spy_files AS f: path = "/bin/bash"']);
+  });
+});
+
+describe("per-user tables", () => {
+  test("fed by an empty CTE, a per-user table is neither called nor warned about", async () => {
+    const warnings: string[] = [];
+    const r = await runQuery("with u as (select pid as uid from spy_procs where pid > 100) select item from u cross join spy_user_data using (uid)", { warnings });
+    expect(r.rows).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  test("fed by a CTE of uids, it gets every uid and no warning", async () => {
+    const warnings: string[] = [];
+    const r = await runQuery("with u as (select pid as uid from spy_procs) select item from u cross join spy_user_data using (uid) order by 1", { warnings });
+    expect(r.rows).toEqual([["item-1"], ["item-2"], ["item-42"]]);
+    expect(warnings).toEqual([]);
   });
 });
 
