@@ -5,6 +5,7 @@
 import type { Database } from "bun:sqlite";
 import type { parse as parseSql } from "sql-parser-cst";
 import { verbose } from "../logger/glog.ts";
+import { isTableName } from "../registry.ts";
 import { maskKeywordTables, type ViewDefinition, type ViewLookup } from "./analyse.ts";
 import { identifierOf, tokenize } from "./lexer.ts";
 import { quoteIdent } from "./materialise.ts";
@@ -32,13 +33,26 @@ export function usedViews(words: readonly (string | null)[], all: ReadonlyMap<st
  * Creates the views in the query database, as osquery does when it reads the
  * config. One that SQLite refuses is left out, so the query fails with
  * `no such table` as in osquery, and the reason is returned as the status
- * line osquery logs for it.
+ * line osquery logs for it. A view named like an osq table fails as it would
+ * in osquery, where the table exists first; a body with a second statement is
+ * refused, since CREATE VIEW would run it outside the write gate.
  */
 export function createViews(db: Database, views: ReadonlyMap<string, string>): string[] {
   const errors: string[] = [];
   for (const [name, body] of views) {
+    if (isTableName(name)) {
+      errors.push(`Error creating view (${name}): table ${name} already exists`);
+      continue;
+    }
+    const tokens = tokenize(body);
+    const firstEnd = tokens.findIndex((t) => t.kind === "semicolon");
+    if (firstEnd >= 0 && tokens.slice(firstEnd).some((t) => t.kind !== "semicolon")) {
+      errors.push(`Error creating view (${name}): not authorized`);
+      continue;
+    }
     try {
-      db.run(`CREATE VIEW ${quoteIdent(name)} AS ${body}`);
+      // prepare() compiles one statement only, whatever follows it.
+      db.prepare(`CREATE VIEW ${quoteIdent(name)} AS ${body}`).run();
     } catch (e) {
       errors.push(`Error creating view (${name}): ${(e as Error).message}`);
     }

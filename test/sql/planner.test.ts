@@ -1,6 +1,9 @@
 // The analyser and planner, one test per constraint shape (DESIGN "The query
 // path"): what reaches a generator for each way SQL can constrain a table.
 import { beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { registerExtensionTable } from "../../src/registry.ts";
 import { runQuery, QueryError } from "../../src/sql/engine.ts";
 import { defineTable, Op, type QueryContext } from "../../src/table.ts";
@@ -448,5 +451,24 @@ describe("config views", () => {
     const views = new Map([["vq", "select a from spy_plain where a > 1 and a not in ()"]]);
     const r = await runQuery("select a from vq", { views });
     expect(r.rows).toEqual([[2n]]);
+  });
+});
+
+describe("config views that must not be created", () => {
+  test("a view body with a second statement is refused, and nothing it names is written", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "osq-view-attach-"));
+    const target = join(dir, "attached.db");
+    const views = new Map([["vx", `select 1 as a; attach database '${target}' as y`]]);
+    const e = await runQuery("select * from vx", { views }).catch((x: unknown) => x);
+    expect((e as QueryError).message).toBe("no such table: vx");
+    expect((e as QueryError).warnings).toEqual(["Error creating view (vx): not authorized"]);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  test("a view named like an osq table fails as in osquery; the table still answers", async () => {
+    const warnings: string[] = [];
+    const r = await runQuery("select count(*) from spy_plain", { views: new Map([["spy_plain", "select 1 as a"]]), warnings });
+    expect(r.rows).toEqual([[2n]]);
+    expect(warnings).toEqual(["Error creating view (spy_plain): table spy_plain already exists"]);
   });
 });
