@@ -7,6 +7,7 @@ import { identifierOf, tokenize, type Token } from "./lexer.ts";
 import { Analyser, maskKeywordTables, type Analysis, type TableRef } from "./analyse.ts";
 import { plan, RequiredColumnError, type PlanStep } from "./plan.ts";
 import { MaterialisedTable } from "./materialise.ts";
+import type { QueryContext } from "../table.ts";
 import { OSQUERY_FUNCTION_NAMES } from "./function-names.ts";
 import { QueryError, SQLITE_CONSTRAINT } from "./errors.ts";
 import { gate, notAuthorized, WRITE_WORDS } from "./gate.ts";
@@ -132,6 +133,8 @@ async function fallback(
 /** The tables of one query database, shared by the statement and the views it uses. */
 class Session {
   private readonly tables = new Map<string, MaterialisedTable>();
+  /** The contexts each table was already generated with: a CTE or view used twice asks twice. */
+  private readonly generated = new Map<string, Set<string>>();
 
   constructor(
     private readonly db: Database,
@@ -164,7 +167,13 @@ class Session {
         this.tables.set(ref.name, mt);
       }
       const { ctx, empty } = buildContext(this.db, step, analysis);
-      this.trace?.(describe(ref, ctx, empty));
+      const key = contextKey(ctx);
+      const seen = this.generated.get(ref.name) ?? new Set<string>();
+      this.generated.set(ref.name, seen);
+      // The same generator with the same context returns the same rows; the
+      // multiset union would add none of them, so it is not called again.
+      const again = !empty && seen.has(key);
+      this.trace?.(describe(ref, ctx, empty) + (again ? " (rows already generated)" : ""));
       // A table never called (its join source is empty) is not warned about, as in osquery.
       if (!empty && ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
         this.warnings?.push(
@@ -172,7 +181,8 @@ class Session {
           `Please see the table documentation: https://osquery.io/schema/#${ref.table.name}`,
         );
       }
-      if (empty) continue;
+      if (empty || again) continue;
+      seen.add(key);
       let rows;
       try {
         rows = await ref.table.generate(ctx);
@@ -182,4 +192,9 @@ class Session {
       mt.insert(rows);
     }
   }
+}
+
+function contextKey(ctx: QueryContext): string {
+  const constraints = [...ctx.constraints].map(([col, list]) => [col, list.map((c) => [c.op, c.expr])]);
+  return JSON.stringify([constraints, ctx.colsUsed === null ? null : [...ctx.colsUsed].sort()]);
 }

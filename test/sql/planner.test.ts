@@ -472,3 +472,24 @@ describe("config views that must not be created", () => {
     expect(warnings).toEqual(["Error creating view (spy_plain): table spy_plain already exists"]);
   });
 });
+
+describe("repeated references", () => {
+  test("a CTE used in two UNION branches generates its table once", async () => {
+    reset();
+    const trace: string[] = [];
+    const r = await runQuery(
+      "with c as (select path from spy_procs) select f.path from c cross join spy_files f using (path) union select g.directory from c cross join spy_files g using (path)",
+      { trace },
+    );
+    expect(r.rows.length).toBeGreaterThan(0);
+    expect(seen.spy_procs!.length).toBe(1);
+    expect(seen.spy_files!.length).toBe(1);
+    expect(trace.filter((l) => l.endsWith("(rows already generated)")).length).toBe(2);
+  });
+
+  test("different constraints still generate again", async () => {
+    reset();
+    await runQuery("select count(*) from spy_files a, spy_files b where a.path = '/1' and b.path = '/2'");
+    expect(seen.spy_files!.map((c) => c.equals("path"))).toEqual([["/1"], ["/2"]]);
+  });
+});
