@@ -3,10 +3,10 @@
 // Linux host. Each result is checked against a source that shares no code
 // with osq (dpkg, getent, a file the test writes).
 import { describe, expect, test } from "bun:test";
-import { lstatSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { osq, query } from "../helpers.ts";
+import { OSQUERYD, osq, query } from "../helpers.ts";
 import { FLEET_LINUX_QUERIES } from "./fleet-queries.ts";
 
 function run(cmd: string[]): string {
@@ -111,6 +111,30 @@ describe("--planner", () => {
     const r = osq(["--planner"], { stdin: "select 1;\nWITH t AS (SELECT uid FROM users WHERE uid < 1) SELECT count(*) FROM t CROSS JOIN users u USING (uid);\n" });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('osquery planner: users: uid < "1"\nosquery planner: users AS u: uid = "0"\n');
+  });
+});
+
+describe("--planner in the daemon", () => {
+  test("a scheduled query's plan goes to stderr", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "osq-planner-d-"));
+    writeFileSync(join(dir, "osquery.conf"), JSON.stringify({ schedule: { q1: { query: "select uid from users where uid = 0", interval: 1 } } }));
+    const stderr = join(dir, "stderr");
+    const p = Bun.spawn(
+      [OSQUERYD, `--config_path=${join(dir, "osquery.conf")}`, `--database_path=${join(dir, "db")}`, `--logger_path=${join(dir, "logs")}`, `--pidfile=${join(dir, "pid")}`, "--disable_watchdog", "--planner"],
+      { stdout: "ignore", stderr: Bun.file(stderr), stdin: "ignore" },
+    );
+    try {
+      let text = "";
+      for (let i = 0; i < 100 && !text.includes("osquery planner:"); i++) {
+        await Bun.sleep(100);
+        text = existsSync(stderr) ? readFileSync(stderr, "utf8") : "";
+      }
+      expect(text).toContain('osquery planner: users: uid = "0"\n');
+    } finally {
+      p.kill();
+      await p.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
