@@ -18,6 +18,7 @@ import { createViews, parsedViews, usedViews } from "./views.ts";
 
 export { QueryError, SQLITE_AUTH, SQLITE_CONSTRAINT, SQLITE_ERROR } from "./errors.ts";
 export { newQueryDatabase, type QueryResult, type ResultColumn } from "./execute.ts";
+export { checkViews } from "./views.ts";
 
 export interface QueryOptions {
   /** Receives one line per table reference: the constraints its generator got. */

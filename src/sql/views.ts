@@ -2,7 +2,7 @@
 // when it reads the config; osq creates the ones a query uses in that query's
 // database, and hands their parsed bodies to the analyser, which expands each
 // reference inline as SQLite does (so constraints reach the tables inside).
-import type { Database } from "bun:sqlite";
+import { Database } from "bun:sqlite";
 import type { parse as parseSql } from "sql-parser-cst";
 import { verbose } from "../logger/glog.ts";
 import { isTableName } from "../registry.ts";
@@ -40,7 +40,7 @@ export function usedViews(words: readonly (string | null)[], all: ReadonlyMap<st
 export function createViews(db: Database, views: ReadonlyMap<string, string>): string[] {
   const errors: string[] = [];
   for (const [name, body] of views) {
-    if (isTableName(name)) {
+    if (isTableName(name.toLowerCase())) {
       errors.push(`Error creating view (${name}): table ${name} already exists`);
       continue;
     }
@@ -58,6 +58,16 @@ export function createViews(db: Database, views: ReadonlyMap<string, string>): s
     }
   }
   return errors;
+}
+
+/** What creating the config's views reports, checked on a scratch database (the daemon logs it when a config loads). */
+export function checkViews(views: ReadonlyMap<string, string>): string[] {
+  const db = new Database(":memory:");
+  try {
+    return createViews(db, views);
+  } finally {
+    db.close();
+  }
 }
 
 /** The views that exist in the query database, parsed for the analyser (null when the parser cannot read one). */

@@ -114,27 +114,44 @@ describe("--planner", () => {
   });
 });
 
-describe("--planner in the daemon", () => {
-  test("a scheduled query's plan goes to stderr", async () => {
+describe("the daemon", () => {
+  /** Runs osqueryd on `config` until `done` holds for its stderr (10 s at most); returns the stderr and the INFO log. */
+  async function daemon(config: unknown, extra: string[], done: (stderr: string) => boolean): Promise<{ stderr: string; info: string }> {
     const dir = mkdtempSync(join(tmpdir(), "osq-planner-d-"));
-    writeFileSync(join(dir, "osquery.conf"), JSON.stringify({ schedule: { q1: { query: "select uid from users where uid = 0", interval: 1 } } }));
+    writeFileSync(join(dir, "osquery.conf"), JSON.stringify(config));
     const stderr = join(dir, "stderr");
     const p = Bun.spawn(
-      [OSQUERYD, `--config_path=${join(dir, "osquery.conf")}`, `--database_path=${join(dir, "db")}`, `--logger_path=${join(dir, "logs")}`, `--pidfile=${join(dir, "pid")}`, "--disable_watchdog", "--planner"],
+      [OSQUERYD, `--config_path=${join(dir, "osquery.conf")}`, `--database_path=${join(dir, "db")}`, `--logger_path=${join(dir, "logs")}`, `--pidfile=${join(dir, "pid")}`, "--disable_watchdog", ...extra],
       { stdout: "ignore", stderr: Bun.file(stderr), stdin: "ignore" },
     );
     try {
       let text = "";
-      for (let i = 0; i < 100 && !text.includes("osquery planner:"); i++) {
+      for (let i = 0; i < 100 && !done(text); i++) {
         await Bun.sleep(100);
         text = existsSync(stderr) ? readFileSync(stderr, "utf8") : "";
       }
-      expect(text).toContain('osquery planner: users: uid = "0"\n');
+      const infoPath = join(dir, "logs", "osqueryd.INFO");
+      return { stderr: text, info: existsSync(infoPath) ? readFileSync(infoPath, "utf8") : "" };
     } finally {
       p.kill();
       await p.exited;
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  test("--planner traces a scheduled query's plan to stderr", async () => {
+    const schedule = { q1: { query: "select uid from users where uid = 0", interval: 1 } };
+    const { stderr } = await daemon({ schedule }, ["--planner"], (t) => t.includes("osquery planner:"));
+    expect(stderr).toContain('osquery planner: users: uid = "0"\n');
+  });
+
+  test("a broken view is logged with its syntax error when the config loads", async () => {
+    const config = { views: { v_bad: "select * form users" }, schedule: { q1: { query: "select * from v_bad", interval: 1 } } };
+    const { stderr, info } = await daemon(config, [], (t) => t.includes("Error executing scheduled query"));
+    const line = 'Error creating view (v_bad): near "form": syntax error';
+    expect(stderr).toContain(line);
+    expect(info).toContain(line);
+    expect(stderr).toContain("Error executing scheduled query q1: no such table: v_bad");
   });
 });
 
