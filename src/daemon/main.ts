@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import { flags, parseCommandLine } from "../flags/flags.ts";
 import { runtime } from "../runtime.ts";
 import { OSQUERY_VERSION } from "../version.ts";
-import { runQuery } from "../sql/engine.ts";
+import { checkViews, runQuery } from "../sql/engine.ts";
 import { status } from "../logger/status.ts";
 import { MemoryStore, openStore, type Store } from "../store/store.ts";
 import { createPidfile, readPidfile, tryLock, type HeldLock } from "../store/lock.ts";
@@ -264,6 +264,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   const config = plugin ? newConfig(plugin, store, daemon) : null;
   daemon.config = config;
   const loadConfig = async (initial: boolean): Promise<boolean> => {
+    const before = runtime.configHash;
     const error = config ? await config.refresh() : `Missing config plugin ${flags.get("config_plugin")}`;
     runtime.configValid = config?.valid ?? false;
     runtime.configHash = config?.hash() ?? "";
@@ -272,6 +273,10 @@ export async function runDaemon(args: string[]): Promise<number> {
       if (initial) status.warning(FILE, `Error reading config: ${error}`);
       else status.warning(FILE, `Error reading config, keeping the last good config: ${error}`);
       return false;
+    }
+    // osquery creates the views when a config is applied and logs the ones SQLite refuses.
+    if (config && (initial || runtime.configHash !== before)) {
+      for (const e of checkViews(config.views())) status.info("views.ts", e);
     }
     return true;
   };

@@ -1,43 +1,24 @@
 // The query path, end to end: gate → analyse → plan → materialise → execute.
 // Each query gets a fresh in-memory SQLite database holding only the tables it
 // references, filled with just the rows their constraints ask for.
-import { Database } from "bun:sqlite";
-import { Op, QueryContext, type Constraint, type OpCode } from "../table.ts";
+import type { Database } from "bun:sqlite";
 import { isTableName, loadTablesNamed, lookupTable } from "../registry.ts";
 import { identifierOf, tokenize, type Token } from "./lexer.ts";
 import { Analyser, maskKeywordTables, type Analysis, type TableRef } from "./analyse.ts";
 import { plan, RequiredColumnError, type PlanStep } from "./plan.ts";
-import { MaterialisedTable, quoteIdent, type SqlValue } from "./materialise.ts";
+import { MaterialisedTable } from "./materialise.ts";
+import type { QueryContext } from "../table.ts";
 import { OSQUERY_FUNCTION_NAMES } from "./function-names.ts";
+import { QueryError, SQLITE_CONSTRAINT } from "./errors.ts";
+import { gate, notAuthorized, WRITE_WORDS } from "./gate.ts";
+import { buildContext } from "./context.ts";
+import { execute, newQueryDatabase, type QueryResult } from "./execute.ts";
+import { describe, traceSink, type TraceSink } from "./trace.ts";
+import { createViews, parsedViews, usedViews } from "./views.ts";
 
-/** SQLite result codes osquery reports as exit codes. */
-export const SQLITE_ERROR = 1;
-export const SQLITE_AUTH = 23;
-export const SQLITE_CONSTRAINT = 19;
-
-export class QueryError extends Error {
-  constructor(
-    message: string,
-    readonly code: number = SQLITE_ERROR,
-    /** Status lines osquery would log (as warnings) before the error. */
-    readonly warnings: readonly string[] = [],
-  ) {
-    super(message);
-  }
-}
-
-export interface ResultColumn {
-  readonly name: string;
-  /** The declared type of the source column, or "" for expressions. */
-  readonly type: string;
-}
-
-export interface QueryResult {
-  readonly columns: readonly ResultColumn[];
-  readonly rows: readonly SqlValue[][];
-  /** Names of the osq tables the query read (the diff engine needs evented ones). */
-  readonly tables: readonly string[];
-}
+export { QueryError, SQLITE_AUTH, SQLITE_CONSTRAINT, SQLITE_ERROR } from "./errors.ts";
+export { newQueryDatabase, type QueryResult, type ResultColumn } from "./execute.ts";
+export { checkViews } from "./views.ts";
 
 export interface QueryOptions {
   /** Receives one line per table reference: the constraints its generator got. */
@@ -46,47 +27,6 @@ export interface QueryOptions {
   readonly warnings?: string[];
   /** Views from the config: name → SQL. */
   readonly views?: ReadonlyMap<string, string>;
-}
-
-const WRITE_WORDS = new Set([
-  "attach", "detach", "vacuum", "insert", "update", "delete", "replace", "create", "drop", "alter",
-  "pragma", "reindex", "analyze", "begin", "commit", "rollback", "savepoint", "release", "end",
-]);
-
-/** PRAGMAs that only read; any other PRAGMA (or an assignment) is refused. */
-const READ_PRAGMAS = new Set([
-  "table_info", "table_xinfo", "table_list", "index_info", "index_list", "index_xinfo", "foreign_key_list",
-  "function_list", "pragma_list", "collation_list", "compile_options", "database_list", "module_list",
-]);
-
-const OP_TEXT: Record<number, string> = {
-  [Op.EQUALS]: "=",
-  [Op.GREATER_THAN]: ">",
-  [Op.GREATER_THAN_OR_EQUALS]: ">=",
-  [Op.LESS_THAN]: "<",
-  [Op.LESS_THAN_OR_EQUALS]: "<=",
-  [Op.LIKE]: "LIKE",
-  [Op.GLOB]: "GLOB",
-  [Op.REGEXP]: "REGEXP",
-  [Op.MATCH]: "MATCH",
-};
-
-/** A fresh query database, with osquery's SQL functions when the query may call them. */
-export async function newQueryDatabase(withFunctions = true): Promise<Database> {
-  const db = new Database(":memory:", { safeIntegers: true });
-  if (withFunctions) (await import("./functions.ts")).registerFunctions(db);
-  return db;
-}
-
-function notAuthorized(): QueryError {
-  return new QueryError("not authorized", SQLITE_AUTH);
-}
-
-/** Converts a SQLite value to the text a constraint carries. */
-function constraintText(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Uint8Array) return new TextDecoder().decode(v);
-  return String(v);
 }
 
 /** Lazily loaded: `select 1` and other table-free queries never pay for the parser. */
@@ -100,13 +40,15 @@ export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<Qu
   const tokens = tokenize(sql);
   if (tokens.length === 0) return { columns: [], rows: [], tables: [] };
   const words = tokens.map(identifierOf);
-  const views = opts.views ?? new Map<string, string>();
+  const views = usedViews(words, opts.views ?? new Map<string, string>());
   // Views may call any function; otherwise only a query naming one needs them.
   const db = await newQueryDatabase(views.size > 0 || words.some((w) => w !== null && OSQUERY_FUNCTION_NAMES.has(w)));
+  const trace = traceSink(opts.trace);
   try {
     const first = tokens[0]!.kind === "word" ? tokens[0]!.text.toLowerCase() : "";
     const needsAnalysis =
-      words.some((w) => w !== null && (isTableName(w) || views.has(w))) ||
+      views.size > 0 ||
+      words.some((w) => w !== null && isTableName(w)) ||
       !["select", "values"].includes(first) ||
       tokens.some((t) => t.kind === "word" && WRITE_WORDS.has(t.text.toLowerCase())) ||
       tokens.some((t) => t.kind === "semicolon");
@@ -114,7 +56,15 @@ export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<Qu
     // Only the tables the SQL (and any view it uses) names are loaded.
     const viewWords = [...views.values()].flatMap((body) => tokenize(body).map(identifierOf));
     await loadTablesNamed([...words, ...viewWords].filter((w): w is string => w !== null && isTableName(w)));
-    return await analyseAndRun(db, sql, tokens, opts, views);
+    const viewErrors = createViews(db, views);
+    try {
+      const result = await analyseAndRun(db, sql, tokens, opts, views, trace);
+      opts.warnings?.push(...viewErrors);
+      return result;
+    } catch (e) {
+      if (e instanceof QueryError && viewErrors.length > 0) throw new QueryError(e.message, e.code, [...viewErrors, ...e.warnings]);
+      throw e;
+    }
   } finally {
     db.close();
   }
@@ -126,6 +76,7 @@ async function analyseAndRun(
   tokens: Token[],
   opts: QueryOptions,
   views: ReadonlyMap<string, string>,
+  trace: TraceSink | undefined,
 ): Promise<QueryResult> {
   const { parse } = await parser();
   const masked = maskKeywordTables(sql, tokens);
@@ -133,43 +84,31 @@ async function analyseAndRun(
   try {
     program = parse(masked.text, { dialect: "sqlite", includeRange: true, paramTypes: ["?"] });
   } catch {
-    return fallback(db, sql, tokens, opts);
+    return fallback(db, sql, tokens, opts, views, trace);
   }
   const statements = program.statements.filter((s) => s.type !== "empty");
-  for (const stmt of statements) gate(stmt as unknown as Record<string, unknown>);
-  const session = new Session(db, opts.trace, opts.warnings);
-  for (const [name, body] of views) {
-    if (tokens.some((t) => identifierOf(t) === name)) await session.createView(name, body);
-  }
+  for (const stmt of statements) gate(stmt);
+  const viewLookup = parsedViews(db, views, parse);
+  const session = new Session(db, trace, opts.warnings);
   let result: QueryResult = { columns: [], rows: [], tables: [] };
   for (const stmt of statements) {
-    const range = (stmt as { range?: [number, number] }).range ?? [0, sql.length];
-    const analysis = new Analyser(sql, lookupTable, masked.unmask).analyse(stmt as never);
+    const range = stmt.range ?? [0, sql.length];
+    const analysis = new Analyser(sql, lookupTable, masked.unmask, viewLookup).analyse(stmt);
     await session.materialise(analysis);
     result = execute(db, sql.slice(range[0], range[1]), session.tableNames());
   }
   return result;
 }
 
-/** Refuses everything but reading, before anything runs (bun:sqlite has no authorizer). */
-function gate(stmt: Record<string, unknown>): void {
-  const type = String(stmt.type);
-  if (type === "select_stmt" || type === "compound_select_stmt") return;
-  if (type === "explain_stmt") return gate(stmt.statement as Record<string, unknown>);
-  if (type === "pragma_stmt") {
-    const pragma = stmt.pragma as Record<string, unknown> | undefined;
-    if (pragma?.type === "pragma_assignment") throw notAuthorized();
-    if (pragma?.type === "pragma_func_call") {
-      const name = String(((pragma.name as Record<string, unknown>)?.name ?? "")).toLowerCase();
-      if (!READ_PRAGMAS.has(name)) throw notAuthorized();
-    }
-    return;
-  }
-  throw notAuthorized();
-}
-
 /** When the parser cannot read SQL that SQLite might: fill every named table without constraints. */
-async function fallback(db: Database, sql: string, tokens: Token[], opts: QueryOptions): Promise<QueryResult> {
+async function fallback(
+  db: Database,
+  sql: string,
+  tokens: Token[],
+  opts: QueryOptions,
+  views: ReadonlyMap<string, string>,
+  trace: TraceSink | undefined,
+): Promise<QueryResult> {
   try {
     db.prepare(sql).finalize();
   } catch (e) {
@@ -180,13 +119,14 @@ async function fallback(db: Database, sql: string, tokens: Token[], opts: QueryO
   const first = tokens[0]!.kind === "word" ? tokens[0]!.text.toLowerCase() : "";
   const writes = tokens.some((t) => t.kind === "word" && WRITE_WORDS.has(t.text.toLowerCase()) && t.text.toLowerCase() !== "replace");
   if (!["select", "with", "values"].includes(first) || writes) throw notAuthorized();
-  const identifiers = new Set(tokens.map(identifierOf).filter((x): x is string => x !== null));
+  const viewTokens = [...views.values()].flatMap((body) => tokenize(body));
+  const identifiers = new Set([...tokens, ...viewTokens].map(identifierOf).filter((x): x is string => x !== null));
   const refs: TableRef[] = [];
   for (const name of identifiers) {
     const table = lookupTable(name);
-    if (table) refs.push({ id: refs.length, name, alias: name, table, literals: [], joins: [], subqueries: [], ownFilters: [] });
+    if (table) refs.push({ kind: "table", id: refs.length, name, alias: name, table, literals: [], joins: [], subqueries: [], ownFilters: [] });
   }
-  const session = new Session(db, opts.trace, opts.warnings);
+  const session = new Session(db, trace, opts.warnings);
   await session.materialise({ refs, identifiers, usesStar: true, kind: "select_stmt" });
   return execute(db, sql, session.tableNames());
 }
@@ -194,34 +134,17 @@ async function fallback(db: Database, sql: string, tokens: Token[], opts: QueryO
 /** The tables of one query database, shared by the statement and the views it uses. */
 class Session {
   private readonly tables = new Map<string, MaterialisedTable>();
+  /** The contexts each table was already generated with: a CTE or view used twice asks twice. */
+  private readonly generated = new Map<string, Set<string>>();
 
   constructor(
     private readonly db: Database,
-    private readonly trace?: string[],
+    private readonly trace?: TraceSink,
     private readonly warnings?: string[],
   ) {}
 
   tableNames(): string[] {
     return [...new Set([...this.tables.values()].map((t) => t.table.name))];
-  }
-
-  async createView(name: string, body: string): Promise<void> {
-    const { parse } = await parser();
-    let stmt;
-    try {
-      stmt = parse(body, { dialect: "sqlite", includeRange: true }).statements[0];
-    } catch {
-      return; // SQLite reports the broken view when it is created below
-    }
-    if (stmt) {
-      gate(stmt as unknown as Record<string, unknown>);
-      await this.materialise(new Analyser(body, lookupTable).analyse(stmt as never));
-    }
-    try {
-      this.db.run(`CREATE VIEW ${quoteIdent(name)} AS ${body}`);
-    } catch (e) {
-      throw new QueryError(`view ${name}: ${(e as Error).message}`);
-    }
   }
 
   async materialise(analysis: Analysis): Promise<void> {
@@ -245,14 +168,22 @@ class Session {
         this.tables.set(ref.name, mt);
       }
       const { ctx, empty } = buildContext(this.db, step, analysis);
-      this.trace?.push(describe(ref, ctx, empty));
-      if (ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
+      const key = contextKey(ctx);
+      const seen = this.generated.get(ref.name) ?? new Set<string>();
+      this.generated.set(ref.name, seen);
+      // The same generator with the same context returns the same rows; the
+      // multiset union would add none of them, so it is not called again.
+      const again = !empty && seen.has(key);
+      this.trace?.(describe(ref, ctx, empty) + (again ? " (rows already generated)" : ""));
+      // A table never called (its join source is empty) is not warned about, as in osquery.
+      if (!empty && ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
         this.warnings?.push(
           `The ${ref.table.name} table returns data based on the current user by default, consider JOINing against the users table`,
           `Please see the table documentation: https://osquery.io/schema/#${ref.table.name}`,
         );
       }
-      if (empty) continue;
+      if (empty || again) continue;
+      seen.add(key);
       let rows;
       try {
         rows = await ref.table.generate(ctx);
@@ -264,94 +195,7 @@ class Session {
   }
 }
 
-/** Builds the generator's context; `empty` when a join or subquery leaves no value to match. */
-function buildContext(db: Database, step: PlanStep, analysis: Analysis): { ctx: QueryContext; empty: boolean } {
-  const { ref } = step;
-  const map = new Map<string, Constraint[]>();
-  const add = (column: string, op: OpCode, expr: string) => {
-    const list = map.get(column) ?? [];
-    list.push({ op, expr });
-    map.set(column, list);
-  };
-  let empty = false;
-  if (ref.literals.length > 0) {
-    const exprs = ref.literals.map((l) => l.exprSql).join(", ");
-    let values: unknown[] | null = null;
-    try {
-      values = (db.prepare(`SELECT ${exprs}`).values()[0] as unknown[]) ?? null;
-    } catch {
-      values = null; // an expression SQLite cannot evaluate alone: not pushed down
-    }
-    ref.literals.forEach((l, i) => {
-      const text = values ? constraintText(values[i]) : null;
-      if (text !== null) add(l.column, l.op, text);
-    });
-  }
-  for (const j of step.joins) {
-    const source = j.source;
-    const filters = source.ownFilters.map((f) => `(${f})`).join(" AND ");
-    const base = `SELECT DISTINCT ${quoteIdent(source.alias)}.${quoteIdent(j.sourceColumn)} FROM ${quoteIdent(source.name)} AS ${quoteIdent(source.alias)}`;
-    let values: unknown[];
-    try {
-      values = db.prepare(filters ? `${base} WHERE ${filters}` : base).values().map((r) => r[0]);
-    } catch {
-      values = db.prepare(base).values().map((r) => r[0]);
-    }
-    const texts = values.map(constraintText).filter((v): v is string => v !== null);
-    if (texts.length === 0) empty = true;
-    for (const t of texts) add(j.column, Op.EQUALS, t);
-  }
-  for (const s of ref.subqueries) {
-    if (!s.refs.every((r) => r !== ref)) continue;
-    let values: unknown[];
-    try {
-      values = db.prepare(s.sql).values().map((r) => r[0]);
-    } catch {
-      continue; // correlated or otherwise not standalone: not pushed down
-    }
-    const texts = values.map(constraintText).filter((v): v is string => v !== null);
-    if (texts.length === 0) empty = true;
-    for (const t of texts) add(s.column, Op.EQUALS, t);
-  }
-  const used = analysis.usesStar ? null : new Set(ref.table.columns.map((c) => c.name).filter((n) => analysis.identifiers.has(n)));
-  return { ctx: new QueryContext(map, used), empty };
-}
-
-function describe(ref: TableRef, ctx: QueryContext, empty: boolean): string {
-  const head = ref.alias === ref.name ? ref.name : `${ref.name} AS ${ref.alias}`;
-  const parts: string[] = [];
-  for (const [col, list] of ctx.constraints) {
-    const byOp = new Map<OpCode, string[]>();
-    for (const c of list) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c.expr]);
-    for (const [op, values] of byOp) {
-      const shown = values.length > 5 ? `${values.slice(0, 5).map((v) => JSON.stringify(v)).join(", ")}, … (${values.length} values)` : values.map((v) => JSON.stringify(v)).join(", ");
-      parts.push(op === Op.EQUALS && values.length > 1 ? `${col} IN (${shown})` : `${col} ${OP_TEXT[op] ?? op} ${shown}`);
-    }
-  }
-  if (empty) return `${head}: no rows can match (a join or subquery gave no values); generator not called`;
-  return `${head}: ${parts.length > 0 ? parts.join(" AND ") : "full scan (no constraints)"}`;
-}
-
-function execute(db: Database, sql: string, tables: string[]): QueryResult {
-  let stmt;
-  try {
-    stmt = db.prepare(sql);
-  } catch (e) {
-    throw new QueryError((e as Error).message);
-  }
-  try {
-    const rows = stmt.values() as SqlValue[][];
-    const declared = stmt.declaredTypes;
-    const columns = stmt.columnNames.map((name, i) => ({ name, type: declared[i] ?? "" }));
-    return { columns, rows: rows.map((r) => r.map(normalise)), tables };
-  } catch (e) {
-    throw new QueryError((e as Error).message);
-  } finally {
-    stmt.finalize();
-  }
-}
-
-function normalise(v: unknown): SqlValue {
-  if (v instanceof Uint8Array) return new TextDecoder().decode(v);
-  return v as SqlValue;
+function contextKey(ctx: QueryContext): string {
+  const constraints = [...ctx.constraints].map(([col, list]) => [col, list.map((c) => [c.op, c.expr])]);
+  return JSON.stringify([constraints, ctx.colsUsed === null ? null : [...ctx.colsUsed].sort()]);
 }

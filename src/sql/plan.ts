@@ -1,7 +1,7 @@
 // Step 2: order the references so that a table fed by another is filled after
 // it, and refuse a table whose required columns get no constraint at all.
 import type { Column } from "../table.ts";
-import type { TableRef } from "./analyse.ts";
+import { sourceRefs, type Source, type TableRef } from "./analyse.ts";
 
 export class RequiredColumnError extends Error {
   constructor(readonly table: string) {
@@ -41,16 +41,17 @@ export function plan(refs: readonly TableRef[]): PlanStep[] {
   const steps: PlanStep[] = [];
   const pending = [...refs];
   const subDeps = (r: TableRef) => r.subqueries.flatMap((s) => s.refs);
+  const filled = (s: Source) => sourceRefs(s).every((d) => done.has(d));
   while (pending.length > 0) {
     let pick = pending.find(
       (r) =>
         subDeps(r).every((d) => done.has(d)) &&
-        r.joins.filter((j) => usefulColumn(r, j.column) && j.source !== r).every((j) => done.has(j.source)),
+        r.joins.filter((j) => usefulColumn(r, j.column) && j.source !== r).every((j) => filled(j.source)),
     );
     if (!pick) pick = pending.find((r) => subDeps(r).every((d) => done.has(d)) && literallySatisfied(r));
     if (!pick) pick = pending.find((r) => literallySatisfied(r));
     if (!pick) throw new RequiredColumnError(pending[0]!.table.name);
-    const joins = pick.joins.filter((j) => done.has(j.source) && usefulColumn(pick!, j.column));
+    const joins = pick.joins.filter((j) => filled(j.source) && usefulColumn(pick!, j.column));
     const req = requiredColumns(pick);
     if (req.length > 0) {
       const satisfied =

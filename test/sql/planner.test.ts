@@ -1,6 +1,9 @@
 // The analyser and planner, one test per constraint shape (DESIGN "The query
 // path"): what reaches a generator for each way SQL can constrain a table.
 import { beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { registerExtensionTable } from "../../src/registry.ts";
 import { runQuery, QueryError } from "../../src/sql/engine.ts";
 import { defineTable, Op, type QueryContext } from "../../src/table.ts";
@@ -43,6 +46,16 @@ beforeAll(() => {
       async generate() {
         await Bun.sleep(1);
         throw new Error("permission denied reading /nowhere");
+      },
+    }),
+  );
+  registerExtensionTable(
+    defineTable({
+      name: "spy_user_data",
+      userData: true,
+      columns: { uid: "BIGINT index", item: "TEXT" },
+      generate(ctx) {
+        return ctx.equals("uid").map((u) => ({ uid: u, item: `item-${u}` }));
       },
     }),
   );
@@ -270,5 +283,213 @@ describe("table names the parser reads as keywords", () => {
     const plain: string[] = [];
     await runQuery("select groups.gid from groups where groups.gid = 0", { trace: plain });
     expect(plain).toEqual(['groups: gid = "0"']);
+  });
+});
+
+describe("derived tables: subqueries in FROM, CTEs and views", () => {
+  const ALL_PATHS = ["", "/bin/bash", "/sbin/init"];
+
+  test("a subquery in FROM is the source of a join", async () => {
+    reset();
+    const r = await rows("select count(*) from (select path from spy_procs where pid = 42) t cross join spy_files f on f.path = t.path");
+    expect(r).toEqual([[1]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/bin/bash"]);
+  });
+
+  test("a CTE is the source of a join", async () => {
+    reset();
+    const r = await rows("with t as (select path from spy_procs where pid = 42) select count(*) from t cross join spy_files f on f.path = t.path");
+    expect(r).toEqual([[1]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/bin/bash"]);
+  });
+
+  test("a CTE feeds USING, with its own WHERE applied", async () => {
+    reset();
+    const r = await rows("with c as (select path from spy_procs) select c.path, size from c cross join spy_files using (path) where c.path like '/%' order by 1");
+    expect(r).toEqual([["/bin/bash", 9], ["/sbin/init", 10]]);
+    expect(seen.spy_files![0]!.equals("path").sort()).toEqual(["/bin/bash", "/sbin/init"]);
+  });
+
+  test("a CTE feeds USING over all its rows", async () => {
+    reset();
+    await rows("with c as (select path from spy_procs) select count(*) from c cross join spy_files using (path)");
+    expect(seen.spy_files![0]!.equals("path").sort()).toEqual(ALL_PATHS);
+  });
+
+  test("nested CTEs", async () => {
+    reset();
+    const r = await rows("with a as (select path from spy_procs where pid = 1), b as (select path as p from a) select f.size from b join spy_files f on f.path = b.p");
+    expect(r).toEqual([[10]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/sbin/init"]);
+  });
+
+  test("a UNION of branches is a join source", async () => {
+    reset();
+    const r = await rows("with c(path) as (select path from spy_procs where pid = 1 union select '/x' union all select '/y') select f.path from c join spy_files f using (path) order by 1");
+    expect(r).toEqual([["/sbin/init"], ["/x"], ["/y"]]);
+    expect(seen.spy_files![0]!.equals("path").sort()).toEqual(["/sbin/init", "/x", "/y"]);
+  });
+
+  test("IN (SELECT col FROM cte)", async () => {
+    reset();
+    const r = await rows("with c as (select path from spy_procs where pid = 42) select path from spy_files where path in (select path from c)");
+    expect(r).toEqual([["/bin/bash"]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/bin/bash"]);
+  });
+
+  test("an outer constraint reaches the table inside a subquery, a CTE and each UNION branch", async () => {
+    reset();
+    expect(await rows("select size from (select * from spy_files) where path = '/sub'")).toEqual([[4]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/sub"]);
+    reset();
+    expect(await rows("with c as (select path p, size from spy_files) select size from c where p = '/cte'")).toEqual([[4]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/cte"]);
+    reset();
+    const r = await rows("select count(*) from (select path from spy_files union all select directory from spy_files) u where u.path in ('/a/b', '/c')");
+    expect(r).toEqual([[2]]);
+    expect(seen.spy_files!.map((c) => c.equals("path"))).toEqual([["/a/b", "/c"], []]);
+    expect(seen.spy_files![1]!.equals("directory")).toEqual(["/a/b", "/c"]);
+  });
+
+  test("a join constraint reaches the table inside a CTE", async () => {
+    reset();
+    const r = await rows("with f as (select path, size from spy_files) select p.pid, f.size from spy_procs p join f on f.path = p.path where p.pid = 42");
+    expect(r).toEqual([[42, 9]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/bin/bash"]);
+  });
+
+  test("nothing is pushed through LIMIT, an aggregate or a window", async () => {
+    reset();
+    expect(await rows("select pid from (select pid from spy_procs limit 1) where pid = 42")).toEqual([]);
+    expect(seen.spy_procs![0]!.constraints.size).toBe(0);
+    reset();
+    expect(await rows("select pid from (select max(pid) as pid from spy_procs) where pid = 1")).toEqual([]);
+    expect(seen.spy_procs![0]!.constraints.size).toBe(0);
+    reset();
+    expect(await rows("select n from (select pid, row_number() over () as n from spy_procs) where pid = 42")).toEqual([[3]]);
+    expect(seen.spy_procs![0]!.constraints.size).toBe(0);
+  });
+
+  test("GROUP BY: only a group key is pushed", async () => {
+    reset();
+    expect(await rows("select c from (select name, pid, count(*) c from spy_procs group by name) where pid = 42")).toEqual([[1]]);
+    expect(seen.spy_procs![0]!.constraints.size).toBe(0);
+    reset();
+    expect(await rows("select c from (select pid, count(*) c from spy_procs group by pid) where pid = 42")).toEqual([[1]]);
+    expect(constraints(seen.spy_procs![0], "pid")).toEqual([[Op.EQUALS, "42"]]);
+  });
+
+  test("a recursive CTE gets nothing pushed into it", async () => {
+    reset();
+    const r = await rows("with recursive r(pid) as (select pid from spy_procs where pid = 1 union all select pid + 1 from r where pid < 3) select pid from r where pid = 3");
+    expect(r).toEqual([[3]]);
+    expect(constraints(seen.spy_procs![0], "pid")).toEqual([[Op.EQUALS, "1"]]);
+  });
+
+  test("the plan trace shows the values a derived table pushed", async () => {
+    const trace: string[] = [];
+    await runQuery("with t as (select path from spy_procs where pid = 42) select * from t join spy_files f using (path)", { trace });
+    expect(trace).toEqual(['spy_procs: pid = "42"', 'spy_files AS f: path = "/bin/bash"']);
+  });
+});
+
+describe("per-user tables", () => {
+  test("fed by an empty CTE, a per-user table is neither called nor warned about", async () => {
+    const warnings: string[] = [];
+    const r = await runQuery("with u as (select pid as uid from spy_procs where pid > 100) select item from u cross join spy_user_data using (uid)", { warnings });
+    expect(r.rows).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  test("fed by a CTE of uids, it gets every uid and no warning", async () => {
+    const warnings: string[] = [];
+    const r = await runQuery("with u as (select pid as uid from spy_procs) select item from u cross join spy_user_data using (uid) order by 1", { warnings });
+    expect(r.rows).toEqual([["item-1"], ["item-2"], ["item-42"]]);
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe("config views", () => {
+  test("a constraint on the view reaches the table inside it", async () => {
+    reset();
+    const views = new Map([["vf", "select path, size from spy_files"]]);
+    const r = await runQuery("select size from vf where path = '/view'", { views });
+    expect(r.rows).toEqual([[5n]]);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/view"]);
+  });
+
+  test("a view is the source of a join, and views can use views", async () => {
+    reset();
+    const views = new Map([
+      ["vp", "select path from spy_procs where pid in (1, 42)"],
+      ["vp2", "select * from vp"],
+    ]);
+    const r = await runQuery("select f.path from vp2 cross join spy_files f using (path) order by 1", { views });
+    expect(r.rows).toEqual([["/bin/bash"], ["/sbin/init"]]);
+    expect(seen.spy_files![0]!.equals("path").sort()).toEqual(["/bin/bash", "/sbin/init"]);
+  });
+
+  test("a view over groups (a keyword to the parser) works and takes constraints", async () => {
+    const trace: string[] = [];
+    const views = new Map([["vg", "select gid, groupname from groups"]]);
+    const r = await runQuery("select groupname from vg where gid = 0", { views, trace });
+    expect(r.rows).toEqual([["root"]]);
+    expect(trace).toEqual(['groups: gid = "0"']);
+  });
+
+  test("a broken view reports its own syntax error, then fails as osquery does", async () => {
+    const views = new Map([["vbad", "select * form spy_plain"]]);
+    const e = await runQuery("select * from vbad", { views }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(QueryError);
+    expect((e as QueryError).message).toBe("no such table: vbad");
+    expect((e as QueryError).warnings).toEqual(['Error creating view (vbad): near "form": syntax error']);
+  });
+
+  test("a view the parser cannot read still runs, its tables filled whole", async () => {
+    reset();
+    // `IN ()` is valid SQLite that sql-parser-cst rejects.
+    const views = new Map([["vq", "select a from spy_plain where a > 1 and a not in ()"]]);
+    const r = await runQuery("select a from vq", { views });
+    expect(r.rows).toEqual([[2n]]);
+  });
+});
+
+describe("config views that must not be created", () => {
+  test("a view body with a second statement is refused, and nothing it names is written", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "osq-view-attach-"));
+    const target = join(dir, "attached.db");
+    const views = new Map([["vx", `select 1 as a; attach database '${target}' as y`]]);
+    const e = await runQuery("select * from vx", { views }).catch((x: unknown) => x);
+    expect((e as QueryError).message).toBe("no such table: vx");
+    expect((e as QueryError).warnings).toEqual(["Error creating view (vx): not authorized"]);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  test("a view named like an osq table fails as in osquery; the table still answers", async () => {
+    const warnings: string[] = [];
+    const r = await runQuery("select count(*) from spy_plain", { views: new Map([["spy_plain", "select 1 as a"]]), warnings });
+    expect(r.rows).toEqual([[2n]]);
+    expect(warnings).toEqual(["Error creating view (spy_plain): table spy_plain already exists"]);
+  });
+});
+
+describe("repeated references", () => {
+  test("a CTE used in two UNION branches generates its table once", async () => {
+    reset();
+    const trace: string[] = [];
+    const r = await runQuery(
+      "with c as (select path from spy_procs) select f.path from c cross join spy_files f using (path) union select g.directory from c cross join spy_files g using (path)",
+      { trace },
+    );
+    expect(r.rows.length).toBeGreaterThan(0);
+    expect(seen.spy_procs!.length).toBe(1);
+    expect(seen.spy_files!.length).toBe(1);
+    expect(trace.filter((l) => l.endsWith("(rows already generated)")).length).toBe(2);
+  });
+
+  test("different constraints still generate again", async () => {
+    reset();
+    await runQuery("select count(*) from spy_files a, spy_files b where a.path = '/1' and b.path = '/2'");
+    expect(seen.spy_files!.map((c) => c.equals("path"))).toEqual([["/1"], ["/2"]]);
   });
 });
