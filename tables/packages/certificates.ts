@@ -2,7 +2,8 @@
 // files named by `path = ...`), one row per certificate, with the values
 // osquery reads through OpenSSL.
 import { readFileSync } from "node:fs";
-import { certificateInfo, parseCertificateFields, pemCertificates } from "../../src/linux/x509_openssl.ts";
+import { parseCertificate, pemCertificates } from "../../src/linux/x509.ts";
+import { certificateInfo } from "../../src/linux/x509_info.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 /** The bundles osquery reads on Linux when no path is given. */
@@ -53,7 +54,7 @@ export function certificatesFromBundle(path: string): Row[] {
   const rows: Row[] = [];
   for (const der of pemCertificates(text)) {
     try {
-      rows.push({ ...certificateInfo(parseCertificateFields(der)), path });
+      rows.push({ ...certificateInfo(parseCertificate(der)), path });
     } catch {
       // not a certificate OpenSSL could decode either
     }

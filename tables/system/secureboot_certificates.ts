@@ -8,7 +8,8 @@
 import { readFileSync } from "node:fs";
 import { x509SignatureEntries } from "../../src/linux/efi_signature_list.ts";
 import { GLOB_FILES, resolveFilePattern } from "../../src/linux/glob.ts";
-import { certificateInfo, parseCertificateFields } from "../../src/linux/x509_openssl.ts";
+import { parseCertificate } from "../../src/linux/x509.ts";
+import { certificateInfo } from "../../src/linux/x509_info.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -65,7 +66,7 @@ export function certificateRows(content: Uint8Array, path: string, revoked: numb
   for (const entry of x509SignatureEntries(content)) {
     let info: ReturnType<typeof certificateInfo>;
     try {
-      info = certificateInfo(parseCertificateFields(entry.data));
+      info = certificateInfo(parseCertificate(entry.data));
     } catch {
       continue; // not a certificate OpenSSL would decode
     }

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import { flags } from "../../../src/flags/flags.ts";
-import { pemToDer } from "../../../src/linux/x509.ts";
+import { pemCertificates } from "../../../src/linux/x509.ts";
 import { generate } from "../../helpers.ts";
 import { curlRow } from "../../../tables/apps/curl.ts";
 import curlCertificate, { certificateFields, certificateRow, splitHostname } from "../../../tables/apps/curl_certificate.ts";
@@ -212,15 +212,43 @@ describe.skipIf(!HAVE_OPENSSL)("curl_certificate", () => {
   }
 
   test("signature algorithm short names", async () => {
-    const rsa = certificateFields(pemToDer(readFileSync(certs[0]!.cert, "utf8"))[0]!);
-    const ec = certificateFields(pemToDer(readFileSync(certs[1]!.cert, "utf8"))[0]!);
+    const rsa = certificateFields(pemCertificates(readFileSync(certs[0]!.cert, "utf8"))[0]!);
+    const ec = certificateFields(pemCertificates(readFileSync(certs[1]!.cert, "utf8"))[0]!);
     expect(rsa.signature_algorithm).toBe("RSA-SHA256");
     expect(ec.signature_algorithm).toBe("ecdsa-with-SHA256");
     expect(ec.serial_number).toBe("FF");
     expect(ec.has_expired).toBe(0);
     // has_expired compares notAfter with the current time (4 days on, the 3-day cert has expired).
-    const later = certificateFields(pemToDer(readFileSync(certs[1]!.cert, "utf8"))[0]!, new Date(Date.now() + 4 * 86400_000));
+    const later = certificateFields(pemCertificates(readFileSync(certs[1]!.cert, "utf8"))[0]!, new Date(Date.now() + 4 * 86400_000));
     expect(later.has_expired).toBe(1);
+  });
+
+  // Directory names inside extensions are rendered by the same name code as the
+  // certificates table (X509_NAME_oneline for alt names, X509_NAME_print_ex for
+  // name constraints): attributes outside the common few, '/' and ',' in values.
+  test("directory names in alt names and name constraints match openssl x509", () => {
+    const cnf = join(dir, "dirname.cnf");
+    writeFileSync(
+      cnf,
+      [
+        "[req]", "distinguished_name = dn", "prompt = no",
+        "[dn]", "CN = dirname.test",
+        "[ext]",
+        "subjectAltName = dirName:alt_dir",
+        "nameConstraints = permitted;dirName:nc_dir",
+        "[alt_dir]", "C = US", "O = Slash/Org", "description = Described", "businessCategory = Cat+1",
+        "[nc_dir]", "O = Comma, Org", "description = Plain",
+        "",
+      ].join("\n"),
+    );
+    const pem = join(dir, "dirname.pem");
+    sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-config", cnf, "-extensions", "ext", "-days", "3", "-keyout", join(dir, "dirname.key"), "-out", pem]);
+    const row = certificateFields(pemCertificates(readFileSync(pem, "utf8"))[0]!);
+    const expected = extensionsFromText(sh(["openssl", "x509", "-in", pem, "-noout", "-text"]));
+    expect(row.subject_alternative_names).toBe(expected.subject_alternative_names!);
+    expect(row.name_constraints).toBe(expected.name_constraints!);
+    expect(String(row.subject_alternative_names)).toContain("description=Described");
   });
 
   test("generator: defaults, name resolution, pem only on request, unreachable hosts give no row", async () => {
