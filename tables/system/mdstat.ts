@@ -8,7 +8,7 @@
 // (/sys/block/<md>/md/...), where the kernel derives both from one state.
 import { readdirSync, readlinkSync } from "node:fs";
 import { readText } from "../../src/linux/proc.ts";
-import { osquerySplit, osquerySplitN } from "./split.ts";
+import { osquerySplit, osquerySplitN } from "../../src/linux/split.ts";
 
 export const MDSTAT_PATH = "/proc/mdstat";
 export const SYS_BLOCK = "/sys/block";

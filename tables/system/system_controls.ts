@@ -16,7 +16,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { GLOB_FILES, resolveFilePattern } from "../../src/linux/glob.ts";
 import { readText } from "../../src/linux/proc.ts";
 import { Op, defineTable, type Row } from "../../src/table.ts";
-import { osquerySplit } from "./split.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export const PROC_SYS = "/proc/sys/";
 const CONFIG_FILES = ["/etc/sysctl.conf"];
