@@ -4,6 +4,7 @@
 // the properties udev rules and hwdb add (ID_MODEL_FROM_DATABASE, ID_FS_UUID …).
 import { readFileSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
+import { logUnreadable } from "./fs.ts";
 
 export const UDEV_DATA_DIR = "/run/udev/data";
 
@@ -60,7 +61,8 @@ export function udevId(uevent: ReadonlyMap<string, string>, subsystem: string, s
 export function readTextFile(path: string): string | null {
   try {
     return readFileSync(path, "latin1");
-  } catch {
+  } catch (e) {
+    logUnreadable("udev.ts", path, e);
     return null;
   }
 }
@@ -78,6 +80,7 @@ export function linkName(path: string): string | null {
   try {
     return basename(readlinkSync(path));
   } catch {
+    // No such link: the device simply lacks that attribute (sysfs omits it).
     return null;
   }
 }

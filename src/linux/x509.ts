@@ -7,6 +7,7 @@
 // renders names and the CA flag differently, so the DER is read here.
 import { createHash } from "node:crypto";
 import { childrenOf, contentOf, decodeOid, readTlv, TAG, type Tlv } from "./der.ts";
+import { attempt, type Result } from "../result.ts";
 import { parseName, type NameEntry } from "./x509_name.ts";
 
 export interface Extension {
@@ -105,6 +106,11 @@ export function parseCertificate(input: Uint8Array): Certificate {
     keyBits: contentOf(der, keyBitString).subarray(1),
     extensions,
   };
+}
+
+/** parseCertificate's answer or why there is none, for callers that skip the certificate and say why. */
+export function decodeCertificate(der: Uint8Array): Result<Certificate> {
+  return attempt(() => parseCertificate(der));
 }
 
 /** The first extension with this OID, as X509V3_EXT_print walks them. */

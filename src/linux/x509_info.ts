@@ -132,6 +132,7 @@ function rsaModulusBytes(keyBits: Uint8Array): number | null {
     while (v.length > 0 && v[0] === 0) v = v.subarray(1);
     return v.length;
   } catch {
+    // A key that does not decode has no strength in OpenSSL either: the column stays empty.
     return null;
   }
 }

@@ -283,6 +283,7 @@ export function formatExtension(ext: Extension, indent = 0): string | undefined 
         return undefined;
     }
   } catch {
+    // A value that does not decode is printed raw by extensionColumn, as OpenSSL falls back to.
     return undefined;
   }
 }

@@ -2,6 +2,7 @@
 // directory listing (a sorted glob over a canonicalised directory), and
 // boost-style path joining.
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 /** C isspace() in the C locale, which boost::trim uses. */
 const SPACE = " \t\n\v\f\r";
@@ -25,7 +26,8 @@ export function readRegularFile(path: string): string | null {
   try {
     if (!statSync(path).isFile()) return null;
     return readFileSync(path, "utf8");
-  } catch {
+  } catch (e) {
+    logUnreadable("common.ts", path, e);
     return null;
   }
 }
@@ -44,7 +46,8 @@ export function listFiles(dir: string, root = ""): string[] {
     if (!statSync(root + dir).isDirectory()) return [];
     if (root === "") base = realpathSync(dir);
     names = readdirSync(root + dir);
-  } catch {
+  } catch (e) {
+    logUnreadable("common.ts", root + dir, e);
     return [];
   }
   const out: string[] = [];

@@ -68,6 +68,7 @@ function describePem(block: string): PrivateKeyInfo | null {
   try {
     key = createPrivateKey(block);
   } catch {
+    // Bun's crypto cannot load it: the PKCS#8 reader below tries the key types OpenSSL adds.
     return describeUnsupportedPkcs8(block);
   }
   const d = key.asymmetricKeyDetails ?? {};

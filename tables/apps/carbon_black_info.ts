@@ -15,6 +15,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { boostFilename, GLOB_FILES, resolveFilePattern } from "../../src/linux/glob.ts";
 import { defineTable, type Row } from "../../src/table.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "carbon_black_info",
@@ -62,7 +63,8 @@ export function carbonBlackInfo(root = ""): Row {
 function readText(path: string): string | null {
   try {
     return readFileSync(path, "latin1");
-  } catch {
+  } catch (e) {
+    logUnreadable("carbon_black_info.ts", path, e);
     return null;
   }
 }
@@ -162,6 +164,7 @@ export function queueColumns(dir: string): Row {
     try {
       size = statSync(path).size;
     } catch {
+      // Vanished since the queue directory was listed: it holds nothing to count.
       continue;
     }
     if (isBinary) binary += size;

@@ -7,6 +7,7 @@ import tls from "node:tls";
 import { fingerprint, OID, parseCertificate, printTime, serialHex, toPem } from "../../src/linux/x509.ts";
 import { nameField } from "../../src/linux/x509_name.ts";
 import { extensionColumn, signatureAlgorithmName, signatureHex } from "../../src/linux/x509_print.ts";
+import { verbose } from "../../src/logger/glog.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -76,7 +77,8 @@ export async function fetchPeerCertificate(host: string, port: number, timeoutSe
     // Prefer an IPv4 address, as osquery does.
     const all = await lookup(host, { all: true });
     address = (all.find((a) => a.family === 4) ?? all[0])?.address ?? host;
-  } catch {
+  } catch (e) {
+    verbose("curl_certificate.ts", `cannot resolve ${host}: ${(e as Error).message}`);
     return null;
   }
   if (!Number.isInteger(port) || port <= 0 || port > 65535) return null;
@@ -151,7 +153,8 @@ export async function certificateRow(hostname: string, dump = 0, timeout = DEFAU
   let fields: Row;
   try {
     fields = certificateFields(der);
-  } catch {
+  } catch (e) {
+    verbose("curl_certificate.ts", `${hostname} sent a certificate that does not decode: ${(e as Error).message}`);
     return null;
   }
   return {
