@@ -27,18 +27,22 @@ export function listDir(dir: string): string[] {
   }
 }
 
-/** A whole file as UTF-8 text, or the error, for callers that treat "missing" and "unreadable" differently. */
-export function readTextResult(path: string): Result<string, NodeJS.ErrnoException> {
+/**
+ * A whole file as text, or the error, for callers that treat "missing" and
+ * "unreadable" differently. latin1 keeps every byte as one character, for
+ * sysfs attributes and formats that are not UTF-8.
+ */
+export function readTextResult(path: string, encoding: "utf8" | "latin1" = "utf8"): Result<string, NodeJS.ErrnoException> {
   try {
-    return ok(readFileSync(path, "utf8"));
+    return ok(readFileSync(path, encoding));
   } catch (e) {
     return err(e as NodeJS.ErrnoException);
   }
 }
 
-/** A whole file as UTF-8 text, or null (missing, or unreadable: logged at verbose level). */
-export function readText(path: string): string | null {
-  const r = readTextResult(path);
+/** A whole file as text, or null (missing, or unreadable: logged at verbose level). */
+export function readText(path: string, encoding: "utf8" | "latin1" = "utf8"): string | null {
+  const r = readTextResult(path, encoding);
   if (r.ok) return r.value;
   logUnreadable("fs.ts", path, r.error);
   return null;
