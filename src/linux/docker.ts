@@ -15,6 +15,7 @@ export function dockerSocketPath(): string {
   try {
     return flags.get("docker_socket") || DEFAULT_DOCKER_SOCKET;
   } catch {
+    // No flag registry (the table used outside the shell or daemon): osquery's default socket applies.
     return DEFAULT_DOCKER_SOCKET;
   }
 }

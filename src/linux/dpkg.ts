@@ -4,6 +4,7 @@
 // package, with dpkg's normalised version, revision, priority and arch names.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { logUnreadable } from "./fs.ts";
 
 /** One stanza: field names lower-cased (dpkg matches them case-insensitively). */
 export type ControlStanza = Map<string, string>;
@@ -146,7 +147,8 @@ export function readDpkgDatabase(admindir: string): DpkgPackage[] {
   let text: string;
   try {
     text = readFileSync(join(admindir, "status"), "utf8");
-  } catch {
+  } catch (e) {
+    logUnreadable("dpkg.ts", join(admindir, "status"), e);
     return [];
   }
   const byKey = new Map<string, ControlStanza>();
@@ -155,14 +157,16 @@ export function readDpkgDatabase(admindir: string): DpkgPackage[] {
   let updates: string[] = [];
   try {
     updates = readdirSync(join(admindir, "updates")).filter((f) => /^\d+$/.test(f));
-  } catch {
+  } catch (e) {
+    logUnreadable("dpkg.ts", join(admindir, "updates"), e);
     // no journal: the status file is the whole truth
   }
   updates.sort((a, b) => Number(a) - Number(b));
   for (const f of updates) {
     try {
       for (const s of parseControl(readFileSync(join(admindir, "updates", f), "utf8"))) byKey.set(keyOf(s), s);
-    } catch {
+    } catch (e) {
+      logUnreadable("dpkg.ts", join(admindir, "updates", f), e);
       // an unreadable journal entry is skipped, as the rest still stands
     }
   }

@@ -1,23 +1,51 @@
 // Filesystem questions every table asks, answered without throwing: a table
 // reads what it can (permissions, races with deletion) and skips the rest.
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
+import { verbose } from "../logger/glog.ts";
+import { err, ok, type Result } from "../result.ts";
 
-/** Names in `dir` (unsorted, as readdir gives them), or none when unreadable. */
+/** Errors that mean "not there" (a vanished process, an optional file): the normal case, not worth a log line. */
+const MISSING = new Set(["ENOENT", "ENOTDIR", "ESRCH"]);
+
+/**
+ * Logs at verbose level (osquery's VLOG) why `path` could not be used, unless
+ * it simply does not exist; `file` names the source file in the log line.
+ */
+export function logUnreadable(file: string, path: string, e: unknown): void {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code !== undefined && MISSING.has(code)) return;
+  verbose(file, `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+/** Names in `dir` (unsorted, as readdir gives them), or none when unreadable (logged unless missing). */
 export function listDir(dir: string): string[] {
   try {
     return readdirSync(dir);
-  } catch {
+  } catch (e) {
+    logUnreadable("fs.ts", dir, e);
     return [];
   }
 }
 
-/** A whole file as UTF-8 text, or null (missing, unreadable). */
-export function readText(path: string): string | null {
+/**
+ * A whole file as text, or the error, for callers that treat "missing" and
+ * "unreadable" differently. latin1 keeps every byte as one character, for
+ * sysfs attributes and formats that are not UTF-8.
+ */
+export function readTextResult(path: string, encoding: "utf8" | "latin1" = "utf8"): Result<string, NodeJS.ErrnoException> {
   try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
+    return ok(readFileSync(path, encoding));
+  } catch (e) {
+    return err(e as NodeJS.ErrnoException);
   }
+}
+
+/** A whole file as text, or null (missing, or unreadable: logged at verbose level). */
+export function readText(path: string, encoding: "utf8" | "latin1" = "utf8"): string | null {
+  const r = readTextResult(path, encoding);
+  if (r.ok) return r.value;
+  logUnreadable("fs.ts", path, r.error);
+  return null;
 }
 
 /** True for a directory, following symlinks. */
@@ -25,6 +53,7 @@ export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {
+    // Whatever stat fails on is not a directory the caller can use: the answer is the data.
     return false;
   }
 }
@@ -34,6 +63,7 @@ export function isRegularFile(path: string): boolean {
   try {
     return statSync(path).isFile();
   } catch {
+    // As for isDirectory: false is the whole answer.
     return false;
   }
 }
@@ -44,6 +74,7 @@ export function pathExists(path: string): boolean {
     lstatSync(path);
     return true;
   } catch {
+    // An lstat that fails is "does not exist" to every caller.
     return false;
   }
 }
@@ -57,12 +88,14 @@ export function withFile<T>(path: string, fn: (fd: number) => T): T | null {
   let fd: number;
   try {
     fd = openSync(path, "r");
-  } catch {
+  } catch (e) {
+    logUnreadable("fs.ts", path, e);
     return null;
   }
   try {
     return fn(fd);
-  } catch {
+  } catch (e) {
+    logUnreadable("fs.ts", path, e);
     return null;
   } finally {
     closeSync(fd);
@@ -77,7 +110,8 @@ export function readAt(fd: number, offset: number | bigint, length: number): Buf
     let n: number;
     try {
       n = readSync(fd, buf, done, length - done, typeof offset === "bigint" ? offset + BigInt(done) : offset + done);
-    } catch {
+    } catch (e) {
+      logUnreadable("fs.ts", `fd ${fd} at offset ${offset}`, e);
       break;
     }
     if (n <= 0) break;

@@ -3,6 +3,7 @@
 // "\t\tssss ssss  Name", and class sections "C cc  Name" / "\tss  Name".
 // These are what udev's hwdb and osquery use to name devices.
 import { readFileSync } from "node:fs";
+import { logUnreadable } from "./fs.ts";
 
 export const PCI_IDS_PATHS = ["/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", "/usr/share/pci.ids"];
 export const USB_IDS_PATHS = ["/usr/share/misc/usb.ids", "/usr/share/hwdata/usb.ids", "/usr/share/usb.ids", "/var/lib/usbutils/usb.ids"];
@@ -97,7 +98,8 @@ export function loadHwIds(paths: readonly string[]): HwIds | null {
       const ids = parseHwIds(readFileSync(p, "latin1"));
       cache.set(key, ids);
       return ids;
-    } catch {
+    } catch (e) {
+      logUnreadable("hwids.ts", p, e);
       // Try the next location.
     }
   }

@@ -4,38 +4,8 @@
 // getsockopt (iptables). osquery makes the same calls, so using them gives the
 // same data. Every entry point returns null when libc or the call is not
 // available, so callers can fall back to /proc and /sys.
-import { CString, dlopen, FFIType, ptr, read, toArrayBuffer, type Pointer } from "bun:ffi";
-
-const SYMBOLS = {
-  socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-  close: { args: [FFIType.i32], returns: FFIType.i32 },
-  send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
-  recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
-  setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
-  getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-  getifaddrs: { args: [FFIType.ptr], returns: FFIType.i32 },
-  freeifaddrs: { args: [FFIType.ptr], returns: FFIType.void },
-  getnameinfo: {
-    args: [FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32, FFIType.i32],
-    returns: FFIType.i32,
-  },
-  if_indextoname: { args: [FFIType.u32, FFIType.ptr], returns: FFIType.ptr },
-} as const;
-
-type Libc = ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"];
-let libc: Libc | null | undefined;
-
-function lib(): Libc | null {
-  if (libc === undefined) {
-    try {
-      libc = dlopen("libc.so.6", SYMBOLS).symbols;
-    } catch {
-      libc = null; // Not glibc (e.g. musl without libc.so.6): callers fall back.
-    }
-  }
-  return libc;
-}
+import { CString, ptr, read, toArrayBuffer, type Pointer } from "bun:ffi";
+import { libc, type Libc } from "./libc.ts";
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -49,7 +19,7 @@ const NLMSG_DONE = 3;
 const NLMSG_ERROR = 2;
 
 function withSocket<T>(domain: number, type: number, protocol: number, fn: (c: Libc, fd: number) => T): T | null {
-  const c = lib();
+  const c = libc();
   if (!c) return null;
   const fd = c.socket(domain, type | SOCK_CLOEXEC, protocol);
   if (fd < 0) return null;
@@ -128,7 +98,7 @@ function nameInfo(c: Libc, sa: number, host: Uint8Array): string | null {
 
 /** getifaddrs(3), in glibc's order. Null when libc cannot be used. */
 export function getIfAddrs(): IfAddr[] | null {
-  const c = lib();
+  const c = libc();
   if (!c) return null;
   const head = new BigUint64Array(1);
   if (c.getifaddrs(ptr(head)) !== 0 || head[0] === 0n) return null;
@@ -178,7 +148,7 @@ export function interfaceIoctl(name: string, request: number, data?: Uint8Array)
 
 /** if_indextoname(3), or null. */
 export function interfaceName(index: number): string | null {
-  const c = lib();
+  const c = libc();
   if (!c) return null;
   const buf = new Uint8Array(16);
   const r = c.if_indextoname(index, ptr(buf));

@@ -2,6 +2,7 @@
 // is opened per call and closed again; null means libmagic is not installed
 // or the databases could not be loaded.
 import { CString, dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
+import { verbose } from "../logger/glog.ts";
 
 export const MAGIC_NONE = 0x0;
 export const MAGIC_MIME_TYPE = 0x10;
@@ -24,7 +25,8 @@ function getLib(): Lib | null {
   if (lib === undefined) {
     try {
       lib = openLibmagic();
-    } catch {
+    } catch (e) {
+      verbose("libmagic.ts", `libmagic cannot be opened, magic columns stay empty: ${(e as Error).message}`);
       lib = null;
     }
   }

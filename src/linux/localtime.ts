@@ -2,29 +2,19 @@
 // localtime_r), e.g. "UTC", "CET", "IST". JavaScript's Intl names zones
 // differently ("GMT+1"), and osquery reports libc's spelling, so osq asks libc
 // itself through bun:ffi; it honours TZ and /etc/localtime exactly as libc does.
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { ptr } from "bun:ffi";
+import { libc, type Libc } from "./libc.ts";
 
-function openLibc() {
-  return dlopen("libc.so.6", {
-    localtime_r: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.ptr },
-    strftime: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.ptr], returns: FFIType.u64 },
-    tzset: { args: [], returns: FFIType.void },
-  });
-}
+let tzsetDone = false;
 
-type Libc = ReturnType<typeof openLibc>;
-let libc: Libc | null | undefined;
-
+/** libc with tzset() called once, so localtime_r sees TZ and /etc/localtime. */
 function getLibc(): Libc | null {
-  if (libc === undefined) {
-    try {
-      libc = openLibc();
-      libc.symbols.tzset();
-    } catch {
-      libc = null;
-    }
+  const lib = libc();
+  if (lib && !tzsetDone) {
+    lib.tzset();
+    tzsetDone = true;
   }
-  return libc;
+  return lib;
 }
 
 const FORMAT_Z = Buffer.from("%Z\0");
@@ -39,8 +29,8 @@ export function localZoneAbbreviation(unixSeconds: number, bufferSize = 64): str
   if (!lib) return null;
   const t = new BigInt64Array([BigInt(Math.trunc(unixSeconds))]);
   const tm = new Uint8Array(64); // struct tm is 56 bytes on LP64
-  if (!lib.symbols.localtime_r(ptr(t), ptr(tm))) return null;
+  if (!lib.localtime_r(ptr(t), ptr(tm))) return null;
   const out = new Uint8Array(Math.max(bufferSize, 1));
-  const n = Number(lib.symbols.strftime(ptr(out), out.length, ptr(FORMAT_Z), ptr(tm)));
+  const n = Number(lib.strftime(ptr(out), out.length, ptr(FORMAT_Z), ptr(tm)));
   return Buffer.from(out.subarray(0, n)).toString("utf8");
 }

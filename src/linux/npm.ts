@@ -4,7 +4,8 @@
 import { lstatSync, readFileSync, statSync } from "node:fs";
 import { GLOB_ALL, resolveFilePattern } from "./glob.ts";
 import type { Row } from "../table.ts";
-import { isDirectory } from "./fs.ts";
+import { isDirectory, logUnreadable } from "./fs.ts";
+import { verbose } from "../logger/glog.ts";
 
 /** osquery's Linux/macOS search patterns; each names a directory holding node_modules/. */
 export const NODE_MODULES_PATTERNS = [
@@ -38,7 +39,8 @@ export function parsePackageJson(text: string): NpmManifest | null {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch {
+  } catch (e) {
+    verbose("npm.ts", `package.json is not JSON: ${(e as Error).message}`);
     return null;
   }
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return null;
@@ -96,7 +98,8 @@ export function npmSiteRows(site: string, maxDepth: number, root = ""): Row[] {
       let info: NpmManifest | null = null;
       try {
         info = parsePackageJson(readFileSync(root + path, "utf8"));
-      } catch {
+      } catch (e) {
+        logUnreadable("npm.ts", root + path, e);
         // unreadable manifest: the row still names the package's path
       }
       rows.push({ ...(info ?? {}), path, directory: site, depth, max_depth: maxDepth, pid_with_namespace: 0 });

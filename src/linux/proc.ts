@@ -2,7 +2,7 @@
 // these, so a /proc quirk (a process that exits mid-read, a comm with spaces
 // or parentheses) is handled once.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { readText } from "./fs.ts";
+import { logUnreadable, readText } from "./fs.ts";
 
 export const PROC = "/proc";
 
@@ -20,7 +20,8 @@ export function listPids(): number[] {
 export function readProcFile(pid: number | string, name: string): string | null {
   try {
     return readFileSync(`${PROC}/${pid}/${name}`, "utf8");
-  } catch {
+  } catch (e) {
+    logUnreadable("proc.ts", `${PROC}/${pid}/${name}`, e);
     return null;
   }
 }
@@ -28,7 +29,9 @@ export function readProcFile(pid: number | string, name: string): string | null 
 export function readLink(path: string): string | null {
   try {
     return readlinkSync(path);
-  } catch {
+  } catch (e) {
+    // EINVAL is readlink's "not a symlink", an answer rather than a failure.
+    if ((e as NodeJS.ErrnoException).code !== "EINVAL") logUnreadable("proc.ts", path, e);
     return null;
   }
 }

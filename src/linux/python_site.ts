@@ -4,7 +4,7 @@
 import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { GLOB_ALL, resolveFilePattern } from "./glob.ts";
 import type { Row } from "../table.ts";
-import { isDirectory, listDir } from "./fs.ts";
+import { isDirectory, listDir, logUnreadable } from "./fs.ts";
 
 /** osquery's system search patterns (`%` matches within one path component). */
 export const SYSTEM_SITE_PATTERNS = [
@@ -71,7 +71,8 @@ export function listDirectoriesRecursive(dir: string): string[] {
     let entries;
     try {
       entries = readdirSync(d, { withFileTypes: true });
-    } catch {
+    } catch (e) {
+      logUnreadable("python_site.ts", d, e);
       return; // permission denied or vanished: skip, as osquery does
     }
     for (const e of entries) {
@@ -102,7 +103,8 @@ export function pythonSiteRows(site: string, uid: number, root = ""): Row[] {
     let info: PythonMetadata = {};
     try {
       info = parsePythonMetadata(readFileSync(`${found}/${metadata}`, "utf8"));
-    } catch {
+    } catch (e) {
+      logUnreadable("python_site.ts", `${found}/${metadata}`, e);
       // no metadata file: osquery still reports the directory, with empty fields
     }
     rows.push({ ...info, path: found.slice(root.length), directory: site, uid, pid_with_namespace: 0 });
@@ -118,6 +120,7 @@ function versionDirs(dir: string): string[] {
       try {
         return !lstatSync(p).isSymbolicLink() && isDirectory(p);
       } catch {
+        // Vanished since it was listed: not a version directory.
         return false;
       }
     });

@@ -10,6 +10,7 @@
 // NUL-terminated strings closed by an extra NUL ("\0\0" when there are none).
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
+import { logUnreadable } from "./fs.ts";
 
 export const DMI_TABLE_PATH = "/sys/firmware/dmi/tables/DMI";
 export const DMI_ENTRY_POINT_PATH = "/sys/firmware/dmi/tables/smbios_entry_point";
@@ -128,7 +129,8 @@ export function parseSmbiosTable(data: Uint8Array): SmbiosStructure[] {
 export function readSmbiosTable(path = DMI_TABLE_PATH): SmbiosStructure[] {
   try {
     return parseSmbiosTable(new Uint8Array(readFileSync(path)));
-  } catch {
+  } catch (e) {
+    logUnreadable("smbios.ts", path, e);
     return [];
   }
 }

@@ -6,9 +6,10 @@
 //  3. /proc/<pid>/net/{icmp,tcp,udp,udplite,raw}{,6}, unix and packet, read once
 //     per namespace (through the first pid seen in it), list every socket there.
 // listening_ports is a filter over the same rows, so both tables share this module.
-import { readdirSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import { PROC, listPids, readLink, readText } from "./proc.ts";
 import { decodeHexShort, decodeProcNetAddress } from "./inet.ts";
+import { logUnreadable } from "./fs.ts";
 
 export const AF_UNIX = 1;
 export const AF_INET = 2;
@@ -177,13 +178,24 @@ export function readDescriptors(pid: number | string): Map<string, string> {
   let names: string[];
   try {
     names = readdirSync(`${PROC}/${pid}/fd`);
-  } catch {
+  } catch (e) {
+    logUnreadable("sockets.ts", `${PROC}/${pid}/fd`, e);
     return out;
   }
+  // One line for the whole process rather than one per descriptor: a process
+  // we may not inspect denies every fd alike; closed fds are simply gone.
+  let denied: unknown = null;
+  let deniedCount = 0;
   for (const fd of names) {
-    const link = readLink(`${PROC}/${pid}/fd/${fd}`);
-    if (link !== null) out.set(fd, link);
+    try {
+      out.set(fd, readlinkSync(`${PROC}/${pid}/fd/${fd}`));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+      denied = e;
+      deniedCount++;
+    }
   }
+  if (deniedCount > 0) logUnreadable("sockets.ts", `${deniedCount} of the descriptors in ${PROC}/${pid}/fd`, denied);
   return out;
 }
 

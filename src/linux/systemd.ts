@@ -9,7 +9,7 @@
 // invocation-id links systemd keeps under /run/systemd/units.
 import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { isDirectory as isDir, listDir, readText } from "./fs.ts";
+import { isDirectory as isDir, listDir, readText, logUnreadable } from "./fs.ts";
 
 /** systemd's system unit search path, highest precedence first. */
 export const SYSTEM_UNIT_PATH = [
@@ -126,6 +126,7 @@ function safeLstat(path: string) {
   try {
     return lstatSync(path);
   } catch {
+    // Vanished since its directory was listed: there is no unit to report.
     return null;
   }
 }
@@ -138,7 +139,8 @@ export function effectiveUnitPath(dirs: readonly string[], root = ""): string[] 
     let real: string;
     try {
       real = realpathSync(root + d);
-    } catch {
+    } catch (e) {
+      logUnreadable("systemd.ts", root + d, e);
       continue;
     }
     if (seen.has(real)) continue;
@@ -165,6 +167,7 @@ export function listUnitFiles(dirs: readonly string[]): Map<string, UnitFileEntr
         try {
           target = resolve(dirname(path), readlinkSync(path));
         } catch {
+          // The link vanished since its directory was listed: there is no unit to report.
           continue;
         }
         if (target === "/dev/null") masked = true;

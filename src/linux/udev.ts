@@ -2,8 +2,9 @@
 // kernel's `uevent` file of a sysfs device, its sysfs attributes, and the udev
 // database under /run/udev/data (present when systemd-udevd runs) that holds
 // the properties udev rules and hwdb add (ID_MODEL_FROM_DATABASE, ID_FS_UUID …).
-import { readFileSync, readlinkSync } from "node:fs";
+import { readlinkSync } from "node:fs";
 import { basename } from "node:path";
+import { readText } from "./fs.ts";
 
 export const UDEV_DATA_DIR = "/run/udev/data";
 
@@ -57,13 +58,8 @@ export function udevId(uevent: ReadonlyMap<string, string>, subsystem: string, s
   return `+${subsystem}:${sysname}`;
 }
 
-export function readTextFile(path: string): string | null {
-  try {
-    return readFileSync(path, "latin1");
-  } catch {
-    return null;
-  }
-}
+/** sysfs and udev text byte for byte (latin1); null when unreadable. */
+export const readTextFile = (path: string): string | null => readText(path, "latin1");
 
 /** A sysfs attribute, without its trailing newline; null when unreadable. */
 export function readAttr(path: string): string | null {
@@ -78,6 +74,7 @@ export function linkName(path: string): string | null {
   try {
     return basename(readlinkSync(path));
   } catch {
+    // No such link: the device simply lacks that attribute (sysfs omits it).
     return null;
   }
 }

@@ -4,6 +4,7 @@
 // logged_in_users (utmp) and last (wtmp); anything else that reads login
 // records (btmp, lastlog-style tools) can use it too.
 import { readFileSync } from "node:fs";
+import { logUnreadable } from "./fs.ts";
 
 /** sizeof(struct utmp) with glibc's 64-bit ABI (32-bit ut_tv for file compatibility). */
 export const UTMP_SIZE = 384;
@@ -108,7 +109,8 @@ export function parseUtmp(buf: Uint8Array): UtmpRecord[] {
 export function readUtmp(path: string): UtmpRecord[] {
   try {
     return parseUtmp(readFileSync(path));
-  } catch {
+  } catch (e) {
+    logUnreadable("utmp.ts", path, e);
     return [];
   }
 }

@@ -4,20 +4,12 @@
 // function returns null instead of throwing when the library or the path is
 // unavailable.
 import { CString, dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
+import { verbose } from "../logger/glog.ts";
+import { libc, type Libc } from "./libc.ts";
 
 const ENODATA = 61;
 
-type Libc = ReturnType<typeof openLibc>;
 type Libcap = ReturnType<typeof openLibcap>;
-
-function openLibc() {
-  return dlopen("libc.so.6", {
-    listxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
-    getxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
-    setxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
-    __errno_location: { args: [], returns: FFIType.ptr },
-  });
-}
 
 function openLibcap() {
   return dlopen("libcap.so.2", {
@@ -27,25 +19,14 @@ function openLibcap() {
   });
 }
 
-let libc: Libc | null | undefined;
 let libcap: Libcap | null | undefined;
-
-function getLibc(): Libc | null {
-  if (libc === undefined) {
-    try {
-      libc = openLibc();
-    } catch {
-      libc = null;
-    }
-  }
-  return libc;
-}
 
 function getLibcap(): Libcap | null {
   if (libcap === undefined) {
     try {
       libcap = openLibcap();
-    } catch {
+    } catch (e) {
+      verbose("xattr.ts", `libcap.so.2 cannot be opened, file capabilities are not read: ${(e as Error).message}`);
       libcap = null;
     }
   }
@@ -57,21 +38,21 @@ function cstr(s: string): Buffer {
 }
 
 function errno(lib: Libc): number {
-  const p = lib.symbols.__errno_location();
+  const p = lib.__errno_location();
   return p ? read.i32(p, 0) : 0;
 }
 
 /** The attribute names of `path`, or null when they cannot be listed (missing file, no support). */
 export function listXattrs(path: string): string[] | null {
-  const lib = getLibc();
+  const lib = libc();
   if (!lib) return null;
   const p = cstr(path);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const size = Number(lib.symbols.listxattr(ptr(p), null, 0));
+    const size = Number(lib.listxattr(ptr(p), null, 0));
     if (size < 0) return null;
     if (size === 0) return [];
     const buf = new Uint8Array(size);
-    const n = Number(lib.symbols.listxattr(ptr(p), ptr(buf), size));
+    const n = Number(lib.listxattr(ptr(p), ptr(buf), size));
     if (n < 0) continue; // the list grew between the calls (ERANGE): ask again
     return parseNameList(buf.subarray(0, n));
   }
@@ -92,16 +73,16 @@ export function parseNameList(buf: Uint8Array): string[] {
 
 /** The raw value of one attribute, or null when it cannot be read. */
 export function getXattr(path: string, name: string): Uint8Array | null {
-  const lib = getLibc();
+  const lib = libc();
   if (!lib) return null;
   const p = cstr(path);
   const n = cstr(name);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const size = Number(lib.symbols.getxattr(ptr(p), ptr(n), null, 0));
+    const size = Number(lib.getxattr(ptr(p), ptr(n), null, 0));
     if (size < 0) return null;
     if (size === 0) return new Uint8Array(0);
     const buf = new Uint8Array(size);
-    const got = Number(lib.symbols.getxattr(ptr(p), ptr(n), ptr(buf), size));
+    const got = Number(lib.getxattr(ptr(p), ptr(n), ptr(buf), size));
     if (got < 0) continue;
     return buf.subarray(0, got);
   }
@@ -110,12 +91,12 @@ export function getXattr(path: string, name: string): Uint8Array | null {
 
 /** Sets an attribute (tests use it to build fixtures); true on success. */
 export function setXattr(path: string, name: string, value: Uint8Array): boolean {
-  const lib = getLibc();
+  const lib = libc();
   if (!lib) return false;
   const p = cstr(path);
   const n = cstr(name);
   const v = value.length > 0 ? value : new Uint8Array(1);
-  return lib.symbols.setxattr(ptr(p), ptr(n), ptr(v), value.length, 0) === 0;
+  return lib.setxattr(ptr(p), ptr(n), ptr(v), value.length, 0) === 0;
 }
 
 /**
@@ -124,7 +105,7 @@ export function setXattr(path: string, name: string, value: Uint8Array): boolean
  */
 export function fileCapabilitiesText(path: string): string | null {
   const cap = getLibcap();
-  const lib = getLibc();
+  const lib = libc();
   if (!cap || !lib) return null;
   const p = cstr(path);
   const handle = cap.symbols.cap_get_file(ptr(p));

@@ -5,6 +5,7 @@
 import { GLOB_FILES, resolveFilePattern } from "./glob.ts";
 import type { Row } from "../table.ts";
 import { readText } from "./fs.ts";
+import { verbose } from "../logger/glog.ts";
 
 const YUM_CONF = "/etc/yum.conf";
 const DEFAULT_REPOS_DIR = "/etc/yum.repos.d";
@@ -48,7 +49,8 @@ export function yumRowsFromText(text: string, source: string): { rows: Row[]; re
   let doc: IniDocument;
   try {
     doc = parseIni(text);
-  } catch {
+  } catch (e) {
+    verbose("yum.ts", `${source} does not parse: ${(e as Error).message}`);
     return { rows: [], reposdir: null };
   }
   const rows: Row[] = [];

@@ -1,9 +1,10 @@
 // The daemon's status log (osquery's glog output), produced through pino.
 //
 // Call sites log with osquery's severities (INFO, WARNING, ERROR, FATAL, plus
-// VLOG for --verbose). pino, configured with exactly those four levels, turns
-// each call into one record; our destination receives it and fans it out the
-// way glog does in osquery:
+// VLOG for --verbose). pino, configured with exactly those four levels, gates
+// each call by level and hands the record, still an object, to its logMethod
+// hook; the hook fans it out the way glog does in osquery (pino's JSON writer
+// is never reached, so nothing is serialised only to be parsed back):
 //   - to stderr in glog's line layout, when the severity reaches
 //     logger_min_stderr (and logger_stderr is on), or always with --verbose;
 //   - to the logger plugins (the filesystem plugin's glog files, stdout, ...),
@@ -37,6 +38,7 @@ export interface StatusSettings {
 const LEVELS = { osq_info: 30, osq_warning: 40, osq_error: 50, osq_fatal: 60 } as const;
 type LevelName = keyof typeof LEVELS;
 const NAME_OF: readonly LevelName[] = ["osq_info", "osq_warning", "osq_error", "osq_fatal"];
+const SEVERITY_OF: Readonly<Record<number, Severity>> = { 30: 0, 40: 1, 50: 2, 60: 3 };
 
 /** Lines kept for plugins that are not attached yet; osquery's buffer is bounded too. */
 const MAX_PENDING = 10000;
@@ -54,15 +56,24 @@ export class StatusLog {
   stderrWrite: (text: string) => void = (t) => void process.stderr.write(t);
 
   constructor() {
+    const dispatch = (severity: Severity, file: string, line: number, message: string) => this.dispatch(severity, file, line, message);
     this.logger = pino<LevelName, boolean>(
       {
         customLevels: LEVELS,
         useOnlyCustomLevels: true,
         level: "osq_info",
         base: null,
-        timestamp: () => `,"time":${Date.now()}`,
+        timestamp: false,
+        hooks: {
+          // Every call reaches here as log(severity, ...) made it: [{ file, line }, message].
+          logMethod(args, _method, level) {
+            const [where, message] = args as unknown as [{ file: string; line: number }, string];
+            dispatch(SEVERITY_OF[level] ?? 0, where.file, where.line, message);
+          },
+        },
       },
-      { write: (record: string) => this.dispatch(record) },
+      // Never written to: logMethod does not call on into pino's serialiser.
+      { write: () => {} },
     );
   }
 
@@ -115,15 +126,8 @@ export class StatusLog {
     this.logger[NAME_OF[severity]!]({ file, line }, message);
   }
 
-  private dispatch(record: string): void {
-    let r: { level: number; time: number; file: string; line: number; msg: string };
-    try {
-      r = JSON.parse(record);
-    } catch {
-      return;
-    }
-    const severity = Math.max(0, Math.min(3, Math.round(r.level / 10) - 3)) as Severity;
-    const line: StatusLine = { severity, filename: r.file, line: r.line, message: r.msg, time: r.time };
+  private dispatch(severity: Severity, filename: string, lineNo: number, message: string): void {
+    const line: StatusLine = { severity, filename, line: lineNo, message, time: Date.now() };
     const { minStatus, minStderr, stderr, verbose } = this.settings;
     // glog drops anything under minloglevel (logger_min_status) before any output.
     if (!verbose && severity < minStatus) return;

@@ -18,6 +18,7 @@
 
 import { createHash } from "node:crypto";
 import { Database } from "bun:sqlite";
+import { osquerySplit } from "../linux/split.ts";
 import { osqueryVersionCompare, type OsqueryVersionFlavor } from "./versions.ts";
 
 /** An error raised by an extension function; its message is osquery's. */
@@ -108,29 +109,6 @@ const asInt32 = (v: SqlValue): number => Number(BigInt.asIntN(32, asInt64(v)));
 // ---------------------------------------------------------------------------
 // String functions
 // ---------------------------------------------------------------------------
-
-/** The only whitespace boost::trim removes in the C locale. */
-const trimCSpace = (s: string): string => s.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, "");
-
-/**
- * osquery's split(): break at ANY character of `tokens`, drop empty pieces,
- * then trim each piece (a piece of only blanks stays, as an empty string).
- */
-export function tokenSplit(input: string, tokens: string): string[] {
-  const delims = new Set(tokens);
-  const pieces: string[] = [];
-  let current = "";
-  for (const ch of input) {
-    if (delims.has(ch)) {
-      pieces.push(current);
-      current = "";
-    } else {
-      current += ch;
-    }
-  }
-  pieces.push(current);
-  return pieces.filter((p) => p.length > 0).map(trimCSpace);
-}
 
 /** osquery refuses regexes longer than this many bytes (its hidden --regex_max_size flag). */
 const REGEX_MAX_SIZE = 256;
@@ -660,7 +638,7 @@ export const FUNCTION_NAMES: readonly string[] = [
  */
 export function registerFunctions(db: Database): void {
   // Strings
-  db.function("split", OPTS, (s: SqlValue, t: SqlValue, i: SqlValue): SqlResult => splitCommon(s, t, i, tokenSplit));
+  db.function("split", OPTS, (s: SqlValue, t: SqlValue, i: SqlValue): SqlResult => splitCommon(s, t, i, osquerySplit));
   db.function("regex_split", OPTS, (s: SqlValue, p: SqlValue, i: SqlValue): SqlResult => regexSplitValue(s, p, i));
   db.function("regex_match", OPTS, (s: SqlValue, p: SqlValue, i: SqlValue): SqlResult => regexMatchValue(s, p, i));
   db.function("concat", VARARGS, (...values: SqlValue[]): SqlResult => concatValues("", values));

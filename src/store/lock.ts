@@ -1,25 +1,15 @@
 // Exclusive, crash-safe process locks with flock(2), as osquery's pidfile uses.
 // The kernel drops a flock when its holder dies (even by SIGKILL), so a stale
 // pidfile never blocks a restart, while a live daemon always does.
-import { dlopen, FFIType } from "bun:ffi";
 import { closeSync, openSync, readFileSync, ftruncateSync, writeSync, unlinkSync, fchmodSync } from "node:fs";
+import { libc } from "../linux/libc.ts";
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 
-const SYMBOLS = { flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } } as const;
-let flockFn: ((fd: number, op: number) => number) | null | undefined;
-
 function flock(fd: number, op: number): number {
-  if (flockFn === undefined) {
-    try {
-      const lib = dlopen("libc.so.6", SYMBOLS);
-      flockFn = (f, o) => lib.symbols.flock(f, o);
-    } catch {
-      flockFn = null; // no glibc: locking is best effort (the pid check below still applies)
-    }
-  }
-  return flockFn ? flockFn(fd, op) : 0;
+  const c = libc();
+  return c ? c.flock(fd, op) : 0; // no glibc: locking is best effort (the pid check below still applies)
 }
 
 export type LockError = "Busy" | "AccessDenied" | "IOError";

@@ -5,7 +5,8 @@ import { usersFromContext } from "../../src/linux/users.ts";
 import { existsSync } from "node:fs";
 import { namespaceTargets } from "../../src/linux/namespaces.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { joinPath, osquerySplit, readRegularFile } from "./common.ts";
+import { joinPath, readRegularFile } from "./common.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export default defineTable({
   name: "authorized_keys",
@@ -63,7 +64,7 @@ function firstOf(line: string, from: number, wanted: boolean): number {
  */
 export function parseAuthorizedKeys(text: string): AuthorizedKey[] {
   const out: AuthorizedKey[] = [];
-  for (const line of osquerySplit(text)) {
+  for (const line of osquerySplit(text, "\n")) {
     if (line === "" || line.startsWith("#")) continue;
     let found = false;
     for (const type of KEY_TYPES) {

@@ -1,7 +1,8 @@
-// Helpers shared by the accounts tables: osquery's text splitting, its
+// Helpers shared by the accounts tables: C-locale trimming, osquery's
 // directory listing (a sorted glob over a canonicalised directory), and
 // boost-style path joining.
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 /** C isspace() in the C locale, which boost::trim uses. */
 const SPACE = " \t\n\v\f\r";
@@ -12,22 +13,6 @@ export function trimSpace(s: string, chars = SPACE): string {
   while (a < b && chars.includes(s[a]!)) a++;
   while (b > a && chars.includes(s[b - 1]!)) b--;
   return s.slice(a, b);
-}
-
-/**
- * osquery's split(): cut at any of `delims`, drop the empty pieces, then trim
- * each piece (so a whitespace-only line survives as "").
- */
-export function osquerySplit(text: string, delims = "\n"): string[] {
-  const out: string[] = [];
-  let start = 0;
-  for (let i = 0; i <= text.length; i++) {
-    if (i === text.length || delims.includes(text[i]!)) {
-      if (i > start) out.push(trimSpace(text.slice(start, i)));
-      start = i + 1;
-    }
-  }
-  return out;
 }
 
 /** boost::filesystem's `dir / name`: one separator between the parts. */
@@ -41,7 +26,8 @@ export function readRegularFile(path: string): string | null {
   try {
     if (!statSync(path).isFile()) return null;
     return readFileSync(path, "utf8");
-  } catch {
+  } catch (e) {
+    logUnreadable("common.ts", path, e);
     return null;
   }
 }
@@ -60,7 +46,8 @@ export function listFiles(dir: string, root = ""): string[] {
     if (!statSync(root + dir).isDirectory()) return [];
     if (root === "") base = realpathSync(dir);
     names = readdirSync(root + dir);
-  } catch {
+  } catch (e) {
+    logUnreadable("common.ts", root + dir, e);
     return [];
   }
   const out: string[] = [];

@@ -4,7 +4,8 @@
 // field of system crontabs: it stays at the start of `command`.
 import { namespaceTargets } from "../../src/linux/namespaces.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { listFiles, osquerySplit, readRegularFile } from "./common.ts";
+import { listFiles, readRegularFile } from "./common.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export const SYSTEM_CRONTAB = "/etc/crontab";
 export const CRON_DIRS = ["/etc/cron.d/", "/var/at/tabs/", "/var/spool/cron/", "/var/spool/cron/crontabs/"];
@@ -54,7 +55,7 @@ const FIELDS = ["minute", "hour", "day_of_month", "month", "day_of_week"] as con
  */
 export function parseCrontab(text: string): CronJob[] {
   const jobs: CronJob[] = [];
-  for (const line of osquerySplit(text)) {
+  for (const line of osquerySplit(text, "\n")) {
     if (line === "" || line.startsWith("#")) continue;
     const job: CronJob = { command: "" };
     const words = osquerySplit(line, " \t");

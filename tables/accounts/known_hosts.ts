@@ -2,7 +2,8 @@
 // (osquery's user_data selection), the whole trimmed line as `key`.
 import { usersFromContext } from "../../src/linux/users.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { joinPath, osquerySplit, readRegularFile } from "./common.ts";
+import { joinPath, readRegularFile } from "./common.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export default defineTable({
   name: "known_hosts",
@@ -24,5 +25,5 @@ export default defineTable({
 
 /** Non-empty, non-comment lines, trimmed (hashed `|1|` hosts and `@cert-authority` markers kept as is). */
 export function parseKnownHosts(text: string): string[] {
-  return osquerySplit(text).filter((l) => l !== "" && !l.startsWith("#"));
+  return osquerySplit(text, "\n").filter((l) => l !== "" && !l.startsWith("#"));
 }

@@ -2,6 +2,8 @@
 // encrypted, and its type, size and strength, with the values osquery gets
 // from OpenSSL (PEM keys) or from its own reading of OpenSSH-format keys.
 import { createPrivateKey } from "node:crypto";
+import { bitLength, childrenOf, contentOf, isSequence, isUniversal, readTlv, TAG } from "../../src/linux/der.ts";
+import { verbose } from "../../src/logger/glog.ts";
 
 export interface PrivateKeyInfo {
   readonly encrypted: boolean;
@@ -66,6 +68,7 @@ function describePem(block: string): PrivateKeyInfo | null {
   try {
     key = createPrivateKey(block);
   } catch {
+    // Bun's crypto cannot load it: the PKCS#8 reader below tries the key types OpenSSL adds.
     return describeUnsupportedPkcs8(block);
   }
   const d = key.asymmetricKeyDetails ?? {};
@@ -104,46 +107,6 @@ function describePem(block: string): PrivateKeyInfo | null {
 
 // --- PKCS#8 keys Bun's crypto cannot load (Ed448, X448, RSA-PSS) but OpenSSL can.
 
-interface Der {
-  readonly tag: number;
-  readonly body: Uint8Array;
-  readonly next: number;
-}
-
-function readDer(buf: Uint8Array, at: number): Der | null {
-  if (at + 2 > buf.length) return null;
-  const tag = buf[at]!;
-  let len = buf[at + 1]!;
-  let p = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || p + n > buf.length) return null;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[p + i]!;
-    p += n;
-  }
-  if (p + len > buf.length) return null;
-  return { tag, body: buf.subarray(p, p + len), next: p + len };
-}
-
-function children(body: Uint8Array): Der[] {
-  const out: Der[] = [];
-  for (let at = 0; at < body.length; ) {
-    const d = readDer(body, at);
-    if (!d) break;
-    out.push(d);
-    at = d.next;
-  }
-  return out;
-}
-
-function bitLength(intBody: Uint8Array): number {
-  let i = 0;
-  while (i < intBody.length && intBody[i] === 0) i++;
-  if (i === intBody.length) return 0;
-  return (intBody.length - i - 1) * 8 + (32 - Math.clz32(intBody[i]!));
-}
-
 const OID_ED448 = "2b6571";
 const OID_X448 = "2b656f";
 const OID_RSA_PSS = "2a864886f70d01010a";
@@ -152,23 +115,33 @@ function describeUnsupportedPkcs8(block: string): PrivateKeyInfo | null {
   if (!block.startsWith("-----BEGIN PRIVATE KEY-----")) return null;
   const b64 = block.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
   const der = new Uint8Array(Buffer.from(b64, "base64"));
-  const top = readDer(der, 0);
-  if (!top || top.tag !== 0x30) return null;
-  const [, algId, privKey] = children(top.body);
-  const oid = algId && children(algId.body)[0];
-  if (!oid || oid.tag !== 0x06 || !privKey || privKey.tag !== 0x04) return null;
+  try {
+    return describePkcs8(der);
+  } catch (e) {
+    verbose("private_key.ts", `PKCS#8 key does not decode: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+function describePkcs8(der: Uint8Array): PrivateKeyInfo | null {
+  const top = readTlv(der, 0);
+  if (!isSequence(top)) return null;
+  const [, algId, privKey] = childrenOf(der, top);
+  const oid = algId && childrenOf(der, algId)[0];
+  if (!oid || !isUniversal(oid, TAG.oid) || !privKey || !isUniversal(privKey, TAG.octetString)) return null;
   const plain = { encrypted: false, keyType: "", groupName: "" };
-  switch (Buffer.from(oid.body).toString("hex")) {
+  switch (Buffer.from(contentOf(der, oid)).toString("hex")) {
     case OID_ED448:
       return { ...plain, length: 456, securityBits: 224 };
     case OID_X448:
       return { ...plain, length: 448, securityBits: 224 };
     case OID_RSA_PSS: {
-      // RSAPrivateKey ::= SEQUENCE { version, modulus, ... }
-      const rsa = readDer(privKey.body, 0);
-      const modulus = rsa && children(rsa.body)[1];
-      if (!modulus || modulus.tag !== 0x02) return null;
-      const bits = bitLength(modulus.body);
+      // RSAPrivateKey ::= SEQUENCE { version, modulus, ... }, read inside the OCTET STRING.
+      const body = contentOf(der, privKey);
+      const rsa = readTlv(body, 0);
+      const modulus = childrenOf(body, rsa)[1];
+      if (!modulus || !isUniversal(modulus, TAG.integer)) return null;
+      const bits = bitLength(contentOf(body, modulus));
       return { ...plain, length: bits, securityBits: ifcSecurityBits(bits) };
     }
     default:

@@ -4,7 +4,8 @@
 // opens its block ("" before the first one); Include lines are options, not followed.
 import { usersFromContext } from "../../src/linux/users.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { joinPath, osquerySplit, readRegularFile } from "./common.ts";
+import { joinPath, readRegularFile } from "./common.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export const SYSTEM_SSH_CONFIG = "/etc/ssh/ssh_config";
 
@@ -36,7 +37,7 @@ export interface SshConfigOption {
 export function parseSshConfig(text: string): SshConfigOption[] {
   const out: SshConfigOption[] = [];
   let block = "";
-  for (const raw of osquerySplit(text)) {
+  for (const raw of osquerySplit(text, "\n")) {
     // boost::to_lower in the C locale: ASCII letters only.
     const line = raw.replace(/[A-Z]/g, (c) => c.toLowerCase());
     if (line === "" || line.startsWith("#")) continue;

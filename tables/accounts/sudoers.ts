@@ -5,7 +5,8 @@
 // (`rule_details`); lines continued with a trailing backslash are joined.
 import { dirname } from "node:path";
 import { defineTable, type Row } from "../../src/table.ts";
-import { joinPath, listFiles, osquerySplit, readRegularFile, trimSpace } from "./common.ts";
+import { joinPath, listFiles, readRegularFile, trimSpace } from "./common.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export const SUDOERS = "/etc/sudoers";
 
@@ -67,7 +68,7 @@ const SUDO_WS = "\t\v ";
  */
 export function* parseSudoers(text: string, file: string, rows: SudoersRow[]): Generator<SudoersInclude> {
   let continued = false;
-  for (const raw of osquerySplit(text)) {
+  for (const raw of osquerySplit(text, "\n")) {
     const line = trimSpace(raw, SUDO_WS);
     if (line === "") continue;
     if (continued) {

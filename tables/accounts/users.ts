@@ -6,6 +6,7 @@ import { parsePasswd, readPasswd, type PasswdEntry } from "../../src/linux/passw
 import { namespaceTargets } from "../../src/linux/namespaces.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
 import { parseLong } from "./common.ts";
+import { verbose } from "../../src/logger/glog.ts";
 
 export default defineTable({
   name: "users",
@@ -66,7 +67,8 @@ function getent(keys: readonly string[]): PasswdEntry[] {
   try {
     const r = Bun.spawnSync(["getent", "passwd", ...keys], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
     return parsePasswd(r.stdout.toString());
-  } catch {
+  } catch (e) {
+    verbose("users.ts", `getent passwd failed: ${(e as Error).message}`);
     return [];
   }
 }

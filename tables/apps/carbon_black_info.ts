@@ -12,9 +12,10 @@
 //   - queues: every regular file below /var/lib/cb, summed by size: files
 //     named filedata or metadata make binary_queue, files whose stem is
 //     "events" event_queue. Without the folder both are 0.
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { boostFilename, GLOB_FILES, resolveFilePattern } from "../../src/linux/glob.ts";
 import { defineTable, type Row } from "../../src/table.ts";
+import { readText } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "carbon_black_info",
@@ -48,9 +49,9 @@ export default defineTable({
 /** The sensor's files; `root` prefixes them (tests point it at a fixture tree). */
 export function carbonBlackInfo(root = ""): Row {
   const row: Row = {};
-  const sensorId = readText(`${root}/var/lib/cb/sensor.id`);
+  const sensorId = readConfig(`${root}/var/lib/cb/sensor.id`);
   if (sensorId !== null) Object.assign(row, sensorIdColumns(sensorId));
-  const settings = readText(`${root}/var/lib/cb/sensorsettings.ini`);
+  const settings = readConfig(`${root}/var/lib/cb/sensorsettings.ini`);
   if (settings !== null) {
     const ini = parseBoostIni(settings);
     if (ini !== null) Object.assign(row, settingsColumns(ini));
@@ -59,12 +60,9 @@ export function carbonBlackInfo(root = ""): Row {
   return row;
 }
 
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, "latin1");
-  } catch {
-    return null;
-  }
+/** Carbon Black's config files, byte for byte. */
+function readConfig(path: string): string | null {
+  return readText(path, "latin1");
 }
 
 /** sensor_id from the id file's text: exactly 16 characters, the last five read as hex. */
@@ -162,6 +160,7 @@ export function queueColumns(dir: string): Row {
     try {
       size = statSync(path).size;
     } catch {
+      // Vanished since the queue directory was listed: it holds nothing to count.
       continue;
     }
     if (isBinary) binary += size;

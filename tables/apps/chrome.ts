@@ -21,7 +21,7 @@ import {
   scalarText,
   type Json,
 } from "./ptree_json.ts";
-import { isDirectory as isDir, readText as readFileText } from "../../src/linux/fs.ts";
+import { isDirectory as isDir, readText as readFileText, logUnreadable } from "../../src/linux/fs.ts";
 
 /** Where each browser keeps its profiles, relative to a Linux home directory (osquery's list). */
 export const CHROME_BROWSERS: readonly (readonly [browser: string, dir: string])[] = [
@@ -71,6 +71,7 @@ function canonical(path: string): string {
   try {
     return realpathSync(path);
   } catch {
+    // osquery keeps the path as given when it cannot be canonicalised.
     return path;
   }
 }
@@ -80,6 +81,7 @@ function isReadableFile(path: string): boolean {
     accessSync(path, constants.R_OK);
     return statSync(path).isFile();
   } catch {
+    // Not a readable file is the whole answer: the caller skips it.
     return false;
   }
 }
@@ -90,7 +92,8 @@ function subdirectories(dir: string): string[] {
       .filter((e) => e.isDirectory() || (e.isSymbolicLink() && isDir(join(dir, e.name))))
       .map((e) => join(dir, e.name))
       .sort();
-  } catch {
+  } catch (e) {
+    logUnreadable("chrome.ts", dir, e);
     return [];
   }
 }

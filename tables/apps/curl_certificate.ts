@@ -4,17 +4,10 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import tls from "node:tls";
-import {
-  extensionColumn,
-  fingerprint,
-  nameField,
-  OID,
-  parseCertificate,
-  serialHex,
-  signatureAlgorithmName,
-  signatureHex,
-  toPem,
-} from "../../src/linux/x509.ts";
+import { fingerprint, OID, parseCertificate, printTime, serialHex, toPem } from "../../src/linux/x509.ts";
+import { nameField } from "../../src/linux/x509_name.ts";
+import { extensionColumn, signatureAlgorithmName, signatureHex } from "../../src/linux/x509_print.ts";
+import { verbose } from "../../src/logger/glog.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -84,7 +77,8 @@ export async function fetchPeerCertificate(host: string, port: number, timeoutSe
     // Prefer an IPv4 address, as osquery does.
     const all = await lookup(host, { all: true });
     address = (all.find((a) => a.family === 4) ?? all[0])?.address ?? host;
-  } catch {
+  } catch (e) {
+    verbose("curl_certificate.ts", `cannot resolve ${host}: ${(e as Error).message}`);
     return null;
   }
   if (!Number.isInteger(port) || port <= 0 || port > 65535) return null;
@@ -117,6 +111,8 @@ export async function fetchPeerCertificate(host: string, port: number, timeoutSe
 /** The row osquery builds from one certificate. */
 export function certificateFields(der: Uint8Array, now: Date = new Date()): Row {
   const cert = parseCertificate(der);
+  const notBefore = printTime(cert.notBefore);
+  const notAfter = printTime(cert.notAfter);
   return {
     common_name: nameField(cert.subject, OID.commonName),
     organization: nameField(cert.subject, OID.organization),
@@ -125,11 +121,11 @@ export function certificateFields(der: Uint8Array, now: Date = new Date()): Row 
     issuer_common_name: nameField(cert.issuer, OID.commonName),
     issuer_organization: nameField(cert.issuer, OID.organization),
     issuer_organization_unit: nameField(cert.issuer, OID.organizationalUnit),
-    valid_from: cert.notBeforeText,
-    valid_to: cert.notAfterText,
+    valid_from: notBefore.text,
+    valid_to: notAfter.text,
     sha256_fingerprint: fingerprint(der, "sha256"),
     sha1_fingerprint: fingerprint(der, "sha1"),
-    version: cert.version,
+    version: cert.version + 1,
     signature_algorithm: signatureAlgorithmName(cert.signatureOid),
     signature: signatureHex(cert),
     subject_key_identifier: extensionColumn(cert, OID.subjectKeyIdentifier),
@@ -142,7 +138,7 @@ export function certificateFields(der: Uint8Array, now: Date = new Date()): Row 
     info_access: extensionColumn(cert, OID.authorityInfoAccess),
     subject_info_access: extensionColumn(cert, OID.subjectInfoAccess),
     policy_mappings: extensionColumn(cert, OID.policyMappings),
-    has_expired: cert.notAfter.getTime() <= now.getTime() ? 1 : 0,
+    has_expired: notAfter.date.getTime() <= now.getTime() ? 1 : 0,
     basic_constraint: extensionColumn(cert, OID.basicConstraints),
     name_constraints: extensionColumn(cert, OID.nameConstraints),
     policy_constraints: extensionColumn(cert, OID.policyConstraints),
@@ -157,7 +153,8 @@ export async function certificateRow(hostname: string, dump = 0, timeout = DEFAU
   let fields: Row;
   try {
     fields = certificateFields(der);
-  } catch {
+  } catch (e) {
+    verbose("curl_certificate.ts", `${hostname} sent a certificate that does not decode: ${(e as Error).message}`);
     return null;
   }
   return {

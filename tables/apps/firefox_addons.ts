@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { usersFromContext } from "../../src/linux/users.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { children, parseJson, pathCI, scalarText, type Json } from "./ptree_json.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "firefox_addons",
@@ -83,7 +84,8 @@ export function firefoxAddonsForHome(home: string, uid: number): Row[] {
       .filter((e) => e.isDirectory())
       .map((e) => e.name)
       .sort();
-  } catch {
+  } catch (e) {
+    logUnreadable("firefox_addons.ts", base, e);
     return [];
   }
   const rows: Row[] = [];
@@ -91,7 +93,8 @@ export function firefoxAddonsForHome(home: string, uid: number): Row[] {
     let text: string;
     try {
       text = readFileSync(join(base, name, "extensions.json"), "utf8");
-    } catch {
+    } catch (e) {
+      logUnreadable("firefox_addons.ts", join(base, name, "extensions.json"), e);
       continue;
     }
     rows.push(...parseFirefoxExtensions(text, uid));

@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { readZipEntry } from "../../src/linux/zip.ts";
 import { usersFromContext } from "../../src/linux/users.ts";
 import { defineTable, type Row } from "../../src/table.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "jetbrains_plugins",
@@ -113,7 +114,8 @@ function list(dir: string): { files: string[]; dirs: string[] } {
   let names: string[];
   try {
     names = readdirSync(dir).sort();
-  } catch {
+  } catch (e) {
+    logUnreadable("jetbrains_plugins.ts", dir, e);
     return { files, dirs };
   }
   for (const name of names) {
@@ -123,6 +125,7 @@ function list(dir: string): { files: string[]; dirs: string[] } {
       if (st.isDirectory()) dirs.push(path);
       else if (st.isFile()) files.push(path);
     } catch {
+      // Nothing to report for a dangling link or a vanished entry.
       // dangling link or vanished entry
     }
   }

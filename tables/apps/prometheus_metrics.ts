@@ -14,6 +14,7 @@
 import { osquerySplit } from "../../src/linux/split.ts";
 import { compareBytes } from "../../src/linux/glob.ts";
 import { defineTable, type Row } from "../../src/table.ts";
+import { verbose } from "../../src/logger/glog.ts";
 
 export default defineTable({
   name: "prometheus_metrics",
@@ -52,7 +53,8 @@ export async function scrapeTargets(urls: readonly string[], timeoutSeconds: num
         const res = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(timeoutSeconds * 1000) });
         const content = await res.text();
         return { content, timestampMs: Date.now() };
-      } catch {
+      } catch (e) {
+        verbose("prometheus_metrics.ts", `${url} failed: ${(e as Error).message}`);
         return { content: "", timestampMs: 0 };
       }
     }),

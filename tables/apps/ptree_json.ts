@@ -16,6 +16,7 @@ export function parseJson(text: string): Json | undefined {
   try {
     return JSON.parse(text) as Json;
   } catch {
+    // Callers act on undefined themselves (each knows what the text was and logs it).
     return undefined;
   }
 }

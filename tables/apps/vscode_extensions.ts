@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { usersFromContext } from "../../src/linux/users.ts";
 import { defineTable, type Row } from "../../src/table.ts";
+import { verbose } from "../../src/logger/glog.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "vscode_extensions",
@@ -43,7 +45,8 @@ export function parseVscodeExtensions(text: string, uid: number, edition: string
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch {
+  } catch (e) {
+    verbose("vscode_extensions.ts", `extensions.json is not JSON: ${(e as Error).message}`);
     return [];
   }
   if (!Array.isArray(doc)) return [];
@@ -75,7 +78,8 @@ export function vscodeExtensionsForHome(home: string, uid: number): Row[] {
     let text: string;
     try {
       text = readFileSync(join(home, dir, "extensions", "extensions.json"), "utf8");
-    } catch {
+    } catch (e) {
+      logUnreadable("vscode_extensions.ts", join(home, dir, "extensions", "extensions.json"), e);
       continue;
     }
     rows.push(...parseVscodeExtensions(text, uid, edition));

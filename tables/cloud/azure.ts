@@ -1,6 +1,7 @@
 // Azure's Instance Metadata Service: the compute document that both azure_*
 // tables read. Functions take the base URL so tests can serve it locally.
 import type { Row } from "../../src/table.ts";
+import { verbose } from "../../src/logger/glog.ts";
 
 export const AZURE_METADATA_BASE = "http://169.254.169.254";
 
@@ -15,7 +16,8 @@ export async function azureCompute(base: string): Promise<Record<string, unknown
     if (res.status !== 200) return undefined;
     const doc = (await res.json()) as unknown;
     return typeof doc === "object" && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
-  } catch {
+  } catch (e) {
+    verbose("azure.ts", `Azure metadata service unreachable: ${(e as Error).message}`);
     return undefined;
   }
 }

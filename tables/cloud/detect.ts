@@ -2,11 +2,13 @@
 // that off-cloud hosts never send a packet towards a metadata service.
 // `root` prefixes every path (tests point it at a fixture tree).
 import { existsSync, readFileSync } from "node:fs";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 function read(root: string, path: string): string {
   try {
     return readFileSync(`${root}${path}`, "utf8").trim();
-  } catch {
+  } catch (e) {
+    logUnreadable("detect.ts", `${root}${path}`, e);
     return "";
   }
 }

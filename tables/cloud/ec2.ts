@@ -6,6 +6,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Row } from "../../src/table.ts";
 import { signV4, type AwsCredentials } from "./aws_sigv4.ts";
+import { verbose } from "../../src/logger/glog.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export const EC2_METADATA_BASE = "http://169.254.169.254";
 
@@ -18,7 +20,8 @@ async function request(url: string, init: RequestInit = {}): Promise<{ status: n
   try {
     const res = await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
     return { status: res.status, body: await res.text() };
-  } catch {
+  } catch (e) {
+    verbose("ec2.ts", `${url} failed: ${(e as Error).message}`);
     return undefined;
   }
 }
@@ -53,6 +56,7 @@ function jsonField(body: string, key: string): string {
     const v = (JSON.parse(body) as Record<string, unknown>)[key];
     return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : "";
   } catch {
+    // A body that is not JSON has no such field: "" is osquery's value.
     return "";
   }
 }
@@ -132,7 +136,8 @@ export async function resolveCredentials(
     const file = env.AWS_SHARED_CREDENTIALS_FILE || join(home, ".aws", "credentials");
     const creds = parseCredentialsFile(readFileSync(file, "utf8"), env.AWS_PROFILE || "default");
     if (creds) return creds;
-  } catch {
+  } catch (e) {
+    logUnreadable("ec2.ts", env.AWS_SHARED_CREDENTIALS_FILE || join(home, ".aws", "credentials"), e);
     // no shared credentials file
   }
   const role = (await imdsGet(base, "meta-data/iam/security-credentials/", token)).split("\n")[0]?.trim();

@@ -3,6 +3,7 @@
 // "Metadata-Flavor: Google" header), read as osquery's ycloud_util does.
 import type { Row } from "../../src/table.ts";
 import { osquerySplit } from "../../src/linux/split.ts";
+import { verbose } from "../../src/logger/glog.ts";
 
 export const YCLOUD_METADATA_ENDPOINT = "http://169.254.169.254";
 const METADATA_PATH = "/computeMetadata/v1/instance/?alt=json&recursive=true";
@@ -38,7 +39,8 @@ export async function fetchYCloudMetadata(endpoint: string): Promise<JsonObject 
     if (res.status !== 200) return undefined;
     const doc = JSON.parse(body) as Json;
     return isObject(doc) ? doc : undefined;
-  } catch {
+  } catch (e) {
+    verbose("ycloud.ts", `Yandex Cloud metadata service unreachable: ${(e as Error).message}`);
     return undefined;
   }
 }

@@ -4,6 +4,7 @@ import { readlinkSync } from "node:fs";
 import { dockerApi, dockerSocketPath, flag, joined, list, namespaceInode, num, text, type DockerJson } from "../../src/linux/docker.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
 import { containerId, listContainers, mapLimit } from "./common.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "docker_containers",
@@ -45,7 +46,8 @@ export function processNamespaces(pid: number, procRoot = "/proc"): Row {
     let link: string | null = null;
     try {
       link = readlinkSync(`${procRoot}/${pid}/ns/${ns}`);
-    } catch {
+    } catch (e) {
+      logUnreadable("docker_containers.ts", `${procRoot}/${pid}/ns/${ns}`, e);
       // process gone, or not ours to inspect
     }
     const inode = namespaceInode(link);

@@ -74,6 +74,7 @@ function listEntries(dir: string): string[] {
       try {
         return !statSync(joinPath(dir, name)).isDirectory();
       } catch {
+        // Cannot stat it: keep it, and reading its attributes says why (or finds none).
         return true;
       }
     })

@@ -19,7 +19,9 @@ import {
   joinPath,
 } from "../../src/linux/glob.ts";
 import { forEachNamespace, type NamespaceTarget } from "../../src/linux/namespaces.ts";
+import { attempt } from "../../src/result.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "file",
@@ -76,7 +78,8 @@ function fileRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
     let names: string[];
     try {
       names = readdirSync(root + dir);
-    } catch {
+    } catch (e) {
+      logUnreadable("file.ts", root + dir, e);
       continue;
     }
     for (const name of names) {
@@ -93,24 +96,22 @@ export function fileInfo(path: string, directory: string, root = ""): Row | null
   let link: BigIntStats;
   try {
     link = lstatSync(real, { bigint: true });
-  } catch {
+  } catch (e) {
+    logUnreadable("file.ts", real, e);
     return null;
   }
   const isLink = link.isSymbolicLink();
-  let st = link;
-  let type: string;
-  try {
-    st = statSync(real, { bigint: true });
-    type = fileType(st);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    type = code === "ENOENT" || code === "ENOTDIR" ? "unknown" : "error";
-  }
+  // A link whose target cannot be followed keeps its own lstat; the reason picks osquery's type.
+  const followed = attempt(() => statSync(real, { bigint: true }));
+  const st = followed.ok ? followed.value : link;
+  const code = followed.ok ? undefined : (followed.error as NodeJS.ErrnoException).code;
+  const type = followed.ok ? fileType(followed.value) : code === "ENOENT" || code === "ENOTDIR" ? "unknown" : "error";
   let target: string | undefined;
   if (isLink) {
     try {
       target = readlinkSync(real);
-    } catch {
+    } catch (e) {
+      logUnreadable("file.ts", real, e);
       target = "";
     }
   }
@@ -159,6 +160,7 @@ function isReadableDirectory(path: string): boolean {
     accessSync(path, constants.R_OK);
     return statSync(path).isDirectory();
   } catch {
+    // Not a readable directory is the whole answer; the directory loop skips it.
     return false;
   }
 }

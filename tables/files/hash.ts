@@ -10,7 +10,7 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
 import { GLOB_ALL, boostParentPath, expandPathConstraints, joinPath } from "../../src/linux/glob.ts";
 import { forEachNamespace, type NamespaceTarget } from "../../src/linux/namespaces.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
-import { isDirectory, isRegularFile } from "../../src/linux/fs.ts";
+import { isDirectory, isRegularFile, logUnreadable } from "../../src/linux/fs.ts";
 
 /** osquery's --read_max default: 50 MiB. */
 export const READ_MAX = 50 * 1024 * 1024;
@@ -54,7 +54,8 @@ function hashRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
     let names: string[];
     try {
       names = readdirSync(root + dir);
-    } catch {
+    } catch (e) {
+      logUnreadable("hash.ts", root + dir, e);
       continue;
     }
     for (const name of names) {
@@ -79,7 +80,8 @@ export function hashFile(path: string, readMax: number = READ_MAX): FileHashes {
   let fd: number;
   try {
     fd = openSync(path, "r");
-  } catch {
+  } catch (e) {
+    logUnreadable("hash.ts", path, e);
     return EMPTY;
   }
   try {
@@ -105,7 +107,8 @@ export function hashFile(path: string, readMax: number = READ_MAX): FileHashes {
       sha256.update(chunk);
     }
     return { md5: md5.digest("hex"), sha1: sha1.digest("hex"), sha256: sha256.digest("hex") };
-  } catch {
+  } catch (e) {
+    logUnreadable("hash.ts", path, e);
     return EMPTY;
   } finally {
     closeSync(fd);

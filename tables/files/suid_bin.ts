@@ -11,6 +11,7 @@ import { lstatSync, readdirSync, statSync } from "node:fs";
 import { forEachNamespace, type NamespaceTarget } from "../../src/linux/namespaces.ts";
 import { readGroups, readPasswd } from "../../src/linux/passwd.ts";
 import { defineTable, type Row } from "../../src/table.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export const SEARCH_PATHS = ["/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/tmp"];
 
@@ -52,7 +53,8 @@ function walk(dir: string, root: string, visit: Visit): void {
   let names: string[];
   try {
     names = readdirSync(root + dir);
-  } catch {
+  } catch (e) {
+    logUnreadable("suid_bin.ts", root + dir, e);
     return;
   }
   for (const name of names) {
@@ -61,6 +63,7 @@ function walk(dir: string, root: string, visit: Visit): void {
     try {
       st = statSync(root + path);
     } catch {
+      // Vanished since the directory was listed, or a dangling link: no binary to report.
       continue;
     }
     if (st.isFile()) {
@@ -75,6 +78,7 @@ function isSymlink(path: string): boolean {
   try {
     return lstatSync(path).isSymbolicLink();
   } catch {
+    // Cannot lstat it: the walk treats it as no link, and its stat decides the rest.
     return false;
   }
 }

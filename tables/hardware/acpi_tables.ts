@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { boostFilename, GLOB_FILES, resolveFilePattern } from "../../src/linux/glob.ts";
 import { defineTable, type Row } from "../../src/table.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "acpi_tables",
@@ -31,7 +32,8 @@ export function acpiTableRows(dir: string): Row[] {
       const content = readFileSync(path);
       row.size = content.length;
       row.md5 = createHash("md5").update(content).digest("hex");
-    } catch {
+    } catch (e) {
+      logUnreadable("acpi_tables.ts", path, e);
       row.size = -1;
     }
     rows.push(row);

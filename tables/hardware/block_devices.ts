@@ -5,6 +5,7 @@ import { basename, dirname } from "node:path";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
 import { probePath, type ProbeResult } from "../../src/linux/blkid.ts";
 import { listDir, linkName, parseUevent, readAttr, readTextFile, readUdevRecord, UDEV_DATA_DIR, udevSanitize } from "../../src/linux/udev.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "block_devices",
@@ -45,6 +46,7 @@ function sysBlock(classDir: string, entry: string): SysBlock | null {
   try {
     syspath = realpathSync(`${classDir}/${entry}`);
   } catch {
+    // Vanished since /sys/class/block was listed: no device to report.
     return null;
   }
   const text = readTextFile(`${syspath}/uevent`);
@@ -178,7 +180,8 @@ export function diskLinks(kind: "by-uuid" | "by-label", devDir = "/dev"): Map<st
     try {
       const target = basename(readlinkSync(`${dir}/${link}`));
       out.set(target, link.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
-    } catch {
+    } catch (e) {
+      logUnreadable("block_devices.ts", `${dir}/${link}`, e);
       // Dangling or unreadable link.
     }
   }

@@ -12,6 +12,7 @@ import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
 import { listDir, readAttr } from "../../src/linux/udev.ts";
 import { readAt, withFile } from "../../src/linux/fs.ts";
 import { readBlockDevices } from "./block_devices.ts";
+import { verbose } from "../../src/logger/glog.ts";
 
 export default defineTable({
   name: "disk_encryption",
@@ -110,7 +111,8 @@ export function parseLuksCipher(header: Uint8Array): LuksCipher | null {
     if (!enc) return null;
     const dash = enc.indexOf("-");
     return dash < 0 ? { cipher: enc, mode: "" } : { cipher: enc.slice(0, dash), mode: enc.slice(dash + 1) };
-  } catch {
+  } catch (e) {
+    verbose("disk_encryption.ts", `LUKS2 metadata does not parse: ${(e as Error).message}`);
     return null;
   }
 }

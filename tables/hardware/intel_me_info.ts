@@ -8,7 +8,8 @@
 // major.minor.hotfix.build words follow 28 bytes of header. Without the
 // device (no ME, no mei driver, not root) there are no rows.
 import { existsSync } from "node:fs";
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { ptr } from "bun:ffi";
+import { libc } from "../../src/linux/libc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -45,24 +46,10 @@ export function parseMeVersion(reply: Uint8Array): string | null {
 const O_RDWR = 2;
 const O_CLOEXEC = 0o2000000;
 
-function libc() {
-  return dlopen("libc.so.6", {
-    open: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-    close: { args: [FFIType.i32], returns: FFIType.i32 },
-    ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-    read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
-    write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
-  }).symbols;
-}
-
 export function intelMeRows(device: string): Row[] {
   if (!existsSync(device)) return [];
-  let c: ReturnType<typeof libc>;
-  try {
-    c = libc();
-  } catch {
-    return [];
-  }
+  const c = libc();
+  if (!c) return [];
   const path = Buffer.from(`${device}\0`);
   const fd = c.open(ptr(path), O_RDWR | O_CLOEXEC);
   if (fd < 0) return [];

@@ -7,6 +7,7 @@
 // reports them.
 import { closeSync, openSync, readdirSync, readSync } from "node:fs";
 import { defineTable, type Row } from "../../src/table.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "msr",
@@ -71,7 +72,8 @@ export function msrRows(cpuDir = "/dev/cpu"): Row[] {
       .filter((n) => /^\d/.test(n))
       .map((n) => parseInt(n, 10))
       .sort((a, b) => a - b);
-  } catch {
+  } catch (e) {
+    logUnreadable("msr.ts", cpuDir, e);
     return [];
   }
   const rows: Row[] = [];
@@ -79,7 +81,8 @@ export function msrRows(cpuDir = "/dev/cpu"): Row[] {
     let fd: number;
     try {
       fd = openSync(`${cpuDir}/${cpu}/msr`, "r");
-    } catch {
+    } catch (e) {
+      logUnreadable("msr.ts", `${cpuDir}/${cpu}/msr`, e);
       continue; // module not loaded, not root, or not x86
     }
     try {
@@ -89,6 +92,7 @@ export function msrRows(cpuDir = "/dev/cpu"): Row[] {
           try {
             return readSync(fd, buf, 0, 8, address) === 8 ? buf.readBigUInt64LE(0) : undefined;
           } catch {
+            // Nothing lost: the column is empty for a register the CPU lacks, as in osquery.
             return undefined; // EIO: the CPU does not implement this register
           }
         }),

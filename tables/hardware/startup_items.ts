@@ -5,7 +5,7 @@ import { readFileSync, statSync } from "node:fs";
 import { defineTable, type Row } from "../../src/table.ts";
 import { readPasswd } from "../../src/linux/passwd.ts";
 import { readSystemdUnits, type SystemdUnit } from "../../src/linux/systemd.ts";
-import { listDir } from "../../src/linux/fs.ts";
+import { listDir, logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
   name: "startup_items",
@@ -42,6 +42,7 @@ function filesIn(dir: string): string[] {
       try {
         return !statSync(p).isDirectory();
       } catch {
+        // Vanished since the directory was listed: no item to report.
         return false;
       }
     });
@@ -71,7 +72,8 @@ export function autostartItems(dir: string): Row[] {
     let text = "";
     try {
       text = readFileSync(file, "utf8");
-    } catch {
+    } catch (e) {
+      logUnreadable("startup_items.ts", file, e);
       // Unreadable: the row still says the item exists.
     }
     const entry = parseDesktopEntry(text);

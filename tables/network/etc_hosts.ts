@@ -4,20 +4,7 @@
 // containers, and the rows carry that pid.
 import { defineTable, type Row } from "../../src/table.ts";
 import { readText } from "../../src/linux/proc.ts";
-
-/** osquery's split(): pieces between any of `delims`, empty pieces dropped, each trimmed. */
-export function osquerySplit(text: string, delims = " \t"): string[] {
-  const out: string[] = [];
-  let cur = "";
-  for (const ch of text) {
-    if (delims.includes(ch)) {
-      if (cur.length > 0) out.push(cur.trim());
-      cur = "";
-    } else cur += ch;
-  }
-  if (cur.length > 0) out.push(cur.trim());
-  return out;
-}
+import { osquerySplit } from "../../src/linux/split.ts";
 
 /** address + space-joined hostnames per line; comments (# at a word start) end a line. */
 export function parseHosts(text: string): { address: string; hostnames?: string }[] {

@@ -14,6 +14,7 @@ import { basename } from "node:path";
 import { defineTable, type Row } from "../../src/table.ts";
 import { getIfAddrs, interfaceIoctl, type IfAddr } from "../../src/linux/libc_net.ts";
 import { readText } from "../../src/linux/proc.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 const SIOCGIFMETRIC = 0x891d;
 const SIOCGIFMTU = 0x8921;
@@ -106,6 +107,7 @@ function sysfsRow(name: string, wantSpeed: boolean): Row {
   try {
     slot = basename(readlinkSync(`${dir}/device`));
   } catch {
+    // Virtual interfaces have no device link: pci_slot stays -1, as osquery reports.
     // Virtual interfaces have no device.
   }
   const speed = num("speed");
@@ -132,7 +134,8 @@ export function sysfsInterfaces(): string[] {
   let names: string[] = [];
   try {
     names = readdirSync("/sys/class/net");
-  } catch {
+  } catch (e) {
+    logUnreadable("interface_details.ts", "/sys/class/net", e);
     return [];
   }
   const index = (n: string) => Number(readText(`/sys/class/net/${n}/ifindex`)?.trim() ?? "0");

@@ -2,7 +2,10 @@
 // files named by `path = ...`), one row per certificate, with the values
 // osquery reads through OpenSSL.
 import { readFileSync } from "node:fs";
-import { certificateInfo, parseCertificateFields, pemCertificates } from "../../src/linux/x509_openssl.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
+import { decodeCertificate, pemCertificates } from "../../src/linux/x509.ts";
+import { verbose } from "../../src/logger/glog.ts";
+import { certificateInfo } from "../../src/linux/x509_info.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 /** The bundles osquery reads on Linux when no path is given. */
@@ -47,16 +50,15 @@ export function certificatesFromBundle(path: string): Row[] {
   let text: string;
   try {
     text = readFileSync(path, "latin1");
-  } catch {
+  } catch (e) {
+    logUnreadable("certificates.ts", path, e);
     return [];
   }
   const rows: Row[] = [];
   for (const der of pemCertificates(text)) {
-    try {
-      rows.push({ ...certificateInfo(parseCertificateFields(der)), path });
-    } catch {
-      // not a certificate OpenSSL could decode either
-    }
+    const cert = decodeCertificate(der);
+    if (cert.ok) rows.push({ ...certificateInfo(cert.value), path });
+    else verbose("certificates.ts", `skipping a certificate in ${path} that does not decode: ${cert.error.message}`);
   }
   return rows;
 }

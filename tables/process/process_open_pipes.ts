@@ -36,6 +36,7 @@ function pipeEnd(pid: string, fd: string, link: string): PipeEnd | null {
   try {
     st = statSync(link, { throwIfNoEntry: false });
   } catch {
+    // throwIfNoEntry covers a vanished target; anything else is an fd that is not a pipe we can see.
     return null;
   }
   if (!st || !st.isFIFO()) return null;

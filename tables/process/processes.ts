@@ -143,6 +143,7 @@ export function onDisk(pid: number, exe: string): { path: string; onDisk: number
   try {
     return String(statSync(exe).ino) === mapped ? { path: exe, onDisk: 1 } : { path: stripped, onDisk: 0 };
   } catch {
+    // The binary vanished or is unreadable: on_disk -1 is osquery's value for "cannot tell".
     return { path: exe, onDisk: -1 };
   }
 }

@@ -56,6 +56,7 @@ function subdirs(dir: string): string[] {
       try {
         return statSync(p).isDirectory();
       } catch {
+        // Vanished since the directory was listed: not a profile directory.
         return false;
       }
     });

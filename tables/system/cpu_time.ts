@@ -3,7 +3,7 @@
 // is left out, and fields an old kernel lacks (steal, guest, guest_nice) are 0.
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { osquerySplit } from "./split.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export default defineTable({
   name: "cpu_time",

@@ -5,7 +5,7 @@
 // device (root=...) and arguments (all the other words, space-joined).
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { osquerySplit } from "./split.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export default defineTable({
   name: "kernel_info",

@@ -4,7 +4,7 @@
 // and tenth words joined ("_ses:" + "1" → "_ses:1").
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { osquerySplit } from "./split.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export default defineTable({
   name: "kernel_keys",

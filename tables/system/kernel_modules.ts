@@ -4,7 +4,7 @@
 // zeros unless the reader is privileged), size in bytes.
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { osquerySplit } from "./split.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export default defineTable({
   name: "kernel_modules",

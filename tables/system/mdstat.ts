@@ -8,7 +8,8 @@
 // (/sys/block/<md>/md/...), where the kernel derives both from one state.
 import { readdirSync, readlinkSync } from "node:fs";
 import { readText } from "../../src/linux/proc.ts";
-import { osquerySplit, osquerySplitN } from "./split.ts";
+import { osquerySplit, osquerySplitN } from "../../src/linux/split.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export const MDSTAT_PATH = "/proc/mdstat";
 export const SYS_BLOCK = "/sys/block";
@@ -195,7 +196,8 @@ export function readMdArray(name: string, sysBlock = SYS_BLOCK): MdArrayInfo | n
   let entries: string[];
   try {
     entries = readdirSync(dir);
-  } catch {
+  } catch (e) {
+    logUnreadable("mdstat.ts", dir, e);
     return null;
   }
   const read = (f: string) => readText(`${dir}/${f}`)?.trim();
@@ -231,6 +233,7 @@ function memberName(devDir: string, fallback: string): string {
     const target = readlinkSync(`${devDir}/block`);
     return target.slice(target.lastIndexOf("/") + 1) || fallback;
   } catch {
+    // No block link: osquery names the member by its sysfs entry, the fallback.
     return fallback;
   }
 }

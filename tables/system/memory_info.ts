@@ -1,7 +1,7 @@
 // memory_info: the main /proc/meminfo counters, in bytes (kB × 1024).
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { osquerySplit } from "./split.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 const FIELDS: Record<string, string> = {
   memory_total: "MemTotal:",

@@ -69,6 +69,7 @@ function canonical(device: string): string {
   try {
     return realpathSync(device);
   } catch {
+    // osquery keeps the device as named when it cannot be resolved.
     return device;
   }
 }
@@ -87,6 +88,7 @@ function statfsFigures(m: MountEntry): Row {
       inodes_free: s.ffree,
     };
   } catch {
+    // statfs fails on mounts we cannot enter (FUSE of another user): osquery reports zeros too.
     return zero;
   }
 }

@@ -14,7 +14,7 @@ import { machine } from "node:os";
 import { forEachNamespace } from "../../src/linux/namespaces.ts";
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { osquerySplit, osquerySplitN } from "./split.ts";
+import { osquerySplit, osquerySplitN } from "../../src/linux/split.ts";
 
 const OS_RELEASE_COLUMNS: Record<string, string> = {
   NAME: "name",

@@ -5,6 +5,7 @@
 // or 0, any other value -1.
 import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { defineTable, type Row } from "../../src/table.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 const EFI_GLOBAL_GUID = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
 export const EFI_DIR = "/sys/firmware/efi";
@@ -38,7 +39,8 @@ function readBoolVar(path: string): number | undefined {
   let fd: number;
   try {
     fd = openSync(path, "r");
-  } catch {
+  } catch (e) {
+    logUnreadable("secureboot.ts", path, e);
     return undefined;
   }
   try {
@@ -52,7 +54,8 @@ function readBoolVar(path: string): number | undefined {
     if (got !== 5) return undefined;
     const v = buf[4];
     return v === 0 || v === 1 ? v : -1;
-  } catch {
+  } catch (e) {
+    logUnreadable("secureboot.ts", path, e);
     return undefined;
   } finally {
     closeSync(fd);

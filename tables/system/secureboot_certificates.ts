@@ -8,7 +8,10 @@
 import { readFileSync } from "node:fs";
 import { x509SignatureEntries } from "../../src/linux/efi_signature_list.ts";
 import { GLOB_FILES, resolveFilePattern } from "../../src/linux/glob.ts";
-import { certificateInfo, parseCertificateFields } from "../../src/linux/x509_openssl.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
+import { decodeCertificate } from "../../src/linux/x509.ts";
+import { verbose } from "../../src/logger/glog.ts";
+import { certificateInfo } from "../../src/linux/x509_info.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -50,7 +53,8 @@ export function secureBootCertificateRows(efivarsDir: string): Row[] {
       let content: Uint8Array;
       try {
         content = readFileSync(path);
-      } catch {
+      } catch (e) {
+        logUnreadable("secureboot_certificates.ts", path, e);
         continue;
       }
       rows.push(...certificateRows(content, path, store.revoked));
@@ -63,12 +67,12 @@ export function secureBootCertificateRows(efivarsDir: string): Row[] {
 export function certificateRows(content: Uint8Array, path: string, revoked: number): Row[] {
   const rows: Row[] = [];
   for (const entry of x509SignatureEntries(content)) {
-    let info: ReturnType<typeof certificateInfo>;
-    try {
-      info = certificateInfo(parseCertificateFields(entry.data));
-    } catch {
-      continue; // not a certificate OpenSSL would decode
+    const cert = decodeCertificate(entry.data);
+    if (!cert.ok) {
+      verbose("secureboot_certificates.ts", `skipping the entry at offset ${entry.offset} of ${path}, not a certificate OpenSSL would decode: ${cert.error.message}`);
+      continue;
     }
+    const info = certificateInfo(cert.value);
     // osquery fills every column, with "" or 0 where OpenSSL gave nothing.
     rows.push({
       common_name: info.common_name ?? "",

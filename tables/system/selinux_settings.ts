@@ -14,6 +14,7 @@ import { compareBytes } from "../../src/linux/glob.ts";
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { parseMounts } from "./mounts.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 const ROOT_KEYS = ["checkreqprot", "deny_unknown", "enforce", "mls", "policyvers", "reject_unknown"];
 const SCOPES = ["booleans", "policy_capabilities", "initial_contexts"];
@@ -70,7 +71,8 @@ function filesUnder(dir: string): string[] {
       let names: string[];
       try {
         names = readdirSync(d);
-      } catch {
+      } catch (e) {
+        logUnreadable("selinux_settings.ts", d, e);
         continue;
       }
       for (const n of names) if (!n.startsWith(".")) found.push(`${d}/${n}`);
@@ -80,6 +82,7 @@ function filesUnder(dir: string): string[] {
       try {
         isDir = statSync(p).isDirectory();
       } catch {
+        // Unreadable: treated as a file, whose read then fails and is logged.
         // unreadable: treat as a file, which then fails to read
       }
       (isDir ? next : files).push(p);

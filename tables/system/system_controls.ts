@@ -16,7 +16,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { GLOB_FILES, resolveFilePattern } from "../../src/linux/glob.ts";
 import { readText } from "../../src/linux/proc.ts";
 import { Op, defineTable, type Row } from "../../src/table.ts";
-import { osquerySplit } from "./split.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
+import { logUnreadable } from "../../src/linux/fs.ts";
 
 export const PROC_SYS = "/proc/sys/";
 const CONFIG_FILES = ["/etc/sysctl.conf"];
@@ -62,6 +63,7 @@ function walkControl(path: string, config: ReadonlyMap<string, string>, rows: Ro
   try {
     isDir = statSync(path).isDirectory();
   } catch {
+    // Cannot stat it: treated as a control file, whose read then says why.
     isDir = false;
   }
   if (isDir) {
@@ -74,7 +76,8 @@ function walkControl(path: string, config: ReadonlyMap<string, string>, rows: Ro
   let current: string | undefined;
   try {
     current = readFileSync(path, "utf8").trim();
-  } catch {
+  } catch (e) {
+    logUnreadable("system_controls.ts", path, e);
     current = undefined;
   }
   rows.push({
@@ -92,7 +95,8 @@ function sortedEntries(dir: string): { dirs: string[]; files: string[] } {
   let names: string[];
   try {
     names = readdirSync(dir);
-  } catch {
+  } catch (e) {
+    logUnreadable("system_controls.ts", dir, e);
     return { dirs, files };
   }
   for (const name of names.sort()) {
@@ -100,6 +104,7 @@ function sortedEntries(dir: string): { dirs: string[]; files: string[] } {
     try {
       (statSync(`${dir}/${name}`).isDirectory() ? dirs : files).push(name);
     } catch {
+      // Cannot stat it: listed as a file, whose read then says why.
       files.push(name);
     }
   }

@@ -17,7 +17,7 @@ import { machine, hostname as osHostname, arch } from "node:os";
 import { readText } from "../../src/linux/proc.ts";
 import { hostUuid } from "../../src/runtime.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { osquerySplit } from "./split.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 const DMI = "/sys/class/dmi/id";
 

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
 import mdDevices, { mdDeviceRows } from "../../../tables/system/md_devices.ts";
 import { parseMdStat } from "../../../tables/system/mdstat.ts";
-import { osquerySplit } from "../../../tables/system/split.ts";
+import { osquerySplit } from "../../../src/linux/split.ts";
 import { generate, query } from "../../helpers.ts";
 import { MDSTAT, writeMdFixture } from "./md_tables.fixture.ts";
 

@@ -1,0 +1,55 @@
+// The one binding of glibc through bun:ffi: the calls Node and Bun do not
+// expose (netlink and interface ioctls, xattrs, flock, strftime's %Z, the MEI
+// device's ioctl/read/write). libc.so.6 is opened once, on first use, so a
+// process that never needs it never loads it. Callers get null when it cannot
+// be opened (not glibc, e.g. musl) and fall back to what they can do without.
+import { dlopen, FFIType } from "bun:ffi";
+import { verbose } from "../logger/glog.ts";
+
+const { i32, u32, i64, u64, ptr, void: none } = FFIType;
+
+const SYMBOLS = {
+  // file descriptors
+  open: { args: [ptr, i32], returns: i32 },
+  close: { args: [i32], returns: i32 },
+  read: { args: [i32, ptr, u64], returns: i64 },
+  write: { args: [i32, ptr, u64], returns: i64 },
+  ioctl: { args: [i32, u64, ptr], returns: i32 },
+  flock: { args: [i32, i32], returns: i32 },
+  __errno_location: { args: [], returns: ptr },
+  // sockets and interfaces
+  socket: { args: [i32, i32, i32], returns: i32 },
+  send: { args: [i32, ptr, u64, i32], returns: i64 },
+  recv: { args: [i32, ptr, u64, i32], returns: i64 },
+  setsockopt: { args: [i32, i32, i32, ptr, u32], returns: i32 },
+  getsockopt: { args: [i32, i32, i32, ptr, ptr], returns: i32 },
+  getifaddrs: { args: [ptr], returns: i32 },
+  freeifaddrs: { args: [ptr], returns: none },
+  getnameinfo: { args: [ptr, u32, ptr, u32, ptr, u32, i32], returns: i32 },
+  if_indextoname: { args: [u32, ptr], returns: ptr },
+  // extended attributes
+  listxattr: { args: [ptr, ptr, u64], returns: i64 },
+  getxattr: { args: [ptr, ptr, ptr, u64], returns: i64 },
+  setxattr: { args: [ptr, ptr, ptr, u64, i32], returns: i32 },
+  // time
+  localtime_r: { args: [ptr, ptr], returns: ptr },
+  strftime: { args: [ptr, u64, ptr, ptr], returns: u64 },
+  tzset: { args: [], returns: none },
+} as const;
+
+export type Libc = ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"];
+
+let opened: Libc | null | undefined;
+
+/** libc's symbols, opened on the first call; null when libc.so.6 cannot be opened. */
+export function libc(): Libc | null {
+  if (opened === undefined) {
+    try {
+      opened = dlopen("libc.so.6", SYMBOLS).symbols;
+    } catch (e) {
+      verbose("libc.ts", `libc.so.6 cannot be opened, calls into libc are skipped: ${(e as Error).message}`);
+      opened = null;
+    }
+  }
+  return opened;
+}
