@@ -78,7 +78,7 @@ export function expandMacro(defs: ReadonlyMap<string, string>, name: string, dep
  * `env` supplies RPM_CONFIGDIR, which osquery passes through to librpm.
  */
 export function findRpmDb(root = "", env: NodeJS.ProcessEnv = process.env): RpmDb | null {
-  const texts = macroFiles(root, env).map(readText).filter((t): t is string => t !== null);
+  const texts = macroFiles(root, env).map((f) => readText(f)).filter((t): t is string => t !== null);
   const defs = parseMacros(texts);
   const configured = expandMacro(defs, "_dbpath");
   const dirs = new Set([...(configured?.startsWith("/") ? [configured] : []), ...RPMDB_DIRS].map((d) => join(root || "/", d)));
