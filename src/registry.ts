@@ -2,6 +2,7 @@
 // up by name or alias. --disable_tables / --enable_tables are applied here.
 import type { Table } from "./table.ts";
 import { flags } from "./flags/flags.ts";
+import { provideTableList } from "./table-list.ts";
 import { builtinTableNames } from "./table-names.ts" with { type: "macro" };
 
 /** Name or alias → table name, inlined at build time: no table module is loaded to know them. */
@@ -85,3 +86,8 @@ export function removeExtensionTable(name: string): void {
 export function resetRegistry(): void {
   byName = null;
 }
+
+provideTableList(async () => {
+  await loadTables();
+  return allTables().map((t) => t.name);
+});
