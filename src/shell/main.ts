@@ -7,7 +7,8 @@ import { writeStdout } from "../io.ts";
 import { setStderrThreshold, INFO } from "../logger/glog.ts";
 import { openShellDatabase } from "./database.ts";
 import { runMeta } from "./meta.ts";
-import { newShellState, runArgument, runScript } from "./shell.ts";
+import { runScript } from "./script.ts";
+import { newShellState, runArgument } from "./shell.ts";
 
 function outputWriter(): { write: (text: string) => void; close: () => void } {
   const target = flags.get("output");
