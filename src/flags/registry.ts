@@ -25,6 +25,7 @@ config_tls_refresh|uint64|0|hidden|Old name of config_refresh
 config_accelerated_refresh|uint64|300|cli|Seconds between config retries after a failed read
 config_check|bool|false|cli|Validate the config, report the result and exit
 config_dump|bool|false|cli|Print each config source as read, then exit
+database_dump|bool|false|cli|Print every key and value of the database, then exit
 config_enable_backup|bool|false|cli|Keep the last good config and fall back to it when a refresh fails
 database_path|string|/var/osquery/osquery.db|cli|Directory of the persistent database
 disable_database|bool|false|hidden|Keep no database on disk; state lives in memory

@@ -4,8 +4,9 @@
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { flags, parseCommandLine } from "../flags/flags.ts";
 import { writeStdout } from "../io.ts";
-import { setStderrThreshold, INFO } from "../logger/glog.ts";
-import { openShellDatabase } from "./database.ts";
+import { ERROR, INFO, logToStderr, setStderrThreshold } from "../logger/glog.ts";
+import { runShortcut, wantsShortcut } from "../shortcuts.ts";
+import { openShellDatabase, openShellStore } from "./database.ts";
 import { runMeta } from "./meta.ts";
 import { runScript } from "./script.ts";
 import { newShellState, runArgument } from "./shell.ts";
@@ -17,6 +18,18 @@ function outputWriter(): { write: (text: string) => void; close: () => void } {
   if (target === "-" || target === "") return { write: writeStdout, close: () => {} };
   const fd = openSync(target, "w");
   return { write: (t) => void writeSync(fd, t), close: () => closeSync(fd) };
+}
+
+/** --config_check, --config_dump, --database_dump: as in osqueryd, then exit. */
+async function shortcut(): Promise<number> {
+  const { newShellConfig, shellConfigPlugin } = await import("./pack.ts");
+  const code = await runShortcut({
+    plugin: shellConfigPlugin(),
+    loadConfig: (p) => newShellConfig(p).refresh(),
+    openStore: () => openShellStore(),
+    error: (m) => logToStderr(ERROR, "init.cpp", 0, m),
+  });
+  return code ?? 0;
 }
 
 export async function runShell(args: string[]): Promise<number> {
@@ -34,6 +47,7 @@ export async function runShell(args: string[]): Promise<number> {
     process.stderr.write(`Error: ${dbError}\n`);
     return 78;
   }
+  if (wantsShortcut()) return shortcut();
   let sink;
   try {
     sink = outputWriter();
@@ -45,9 +59,7 @@ export async function runShell(args: string[]): Promise<number> {
   let views = new Map<string, string>();
   if (flags.isSet("config_path") && !flags.get("pack")) {
     const { loadShellConfig } = await import("./pack.ts");
-    const loaded = await loadShellConfig();
-    if ("error" in loaded) process.stderr.write(`Error reading config: ${loaded.error}\n`);
-    else views = loaded.views;
+    views = await loadShellConfig();
   }
   const state = newShellState(sink.write);
   for (const [name, sql] of views) state.views.set(name, sql);
