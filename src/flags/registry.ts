@@ -163,8 +163,8 @@ query|string||shell|Run this SQL and exit
 query_file|string||shell|Run the SQL statements in this file and exit
 output|string|-|shell|Write results to this file (- for stdout)
 planner|bool|false|shell|Show the query planner's decisions
-profile|int32|0|shell|Run each query this many times and report timings
-profile_delay|uint64|0|shell|Seconds to sleep before and after profiling
+profile|int32|0|shell|Run the query this many times, printing nothing, for an outside profiler
+profile_delay|int32|0|hidden|Seconds to sleep before and after profiling
 `;
 
 export const FLAGS: readonly FlagSpec[] = TABLE.trim()

@@ -42,6 +42,10 @@ export async function runShell(args: string[]): Promise<number> {
   flags.force("disable_logging", "true");
   flags.force("disable_watchdog", "true");
   if (flags.bool("verbose")) setStderrThreshold(INFO);
+  if (flags.num("profile") > 0) {
+    const { runProfile } = await import("./profile.ts");
+    return runProfile(parsed.positional);
+  }
   const dbError = await openShellDatabase();
   if (dbError) {
     process.stderr.write(`Error: ${dbError}\n`);
