@@ -22,10 +22,11 @@ export const runtime: Runtime = {
   configValid: false,
   watcherPid: -1,
   extensionsActive: false,
+  // Only plugins that --config_plugin / --logger_plugin can activate: osquery
+  // lists what is registered, and a listed plugin that fails to start misleads.
   plugins: new Map([
-    ["config", new Set(["filesystem", "tls"])],
-    ["logger", new Set(["filesystem", "stdout", "syslog", "tls"])],
-    ["distributed", new Set(["tls"])],
+    ["config", new Set(["filesystem"])],
+    ["logger", new Set(["filesystem", "stdout"])],
     ["database", new Set(["ephemeral", "lmdb"])],
     ["sql", new Set(["sql"])],
   ]),
