@@ -142,6 +142,7 @@ carver_compression|bool|false|normal|Compress carve archives with zstd
 carver_expiry|uint64|86400|normal|Seconds the record of a finished carve is kept
 docker_socket|string|/var/run/docker.sock|normal|Unix socket of the Docker Engine API
 lxd_socket|string|/var/lib/lxd/unix.socket|normal|Unix socket of the LXD API
+enable_foreign|bool|false|normal|Register the tables of other platforms, which return no rows
 table_delay|uint64|0|hidden|Microseconds to pause between table scans
 disable_hash_cache|bool|false|normal|Hash files every time instead of caching by inode times
 hash_cache_max|uint64|500|normal|Most file hashes kept in the cache
