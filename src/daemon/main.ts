@@ -231,6 +231,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   }
   const { store, lock: dbLock } = opened;
   runtime.instanceId = await instanceId(store);
+  runtime.databasePlugin = store.path ? "lmdb" : "ephemeral";
 
   const loggers = flags.bool("disable_logging") ? [] : loggerPlugins();
   const shutdown = async (code: number): Promise<number> => {

@@ -24,6 +24,7 @@ export async function openShellDatabase(): Promise<string | null> {
       await store.write((w) => w.put("configurations", INSTANCE_KEY, fresh));
     }
     runtime.instanceId = id;
+    runtime.databasePlugin = "lmdb";
     await store.close();
     return null;
   } catch (e) {

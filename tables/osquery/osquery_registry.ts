@@ -11,6 +11,7 @@ const ACTIVE_FLAG: Record<string, string> = {
 };
 
 function isActive(registry: string, name: string): boolean {
+  if (registry === "database") return name === runtime.databasePlugin;
   const flag = ACTIVE_FLAG[registry];
   if (!flag) return true;
   return flags.get(flag).split(",").map((s) => s.trim()).includes(name);

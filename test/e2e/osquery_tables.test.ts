@@ -78,3 +78,26 @@ describe("osquery_registry lists only plugins that can be activated", () => {
     expect(listed("distributed")).toEqual([]);
   });
 });
+
+describe("osquery_registry shows the database plugin in use as the one active", () => {
+  const dir = mkdtempSync(join(tmpdir(), "osq-registry-db-"));
+  const activeDatabase = "select name from osquery_registry where registry = 'database' and active = 1";
+
+  test("the shell: ephemeral, or lmdb with an explicit --database_path", () => {
+    expect(query(activeDatabase)).toEqual([{ name: "ephemeral" }]);
+    expect(query(activeDatabase, [`--database_path=${join(dir, "shell.db")}`])).toEqual([{ name: "lmdb" }]);
+  });
+
+  test("the daemon: lmdb on disk, ephemeral with --ephemeral", () => {
+    const config = join(dir, "osquery.conf");
+    writeFileSync(config, JSON.stringify({ schedule: { db: { query: activeDatabase, interval: 1, snapshot: true } } }));
+    const snapshot = (args: string[]) => {
+      const r = osq([`--config_path=${config}`, "--disable_watchdog", "--schedule_timeout=2", "--logger_plugin=stdout", ...args], { bin: OSQUERYD });
+      const line = r.stdout.split("\n").find((l) => l.startsWith("{"));
+      if (!line) throw new Error(`no result line from osqueryd (${r.code}): ${r.stderr}`);
+      return (JSON.parse(line) as { snapshot: unknown }).snapshot;
+    };
+    expect(snapshot(["--ephemeral"])).toEqual([{ name: "ephemeral" }]);
+    expect(snapshot([`--database_path=${join(dir, "daemon.db")}`, `--pidfile=${join(dir, "osqueryd.pid")}`])).toEqual([{ name: "lmdb" }]);
+  }, 20000);
+});
