@@ -133,4 +133,23 @@ describe("the shell with --config_path", () => {
     const packs = osq(["--json", `--config_path=${good}`, "select name from osquery_packs order by name"]);
     expect(JSON.parse(packs.stdout)).toEqual([{ name: "extra" }, { name: "main" }]);
   });
+
+  test("a pack's discovery is evaluated as the config loads: osquery_packs shows which packs are active", () => {
+    const path = join(dir, "discovery.conf");
+    writeFileSync(
+      path,
+      JSON.stringify({
+        packs: {
+          found: { discovery: ["SELECT 1"], queries: { q: { query: "SELECT 1", interval: 60 } } },
+          absent: { discovery: ["SELECT 1 WHERE 0"], queries: { q: { query: "SELECT 1", interval: 60 } } },
+        },
+      }),
+    );
+    const r = osq(["--json", `--config_path=${path}`, "select name, active, discovery_executions, discovery_cache_hits from osquery_packs order by name"]);
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual([
+      { active: "0", discovery_cache_hits: "0", discovery_executions: "1", name: "absent" },
+      { active: "1", discovery_cache_hits: "0", discovery_executions: "1", name: "found" },
+    ]);
+  });
 });
