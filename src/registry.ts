@@ -1,7 +1,8 @@
 // The table registry: built-in tables plus those extensions register, looked
 // up by name or alias. --disable_tables / --enable_tables are applied here.
-import type { Table } from "./table.ts";
+import { defineTable, type Table } from "./table.ts";
 import { flags } from "./flags/flags.ts";
+import { provideTableList } from "./table-list.ts";
 import { builtinTableNames } from "./table-names.ts" with { type: "macro" };
 
 /** Name or alias → table name, inlined at build time: no table module is loaded to know them. */
@@ -10,8 +11,29 @@ const BUILTIN_NAMES: ReadonlyMap<string, string> = new Map(builtinTableNames());
 /** Built-in table modules loaded so far: a query loads only the tables it names. */
 const loaded = new Map<string, Table>();
 
+/**
+ * osquery's tables for other platforms, registered with --enable_foreign as
+ * osquery does: their schemas, no rows. Loaded on first use: null until then.
+ */
+let foreign: Map<string, Table> | null = null;
+
+async function loadForeignTables(): Promise<void> {
+  if (foreign || !flags.bool("enable_foreign")) return;
+  const { foreignTables } = await import("../tables/foreign.ts");
+  const tables = new Map<string, Table>();
+  for (const spec of foreignTables) {
+    // A table osq implements for Linux is never shadowed by an empty one.
+    if (BUILTIN_NAMES.has(spec.name)) continue;
+    const table = defineTable({ ...spec, generate: () => [] });
+    for (const name of [table.name, ...table.aliases]) tables.set(name, table);
+  }
+  foreign = tables;
+  byName = null;
+}
+
 /** Loads the modules of the built-in tables among `names` (names or aliases, any case). */
 export async function loadTablesNamed(names: Iterable<string>): Promise<void> {
+  await loadForeignTables();
   const { tableModules } = await import("../tables/modules.ts");
   for (const n of names) {
     const table = BUILTIN_NAMES.get(n.toLowerCase());
@@ -25,13 +47,16 @@ export async function loadTablesNamed(names: Iterable<string>): Promise<void> {
 
 /** Loads every built-in table (for .tables, .schema, osquery_registry). */
 export async function loadTables(): Promise<void> {
+  await loadForeignTables();
   if (loaded.size < new Set(BUILTIN_NAMES.values()).size) await loadTablesNamed(BUILTIN_NAMES.keys());
 }
 
 /** Whether `name` may be a table, without loading any table module. */
 export function isTableName(name: string): boolean {
   const lower = name.toLowerCase();
-  return BUILTIN_NAMES.has(lower) || extensionTables.has(lower) || (byName?.has(lower) ?? false);
+  if (BUILTIN_NAMES.has(lower) || extensionTables.has(lower) || (byName?.has(lower) ?? false)) return true;
+  // Before the foreign tables are loaded any name may be one: loading them settles it.
+  return flags.bool("enable_foreign") && (foreign === null || foreign.has(lower));
 }
 
 const extensionTables = new Map<string, Table>();
@@ -52,7 +77,7 @@ let byName: Map<string, Table> | null = null;
 function index(): Map<string, Table> {
   if (byName) return byName;
   byName = new Map();
-  for (const t of [...loaded.values(), ...extensionTables.values()]) {
+  for (const t of [...loaded.values(), ...(foreign?.values() ?? []), ...extensionTables.values()]) {
     if (!enabled(t)) continue;
     byName.set(t.name, t);
     for (const a of t.aliases) byName.set(a, t);
@@ -85,3 +110,8 @@ export function removeExtensionTable(name: string): void {
 export function resetRegistry(): void {
   byName = null;
 }
+
+provideTableList(async () => {
+  await loadTables();
+  return allTables().map((t) => t.name);
+});

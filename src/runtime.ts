@@ -11,6 +11,8 @@ export interface Runtime {
   /** Pid of the watchdog's watcher, or -1 when this process has none. */
   watcherPid: number;
   extensionsActive: boolean;
+  /** The database plugin in use: "lmdb" once a store on disk is open, else "ephemeral". */
+  databasePlugin: "ephemeral" | "lmdb";
   /** Plugins registered besides tables: registry name → plugin names. */
   readonly plugins: Map<string, Set<string>>;
 }
@@ -22,10 +24,12 @@ export const runtime: Runtime = {
   configValid: false,
   watcherPid: -1,
   extensionsActive: false,
+  databasePlugin: "ephemeral",
+  // Only plugins that --config_plugin / --logger_plugin can activate: osquery
+  // lists what is registered, and a listed plugin that fails to start misleads.
   plugins: new Map([
-    ["config", new Set(["filesystem", "tls"])],
-    ["logger", new Set(["filesystem", "stdout", "syslog", "tls"])],
-    ["distributed", new Set(["tls"])],
+    ["config", new Set(["filesystem"])],
+    ["logger", new Set(["filesystem", "stdout"])],
     ["database", new Set(["ephemeral", "lmdb"])],
     ["sql", new Set(["sql"])],
   ]),

@@ -25,14 +25,11 @@ import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
 import { Config } from "./config.ts";
 import { CatastrophicError, Daemon } from "./daemon.ts";
 import { SchedulerLoop, systemClock } from "./scheduler.ts";
-import { writeStdout } from "../io.ts";
+import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut } from "../shortcuts.ts";
 import { INFO as INFO_SEVERITY, setStderrThreshold } from "../logger/glog.ts";
 
 const BINARY = "osqueryd";
 const FILE = "init.ts";
-export const EXIT_SUCCESS = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_CATASTROPHIC = 78;
 const INSTANCE_KEY = "instance_uuid_v1";
 
 function configureStatus(): void {
@@ -157,19 +154,15 @@ function loggerPlugins(): LoggerPlugin[] | string {
   return plugins;
 }
 
-/** --config_dump: each source as {"<name>": <text>}, then exit. */
-async function configDump(plugin: ConfigPlugin | null): Promise<number> {
-  if (!plugin) {
-    process.stderr.write(`Error reading config: Missing config plugin ${flags.get("config_plugin")}\n`);
-    return EXIT_FAILURE;
+/** The database --database_dump reads: no lock, since LMDB lets a running daemon's store be read alongside it. */
+async function openDumpedStore(): Promise<Store | null | string> {
+  if ((flags.bool("ephemeral") && !flags.isSet("database_path")) || flags.bool("disable_database")) return null;
+  const path = flags.get("database_path");
+  try {
+    return await openStore(path);
+  } catch (e) {
+    return `Cannot open the database at ${path}: ${(e as Error).message}`;
   }
-  const r = await plugin.genConfig();
-  if (!r.ok) {
-    process.stderr.write(`Error reading config: ${r.error}\n`);
-    return EXIT_FAILURE;
-  }
-  for (const [name, text] of r.sources) writeStdout(`{"${name}": ${text}}\n`);
-  return EXIT_SUCCESS;
 }
 
 function newConfig(plugin: ConfigPlugin, store: Store, daemon: Daemon | null): Config {
@@ -213,15 +206,13 @@ export async function runDaemon(args: string[]): Promise<number> {
   if (flags.bool("verbose")) setStderrThreshold(INFO_SEVERITY);
   const plugin = configPlugin();
 
-  if (flags.bool("config_dump")) return configDump(plugin);
-  if (flags.bool("config_check")) {
-    const error = plugin ? await newConfig(plugin, new MemoryStore(), null).refresh() : `Missing config plugin ${flags.get("config_plugin")}`;
-    if (error) {
-      process.stderr.write(`Error reading config: ${error}\n`);
-      return EXIT_FAILURE;
-    }
-    return EXIT_SUCCESS;
-  }
+  const shortcut = await runShortcut({
+    plugin,
+    loadConfig: (p) => newConfig(p, new MemoryStore(), null).refresh(),
+    openStore: () => openDumpedStore(),
+    error: (m) => status.error(FILE, m),
+  });
+  if (shortcut !== null) return shortcut;
 
   let pidfile: HeldLock | null = null;
   if (!flags.bool("ephemeral")) {
@@ -240,6 +231,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   }
   const { store, lock: dbLock } = opened;
   runtime.instanceId = await instanceId(store);
+  runtime.databasePlugin = store.path ? "lmdb" : "ephemeral";
 
   const loggers = flags.bool("disable_logging") ? [] : loggerPlugins();
   const shutdown = async (code: number): Promise<number> => {

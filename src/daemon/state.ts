@@ -1,7 +1,7 @@
 // What the running daemon shows through the osquery_schedule and osquery_packs
 // tables. Kept apart from the daemon itself so that table modules (which the
-// shell loads too) import only this small module; outside the daemon both
-// lists are empty.
+// shell loads too) import only this small module. The shell fills them from
+// its --config_path config; otherwise both lists are empty.
 export interface ScheduleRow {
   readonly name: string;
   readonly query: string;

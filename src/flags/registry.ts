@@ -25,6 +25,7 @@ config_tls_refresh|uint64|0|hidden|Old name of config_refresh
 config_accelerated_refresh|uint64|300|cli|Seconds between config retries after a failed read
 config_check|bool|false|cli|Validate the config, report the result and exit
 config_dump|bool|false|cli|Print each config source as read, then exit
+database_dump|bool|false|cli|Print every key and value of the database, then exit
 config_enable_backup|bool|false|cli|Keep the last good config and fall back to it when a refresh fails
 database_path|string|/var/osquery/osquery.db|cli|Directory of the persistent database
 disable_database|bool|false|hidden|Keep no database on disk; state lives in memory
@@ -141,6 +142,7 @@ carver_compression|bool|false|normal|Compress carve archives with zstd
 carver_expiry|uint64|86400|normal|Seconds the record of a finished carve is kept
 docker_socket|string|/var/run/docker.sock|normal|Unix socket of the Docker Engine API
 lxd_socket|string|/var/lib/lxd/unix.socket|normal|Unix socket of the LXD API
+enable_foreign|bool|false|normal|Register the tables of other platforms, which return no rows
 table_delay|uint64|0|hidden|Microseconds to pause between table scans
 disable_hash_cache|bool|false|normal|Hash files every time instead of caching by inode times
 hash_cache_max|uint64|500|normal|Most file hashes kept in the cache
@@ -162,8 +164,8 @@ query|string||shell|Run this SQL and exit
 query_file|string||shell|Run the SQL statements in this file and exit
 output|string|-|shell|Write results to this file (- for stdout)
 planner|bool|false|shell|Show the query planner's decisions
-profile|int32|0|shell|Run each query this many times and report timings
-profile_delay|uint64|0|shell|Seconds to sleep before and after profiling
+profile|int32|0|shell|Run the query this many times, printing nothing, for an outside profiler
+profile_delay|int32|0|hidden|Seconds to sleep before and after profiling
 `;
 
 export const FLAGS: readonly FlagSpec[] = TABLE.trim()

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { flags } from "../flags/flags.ts";
 import { runtime } from "../runtime.ts";
+import type { Store } from "../store/store.ts";
 
 const INSTANCE_KEY = "instance_uuid_v1";
 
@@ -23,8 +24,21 @@ export async function openShellDatabase(): Promise<string | null> {
       await store.write((w) => w.put("configurations", INSTANCE_KEY, fresh));
     }
     runtime.instanceId = id;
+    runtime.databasePlugin = "lmdb";
     await store.close();
     return null;
+  } catch (e) {
+    return `cannot open the database at ${path}: ${(e as Error).message}`;
+  }
+}
+
+/** The store --database_dump reads: none without an explicit --database_path. */
+export async function openShellStore(): Promise<Store | null | string> {
+  if (!flags.isSet("database_path") || flags.bool("disable_database")) return null;
+  const path = flags.get("database_path");
+  try {
+    const { openStore } = await import("../store/store.ts");
+    return await openStore(path);
   } catch (e) {
     return `cannot open the database at ${path}: ${(e as Error).message}`;
   }

@@ -4,10 +4,12 @@
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { flags, parseCommandLine } from "../flags/flags.ts";
 import { writeStdout } from "../io.ts";
-import { setStderrThreshold, INFO } from "../logger/glog.ts";
-import { openShellDatabase } from "./database.ts";
+import { ERROR, INFO, logToStderr, setStderrThreshold } from "../logger/glog.ts";
+import { runShortcut, wantsShortcut } from "../shortcuts.ts";
+import { openShellDatabase, openShellStore } from "./database.ts";
 import { runMeta } from "./meta.ts";
-import { newShellState, runArgument, runScript } from "./shell.ts";
+import { runScript } from "./script.ts";
+import { newShellState, runArgument } from "./shell.ts";
 
 function outputWriter(): { write: (text: string) => void; close: () => void } {
   const target = flags.get("output");
@@ -16,6 +18,18 @@ function outputWriter(): { write: (text: string) => void; close: () => void } {
   if (target === "-" || target === "") return { write: writeStdout, close: () => {} };
   const fd = openSync(target, "w");
   return { write: (t) => void writeSync(fd, t), close: () => closeSync(fd) };
+}
+
+/** --config_check, --config_dump, --database_dump: as in osqueryd, then exit. */
+async function shortcut(): Promise<number> {
+  const { newShellConfig, shellConfigPlugin } = await import("./pack.ts");
+  const code = await runShortcut({
+    plugin: shellConfigPlugin(),
+    loadConfig: (p) => newShellConfig(p).refresh(),
+    openStore: () => openShellStore(),
+    error: (m) => logToStderr(ERROR, "init.cpp", 0, m),
+  });
+  return code ?? 0;
 }
 
 export async function runShell(args: string[]): Promise<number> {
@@ -28,11 +42,16 @@ export async function runShell(args: string[]): Promise<number> {
   flags.force("disable_logging", "true");
   flags.force("disable_watchdog", "true");
   if (flags.bool("verbose")) setStderrThreshold(INFO);
+  if (flags.num("profile") > 0) {
+    const { runProfile } = await import("./profile.ts");
+    return runProfile(parsed.positional);
+  }
   const dbError = await openShellDatabase();
   if (dbError) {
     process.stderr.write(`Error: ${dbError}\n`);
     return 78;
   }
+  if (wantsShortcut()) return shortcut();
   let sink;
   try {
     sink = outputWriter();
@@ -44,9 +63,7 @@ export async function runShell(args: string[]): Promise<number> {
   let views = new Map<string, string>();
   if (flags.isSet("config_path") && !flags.get("pack")) {
     const { loadShellConfig } = await import("./pack.ts");
-    const loaded = await loadShellConfig();
-    if ("error" in loaded) process.stderr.write(`Error reading config: ${loaded.error}\n`);
-    else views = loaded.views;
+    views = await loadShellConfig();
   }
   const state = newShellState(sink.write);
   for (const [name, sql] of views) state.views.set(name, sql);

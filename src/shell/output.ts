@@ -54,7 +54,8 @@ export function renderJson(r: QueryResult, nullText: string): string {
 export function renderJsonPretty(r: QueryResult, nullText: string): string {
   const rows = jsonRows(r, nullText);
   if (rows.length === 0) return "[]\n";
-  return JSON.stringify(rows, null, 4) + "\n";
+  // osquery's printer asks rapidjson's PrettyWriter for a two-space indent.
+  return JSON.stringify(rows, null, 2) + "\n";
 }
 
 export function renderLine(r: QueryResult, nullText: string): string {

@@ -1,30 +1,43 @@
 // The shell's use of a config: with an explicit --config_path, osqueryi reads
-// it as the daemon does (filesystem plugin), applies its options and offers
-// its views; `--pack NAME` runs every query of that pack, printing each result
-// in the shell's output mode.
+// it as the daemon does (filesystem plugin), applies its options, offers its
+// views and shows its schedule and packs in osquery_schedule / osquery_packs
+// (never run here, so every execution count is 0). `--pack NAME` runs every
+// query of that pack, printing each result in the shell's output mode.
 import { hostname } from "node:os";
 import { flags } from "../flags/flags.ts";
-import { logToStderr, WARNING } from "../logger/glog.ts";
+import { logToStderr, verbose, WARNING } from "../logger/glog.ts";
 import { runQuery } from "../sql/engine.ts";
 import { MemoryStore } from "../store/store.ts";
 import { Config } from "../daemon/config.ts";
+import { scheduledName } from "../daemon/packs.ts";
+import { daemonTables } from "../daemon/state.ts";
+import { newPerformance } from "../daemon/stats.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
+import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { OSQUERY_VERSION } from "../version.ts";
 import { runStatement, type ShellState } from "./shell.ts";
 
-function newConfig(): Config {
-  const warn = (m: string) => logToStderr(WARNING, "config.cpp", 0, m);
+const warn = (m: string) => logToStderr(WARNING, "config.cpp", 0, m);
+
+/** The plugin --config_plugin names, or null when the shell has none of that name. */
+export function shellConfigPlugin(): ConfigPlugin | null {
+  if (flags.get("config_plugin") !== "filesystem") return null;
+  return new FilesystemConfigPlugin(() => flags.get("config_path"), warn);
+}
+
+export function newShellConfig(plugin: ConfigPlugin): Config {
   return new Config({
-    plugin: new FilesystemConfigPlugin(() => flags.get("config_path"), warn),
+    plugin,
     store: new MemoryStore(),
     hostname: hostname(),
     version: OSQUERY_VERSION,
     now: () => Math.floor(Date.now() / 1000),
-    log: { info: () => {}, warn, error: warn, verbose: () => {} },
+    log: { info: () => {}, warn, error: warn, verbose: (m) => verbose("config.cpp", m) },
     returnsRows: async (sql) => {
       try {
         return (await runQuery(sql)).rows.length > 0;
-      } catch {
+      } catch (e) {
+        verbose("packs.cpp", `Discovery query failed (${sql}): ${(e as Error).message}`);
         return false;
       }
     },
@@ -32,18 +45,76 @@ function newConfig(): Config {
   });
 }
 
-/** Loads --config_path (its options apply as it loads); returns its views, or why it failed. */
-export async function loadShellConfig(): Promise<{ views: Map<string, string> } | { error: string }> {
-  const config = newConfig();
+/** osquery_schedule and osquery_packs show the loaded config, as in osquery's shell. */
+function publishConfigTables(config: Config): void {
+  daemonTables.schedule = () => {
+    const delimiter = flags.get("pack_delimiter");
+    return config.packs().filter((p) => p.valid).flatMap((pack) =>
+      pack.queries.map((q) => {
+        const name = scheduledName(pack.name, q.name, delimiter);
+        const perf = newPerformance(q.query);
+        return {
+          name,
+          query: q.query,
+          interval: q.interval,
+          executions: perf.executions,
+          last_executed: perf.lastExecuted,
+          denylisted: config.isDenylisted(name) ? 1 : 0,
+          output_size: perf.outputSize,
+          wall_time: perf.wallTime,
+          wall_time_ms: perf.wallTimeMs,
+          last_wall_time_ms: perf.lastWallTimeMs,
+          user_time: perf.userTime,
+          last_user_time: perf.lastUserTime,
+          system_time: perf.systemTime,
+          last_system_time: perf.lastSystemTime,
+          average_memory: perf.averageMemory,
+          last_memory: perf.lastMemory,
+        };
+      }),
+    );
+  };
+  daemonTables.packs = () =>
+    config.packs().map((p) => ({
+      name: p.name,
+      platform: p.platform,
+      version: p.version,
+      shard: p.shard,
+      discovery_cache_hits: p.stats.hits,
+      discovery_executions: p.stats.misses,
+      active: p.active ? 1 : 0,
+    }));
+}
+
+/**
+ * Loads --config_path (its options apply as it loads) and publishes its
+ * schedule and packs; returns its views. A config that cannot be read is only
+ * a verbose message in the shell, as in osquery (the daemon warns).
+ */
+export async function loadShellConfig(): Promise<Map<string, string>> {
+  const plugin = shellConfigPlugin();
+  if (!plugin) {
+    verbose("init.cpp", `Error reading config: Unknown config plugin: ${flags.get("config_plugin")}`);
+    return new Map();
+  }
+  const config = newShellConfig(plugin);
   const error = await config.refresh();
-  if (error) return { error };
-  return { views: new Map([...config.views()].map(([name, sql]) => [name.toLowerCase(), sql])) };
+  if (error) {
+    verbose("init.cpp", `Error reading config: ${error}`);
+    return new Map();
+  }
+  // osquery evaluates each pack's discovery queries as it adds the pack, so
+  // osquery_packs shows which are active right after the load.
+  await config.scheduledQueries();
+  publishConfigTables(config);
+  return new Map([...config.views()].map(([name, sql]) => [name.toLowerCase(), sql]));
 }
 
 export async function runPack(state: ShellState, name: string): Promise<number> {
-  const config = newConfig();
-  const error = await config.refresh();
-  if (error) {
+  const plugin = shellConfigPlugin();
+  const config = plugin ? newShellConfig(plugin) : null;
+  const error = config ? await config.refresh() : `Unknown config plugin: ${flags.get("config_plugin")}`;
+  if (error || !config) {
     process.stderr.write(`Error reading config: ${error}\n`);
     return 1;
   }

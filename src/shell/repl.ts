@@ -1,6 +1,6 @@
 // The interactive prompt: `osquery> ` and `    ...> `, history in
 // ~/.osquery/.history (100 entries), Ctrl-C drops the line, Ctrl-D exits.
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -32,11 +32,24 @@ function loadHistory(path: string | null): string[] {
   }
 }
 
+/**
+ * Bun's raw mode leaves the terminal's output processing on, so the tty turns
+ * every "\n" into "\r\n"; readline ends an entered line with "\r\n" of its own,
+ * which reached the screen as "\r\r\n" (a reader of the terminal saw an empty
+ * line). Its own line ends are handed to the tty as a bare "\n".
+ */
+function singleLineEnds(rl: Interface): void {
+  const target = rl as unknown as { _writeToOutput?: (text: string) => void };
+  const write = target._writeToOutput?.bind(rl);
+  if (write) target._writeToOutput = (text) => write(text.replaceAll("\r\n", "\n"));
+}
+
 export async function runInteractive(state: ShellState): Promise<number> {
   const path = historyPath();
   const history = loadHistory(path);
   process.stdout.write("Using a virtual database. Need help, type '.help'\n");
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true, history, historySize: HISTORY_SIZE, prompt: PROMPT });
+  singleLineEnds(rl);
   let pending = "";
   // readline adds each line to its own history list (newest first); save that list.
   const saveHistory = () => {

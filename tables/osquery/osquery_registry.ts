@@ -1,6 +1,7 @@
 import { defineTable, type Row } from "../../src/table.ts";
 import { flags } from "../../src/flags/flags.ts";
 import { runtime } from "../../src/runtime.ts";
+import { registeredTableNames } from "../../src/table-list.ts";
 
 /** The flag that picks the active plugin of each registry. */
 const ACTIVE_FLAG: Record<string, string> = {
@@ -10,6 +11,7 @@ const ACTIVE_FLAG: Record<string, string> = {
 };
 
 function isActive(registry: string, name: string): boolean {
+  if (registry === "database") return name === runtime.databasePlugin;
   const flag = ACTIVE_FLAG[registry];
   if (!flag) return true;
   return flags.get(flag).split(",").map((s) => s.trim()).includes(name);
@@ -26,15 +28,11 @@ export default defineTable({
     active: "INTEGER",
   },
   async generate() {
-    // Imported here: the registry inlines every table's name at build time, so
-    // a table module must not import it at load time (that would be a cycle).
-    const { allTables, loadTables } = await import("../../src/registry.ts");
-    await loadTables();
     const rows: Row[] = [];
     for (const [registry, names] of runtime.plugins) {
       for (const name of names) rows.push({ registry, name, owner_uuid: 0, internal: 0, active: isActive(registry, name) ? 1 : 0 });
     }
-    for (const t of allTables()) rows.push({ registry: "table", name: t.name, owner_uuid: 0, internal: 0, active: 1 });
+    for (const name of await registeredTableNames()) rows.push({ registry: "table", name, owner_uuid: 0, internal: 0, active: 1 });
     return rows;
   },
 });

@@ -1,7 +1,8 @@
 import { defineTable } from "../../src/table.ts";
 import { daemonTables } from "../../src/daemon/state.ts";
 
-// The daemon's scheduled queries with their run statistics; empty in the shell.
+// The scheduled queries with their run statistics: the daemon's, or in the shell
+// those of the --config_path config (never executed there).
 export default defineTable({
   name: "osquery_schedule",
   utility: true,

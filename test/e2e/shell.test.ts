@@ -121,6 +121,12 @@ describe("modes and meta-commands", () => {
     expect(osq([], { stdin: ".mode csv\nselect 1 as a, 2 as b;\n" }).stdout).toBe("a,b\n1,2\n");
   });
 
+  test("--json_pretty indents by two spaces, as osquery's rapidjson writer does", () => {
+    const r = osq(["--json_pretty", "select 0"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('[\n  {\n    "0": "0"\n  }\n]\n');
+  });
+
   test(".mode rejects json with osquery's message", () => {
     const r = osq([], { stdin: ".mode json\n" });
     expect(r.stderr).toBe("Error: mode should be one of: column csv line list pretty\n");

@@ -53,7 +53,7 @@ describe("output modes", () => {
 
   test("json_pretty", () => {
     expect(render({ ...RESULT, rows: [RESULT.rows[0]!] }, settings({ mode: "json_pretty" }))).toBe(
-      '[\n    {\n        "name": "init",\n        "note": "",\n        "pid": "1",\n        "ratio": "2.0"\n    }\n]\n',
+      '[\n  {\n    "name": "init",\n    "note": "",\n    "pid": "1",\n    "ratio": "2.0"\n  }\n]\n',
     );
   });
 
