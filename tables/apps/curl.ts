@@ -4,6 +4,8 @@
 // (without response columns) when the request fails.
 import { readFileSync } from "node:fs";
 import { flags } from "../../src/flags/flags.ts";
+import { httpFetch } from "../../src/http.ts";
+import { logToStderr, WARNING } from "../../src/logger/glog.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -50,7 +52,7 @@ export async function curlRow(url: string, userAgent: string = DEFAULT_USER_AGEN
   const ca = serverCertificates();
   try {
     const start = performance.now();
-    const res = await fetch(url, {
+    const res = await httpFetch(url, {
       method: "GET",
       redirect: "follow",
       headers: { "User-Agent": userAgent, "Accept-Encoding": "identity" },
@@ -63,8 +65,10 @@ export async function curlRow(url: string, userAgent: string = DEFAULT_USER_AGEN
     row.round_trip_time = Math.round((end - start) * 1000);
     row.result = body.toString("utf8");
     row.bytes = body.length;
-  } catch {
-    // Unreachable host, TLS failure, bad URL, timeout: the row stays without a response.
+  } catch (e) {
+    // Unreachable host, TLS failure, a URL that is not http(s), timeout: the
+    // row stays without a response, and osquery warns why.
+    logToStderr(WARNING, "curl.cpp", 98, `Error making request: ${(e as Error).message}`);
   }
   return row;
 }

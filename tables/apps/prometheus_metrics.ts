@@ -11,6 +11,8 @@
 //
 // There is no config loader yet: the daemon's config handling is to call
 // setPrometheusTargets() with that section; until then the table is empty.
+import { httpFetch } from "../../src/http.ts";
+import { verbose } from "../../src/logger/glog.ts";
 import { osquerySplit } from "../../src/linux/split.ts";
 import { compareBytes } from "../../src/linux/glob.ts";
 import { defineTable, type Row } from "../../src/table.ts";
@@ -49,10 +51,11 @@ export async function scrapeTargets(urls: readonly string[], timeoutSeconds: num
   const results = await Promise.all(
     unique.map(async (url): Promise<ScrapeResult> => {
       try {
-        const res = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(timeoutSeconds * 1000) });
+        const res = await httpFetch(url, { redirect: "follow", signal: AbortSignal.timeout(timeoutSeconds * 1000) });
         const content = await res.text();
         return { content, timestampMs: Date.now() };
-      } catch {
+      } catch (e) {
+        verbose("prometheus_metrics.cpp", `Failed to scrape ${url}: ${(e as Error).message}`);
         return { content: "", timestampMs: 0 };
       }
     }),
