@@ -143,7 +143,7 @@ export function parseCommandLine(
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--") {
-      positional.push(...args.slice(i + 1));
+      for (const item of args.slice(i + 1)) positional.push(item);
       break;
     }
     if (!arg.startsWith("-") || arg === "-") {

@@ -557,7 +557,7 @@ export function formatExtension(ext: Extension, indent = 0): string | undefined 
         const serial = parts.find((p) => p.tag === 2);
         const values: Conf[] = [];
         if (keyid) values.push([issuer || serial ? "keyid" : null, hexColon(content(buf, keyid), true)]);
-        if (issuer) values.push(...generalNames(buf, issuer));
+        if (issuer) for (const item of generalNames(buf, issuer)) values.push(item);
         if (serial) {
           // OpenSSL holds an INTEGER as its magnitude, without the DER sign octet.
           let b = content(buf, serial);

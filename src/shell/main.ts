@@ -1,9 +1,9 @@
 // The shell role's entry: flags, then the run mode in osquery's priority
 // order (INTERFACES §3): -L / -A, --pack, --query / --query_file, a positional
 // argument, then stdin (interactive or piped).
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { flags, parseCommandLine } from "../flags/flags.ts";
-import { writeStdout } from "../io.ts";
+import { writeAll, writeStdout } from "../io.ts";
 import { setStderrThreshold, INFO } from "../logger/glog.ts";
 import { openShellDatabase } from "./database.ts";
 import { runMeta } from "./meta.ts";
@@ -15,7 +15,7 @@ function outputWriter(): { write: (text: string) => void; close: () => void } {
   // nothing is left unwritten when the shell exits.
   if (target === "-" || target === "") return { write: writeStdout, close: () => {} };
   const fd = openSync(target, "w");
-  return { write: (t) => void writeSync(fd, t), close: () => closeSync(fd) };
+  return { write: (t) => writeAll(fd, t), close: () => closeSync(fd) };
 }
 
 export async function runShell(args: string[]): Promise<number> {

@@ -103,7 +103,7 @@ function children(node: AnyNode): unknown[] {
   const out: unknown[] = [];
   for (const [k, v] of Object.entries(node)) {
     if (k === "range" || k === "type") continue;
-    if (Array.isArray(v)) out.push(...v);
+    if (Array.isArray(v)) for (const item of v) out.push(item);
     else if (typeof v === "object" && v !== null) out.push(v);
   }
   return out;

@@ -94,7 +94,7 @@ export function firefoxAddonsForHome(home: string, uid: number): Row[] {
     } catch {
       continue;
     }
-    rows.push(...parseFirefoxExtensions(text, uid));
+    for (const item of parseFirefoxExtensions(text, uid)) rows.push(item);
   }
   return rows;
 }

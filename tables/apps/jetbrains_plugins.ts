@@ -156,7 +156,7 @@ export function jetbrainsPluginsForHome(home: string, uid: number): Row[] {
   const rows: Row[] = [];
   for (const [prefix, product] of JETBRAINS_PRODUCTS) {
     for (const dir of dirs) {
-      if (basename(dir).startsWith(prefix)) rows.push(...pluginsInDirectory(dir, product, uid));
+      if (basename(dir).startsWith(prefix)) for (const item of pluginsInDirectory(dir, product, uid)) rows.push(item);
     }
   }
   return rows;

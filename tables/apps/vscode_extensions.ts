@@ -78,7 +78,7 @@ export function vscodeExtensionsForHome(home: string, uid: number): Row[] {
     } catch {
       continue;
     }
-    rows.push(...parseVscodeExtensions(text, uid, edition));
+    for (const item of parseVscodeExtensions(text, uid, edition)) rows.push(item);
   }
   return rows;
 }

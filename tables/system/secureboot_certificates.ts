@@ -53,7 +53,7 @@ export function secureBootCertificateRows(efivarsDir: string): Row[] {
       } catch {
         continue;
       }
-      rows.push(...certificateRows(content, path, store.revoked));
+      for (const item of certificateRows(content, path, store.revoked)) rows.push(item);
     }
   }
   return rows;
