@@ -30,3 +30,35 @@ export function httpUrl(url: string): URL {
 export async function httpFetch(url: string, init: BunFetchRequestInit = {}): Promise<Response> {
   return fetch(httpUrl(url), init);
 }
+
+/**
+ * The most response body osq keeps from a URL a query or config names (curl,
+ * prometheus targets). fetch() inflates gzip, br and zstd bodies as they
+ * arrive, so a small compressed answer can expand without bound; reading
+ * stops at this many bytes after decompression.
+ */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/** Why a body was not kept. */
+export class BodyTooLarge extends Error {
+  override readonly name = "BodyTooLarge";
+}
+
+/** The whole (decompressed) body of `res`, or BodyTooLarge as soon as it passes `maxBytes`; the rest is never read. */
+export async function readBody(res: Response, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
+  if (res.body === null) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new BodyTooLarge(`the response body exceeds ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}

@@ -4,7 +4,7 @@
 // (without response columns) when the request fails.
 import { readFileSync } from "node:fs";
 import { flags } from "../../src/flags/flags.ts";
-import { httpFetch } from "../../src/http.ts";
+import { httpFetch, readBody } from "../../src/http.ts";
 import { logToStderr, WARNING } from "../../src/logger/glog.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
@@ -59,15 +59,16 @@ export async function curlRow(url: string, userAgent: string = DEFAULT_USER_AGEN
       signal: AbortSignal.timeout(timeoutMs),
       ...(ca !== undefined && url.startsWith("https:") ? { tls: { ca } } : {}),
     });
-    const body = Buffer.from(await res.arrayBuffer());
+    const body = await readBody(res);
     const end = performance.now();
     row.response_code = res.status;
     row.round_trip_time = Math.round((end - start) * 1000);
     row.result = body.toString("utf8");
     row.bytes = body.length;
   } catch (e) {
-    // Unreachable host, TLS failure, a URL that is not http(s), timeout: the
-    // row stays without a response, and osquery warns why.
+    // Unreachable host, TLS failure, a URL that is not http(s), a body past
+    // MAX_BODY_BYTES, timeout: the row stays without a response, and osquery
+    // warns why.
     logToStderr(WARNING, "curl.cpp", 98, `Error making request: ${(e as Error).message}`);
   }
   return row;

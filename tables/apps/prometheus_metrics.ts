@@ -11,7 +11,7 @@
 //
 // There is no config loader yet: the daemon's config handling is to call
 // setPrometheusTargets() with that section; until then the table is empty.
-import { httpFetch } from "../../src/http.ts";
+import { httpFetch, readBody } from "../../src/http.ts";
 import { verbose } from "../../src/logger/glog.ts";
 import { osquerySplit } from "../../src/linux/split.ts";
 import { compareBytes } from "../../src/linux/glob.ts";
@@ -52,7 +52,7 @@ export async function scrapeTargets(urls: readonly string[], timeoutSeconds: num
     unique.map(async (url): Promise<ScrapeResult> => {
       try {
         const res = await httpFetch(url, { redirect: "follow", signal: AbortSignal.timeout(timeoutSeconds * 1000) });
-        const content = await res.text();
+        const content = (await readBody(res)).toString("utf8");
         return { content, timestampMs: Date.now() };
       } catch (e) {
         verbose("prometheus_metrics.cpp", `Failed to scrape ${url}: ${(e as Error).message}`);
