@@ -23,7 +23,8 @@ export default defineTable({
     const agents = ctx.equals("user_agent");
     // osquery sends one user agent per query; several is refused with no rows.
     if (agents.length > 1) return [];
-    const agent = agents[0] ?? DEFAULT_USER_AGENT;
+    // CR and LF are dropped, as osquery does, so a user agent cannot add headers.
+    const agent = agents[0] === undefined ? DEFAULT_USER_AGENT : agents[0].replace(/[\r\n]/g, "");
     return Promise.all(ctx.equals("url").map((url) => curlRow(url, agent)));
   },
 });
