@@ -29,8 +29,9 @@ beforeAll(() => {
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    fetch() {
+    fetch(req) {
       hits++;
+      if (new URL(req.url).pathname === "/to-file") return new Response(null, { status: 302, headers: { Location: secretUrl } });
       return new Response("served over http\n");
     },
   });
@@ -85,6 +86,16 @@ describe("curl through dist/osqueryi", () => {
     const warnings = r.stderr.split("\n").filter((l) => l.includes("Error making request"));
     expect(warnings.length).toBe(4);
     expect(r.stderr).toContain("unsupported URL scheme file:");
+  });
+});
+
+describe("redirects", () => {
+  test("an http: answer redirecting to a file: URL is an error row, not the file", async () => {
+    const r = await osqueryi(`select result, result is null as refused from curl where url = '${base}/to-file'`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("osq-secret");
+    expect(JSON.parse(r.stdout)).toEqual([{ result: "", refused: "1" }]);
+    expect(r.stderr).toContain("Error making request");
   });
 });
 
