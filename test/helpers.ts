@@ -1,5 +1,6 @@
 // Shared test helpers: run the compiled binary, or a table's generator directly.
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Op, QueryContext, type Constraint, type OpCode, type Row, type Table } from "../src/table.ts";
 
@@ -40,4 +41,27 @@ export async function generate(table: Table, constraints: Record<string, [string
     map.set(col, list.map(([op, expr]) => ({ op: ops[op] ?? Op.EQUALS, expr })));
   }
   return await table.generate(new QueryContext(map));
+}
+
+const GNU_TIME = "/usr/bin/time";
+
+/**
+ * Runs argv under GNU time (Debian package `time`) and returns its result and
+ * peak resident set in bytes. Bun's resourceUsage().maxRSS is no use here: it
+ * is the largest of every child the test process has reaped so far.
+ */
+export async function runWithPeakRss(argv: readonly string[], timeoutMs = 30_000): Promise<RunResult & { readonly peakRssBytes: number }> {
+  if (!existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} is missing: install the Debian package "time"`);
+  const dir = mkdtempSync(join(tmpdir(), "osq-rss-"));
+  try {
+    const report = join(dir, "rss");
+    const proc = Bun.spawn([GNU_TIME, "-f", "%M", "-o", report, ...argv], { stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: timeoutMs });
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    // GNU time writes "Command exited with non-zero status N" before the figure when the command fails.
+    const kib = Number(readFileSync(report, "utf8").trim().split("\n").pop());
+    if (!Number.isFinite(kib)) throw new Error(`${GNU_TIME} reported no peak RSS for ${argv[0]}`);
+    return { code, stdout, stderr, peakRssBytes: kib * 1024 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

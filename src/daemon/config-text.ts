@@ -31,8 +31,8 @@ function depthOf(root: unknown): number {
     deepest = depth;
     const next: unknown[] = [];
     for (const node of level) {
-      if (Array.isArray(node)) next.push(...node);
-      else if (isJsonObject(node)) next.push(...Object.values(node));
+      if (Array.isArray(node)) for (const item of node) next.push(item);
+      else if (isJsonObject(node)) for (const item of Object.values(node)) next.push(item);
     }
     level = next;
   }

@@ -220,7 +220,7 @@ export class Config {
       else {
         for (const [name, value] of Object.entries(doc.packs)) {
           if (isJsonObject(value)) packs.push(buildPack(name, source, value, packEnv));
-          else if (typeof value === "string") packs.push(...(await this.genPack(name, source, value, packEnv)));
+          else if (typeof value === "string") for (const item of await this.genPack(name, source, value, packEnv)) packs.push(item);
           else log.warn(`Error parsing pack: ${name}: the value should be an object or a path`);
         }
       }

@@ -3,7 +3,8 @@
 // typed getters convert on read. Validation of a value against its type is
 // done with valibot so the CLI, flagfiles and config options share one check.
 import * as v from "valibot";
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
+import { resolve } from "node:path";
 import { FLAG_BY_NAME, FLAGS, type FlagSpec, type FlagType } from "./registry.ts";
 
 const BOOL_TRUE = new Set(["true", "t", "yes", "y", "1"]);
@@ -124,26 +125,56 @@ export function readFlagfile(path: string): string[] | null {
 }
 
 /**
+ * Flagfiles one command line may read, counting repeats. Includes without a
+ * cycle can still multiply (each file naming the next one twice), and no
+ * real deployment comes near this.
+ */
+export const MAX_FLAGFILE_READS = 1000;
+
+/** A flagfile's identity for cycle checks: its real path, so a symlink to an including file is the same file. */
+function flagfileIdentity(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
  * Parses argv (without the program name) the way gflags does: `--x=v`,
  * `--x v`, `-x`, `--nox`; a bool never takes the next argument; `--` ends
  * the flags; `--flagfile` is expanded where it appears. Errors are returned
  * as gflags' text so the caller prints `ERROR: <text>` and exits 1.
+ *
+ * gflags follows a flagfile that includes itself until it runs out of
+ * memory; here each argument carries the chain of flagfiles it came from,
+ * and including a file already on that chain is an error. The same file
+ * reached twice along different chains (a diamond) is read twice, as gflags
+ * reads it.
  */
 export function parseCommandLine(
   argv: readonly string[],
   target: Flags = flags,
   useDefaultFlagfile = true,
 ): ParsedCommandLine | { error: string } {
-  const args = [...argv];
+  let args = [...argv];
+  const noChain: readonly string[] = [];
+  let chains: (readonly string[])[] = args.map(() => noChain);
   if (useDefaultFlagfile && !args.some((a) => /^--?flagfile/.test(a))) {
     const lines = readFlagfile(DEFAULT_FLAGFILE);
-    if (lines) args.unshift(...lines);
+    if (lines) {
+      const chain = [flagfileIdentity(DEFAULT_FLAGFILE)];
+      args = [...lines, ...args];
+      chains = [...lines.map(() => chain), ...chains];
+    }
   }
+  let flagfileReads = 0;
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
+    const from = chains[i]!;
     if (arg === "--") {
-      positional.push(...args.slice(i + 1));
+      for (const item of args.slice(i + 1)) positional.push(item);
       break;
     }
     if (!arg.startsWith("-") || arg === "-") {
@@ -170,9 +201,17 @@ export function parseCommandLine(
       else return { error: `flag '${arg}' is missing its argument` };
     }
     if (name === "flagfile") {
+      const id = flagfileIdentity(value);
+      if (from.includes(id)) {
+        const includer = from[from.length - 1]!;
+        return { error: `flagfile '${value}' is included again by '${includer}' (a flagfile cycle)` };
+      }
+      if (++flagfileReads > MAX_FLAGFILE_READS) return { error: `more than ${MAX_FLAGFILE_READS} flagfiles included` };
       const lines = readFlagfile(value);
       if (!lines) return { error: `flagfile '${value}' could not be read` };
-      args.splice(i + 1, 0, ...lines);
+      const chain = [...from, id];
+      args = [...args.slice(0, i + 1), ...lines, ...args.slice(i + 1)];
+      chains = [...chains.slice(0, i + 1), ...lines.map(() => chain), ...chains.slice(i + 1)];
       target.set(name, value, "cli");
       continue;
     }

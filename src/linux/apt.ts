@@ -81,7 +81,7 @@ export function parseDeb822Block(block: string): AptSource[] {
     if (key === "uris") {
       for (const uri of osquerySplit(value)) if (uri.includes("://")) uris.push(uri.replace(/\/+$/, ""));
     }
-    if (key === "suites") suites.push(...osquerySplit(value));
+    if (key === "suites") for (const item of osquerySplit(value)) suites.push(item);
   }
   return uris.flatMap((uri) => suites.map((suite) => sourceFor(uri, suite)));
 }
@@ -114,7 +114,7 @@ export function aptSourcesFrom(root = ""): Row[] {
   const rows: Row[] = [];
   const lists: string[] = [];
   if (existsSync(`${root}/etc/apt/sources.list`)) lists.push("/etc/apt/sources.list");
-  lists.push(...resolveFilePattern("/etc/apt/sources.list.d/%.list", GLOB_FILES, { root }));
+  for (const item of resolveFilePattern("/etc/apt/sources.list.d/%.list", GLOB_FILES, { root })) lists.push(item);
   for (const file of lists) {
     const text = readText(root + file);
     if (text === null) continue;

@@ -126,7 +126,7 @@ export function glob(pattern: string, opts: { root?: string } = {}): string[] {
   const out: string[] = [];
   // Like glibc, each brace alternative is globbed and sorted on its own, in order.
   for (const alternative of expandBraces(pattern)) {
-    out.push(...globOne(expandTilde(alternative), root).sort(compareBytes));
+    for (const item of globOne(expandTilde(alternative), root).sort(compareBytes)) out.push(item);
   }
   return out;
 }

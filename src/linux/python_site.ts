@@ -133,9 +133,9 @@ export function userSiteDirectories(home: string, root = ""): string[] {
     const dir = `${home}/${postfix}/`;
     const versions = dir.includes("%") ? [] : versionDirs(root + dir).map((v) => v.slice(root.length));
     if (versions.length > 0) {
-      for (const v of versions) sites.push(...resolveFilePattern(`${v}/lib/python%/site-packages`, GLOB_ALL, { root }));
+      for (const v of versions) for (const item of resolveFilePattern(`${v}/lib/python%/site-packages`, GLOB_ALL, { root })) sites.push(item);
     } else {
-      sites.push(...resolveFilePattern(dir, GLOB_ALL, { root }));
+      for (const item of resolveFilePattern(dir, GLOB_ALL, { root })) sites.push(item);
     }
   }
   return sites;

@@ -148,7 +148,7 @@ export interface SmbiosEntryPoint {
 /** Parses smbios_entry_point (the SMBIOS version lives only there). */
 export function parseSmbiosEntryPoint(data: Uint8Array): SmbiosEntryPoint | null {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const ascii = (o: number, n: number) => String.fromCharCode(...data.subarray(o, o + n));
+  const ascii = (o: number, n: number) => Buffer.from(data.subarray(o, o + n)).toString("latin1");
   if (data.length >= 0x18 && ascii(0, 5) === "_SM3_") {
     return {
       anchor: "_SM3_",

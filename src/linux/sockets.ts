@@ -148,14 +148,14 @@ export function readNamespaceSockets(pid: number | string, netNamespace: string)
   const out: SocketInfo[] = [];
   for (const [protocol, name] of INET_PROTOCOLS) {
     const v4 = readText(base + name);
-    if (v4 !== null) out.push(...parseInetSockets(v4, AF_INET, protocol, netNamespace));
+    if (v4 !== null) for (const item of parseInetSockets(v4, AF_INET, protocol, netNamespace)) out.push(item);
     const v6 = readText(`${base}${name}6`);
-    if (v6 !== null) out.push(...parseInetSockets(v6, AF_INET6, protocol, netNamespace));
+    if (v6 !== null) for (const item of parseInetSockets(v6, AF_INET6, protocol, netNamespace)) out.push(item);
   }
   const unix = readText(`${base}unix`);
-  if (unix !== null) out.push(...parseUnixSockets(unix, netNamespace));
+  if (unix !== null) for (const item of parseUnixSockets(unix, netNamespace)) out.push(item);
   const packet = readText(`${base}packet`);
-  if (packet !== null) out.push(...parsePacketSockets(packet, netNamespace));
+  if (packet !== null) for (const item of parsePacketSockets(packet, netNamespace)) out.push(item);
   return out;
 }
 
@@ -221,7 +221,7 @@ export function openSockets(pids: readonly string[] | null): OpenSocket[] {
     const ns = namespaceInode(pid, "net") ?? "0";
     if (!seenNamespaces.has(ns)) {
       seenNamespaces.add(ns);
-      sockets.push(...readNamespaceSockets(pid, ns));
+      for (const item of readNamespaceSockets(pid, ns)) sockets.push(item);
     }
   }
 

@@ -2,6 +2,7 @@
 // this way. Any failure (no socket, refused, timeout, a status the caller does
 // not accept, a body that is not JSON) is "no data", logged at verbose level.
 import { existsSync } from "node:fs";
+import { httpFetch } from "../http.ts";
 import { verbose } from "../logger/glog.ts";
 
 /** GETs `url` through `socket`; undefined when the answer is not usable JSON. */
@@ -15,7 +16,7 @@ export async function getJsonOverUnix<T>(
     return undefined;
   }
   try {
-    const res = await fetch(url, { unix: socket, headers: { Accept: "*/*" }, signal: AbortSignal.timeout(opts.timeoutMs) });
+    const res = await httpFetch(url, { unix: socket, headers: { Accept: "*/*" }, signal: AbortSignal.timeout(opts.timeoutMs) });
     if (!opts.okStatuses.includes(res.status)) {
       verbose(`${opts.service.toLowerCase()}.ts`, `${opts.service} API ${new URL(url).pathname} answered HTTP ${res.status}: no rows`);
       await res.body?.cancel();

@@ -74,12 +74,12 @@ export function yumSourcesFrom(root = ""): Row[] {
   const conf = readText(root + YUM_CONF);
   if (conf !== null) {
     const parsed = yumRowsFromText(conf, YUM_CONF);
-    rows.push(...parsed.rows);
+    for (const item of parsed.rows) rows.push(item);
     reposDir = parsed.reposdir ?? DEFAULT_REPOS_DIR;
   }
   for (const file of resolveFilePattern(`${reposDir}/%.repo`, GLOB_FILES, { root })) {
     const text = readText(root + file);
-    if (text !== null) rows.push(...yumRowsFromText(text, file).rows);
+    if (text !== null) for (const item of yumRowsFromText(text, file).rows) rows.push(item);
   }
   return rows;
 }

@@ -1,9 +1,21 @@
 // ZIP archives (jar, whl, xpi, ...): list entries from the central directory
 // and read one entry's bytes (stored or deflated). Enough for tables that
 // need a single file out of an archive, e.g. META-INF/plugin.xml in a jar.
+//
+// Archives come from users' homes, so every size in them is untrusted: the
+// central directory and an entry's compressed bytes must lie inside the file,
+// an entry is read only when its declared size is within the caller's limit,
+// and inflating stops as soon as the output would pass that declared size (a
+// zip bomb declares a small size and inflates to gigabytes). An entry that
+// breaks any of this is unreadable, logged at verbose level, and the caller
+// goes on with the rest of its scan.
 import { closeSync, fstatSync, openSync } from "node:fs";
-import { readAt } from "./fs.ts";
 import { inflateRawSync } from "node:zlib";
+import { verbose } from "../logger/glog.ts";
+import { readAt } from "./fs.ts";
+
+/** The largest entry read when the caller sets no limit of its own. */
+export const DEFAULT_MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
 export interface ZipEntry {
   readonly name: string;
@@ -63,6 +75,8 @@ export function parseCentralDirectory(cd: Buffer, count: number): ZipEntry[] {
 export class ZipFile {
   private constructor(
     private readonly fd: number,
+    private readonly path: string,
+    private readonly fileSize: number,
     readonly entries: readonly ZipEntry[],
   ) {}
 
@@ -71,7 +85,8 @@ export class ZipFile {
     let fd: number;
     try {
       fd = openSync(path, "r");
-    } catch {
+    } catch (e) {
+      verbose("zip.ts", `Cannot open ${path}: ${(e as Error).message}`);
       return null;
     }
     try {
@@ -99,27 +114,55 @@ export class ZipFile {
           cdOffset = Number(z64.readBigUInt64LE(48));
         }
       }
+      if (cdOffset + cdSize > size) throw new Error(`its central directory (${cdSize} bytes at ${cdOffset}) lies past the end of the file`);
       const cd = readAt(fd, cdOffset, cdSize);
-      return new ZipFile(fd, parseCentralDirectory(cd, count));
-    } catch {
+      return new ZipFile(fd, path, size, parseCentralDirectory(cd, count));
+    } catch (e) {
+      verbose("zip.ts", `${path} is not a readable ZIP archive: ${(e as Error).message}`);
       closeSync(fd);
       return null;
     }
   }
 
-  /** The uncompressed bytes of one entry; null for an unsupported method or a damaged entry. */
-  read(entry: ZipEntry): Buffer | null {
+  /**
+   * The uncompressed bytes of one entry, at most `maxBytes` of them; null
+   * (logged at verbose level) for an unsupported method, an entry declared
+   * larger than `maxBytes`, or a damaged one: truncated, inflating to more or
+   * fewer bytes than it declares, or pointing outside the file.
+   */
+  read(entry: ZipEntry, maxBytes = DEFAULT_MAX_ENTRY_BYTES): Buffer | null {
     try {
-      const header = readAt(this.fd, entry.localHeaderOffset, 30);
-      if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIG) return null;
-      const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-      const data = readAt(this.fd, start, entry.compressedSize);
-      if (entry.method === 0) return data;
-      if (entry.method === 8) return inflateRawSync(data);
-      return null;
-    } catch {
+      return this.readBounded(entry, maxBytes);
+    } catch (e) {
+      verbose("zip.ts", `Skipping ${entry.name} in ${this.path}: ${(e as Error).message}`);
       return null;
     }
+  }
+
+  private readBounded(entry: ZipEntry, maxBytes: number): Buffer {
+    if (entry.method !== 0 && entry.method !== 8) throw new Error(`compression method ${entry.method} is not supported`);
+    if (entry.size > maxBytes) throw new Error(`it declares ${entry.size} bytes, over the ${maxBytes}-byte limit`);
+    const header = readAt(this.fd, entry.localHeaderOffset, 30);
+    if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIG) throw new Error("its local header is missing");
+    const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+    if (start + entry.compressedSize > this.fileSize) throw new Error("its data runs past the end of the file");
+    const data = readAt(this.fd, start, entry.compressedSize);
+    if (data.length < entry.compressedSize) throw new Error("its data is truncated");
+    let out: Buffer;
+    if (entry.method === 0) {
+      out = data;
+    } else {
+      // maxOutputLength must be at least 1; a one-byte surplus still fails the size check below.
+      try {
+        out = inflateRawSync(data, { maxOutputLength: Math.max(1, entry.size) });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ERR_BUFFER_TOO_LARGE") throw new Error(`it inflates past the ${entry.size} bytes it declares`);
+        throw new Error(`it does not inflate: ${(e as Error).message}`);
+      }
+    }
+    if (out.length !== entry.size) throw new Error(`it holds ${out.length} bytes but declares ${entry.size}`);
+    return out;
   }
 
   close(): void {
@@ -131,13 +174,13 @@ export class ZipFile {
   }
 }
 
-/** The bytes of the entry named `name` in the archive at `path`, or null. */
-export function readZipEntry(path: string, name: string): Buffer | null {
+/** The bytes of the entry named `name` in the archive at `path` (at most `maxBytes`), or null. */
+export function readZipEntry(path: string, name: string, maxBytes = DEFAULT_MAX_ENTRY_BYTES): Buffer | null {
   const zip = ZipFile.open(path);
   if (!zip) return null;
   try {
     const entry = zip.entries.find((e) => e.name === name);
-    return entry ? zip.read(entry) : null;
+    return entry ? zip.read(entry, maxBytes) : null;
   } finally {
     zip.close();
   }

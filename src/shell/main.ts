@@ -1,9 +1,9 @@
 // The shell role's entry: flags, then the run mode in osquery's priority
 // order (INTERFACES §3): -L / -A, --pack, --query / --query_file, a positional
 // argument, then stdin (interactive or piped).
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { flags, parseCommandLine } from "../flags/flags.ts";
-import { writeStdout } from "../io.ts";
+import { writeAll, writeStdout } from "../io.ts";
 import { ERROR, INFO, logToStderr, setStderrThreshold } from "../logger/glog.ts";
 import { runShortcut, wantsShortcut } from "../shortcuts.ts";
 import { openShellDatabase, openShellStore } from "./database.ts";
@@ -17,7 +17,7 @@ function outputWriter(): { write: (text: string) => void; close: () => void } {
   // nothing is left unwritten when the shell exits.
   if (target === "-" || target === "") return { write: writeStdout, close: () => {} };
   const fd = openSync(target, "w");
-  return { write: (t) => void writeSync(fd, t), close: () => closeSync(fd) };
+  return { write: (t) => writeAll(fd, t), close: () => closeSync(fd) };
 }
 
 /** --config_check, --config_dump, --database_dump: as in osqueryd, then exit. */

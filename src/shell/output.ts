@@ -30,7 +30,11 @@ export function renderPretty(r: QueryResult, nullText: string): string {
   if (r.rows.length === 0) return "";
   const names = r.columns.map((c) => c.name);
   const cells = r.rows.map((row) => row.map((v) => valueText(v, nullText)));
-  const widths = names.map((n, i) => Math.max(width(n), ...cells.map((c) => width(c[i]!))));
+  // Loops, not Math.max(...cells): a spread of a million rows overflows the stack.
+  const widths = names.map(width);
+  for (const c of cells) {
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, width(c[i]!));
+  }
   const border = "+" + widths.map((w) => "-".repeat(w + 2)).join("+") + "+\n";
   const line = (vals: string[]) => "|" + vals.map((v, i) => ` ${pad(v, widths[i]!)} `).join("|") + "|\n";
   return border + line(names) + border + cells.map(line).join("") + border;
@@ -59,7 +63,8 @@ export function renderJsonPretty(r: QueryResult, nullText: string): string {
 }
 
 export function renderLine(r: QueryResult, nullText: string): string {
-  const w = Math.max(5, ...r.columns.map((c) => width(c.name)));
+  let w = 5;
+  for (const c of r.columns) w = Math.max(w, width(c.name));
   return r.rows
     .map((row) => r.columns.map((c, i) => `${" ".repeat(Math.max(0, w - width(c.name)))}${c.name} = ${valueText(row[i]!, nullText)}\n`).join(""))
     .join("\n");

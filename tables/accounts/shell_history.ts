@@ -24,7 +24,7 @@ export default defineTable({
     for (const user of usersFromContext(ctx)) {
       const files = HISTORY_FILES.map((f) => joinPath(user.home, f));
       const sessions = joinPath(user.home, ".bash_sessions");
-      if (existsSync(sessions)) files.push(...listFiles(sessions).filter((f) => f.endsWith(".history")));
+      if (existsSync(sessions)) for (const item of listFiles(sessions).filter((f) => f.endsWith(".history"))) files.push(item);
       for (const file of files) {
         const text = readRegularFile(file);
         if (text === null) continue;

@@ -4,6 +4,8 @@
 // (without response columns) when the request fails.
 import { readFileSync } from "node:fs";
 import { flags } from "../../src/flags/flags.ts";
+import { httpFetch, readBody } from "../../src/http.ts";
+import { logToStderr, WARNING } from "../../src/logger/glog.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -21,7 +23,8 @@ export default defineTable({
     const agents = ctx.equals("user_agent");
     // osquery sends one user agent per query; several is refused with no rows.
     if (agents.length > 1) return [];
-    const agent = agents[0] ?? DEFAULT_USER_AGENT;
+    // CR and LF are dropped, as osquery does, so a user agent cannot add headers.
+    const agent = agents[0] === undefined ? DEFAULT_USER_AGENT : agents[0].replace(/[\r\n]/g, "");
     return Promise.all(ctx.equals("url").map((url) => curlRow(url, agent)));
   },
 });
@@ -50,21 +53,24 @@ export async function curlRow(url: string, userAgent: string = DEFAULT_USER_AGEN
   const ca = serverCertificates();
   try {
     const start = performance.now();
-    const res = await fetch(url, {
+    const res = await httpFetch(url, {
       method: "GET",
       redirect: "follow",
       headers: { "User-Agent": userAgent, "Accept-Encoding": "identity" },
       signal: AbortSignal.timeout(timeoutMs),
       ...(ca !== undefined && url.startsWith("https:") ? { tls: { ca } } : {}),
     });
-    const body = Buffer.from(await res.arrayBuffer());
+    const body = await readBody(res);
     const end = performance.now();
     row.response_code = res.status;
     row.round_trip_time = Math.round((end - start) * 1000);
     row.result = body.toString("utf8");
     row.bytes = body.length;
-  } catch {
-    // Unreachable host, TLS failure, bad URL, timeout: the row stays without a response.
+  } catch (e) {
+    // Unreachable host, TLS failure, a URL that is not http(s), a body past
+    // MAX_BODY_BYTES, timeout: the row stays without a response, and osquery
+    // warns why.
+    logToStderr(WARNING, "curl.cpp", 98, `Error making request: ${(e as Error).message}`);
   }
   return row;
 }

@@ -97,7 +97,7 @@ export function firefoxAddonsForHome(home: string, uid: number): Row[] {
       logUnreadable("firefox_addons.ts", join(base, name, "extensions.json"), e);
       continue;
     }
-    rows.push(...parseFirefoxExtensions(text, uid));
+    for (const item of parseFirefoxExtensions(text, uid)) rows.push(item);
   }
   return rows;
 }

@@ -68,9 +68,15 @@ export function parsePluginXml(xml: string): PluginInfo {
   };
 }
 
-/** plugin.xml of a jar, parsed; null when the file is not an archive holding one. */
+/**
+ * A plugin descriptor is a few kilobytes (the largest JetBrains ships are
+ * tens); anything past this is not one and is not inflated.
+ */
+export const MAX_PLUGIN_XML_BYTES = 4 * 1024 * 1024;
+
+/** plugin.xml of a jar, parsed; null when the file is not an archive holding a readable one. */
 export function pluginFromJar(path: string): PluginInfo | null {
-  const xml = readZipEntry(path, "META-INF/plugin.xml");
+  const xml = readZipEntry(path, "META-INF/plugin.xml", MAX_PLUGIN_XML_BYTES);
   if (!xml || xml.length === 0) return null;
   return parsePluginXml(xml.toString("utf8"));
 }
@@ -159,7 +165,7 @@ export function jetbrainsPluginsForHome(home: string, uid: number): Row[] {
   const rows: Row[] = [];
   for (const [prefix, product] of JETBRAINS_PRODUCTS) {
     for (const dir of dirs) {
-      if (basename(dir).startsWith(prefix)) rows.push(...pluginsInDirectory(dir, product, uid));
+      if (basename(dir).startsWith(prefix)) for (const item of pluginsInDirectory(dir, product, uid)) rows.push(item);
     }
   }
   return rows;

@@ -11,10 +11,11 @@
 //
 // There is no config loader yet: the daemon's config handling is to call
 // setPrometheusTargets() with that section; until then the table is empty.
+import { httpFetch, readBody } from "../../src/http.ts";
+import { verbose } from "../../src/logger/glog.ts";
 import { osquerySplit } from "../../src/linux/split.ts";
 import { compareBytes } from "../../src/linux/glob.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { verbose } from "../../src/logger/glog.ts";
 
 export default defineTable({
   name: "prometheus_metrics",
@@ -50,11 +51,11 @@ export async function scrapeTargets(urls: readonly string[], timeoutSeconds: num
   const results = await Promise.all(
     unique.map(async (url): Promise<ScrapeResult> => {
       try {
-        const res = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(timeoutSeconds * 1000) });
-        const content = await res.text();
+        const res = await httpFetch(url, { redirect: "follow", signal: AbortSignal.timeout(timeoutSeconds * 1000) });
+        const content = (await readBody(res)).toString("utf8");
         return { content, timestampMs: Date.now() };
       } catch (e) {
-        verbose("prometheus_metrics.ts", `${url} failed: ${(e as Error).message}`);
+        verbose("prometheus_metrics.cpp", `Failed to scrape ${url}: ${(e as Error).message}`);
         return { content: "", timestampMs: 0 };
       }
     }),

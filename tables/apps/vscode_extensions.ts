@@ -82,7 +82,7 @@ export function vscodeExtensionsForHome(home: string, uid: number): Row[] {
       logUnreadable("vscode_extensions.ts", join(home, dir, "extensions", "extensions.json"), e);
       continue;
     }
-    rows.push(...parseVscodeExtensions(text, uid, edition));
+    for (const item of parseVscodeExtensions(text, uid, edition)) rows.push(item);
   }
   return rows;
 }

@@ -1,5 +1,6 @@
 // Azure's Instance Metadata Service: the compute document that both azure_*
 // tables read. Functions take the base URL so tests can serve it locally.
+import { httpFetch } from "../../src/http.ts";
 import type { Row } from "../../src/table.ts";
 import { verbose } from "../../src/logger/glog.ts";
 
@@ -12,7 +13,7 @@ const TIMEOUT_MS = 3000;
 /** The compute document, or undefined on any failure or a non-object body. */
 export async function azureCompute(base: string): Promise<Record<string, unknown> | undefined> {
   try {
-    const res = await fetch(`${base}${PATH}`, { headers: { Metadata: "true" }, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await httpFetch(`${base}${PATH}`, { headers: { Metadata: "true" }, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
     if (res.status !== 200) return undefined;
     const doc = (await res.json()) as unknown;
     return typeof doc === "object" && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { httpFetch } from "../../src/http.ts";
 import type { Row } from "../../src/table.ts";
 import { signV4, type AwsCredentials } from "./aws_sigv4.ts";
 import { verbose } from "../../src/logger/glog.ts";
@@ -18,7 +19,7 @@ const TOKEN_ATTEMPTS = 3;
 
 async function request(url: string, init: RequestInit = {}): Promise<{ status: number; body: string } | undefined> {
   try {
-    const res = await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await httpFetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
     return { status: res.status, body: await res.text() };
   } catch (e) {
     verbose("ec2.ts", `${url} failed: ${(e as Error).message}`);

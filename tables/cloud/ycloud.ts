@@ -1,6 +1,7 @@
 // Yandex Cloud's instance metadata service (GCE-compatible:
 // /computeMetadata/v1/instance/?alt=json&recursive=true with the
 // "Metadata-Flavor: Google" header), read as osquery's ycloud_util does.
+import { httpFetch } from "../../src/http.ts";
 import type { Row } from "../../src/table.ts";
 import { osquerySplit } from "../../src/linux/split.ts";
 import { verbose } from "../../src/logger/glog.ts";
@@ -30,7 +31,7 @@ export function zoneId(zone: string): string {
 /** The document at `endpoint`, or undefined (unreachable, not 200, not a JSON object). */
 export async function fetchYCloudMetadata(endpoint: string): Promise<JsonObject | undefined> {
   try {
-    const res = await fetch(`${endpoint}${METADATA_PATH}`, {
+    const res = await httpFetch(`${endpoint}${METADATA_PATH}`, {
       headers: { "Metadata-Flavor": "Google" },
       redirect: "manual",
       signal: AbortSignal.timeout(TIMEOUT_MS),

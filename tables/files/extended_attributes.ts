@@ -30,10 +30,10 @@ export default defineTable({
   generate(ctx) {
     const rows: Row[] = [];
     for (const path of expandPathConstraints(ctx, "path", GLOB_ALL)) {
-      rows.push(...xattrRows(path, boostParentPath(path)));
+      for (const item of xattrRows(path, boostParentPath(path))) rows.push(item);
     }
     for (const dir of expandPathConstraints(ctx, "directory", GLOB_FOLDERS)) {
-      for (const name of listEntries(dir)) rows.push(...xattrRows(joinPath(dir, name), dir));
+      for (const name of listEntries(dir)) for (const item of xattrRows(joinPath(dir, name), dir)) rows.push(item);
     }
     return rows;
   },

@@ -24,12 +24,12 @@ export default defineTable({
     const homes = [...new Set(readPasswd().map((u) => u.home).filter((h) => h !== ""))];
     for (const home of homes) {
       const base = home.replace(/\/+$/, "");
-      rows.push(...autostartItems(`${base}/.config/autostart/`));
-      rows.push(...autostartScripts(`${base}/.config/autostart-scripts/`));
+      for (const item of autostartItems(`${base}/.config/autostart/`)) rows.push(item);
+      for (const item of autostartScripts(`${base}/.config/autostart-scripts/`)) rows.push(item);
     }
-    rows.push(...autostartScripts("/etc/init.d/"));
-    rows.push(...autostartItems("/etc/xdg/autostart/"));
-    rows.push(...readSystemdUnits().map(systemdStartupRow));
+    for (const item of autostartScripts("/etc/init.d/")) rows.push(item);
+    for (const item of autostartItems("/etc/xdg/autostart/")) rows.push(item);
+    for (const item of readSystemdUnits().map(systemdStartupRow)) rows.push(item);
     return rows;
   },
 });

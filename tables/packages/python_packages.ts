@@ -29,17 +29,17 @@ export default defineTable({
       const given = ctx.equals("directory");
       if (given.length > 0) {
         // A directory constraint replaces every search path, user ones included.
-        for (const dir of [...new Set(given)].sort()) rows.push(...pythonSiteRows(dir, 0, root));
+        for (const dir of [...new Set(given)].sort()) for (const item of pythonSiteRows(dir, 0, root)) rows.push(item);
         return stampNamespace(rows, ns);
       }
       const system = new Set<string>();
       for (const pattern of SYSTEM_SITE_PATTERNS) {
         for (const site of resolveFilePattern(pattern, GLOB_ALL, { root })) system.add(site);
       }
-      for (const site of [...system].sort()) rows.push(...pythonSiteRows(site, 0, root));
+      for (const site of [...system].sort()) for (const item of pythonSiteRows(site, 0, root)) rows.push(item);
       for (const user of usersFromContext(ctx, root)) {
         if (!user.home) continue;
-        for (const site of userSiteDirectories(user.home, root)) rows.push(...pythonSiteRows(site, user.uid, root));
+        for (const site of userSiteDirectories(user.home, root)) for (const item of pythonSiteRows(site, user.uid, root)) rows.push(item);
       }
       return stampNamespace(rows, ns);
     });

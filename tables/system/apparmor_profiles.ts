@@ -41,7 +41,7 @@ export function apparmorProfiles(profilesDir: string): Row[] {
     const mode = read("mode");
     const attach = read("attach");
     if (name === undefined || mode === undefined || attach === undefined) continue;
-    if (existsSync(`${dir}/profiles`)) stack.push(...subdirs(`${dir}/profiles`).map((d): [string, string] => [name, d]));
+    if (existsSync(`${dir}/profiles`)) for (const item of subdirs(`${dir}/profiles`).map((d): [string, string] => [name, d])) stack.push(item);
     rows.push({ path: parent ? `${parent}//${name}` : name, name, attach, mode, sha1: read("sha1"), sha256: read("sha256") });
   }
   return rows;

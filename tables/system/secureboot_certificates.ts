@@ -57,7 +57,7 @@ export function secureBootCertificateRows(efivarsDir: string): Row[] {
         logUnreadable("secureboot_certificates.ts", path, e);
         continue;
       }
-      rows.push(...certificateRows(content, path, store.revoked));
+      for (const item of certificateRows(content, path, store.revoked)) rows.push(item);
     }
   }
   return rows;

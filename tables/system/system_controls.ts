@@ -115,7 +115,7 @@ function sortedEntries(dir: string): { dirs: string[]; files: string[] } {
 export function readSysctlConfig(): Map<string, string> {
   const config = new Map<string, string>();
   const paths = [...CONFIG_FILES];
-  for (const pattern of CONFIG_PATTERNS) paths.push(...resolveFilePattern(pattern, GLOB_FILES));
+  for (const pattern of CONFIG_PATTERNS) for (const item of resolveFilePattern(pattern, GLOB_FILES)) paths.push(item);
   for (const path of paths) {
     const text = readText(path);
     if (text !== null) parseSysctlConf(text, config);

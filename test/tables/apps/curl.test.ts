@@ -8,6 +8,7 @@ import { engineReady, queryAsync } from "./e2e.ts";
 let server: Server<unknown>;
 let base: string;
 const BODY = "héllo from osq\n".repeat(100);
+const seenHeaders: Record<string, string>[] = [];
 
 beforeAll(() => {
   server = Bun.serve({
@@ -17,6 +18,10 @@ beforeAll(() => {
       const url = new URL(req.url);
       if (url.pathname === "/x") return new Response(BODY, { headers: { "content-type": "text/plain; charset=utf-8" } });
       if (url.pathname === "/ua") return new Response(req.headers.get("user-agent") ?? "");
+      if (url.pathname === "/headers") {
+        seenHeaders.push(Object.fromEntries(req.headers));
+        return new Response("");
+      }
       if (url.pathname === "/redirect") return Response.redirect(`${base}/x`, 302);
       if (url.pathname === "/slow") return new Promise((r) => setTimeout(() => r(new Response("late")), 300));
       return new Response("nope", { status: 404 });
@@ -67,6 +72,19 @@ describe("curl", () => {
     expect(dead.method).toBe("GET");
     expect(dead.response_code).toBeUndefined();
     expect(dead.result).toBeUndefined();
+  });
+});
+
+describe("curl user_agent through dist/osqueryi", () => {
+  test("CR and LF are dropped from the user agent (no header injection), as osquery does", async () => {
+    seenHeaders.length = 0;
+    const rows = await queryAsync(`select user_agent from curl where url = '${base}/headers' and user_agent = 'evil\r\nX-Injected: 1'`);
+    // The row carries the cleaned value, which SQLite's own check of the
+    // constraint then filters out, as in osquery; the request still went out.
+    expect(rows).toEqual([]);
+    expect(seenHeaders.length).toBe(1);
+    expect(seenHeaders[0]!["user-agent"]).toBe("evilX-Injected: 1");
+    expect(seenHeaders[0]!["x-injected"]).toBeUndefined();
   });
 });
 
