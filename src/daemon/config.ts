@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { flags } from "../flags/flags.ts";
 import { FLAG_BY_NAME } from "../flags/registry.ts";
 import { compareBytes } from "../linux/glob.ts";
+import { errorMessage } from "../logger/glog.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import type { Store, StoreWriter } from "../store/store.ts";
 import { isJsonObject, parseConfigText, stripConfigComments, type JsonObject } from "./config-text.ts";
@@ -146,10 +147,13 @@ export class Config {
     if (failed !== "") {
       log.warn(`Scheduled query may have failed: ${failed}`);
       this.denylist.set(failed, now + DENYLIST_DURATION);
-      await store.write((w) => {
-        w.put("configurations", "executing_query", "");
-        this.saveDenylist(w);
-      });
+      // The denylisting holds in memory either way; unsaved, the next start denylists it again.
+      await store
+        .write((w) => {
+          w.put("configurations", "executing_query", "");
+          this.saveDenylist(w);
+        })
+        .catch((e: unknown) => log.error(`Cannot save the denylist: ${errorMessage(e)}`));
     }
   }
 
@@ -185,17 +189,24 @@ export class Config {
       changed.push(name);
     }
     const removed = [...this.sources.keys()].filter((n) => !raw.has(n));
+    // The splays are saved before the swap: when the store refuses them, the
+    // update fails as a whole and the next refresh parses the sources again.
+    if (splays.length > 0) {
+      try {
+        await this.env.store.write((w) => {
+          for (const [k, val] of splays) w.put("configurations", k, val);
+        });
+      } catch (e) {
+        return `Cannot save the schedule's splayed intervals: ${errorMessage(e)}`;
+      }
+    }
     this.sources = next;
     this.valid = true;
-    if (splays.length > 0) {
-      await this.env.store.write((w) => {
-        for (const [k, val] of splays) w.put("configurations", k, val);
-      });
-    }
     this.applyOptions();
     for (const name of removed) await this.env.onDecorators?.(name, null);
     for (const name of changed) await this.env.onDecorators?.(name, next.get(name)!.decorators);
-    await this.purge();
+    // Expiry is housekeeping: a store that refuses it now is asked again on the next update.
+    await this.purge().catch((e: unknown) => this.env.log.verbose(`Cannot expire old query results: ${errorMessage(e)}`));
     return null;
   }
 
@@ -394,7 +405,12 @@ export class Config {
         out.push({ name, query, pack, denylisted });
       }
     }
-    if (denylistChanged) await this.env.store.write((w) => this.saveDenylist(w));
+    // The in-memory denylist is already current; a refused save is retried on the next change.
+    if (denylistChanged) {
+      await this.env.store
+        .write((w) => this.saveDenylist(w))
+        .catch((e: unknown) => this.env.log.verbose(`Cannot save the denylist: ${errorMessage(e)}`));
+    }
     return out;
   }
 

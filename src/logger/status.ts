@@ -128,9 +128,18 @@ export class StatusLog {
     // glog drops anything under minloglevel (logger_min_status) before any output.
     if (!verbose && severity < minStatus) return;
     const toStderr = verbose || this.stderrFallback || (stderr && !this.stderrSuppressed && severity >= minStderr);
-    if (toStderr) this.stderrWrite(glogLine(severity, line.filename, line.line, line.message, new Date(line.time)) + "\n");
+    const text = () => glogLine(severity, line.filename, line.line, line.message, new Date(line.time)) + "\n";
+    if (toStderr) this.stderrWrite(text());
     if (this.sinks) {
-      for (const s of this.sinks) s([line]);
+      for (const s of this.sinks) {
+        try {
+          s([line]);
+        } catch {
+          // A status line is logged from inside error handlers: a plugin that
+          // cannot take it must not throw into them. stderr keeps the line.
+          if (!toStderr) this.stderrWrite(text());
+        }
+      }
     } else if (this.pending.length < MAX_PENDING) {
       this.pending.push(line);
     }

@@ -1,0 +1,169 @@
+// The daemon survives a store that refuses writes, on a real full filesystem:
+// a small tmpfs holds --database_path and a filler file takes its last byte.
+// The logs live outside it, so every line the daemon writes can be checked.
+// Mounting needs root (CI runs as root); without it these tests fail saying so.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { OSQUERYD } from "../helpers.ts";
+
+interface BatchLine {
+  name: string;
+  counter: number;
+  epoch: number;
+  diffResults: { removed: Record<string, string>[]; added: Record<string, string>[] };
+}
+
+let dir: string;
+let fsDir: string;
+let watched: string;
+let procs: Subprocess[] = [];
+
+function mount(path: string, size: string): void {
+  const r = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", `size=${size}`, "tmpfs", path]);
+  if (r.exitCode !== 0) {
+    throw new Error(`these tests need to mount a small tmpfs (run them as root): mount failed: ${r.stderr.toString().trim()}`);
+  }
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "osq-failures-"));
+  fsDir = join(dir, "small");
+  watched = join(dir, "watched");
+  mkdirSync(fsDir);
+  mkdirSync(watched);
+  mount(fsDir, "4m");
+});
+
+afterEach(async () => {
+  for (const p of procs) {
+    p.kill(9);
+    await p.exited;
+  }
+  procs = [];
+  Bun.spawnSync(["umount", fsDir]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const filler = () => join(fsDir, "filler");
+
+/** Writes to the tmpfs until the kernel says ENOSPC. */
+function fillUp(): void {
+  const fd = openSync(filler(), "w");
+  try {
+    for (const size of [1 << 20, 65536, 4096, 512, 1]) {
+      const chunk = Buffer.alloc(size);
+      try {
+        for (;;) writeSync(fd, chunk);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOSPC") throw e;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeConfig(config: unknown): void {
+  writeFileSync(join(dir, "osquery.conf"), JSON.stringify(config));
+}
+
+function start(extra: string[] = []): Subprocess {
+  const p = Bun.spawn(
+    [
+      OSQUERYD,
+      `--config_path=${join(dir, "osquery.conf")}`,
+      `--database_path=${join(fsDir, "osquery.db")}`,
+      `--logger_path=${join(dir, "logs")}`,
+      `--pidfile=${join(dir, "osqueryd.pid")}`,
+      "--disable_watchdog",
+      "--logger_event_type=false",
+      ...extra,
+    ],
+    { stdout: Bun.file(join(dir, "stdout")), stderr: Bun.file(join(dir, "stderr")), stdin: "ignore" },
+  );
+  procs.push(p);
+  return p;
+}
+
+const stderr = () => (existsSync(join(dir, "stderr")) ? readFileSync(join(dir, "stderr"), "utf8") : "");
+
+function logLines<T>(file: string): T[] {
+  const path = join(dir, "logs", file);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
+}
+
+const results = () => logLines<BatchLine>("osqueryd.results.log");
+
+/** The glog ERROR file the filesystem logger writes (status lines of severity ERROR). */
+function errorLog(): string {
+  const path = join(dir, "logs", "osqueryd.ERROR");
+  return existsSync(path) ? readFileSync(path, "utf8") : "";
+}
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\nstderr:\n${stderr()}`);
+    await Bun.sleep(50);
+  }
+}
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
+
+/** Stack frames in any of Bun's layouts, or a crash banner: none may reach the daemon's output. */
+function expectNoStackTraces(text: string): void {
+  expect(text).not.toMatch(/^\s+at\s/m);
+  expect(text).not.toMatch(/\.(js|ts):\d+:\d+/);
+  expect(text).not.toMatch(/^error: /m);
+  expect(text).not.toContain("panic");
+  expect(text).not.toContain("Bun has crashed");
+}
+
+function alive(p: Subprocess): boolean {
+  return p.exitCode === null && p.signalCode === null;
+}
+
+describe("osqueryd with a store that refuses writes", () => {
+  test("a reload whose store write fails is one status line; the daemon goes on and a later reload works", async () => {
+    writeConfig({ schedule: { one: { query: "SELECT 1 AS one", interval: 1, snapshot: true } } });
+    const p = start();
+    await waitFor("the first snapshot", () => existsSync(join(dir, "logs", "osqueryd.snapshots.log")) && readFileSync(join(dir, "logs", "osqueryd.snapshots.log"), "utf8").includes('"one"'));
+
+    fillUp();
+    // A new query needs its splay saved: the store refuses it.
+    writeConfig({
+      schedule: {
+        one: { query: "SELECT 1 AS one", interval: 1, snapshot: true },
+        two: { query: "SELECT 2 AS two", interval: 1, snapshot: true },
+      },
+    });
+    const refused = "Cannot save the schedule's splayed intervals: No space left on device";
+    p.kill("SIGHUP");
+    await waitFor("the first refused reload", () => count(stderr(), refused) >= 1);
+    p.kill("SIGHUP");
+    await waitFor("the second refused reload (the first must not block it)", () => count(stderr(), refused) >= 2);
+    expect(alive(p)).toBe(true);
+    expect(stderr()).toContain("keeping the last good config");
+
+    rmSync(filler());
+    p.kill("SIGHUP");
+    await waitFor("the new query's snapshot after the reload", () => readFileSync(join(dir, "logs", "osqueryd.snapshots.log"), "utf8").includes('"two"'));
+    expect(alive(p)).toBe(true);
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    expect(count(stderr(), refused)).toBe(2);
+    expectNoStackTraces(stderr());
+    expectNoStackTraces(errorLog());
+  }, 30000);
+});
