@@ -14,6 +14,7 @@
 // lmdb is imported lazily, only by `openStore`: the shell must not pay for it.
 
 import { statfsSync } from "node:fs";
+import { dirname } from "node:path";
 
 export const DOMAINS = [
   "queries", // last results, epoch and counter per scheduled query
@@ -45,6 +46,8 @@ export interface Store {
 
 const ENOSPC = 28;
 const PAGE = 4096;
+/** The lock file (about 8 KiB) and a new data file (32 KiB), with room for the first commits. */
+const MIN_FREE_AT_OPEN = 128 * 1024;
 
 /** One put (a value) or delete (null). */
 type StagedWrite = [Domain, string, string | null];
@@ -205,6 +208,10 @@ export async function openStore(path: string): Promise<Store> {
   // The only import of lmdb in osq: with two dynamic import sites, Bun's
   // chunk splitting (1.4.5) handed one of them a namespace whose `open` was
   // still undefined. Everything that needs LMDB comes through openStore.
+  // LMDB maps its lock file: on a full filesystem the first touch of a page
+  // of it is a SIGBUS, so a store that could not even be created is refused.
+  const free = freeBytes(dirname(path));
+  if (free !== null && free < MIN_FREE_AT_OPEN) throw new StoreError("No space left on device", ENOSPC);
   const { open } = await import("lmdb");
   const env = open({ path, maxDbs: 16 }) as unknown as LmdbEnv;
   const dbs = new Map<Domain, LmdbDatabase>();

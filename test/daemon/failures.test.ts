@@ -166,4 +166,56 @@ describe("osqueryd with a store that refuses writes", () => {
     expectNoStackTraces(stderr());
     expectNoStackTraces(errorLog());
   }, 30000);
+
+  test("a full disk: one error line per failing run, nothing logged or lost, results resume when space returns", async () => {
+    writeFileSync(join(watched, "a"), "");
+    writeConfig({ schedule: { files: { query: `SELECT filename FROM file WHERE directory = '${watched}'`, interval: 1, denylist: false } } });
+    const p = start();
+    await waitFor("the first results", () => results().length >= 1);
+    expect(results().map((l) => [l.counter, l.diffResults.added.map((r) => r.filename)])).toEqual([[0, ["a"]]]);
+
+    fillUp();
+    writeFileSync(join(watched, "b"), "");
+    const failing = "Error adding new results to database for query files: No space left on device";
+    await waitFor("two failing runs", () => count(stderr(), failing) >= 2);
+    rmSync(join(watched, "a"));
+    writeFileSync(join(watched, "c"), "");
+    const failures = await waitFor("two more failing runs", () => {
+      const n = count(stderr(), failing);
+      return n >= 4 && n;
+    });
+    // Nothing whose state was not committed reaches the results log.
+    expect(results()).toHaveLength(1);
+    expect(alive(p)).toBe(true);
+
+    rmSync(filler());
+    await waitFor("the results to resume", () => results().length >= 2);
+    await Bun.sleep(2500);
+    // One line carries every change made while the disk was full, once; the counter moved by one.
+    const after = results();
+    expect(after).toHaveLength(2);
+    expect(after[1]!.counter).toBe(1);
+    expect(after[1]!.diffResults.added.map((r) => r.filename).sort()).toEqual(["b", "c"]);
+    expect(after[1]!.diffResults.removed.map((r) => r.filename)).toEqual(["a"]);
+
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    const err = stderr();
+    // Each failing run is exactly one ERROR line, and no other error was logged.
+    const errorLines = err.split("\n").filter((l) => l.startsWith("E"));
+    expect(errorLines.length).toBeGreaterThanOrEqual(failures);
+    for (const l of errorLines) expect(l).toContain(failing);
+    expect(count(errorLog(), failing)).toBe(errorLines.length);
+    expectNoStackTraces(err);
+  }, 30000);
+
+  test("a database that cannot be created on a full disk is one clear error and exit 78", async () => {
+    writeConfig({ schedule: {} });
+    fillUp();
+    const p = start();
+    expect(await p.exited).toBe(78);
+    const err = stderr();
+    expect(err).toContain(`Cannot open the database at ${join(fsDir, "osquery.db")}: No space left on device`);
+    expectNoStackTraces(err);
+  });
 });
