@@ -35,6 +35,8 @@ const CONTAINER_KEYS = [...KNOWN_KEYS].filter((k) => k !== "schedule" && k !== "
 
 /** Results of queries gone from the schedule are kept this long after their last run (seconds). */
 export const RESULTS_EXPIRY = 592200;
+/** Where --config_enable_backup keeps each source's text, in the configurations domain. */
+const BACKUP_PREFIX = "config_persistence.";
 /** How long a query that was running when the process died stays denylisted (seconds). */
 export const DENYLIST_DURATION = 86400;
 
@@ -125,6 +127,8 @@ function listMap(value: unknown, key: string, warn: (m: string) => void, transfo
 export class Config {
   private sources = new Map<string, SourceState>();
   private denylist = new Map<string, number>();
+  /** Only a failure of the first refresh falls back to the backup (osquery's is_first_time_refresh). */
+  private firstRefresh = true;
   valid = false;
 
   constructor(private readonly env: ConfigEnv) {}
@@ -162,11 +166,46 @@ export class Config {
     w.put("configurations", "failed_queries", content);
   }
 
-  /** Asks the plugin for the sources and applies them; returns an error text or null. */
+  /**
+   * Asks the plugin for the sources and applies them; returns an error text or
+   * null. With --config_enable_backup, a plugin that fails on the first
+   * refresh is stood in for by the sources the last good update saved; the
+   * plugin's error is still returned, so the caller reports it.
+   */
   async refresh(): Promise<string | null> {
     const r = await this.env.plugin.genConfig();
-    if (!r.ok) return r.error;
-    return this.update(r.sources);
+    const first = this.firstRefresh;
+    this.firstRefresh = false;
+    if (r.ok) return this.update(r.sources);
+    if (first && flags.bool("config_enable_backup")) {
+      this.env.log.info("Restoring backed up config from the database");
+      const error = await this.update(this.backup());
+      if (error) this.env.log.warn(`Cannot apply the backed up config: ${error}`);
+    }
+    return r.error;
+  }
+
+  /** The sources saved by the last good update under config_persistence.<source>. */
+  private backup(): Map<string, string> {
+    const { store } = this.env;
+    const sources = new Map<string, string>();
+    for (const key of store.keys("configurations", BACKUP_PREFIX)) {
+      const text = store.get("configurations", key);
+      if (text !== undefined) sources.set(key.slice(BACKUP_PREFIX.length), text);
+    }
+    return sources;
+  }
+
+  /** Replaces the backup with `raw`; a backup the store refuses stays as it was. */
+  private async saveBackup(raw: ReadonlyMap<string, string>): Promise<void> {
+    const { store, log } = this.env;
+    const stale = store.keys("configurations", BACKUP_PREFIX).filter((k) => !raw.has(k.slice(BACKUP_PREFIX.length)));
+    await store
+      .write((w) => {
+        for (const k of stale) w.del("configurations", k);
+        for (const [name, text] of raw) w.put("configurations", BACKUP_PREFIX + name, text);
+      })
+      .catch((e: unknown) => log.warn(`Cannot back up the config: ${errorMessage(e)}`));
   }
 
   /** Applies a full set of sources (name → JSON text). All or nothing. */
@@ -207,6 +246,7 @@ export class Config {
     for (const name of changed) await this.env.onDecorators?.(name, next.get(name)!.decorators);
     // Expiry is housekeeping: a store that refuses it now is asked again on the next update.
     await this.purge().catch((e: unknown) => this.env.log.verbose(`Cannot expire old query results: ${errorMessage(e)}`));
+    if (flags.bool("config_enable_backup")) await this.saveBackup(raw);
     return null;
   }
 

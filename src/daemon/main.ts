@@ -273,7 +273,8 @@ export async function runDaemon(args: string[]): Promise<number> {
     } catch (e) {
       error = errorMessage(e);
     }
-    runtime.configValid = config?.valid ?? false;
+    // A first load that fell back to the backup runs its schedule, but the config is not valid.
+    runtime.configValid = (config?.valid ?? false) && !(initial && error);
     runtime.configHash = config?.hash() ?? "";
     if (error) {
       // At start osquery keeps running without a schedule; on reload the last good config stays.

@@ -236,6 +236,32 @@ describe("osqueryd end to end", () => {
     expect(await p.exited).toBe(0);
   }, 20000);
 
+  test("--config_enable_backup: the last good config is kept in the database and used when the plugin fails at start", async () => {
+    const config = { schedule: { backed: { query: "SELECT 'up' AS v", interval: 1, snapshot: true } } };
+    writeConfig(config);
+    const first = start(["--config_enable_backup"]);
+    await waitFor("the first snapshot", () => snapshots().some((l) => l.name === "backed"));
+    first.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+
+    // Read back with lmdb-js itself, not osq's store: the sources sit under config_persistence.<source>.
+    const { open } = await import("lmdb");
+    const env = open({ path: join(dir, "osquery.db"), maxDbs: 16, readOnly: true });
+    const saved = env.openDB({ name: "configurations", encoding: "string" }).get(`config_persistence.${join(dir, "osquery.conf")}`);
+    await env.close();
+    expect(saved).toBe(JSON.stringify(config));
+
+    rmSync(join(dir, "osquery.conf"));
+    const before = snapshots().length;
+    const second = start(["--config_enable_backup"]);
+    await waitFor("a snapshot from the backed up schedule", () => snapshots().length > before);
+    second.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+    const stderr = readFileSync(join(dir, "stderr"), "utf8");
+    expect(stderr).toContain(`Error reading config: config file does not exist: ${join(dir, "osquery.conf")}`);
+    expect(stderr).toContain("Restoring backed up config from the database");
+  }, 20000);
+
   test("--config_refresh re-reads the config on its own", async () => {
     writeConfig({ schedule: { before: { query: "SELECT 1 AS v", interval: 1 } } });
     start(["--config_refresh=1"]);
