@@ -24,6 +24,7 @@ import { StdoutLoggerPlugin } from "../../plugins/logger/stdout.ts";
 import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
 import { Config } from "./config.ts";
 import { Daemon } from "./daemon.ts";
+import { daemonize } from "./daemonize.ts";
 import { SchedulerLoop, systemClock } from "./scheduler.ts";
 import { writeStdout } from "../io.ts";
 import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logger/glog.ts";
@@ -221,6 +222,15 @@ export async function runDaemon(args: string[]): Promise<number> {
     const error = plugin ? await newConfig(plugin, new MemoryStore(), null).refresh() : `Missing config plugin ${flags.get("config_plugin")}`;
     if (error) {
       process.stderr.write(`Error reading config: ${error}\n`);
+      return EXIT_FAILURE;
+    }
+    return EXIT_SUCCESS;
+  }
+
+  if (flags.bool("daemonize")) {
+    const error = daemonize(args);
+    if (error) {
+      process.stderr.write(`Cannot daemonize: ${error}\n`);
       return EXIT_FAILURE;
     }
     return EXIT_SUCCESS;
