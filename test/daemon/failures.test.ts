@@ -1,6 +1,7 @@
 // The daemon survives a store that refuses writes, on a real full filesystem:
 // a small tmpfs holds --database_path and a filler file takes its last byte.
-// The logs live outside it, so every line the daemon writes can be checked.
+// The logs live outside it, so every line the daemon writes can be checked;
+// one test breaks the results log instead.
 // Mounting needs root (CI runs as root); without it these tests fail saying so.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
@@ -134,7 +135,7 @@ function alive(p: Subprocess): boolean {
   return p.exitCode === null && p.signalCode === null;
 }
 
-describe("osqueryd with a store that refuses writes", () => {
+describe("osqueryd when writes fail", () => {
   test("a reload whose store write fails is one status line; the daemon goes on and a later reload works", async () => {
     writeConfig({ schedule: { one: { query: "SELECT 1 AS one", interval: 1, snapshot: true } } });
     const p = start();
@@ -207,6 +208,27 @@ describe("osqueryd with a store that refuses writes", () => {
     for (const l of errorLines) expect(l).toContain(failing);
     expect(count(errorLog(), failing)).toBe(errorLines.length);
     expectNoStackTraces(err);
+  }, 30000);
+
+  test("a results log that cannot be written is one error line per run; the daemon goes on and logs again once it can", async () => {
+    writeConfig({ schedule: { clock: { query: "SELECT CAST(strftime('%s', 'now') AS INTEGER) AS now", interval: 1 } } });
+    const p = start();
+    await waitFor("the first results", () => results().length >= 1);
+    // A directory where the log file should be: every append fails with EISDIR, even for root.
+    const log = join(dir, "logs", "osqueryd.results.log");
+    rmSync(log);
+    mkdirSync(log);
+    const failing = "Error logging the results of query: clock: EISDIR";
+    await waitFor("two failing writes", () => count(stderr(), failing) >= 2);
+    expect(alive(p)).toBe(true);
+    rmSync(log, { recursive: true });
+    await waitFor("results logged again", () => results().length >= 1);
+    expect(alive(p)).toBe(true);
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    const errorLines = stderr().split("\n").filter((l) => l.startsWith("E"));
+    for (const l of errorLines) expect(l).toContain(failing);
+    expectNoStackTraces(stderr());
   }, 30000);
 
   test("a database that cannot be created on a full disk is one clear error and exit 78", async () => {
