@@ -70,11 +70,15 @@ function worstCaseBytes(staged: readonly StagedWrite[]): number {
   return bytes;
 }
 
-/** Bytes an unprivileged writer may still use on the store's filesystem, or null when unknown. */
+/**
+ * Bytes this process may still write on the store's filesystem, or null when
+ * unknown. Root may use the blocks a filesystem reserves for it (ext4's 5%),
+ * and osqueryd usually runs as root.
+ */
 function freeBytes(path: string): number | null {
   try {
     const s = statfsSync(path);
-    return s.bavail * s.bsize;
+    return (process.getuid?.() === 0 ? s.bfree : s.bavail) * s.bsize;
   } catch {
     return null;
   }

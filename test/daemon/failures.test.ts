@@ -231,6 +231,37 @@ describe("osqueryd when writes fail", () => {
     expectNoStackTraces(stderr());
   }, 30000);
 
+  test("root writes into the blocks ext4 reserves for it: a disk full for other users is not full for osqueryd", async () => {
+    // An ext4 image with 20% reserved for root, filled by an unprivileged user.
+    const image = join(dir, "ext4.img");
+    const mnt = join(dir, "ext4");
+    mkdirSync(mnt);
+    writeFileSync(image, "");
+    Bun.spawnSync(["truncate", "-s", "8M", image]);
+    const mkfs = Bun.spawnSync(["mkfs.ext4", "-q", "-m", "20", image]);
+    if (mkfs.exitCode !== 0) throw new Error(`this test needs mkfs.ext4 (e2fsprogs): ${mkfs.stderr.toString().trim()}`);
+    const loop = Bun.spawnSync(["mount", "-o", "loop", image, mnt]);
+    if (loop.exitCode !== 0) throw new Error(`this test needs a loop mount (run it as root): ${loop.stderr.toString().trim()}`);
+    try {
+      // The unprivileged user needs its way to the mount: the temp dir is 0700.
+      Bun.spawnSync(["chmod", "0755", dir]);
+      Bun.spawnSync(["chmod", "1777", mnt]);
+      const fill = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "dd", "if=/dev/zero", `of=${join(mnt, "filler")}`, "bs=64k"]);
+      expect(fill.stderr.toString()).toContain("No space left on device");
+      writeConfig({ schedule: { files: { query: `SELECT filename FROM file WHERE directory = '${watched}'`, interval: 1 } } });
+      writeFileSync(join(watched, "a"), "");
+      const p = start([`--database_path=${join(mnt, "osquery.db")}`]);
+      await waitFor("the first results", () => results().length >= 1);
+      writeFileSync(join(watched, "b"), "");
+      await waitFor("the change", () => results().length >= 2);
+      p.kill("SIGTERM");
+      expect(await p.exited).toBe(0);
+      expect(stderr()).not.toContain("No space left on device");
+    } finally {
+      Bun.spawnSync(["umount", mnt]);
+    }
+  }, 30000);
+
   test("a database that cannot be created on a full disk is one clear error and exit 78", async () => {
     writeConfig({ schedule: {} });
     fillUp();
