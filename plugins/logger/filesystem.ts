@@ -8,7 +8,7 @@
 //
 // Each write opens, appends and closes, as osquery does, so an external
 // logrotate that moves the file away is followed by a fresh file.
-import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from "node:fs";
+import { accessSync, chmodSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { glogLine } from "../../src/logger/glog.ts";
@@ -40,7 +40,12 @@ function two(n: number): string {
   return String(n).padStart(2, "0");
 }
 
-/** Appends `text` to `path`, creating it with exactly `mode` (umask aside, as osquery chmods too). */
+/**
+ * Appends `text` to `path`, creating it with exactly `mode` (umask aside, as
+ * osquery chmods too). All of it or none: on a filling disk write(2) takes
+ * part of a line and then fails, so a failed append is cut back off and the
+ * file never holds half a line.
+ */
 export function appendText(path: string, text: string, mode: number): void {
   let fd: number;
   let created = false;
@@ -52,7 +57,19 @@ export function appendText(path: string, text: string, mode: number): void {
   }
   try {
     if (created) chmodSync(path, mode);
-    if (text.length > 0) writeSync(fd, text);
+    if (text.length === 0) return;
+    const buf = Buffer.from(text);
+    const start = fstatSync(fd).size;
+    try {
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      try {
+        ftruncateSync(fd, start);
+      } catch {
+        // the write's own error below is the one to report
+      }
+      throw e;
+    }
   } finally {
     closeSync(fd);
   }

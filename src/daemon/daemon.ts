@@ -24,6 +24,11 @@ import { newPerformance, recordPerformance, sampleResources, type QueryPerforman
 const FILE = "scheduler.ts";
 
 
+interface PendingLine {
+  readonly kind: "result" | "snapshot";
+  readonly line: string;
+}
+
 export interface DaemonDeps {
   readonly store: Store;
   readonly loggers: readonly LoggerPlugin[];
@@ -38,6 +43,8 @@ export class Daemon {
   readonly decorators: Decorators;
   private readonly performance = new Map<string, QueryPerformance>();
   private readonly ephemeralId = crypto.randomUUID();
+  /** Result lines a logger plugin failed to take, oldest first. */
+  private readonly backlog = new Map<LoggerPlugin, PendingLine[]>();
 
   constructor(private readonly deps: DaemonDeps) {
     this.decorators = new Decorators((sql) => this.decoratorRow(sql));
@@ -211,28 +218,45 @@ export class Daemon {
     if (flags.bool("disable_logging")) return;
     const opts = this.options();
     const lines = flags.bool("logger_event_type") ? eventLines(item, opts) : [batchLine(item, opts)];
-    this.write(item.name, lines, (p, l) => p.logString(l));
+    this.write(item.name, lines, "result");
   }
 
   private logSnapshot(item: QueryLogItem): void {
     if (flags.bool("disable_logging")) return;
     const opts = this.options();
     const lines = flags.bool("logger_snapshot_event_type") ? eventLines(item, opts) : [snapshotLine(item, opts)];
-    this.write(item.name, lines, (p, l) => p.logSnapshot(l));
+    this.write(item.name, lines, "snapshot");
   }
 
   /**
    * Hands the lines to every plugin. A plugin that fails gets one status line
-   * per run (osquery's worker would exit here; osq's one process goes on) and
-   * the other plugins still get the lines.
+   * per run (osquery's worker would exit here; osq's one process goes on),
+   * the other plugins still get the lines, and the lines it did not take wait
+   * in order, before its next ones: their state is committed already, so
+   * they would never be produced again. buffered_log_max bounds the wait.
    */
-  private write(name: string, lines: readonly string[], send: (p: LoggerPlugin, line: string) => void): void {
+  private write(name: string, lines: readonly string[], kind: PendingLine["kind"]): void {
     for (const plugin of this.deps.loggers) {
+      const queue = this.backlog.get(plugin) ?? [];
+      for (const line of lines) queue.push({ kind, line });
+      let sent = 0;
       try {
-        for (const line of lines) send(plugin, line);
+        for (const p of queue) {
+          if (p.kind === "snapshot") plugin.logSnapshot(p.line);
+          else plugin.logString(p.line);
+          sent++;
+        }
       } catch (e) {
         this.deps.status.error(FILE, `Error logging the results of query: ${name}: ${errorMessage(e)}`);
       }
+      const rest = queue.slice(sent);
+      const max = flags.num("buffered_log_max");
+      if (max > 0 && rest.length > max) {
+        const dropped = rest.splice(0, rest.length - max);
+        this.deps.status.warning(FILE, `Dropped the ${dropped.length} oldest result lines ${plugin.name} could not take (buffered_log_max ${max})`);
+      }
+      if (rest.length > 0) this.backlog.set(plugin, rest);
+      else this.backlog.delete(plugin);
     }
   }
 

@@ -210,10 +210,11 @@ describe("osqueryd when writes fail", () => {
     expectNoStackTraces(err);
   }, 30000);
 
-  test("a results log that cannot be written is one error line per run; the daemon goes on and logs again once it can", async () => {
+  test("a results log that cannot be written is one error line per run; the daemon goes on and then logs every line it held back", async () => {
     writeConfig({ schedule: { clock: { query: "SELECT CAST(strftime('%s', 'now') AS INTEGER) AS now", interval: 1 } } });
     const p = start();
     await waitFor("the first results", () => results().length >= 1);
+    const lastLogged = results().at(-1)!.counter;
     // A directory where the log file should be: every append fails with EISDIR, even for root.
     const log = join(dir, "logs", "osqueryd.results.log");
     rmSync(log);
@@ -222,12 +223,39 @@ describe("osqueryd when writes fail", () => {
     await waitFor("two failing writes", () => count(stderr(), failing) >= 2);
     expect(alive(p)).toBe(true);
     rmSync(log, { recursive: true });
-    await waitFor("results logged again", () => results().length >= 1);
+    await waitFor("results logged again", () => results().length >= 3);
     expect(alive(p)).toBe(true);
     p.kill("SIGTERM");
     expect(await p.exited).toBe(0);
+    // The lines of the runs whose writes failed come first, in order: no counter is missing.
+    const counters = results().map((l) => l.counter);
+    expect(counters).toEqual(counters.map((_, i) => lastLogged + 1 + i));
     const errorLines = stderr().split("\n").filter((l) => l.startsWith("E"));
     for (const l of errorLines) expect(l).toContain(failing);
+    expectNoStackTraces(stderr());
+  }, 30000);
+
+  test("a full disk under --logger_path: lines are held back whole and written once there is room, none lost, none cut", async () => {
+    writeConfig({ schedule: { clock: { query: "SELECT CAST(strftime('%s', 'now') AS INTEGER) AS now, hex(zeroblob(2500)) AS pad", interval: 1 } } });
+    const logs = join(fsDir, "logs");
+    const p = start([`--database_path=${join(dir, "osquery.db")}`, `--logger_path=${logs}`]);
+    const resultsLog = join(logs, "osqueryd.results.log");
+    const logged = () => readFileSync(resultsLog, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as BatchLine);
+    await waitFor("the first results", () => existsSync(resultsLog) && logged().length >= 1);
+    fillUp();
+    const failing = "Error logging the results of query: clock: ENOSPC";
+    await waitFor("two failing writes", () => count(stderr(), failing) >= 2);
+    expect(alive(p)).toBe(true);
+    rmSync(filler());
+    const n = count(stderr(), failing);
+    await waitFor("the held-back lines", () => logged().length >= n + 2);
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    // Every line parses (none was cut off by the full disk) and the counters run 0, 1, 2, ... without a gap.
+    const text = readFileSync(resultsLog, "utf8");
+    expect(text.endsWith("\n")).toBe(true);
+    const counters = logged().map((l) => l.counter);
+    expect(counters).toEqual(counters.map((_, i) => i));
     expectNoStackTraces(stderr());
   }, 30000);
 
