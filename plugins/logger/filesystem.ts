@@ -11,7 +11,7 @@
 import { accessSync, chmodSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { glogLine } from "../../src/logger/glog.ts";
+import { WARNING, errorMessage, glogLine } from "../../src/logger/glog.ts";
 import type { StatusLine, StatusLog } from "../../src/logger/status.ts";
 import type { LoggerPlugin } from "./plugin.ts";
 import { rotate, shouldRotate } from "./rotate.ts";
@@ -145,7 +145,11 @@ export class FilesystemLoggerPlugin implements LoggerPlugin {
       this.glog = null;
       this.status.useStderrFallback(true);
     }
-    this.logStatus(buffered);
+    try {
+      this.logStatus(buffered);
+    } catch (e) {
+      this.status.stderrWrite(glogLine(WARNING, "filesystem.ts", 0, `Cannot write ${buffered.length} buffered status lines: ${errorMessage(e)}`) + "\n");
+    }
   }
 
   logString(line: string): void {
@@ -156,15 +160,18 @@ export class FilesystemLoggerPlugin implements LoggerPlugin {
     this.append(SNAPSHOTS_LOG, line);
   }
 
+  /** Throws when a line could not be written (a full disk): the status log then puts it on stderr. */
   logStatus(lines: readonly StatusLine[]): void {
     if (!this.glog) return;
+    let failure: unknown = null;
     for (const l of lines) {
       try {
         this.glog.write(l);
-      } catch {
-        // status logs are best effort; results logging reports its own failures
+      } catch (e) {
+        failure = e;
       }
     }
+    if (failure !== null) throw failure;
   }
 
   private append(file: string, line: string): void {

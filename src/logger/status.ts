@@ -13,7 +13,7 @@
 // Only the daemon imports this module: the shell prints its few warnings with
 // glog.ts directly and never loads pino.
 import pino from "pino";
-import { glogLine, type Severity } from "./glog.ts";
+import { WARNING, glogLine, type Severity } from "./glog.ts";
 
 export interface StatusLine {
   readonly severity: Severity;
@@ -79,7 +79,16 @@ export class StatusLog {
     this.sinks = sinks;
     const pending = this.pending;
     this.pending = [];
-    if (pending.length > 0) for (const s of sinks) s(pending);
+    if (pending.length === 0) return;
+    for (const s of sinks) {
+      try {
+        s(pending);
+      } catch {
+        // Those lines had their stderr copy, if any, when they were logged; a
+        // plugin that cannot take them at start loses them, and says so once.
+        this.stderrWrite(glogLine(WARNING, "status.ts", 0, `A logger plugin could not write ${pending.length} buffered status lines`) + "\n");
+      }
+    }
   }
 
   detach(): void {
