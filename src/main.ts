@@ -5,6 +5,7 @@ import { basename } from "node:path";
 import { cac } from "cac";
 import { OSQUERY_VERSION } from "./version.ts";
 import { writeStdout } from "./io.ts";
+import { installLastResort } from "./logger/last-resort.ts";
 
 type Role = "shell" | "daemon";
 
@@ -57,6 +58,7 @@ async function main(): Promise<number> {
   return runShell(args);
 }
 
+installLastResort();
 // Output goes out with synchronous writes (src/io.ts), so exiting drops nothing.
 main().then(
   (code) => process.exit(code),

@@ -8,10 +8,10 @@
 //
 // Each write opens, appends and closes, as osquery does, so an external
 // logrotate that moves the file away is followed by a fresh file.
-import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from "node:fs";
+import { accessSync, chmodSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { glogLine } from "../../src/logger/glog.ts";
+import { WARNING, errorMessage, glogLine } from "../../src/logger/glog.ts";
 import type { StatusLine, StatusLog } from "../../src/logger/status.ts";
 import type { LoggerPlugin } from "./plugin.ts";
 import { rotate, shouldRotate } from "./rotate.ts";
@@ -40,7 +40,12 @@ function two(n: number): string {
   return String(n).padStart(2, "0");
 }
 
-/** Appends `text` to `path`, creating it with exactly `mode` (umask aside, as osquery chmods too). */
+/**
+ * Appends `text` to `path`, creating it with exactly `mode` (umask aside, as
+ * osquery chmods too). All of it or none: on a filling disk write(2) takes
+ * part of a line and then fails, so a failed append is cut back off and the
+ * file never holds half a line.
+ */
 export function appendText(path: string, text: string, mode: number): void {
   let fd: number;
   let created = false;
@@ -52,7 +57,19 @@ export function appendText(path: string, text: string, mode: number): void {
   }
   try {
     if (created) chmodSync(path, mode);
-    if (text.length > 0) writeSync(fd, text);
+    if (text.length === 0) return;
+    const buf = Buffer.from(text);
+    const start = fstatSync(fd).size;
+    try {
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      try {
+        ftruncateSync(fd, start);
+      } catch {
+        // the write's own error below is the one to report
+      }
+      throw e;
+    }
   } finally {
     closeSync(fd);
   }
@@ -128,7 +145,11 @@ export class FilesystemLoggerPlugin implements LoggerPlugin {
       this.glog = null;
       this.status.useStderrFallback(true);
     }
-    this.logStatus(buffered);
+    try {
+      this.logStatus(buffered);
+    } catch (e) {
+      this.status.stderrWrite(glogLine(WARNING, "filesystem.ts", 0, `Cannot write ${buffered.length} buffered status lines: ${errorMessage(e)}`) + "\n");
+    }
   }
 
   logString(line: string): void {
@@ -139,15 +160,18 @@ export class FilesystemLoggerPlugin implements LoggerPlugin {
     this.append(SNAPSHOTS_LOG, line);
   }
 
+  /** Throws when a line could not be written (a full disk): the status log then puts it on stderr. */
   logStatus(lines: readonly StatusLine[]): void {
     if (!this.glog) return;
+    let failure: unknown = null;
     for (const l of lines) {
       try {
         this.glog.write(l);
-      } catch {
-        // status logs are best effort; results logging reports its own failures
+      } catch (e) {
+        failure = e;
       }
     }
+    if (failure !== null) throw failure;
   }
 
   private append(file: string, line: string): void {

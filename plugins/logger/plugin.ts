@@ -13,5 +13,6 @@ export interface LoggerPlugin {
   logString(line: string): void;
   /** A snapshot line; throws when it cannot be written. */
   logSnapshot(line: string): void;
+  /** Status lines; throws when it could not write them all (the status log then copies them to stderr). */
   logStatus(lines: readonly StatusLine[]): void;
 }

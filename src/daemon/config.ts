@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { flags } from "../flags/flags.ts";
 import { FLAG_BY_NAME } from "../flags/registry.ts";
 import { compareBytes } from "../linux/glob.ts";
+import { errorMessage } from "../logger/glog.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import type { Store, StoreWriter } from "../store/store.ts";
 import { isJsonObject, parseConfigText, stripConfigComments, type JsonObject } from "./config-text.ts";
@@ -34,6 +35,8 @@ const CONTAINER_KEYS = [...KNOWN_KEYS].filter((k) => k !== "schedule" && k !== "
 
 /** Results of queries gone from the schedule are kept this long after their last run (seconds). */
 export const RESULTS_EXPIRY = 592200;
+/** Where --config_enable_backup keeps each source's text, in the configurations domain. */
+const BACKUP_PREFIX = "config_persistence.";
 /** How long a query that was running when the process died stays denylisted (seconds). */
 export const DENYLIST_DURATION = 86400;
 
@@ -124,6 +127,8 @@ function listMap(value: unknown, key: string, warn: (m: string) => void, transfo
 export class Config {
   private sources = new Map<string, SourceState>();
   private denylist = new Map<string, number>();
+  /** Only a failure of the first refresh falls back to the backup (osquery's is_first_time_refresh). */
+  private firstRefresh = true;
   valid = false;
 
   constructor(private readonly env: ConfigEnv) {}
@@ -146,10 +151,13 @@ export class Config {
     if (failed !== "") {
       log.warn(`Scheduled query may have failed: ${failed}`);
       this.denylist.set(failed, now + DENYLIST_DURATION);
-      await store.write((w) => {
-        w.put("configurations", "executing_query", "");
-        this.saveDenylist(w);
-      });
+      // The denylisting holds in memory either way; unsaved, the next start denylists it again.
+      await store
+        .write((w) => {
+          w.put("configurations", "executing_query", "");
+          this.saveDenylist(w);
+        })
+        .catch((e: unknown) => log.error(`Cannot save the denylist: ${errorMessage(e)}`));
     }
   }
 
@@ -158,11 +166,46 @@ export class Config {
     w.put("configurations", "failed_queries", content);
   }
 
-  /** Asks the plugin for the sources and applies them; returns an error text or null. */
+  /**
+   * Asks the plugin for the sources and applies them; returns an error text or
+   * null. With --config_enable_backup, a plugin that fails on the first
+   * refresh is stood in for by the sources the last good update saved; the
+   * plugin's error is still returned, so the caller reports it.
+   */
   async refresh(): Promise<string | null> {
     const r = await this.env.plugin.genConfig();
-    if (!r.ok) return r.error;
-    return this.update(r.sources);
+    const first = this.firstRefresh;
+    this.firstRefresh = false;
+    if (r.ok) return this.update(r.sources);
+    if (first && flags.bool("config_enable_backup")) {
+      this.env.log.info("Restoring backed up config from the database");
+      const error = await this.update(this.backup());
+      if (error) this.env.log.warn(`Cannot apply the backed up config: ${error}`);
+    }
+    return r.error;
+  }
+
+  /** The sources saved by the last good update under config_persistence.<source>. */
+  private backup(): Map<string, string> {
+    const { store } = this.env;
+    const sources = new Map<string, string>();
+    for (const key of store.keys("configurations", BACKUP_PREFIX)) {
+      const text = store.get("configurations", key);
+      if (text !== undefined) sources.set(key.slice(BACKUP_PREFIX.length), text);
+    }
+    return sources;
+  }
+
+  /** Replaces the backup with `raw`; a backup the store refuses stays as it was. */
+  private async saveBackup(raw: ReadonlyMap<string, string>): Promise<void> {
+    const { store, log } = this.env;
+    const stale = store.keys("configurations", BACKUP_PREFIX).filter((k) => !raw.has(k.slice(BACKUP_PREFIX.length)));
+    await store
+      .write((w) => {
+        for (const k of stale) w.del("configurations", k);
+        for (const [name, text] of raw) w.put("configurations", BACKUP_PREFIX + name, text);
+      })
+      .catch((e: unknown) => log.warn(`Cannot back up the config: ${errorMessage(e)}`));
   }
 
   /** Applies a full set of sources (name → JSON text). All or nothing. */
@@ -185,17 +228,25 @@ export class Config {
       changed.push(name);
     }
     const removed = [...this.sources.keys()].filter((n) => !raw.has(n));
+    // The splays are saved before the swap: when the store refuses them, the
+    // update fails as a whole and the next refresh parses the sources again.
+    if (splays.length > 0) {
+      try {
+        await this.env.store.write((w) => {
+          for (const [k, val] of splays) w.put("configurations", k, val);
+        });
+      } catch (e) {
+        return `Cannot save the schedule's splayed intervals: ${errorMessage(e)}`;
+      }
+    }
     this.sources = next;
     this.valid = true;
-    if (splays.length > 0) {
-      await this.env.store.write((w) => {
-        for (const [k, val] of splays) w.put("configurations", k, val);
-      });
-    }
     this.applyOptions();
     for (const name of removed) await this.env.onDecorators?.(name, null);
     for (const name of changed) await this.env.onDecorators?.(name, next.get(name)!.decorators);
-    await this.purge();
+    // Expiry is housekeeping: a store that refuses it now is asked again on the next update.
+    await this.purge().catch((e: unknown) => this.env.log.verbose(`Cannot expire old query results: ${errorMessage(e)}`));
+    if (flags.bool("config_enable_backup")) await this.saveBackup(raw);
     return null;
   }
 
@@ -394,7 +445,12 @@ export class Config {
         out.push({ name, query, pack, denylisted });
       }
     }
-    if (denylistChanged) await this.env.store.write((w) => this.saveDenylist(w));
+    // The in-memory denylist is already current; a refused save is retried on the next change.
+    if (denylistChanged) {
+      await this.env.store
+        .write((w) => this.saveDenylist(w))
+        .catch((e: unknown) => this.env.log.verbose(`Cannot save the denylist: ${errorMessage(e)}`));
+    }
     return out;
   }
 

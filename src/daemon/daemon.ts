@@ -9,6 +9,7 @@ import { lookupTable } from "../registry.ts";
 import type { QueryResult } from "../sql/engine.ts";
 import type { Store } from "../store/store.ts";
 import type { StatusLog } from "../logger/status.ts";
+import { errorMessage } from "../logger/glog.ts";
 import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
 import type { Config, ScheduledEntry } from "./config.ts";
 import { Decorators } from "./decorators.ts";
@@ -22,8 +23,11 @@ import { newPerformance, recordPerformance, sampleResources, type QueryPerforman
 
 const FILE = "scheduler.ts";
 
-/** Raised when the daemon cannot go on (osquery's requestShutdown(EXIT_CATASTROPHIC)). */
-export class CatastrophicError extends Error {}
+
+interface PendingLine {
+  readonly kind: "result" | "snapshot";
+  readonly line: string;
+}
 
 export interface DaemonDeps {
   readonly store: Store;
@@ -39,6 +43,8 @@ export class Daemon {
   readonly decorators: Decorators;
   private readonly performance = new Map<string, QueryPerformance>();
   private readonly ephemeralId = crypto.randomUUID();
+  /** Result lines a logger plugin failed to take, oldest first. */
+  private readonly backlog = new Map<LoggerPlugin, PendingLine[]>();
 
   constructor(private readonly deps: DaemonDeps) {
     this.decorators = new Decorators((sql) => this.decoratorRow(sql));
@@ -59,13 +65,35 @@ export class Daemon {
       }));
   }
 
-  /** One scheduler tick: due queries, then the 60-second decorators. */
+  /**
+   * One scheduler tick: due queries, then the 60-second decorators. A failing
+   * query costs that query's run, not the tick: each failure is one status
+   * line and the next query still runs.
+   */
   async tick(i: number, first: boolean): Promise<void> {
     const config = this.config;
     if (config?.valid) {
-      for (const entry of dueQueries(await config.scheduledQueries(), i, first)) await this.launch(entry);
+      let entries: ScheduledEntry[] = [];
+      try {
+        entries = await config.scheduledQueries();
+      } catch (e) {
+        this.deps.status.error(FILE, `Cannot read the schedule: ${errorMessage(e)}`);
+      }
+      for (const entry of dueQueries(entries, i, first)) {
+        try {
+          await this.launch(entry);
+        } catch (e) {
+          this.deps.status.error(FILE, `Error running scheduled query ${entry.name}: ${errorMessage(e)}`);
+        }
+      }
     }
-    if (i % 60 === 0 && !flags.bool("disable_decorators")) await this.decorators.runInterval(i);
+    if (i % 60 === 0 && !flags.bool("disable_decorators")) {
+      try {
+        await this.decorators.runInterval(i);
+      } catch (e) {
+        this.deps.status.error("decorators.ts", `Interval decorators failed: ${errorMessage(e)}`);
+      }
+    }
   }
 
   hostIdentifier(): string {
@@ -123,7 +151,12 @@ export class Daemon {
     try {
       outcome = evented ? await state.addNewEvents(rows, item.epoch) : await state.addNewResults(rows, item.epoch);
     } catch (e) {
-      throw new CatastrophicError(`Error adding new results to database for query ${name}: ${(e as Error).message}`);
+      // osquery's worker exits here and its watchdog starts a new one; osq has
+      // one process, so it skips this run instead. Nothing was committed, so
+      // nothing is logged: the next run that commits diffs against the same
+      // stored rows and reports every change once.
+      status.error(FILE, `Error adding new results to database for query ${name}: ${errorMessage(e)}`);
+      return;
     }
     const results = { added: outcome.results.added, removed: query.removed ? outcome.results.removed : [] };
     const empty = results.added.length === 0 && results.removed.length === 0;
@@ -138,10 +171,13 @@ export class Daemon {
     const { store, status } = this.deps;
     const startedAt = this.deps.now();
     // Recorded before the run so that a crash inside it denylists the query on restart.
-    await store.write((w) => {
-      w.put("configurations", "executing_query", name);
-      w.put("configurations", `timestamp.${name}`, String(startedAt));
-    });
+    // When the store cannot take it, the query still runs: its diff reports the store's failure.
+    await store
+      .write((w) => {
+        w.put("configurations", "executing_query", name);
+        w.put("configurations", `timestamp.${name}`, String(startedAt));
+      })
+      .catch((e: unknown) => status.verbose(FILE, `Cannot record ${name} as the executing query: ${errorMessage(e)}`));
     const before = sampleResources();
     const t0 = performance.now();
     let result: QueryResult | null = null;
@@ -161,12 +197,12 @@ export class Daemon {
     const size = result ? resultSize(result.columns, result.rows) : 0;
     recordPerformance(perf, { wallMs, size, before, after, now: this.deps.now() });
     const snapshot = perf;
-    void store
+    await store
       .write((w) => {
         w.put("configurations", "executing_query", "");
         w.put("query_performance", name, JSON.stringify(snapshot));
       })
-      .catch(() => {});
+      .catch((e: unknown) => status.verbose(FILE, `Cannot save the performance of ${name}: ${errorMessage(e)}`));
     if (error !== null) {
       status.error(FILE, `Error executing scheduled query ${name}: ${error}`);
       return null;
@@ -182,25 +218,45 @@ export class Daemon {
     if (flags.bool("disable_logging")) return;
     const opts = this.options();
     const lines = flags.bool("logger_event_type") ? eventLines(item, opts) : [batchLine(item, opts)];
-    this.write(item.name, lines, (p, l) => p.logString(l));
+    this.write(item.name, lines, "result");
   }
 
   private logSnapshot(item: QueryLogItem): void {
     if (flags.bool("disable_logging")) return;
     const opts = this.options();
     const lines = flags.bool("logger_snapshot_event_type") ? eventLines(item, opts) : [snapshotLine(item, opts)];
-    this.write(item.name, lines, (p, l) => p.logSnapshot(l));
+    this.write(item.name, lines, "snapshot");
   }
 
-  private write(name: string, lines: readonly string[], send: (p: LoggerPlugin, line: string) => void): void {
-    for (const line of lines) {
-      for (const plugin of this.deps.loggers) {
-        try {
-          send(plugin, line);
-        } catch (e) {
-          throw new CatastrophicError(`Error logging the results of query: ${name}: ${(e as Error).message}`);
+  /**
+   * Hands the lines to every plugin. A plugin that fails gets one status line
+   * per run (osquery's worker would exit here; osq's one process goes on),
+   * the other plugins still get the lines, and the lines it did not take wait
+   * in order, before its next ones: their state is committed already, so
+   * they would never be produced again. buffered_log_max bounds the wait.
+   */
+  private write(name: string, lines: readonly string[], kind: PendingLine["kind"]): void {
+    for (const plugin of this.deps.loggers) {
+      const queue = this.backlog.get(plugin) ?? [];
+      for (const line of lines) queue.push({ kind, line });
+      let sent = 0;
+      try {
+        for (const p of queue) {
+          if (p.kind === "snapshot") plugin.logSnapshot(p.line);
+          else plugin.logString(p.line);
+          sent++;
         }
+      } catch (e) {
+        this.deps.status.error(FILE, `Error logging the results of query: ${name}: ${errorMessage(e)}`);
       }
+      const rest = queue.slice(sent);
+      const max = flags.num("buffered_log_max");
+      if (max > 0 && rest.length > max) {
+        const dropped = rest.splice(0, rest.length - max);
+        this.deps.status.warning(FILE, `Dropped the ${dropped.length} oldest result lines ${plugin.name} could not take (buffered_log_max ${max})`);
+      }
+      if (rest.length > 0) this.backlog.set(plugin, rest);
+      else this.backlog.delete(plugin);
     }
   }
 

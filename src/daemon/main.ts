@@ -23,10 +23,12 @@ import { FilesystemLoggerPlugin, parseLoggerMode } from "../../plugins/logger/fi
 import { StdoutLoggerPlugin } from "../../plugins/logger/stdout.ts";
 import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
 import { Config } from "./config.ts";
-import { CatastrophicError, Daemon } from "./daemon.ts";
+import { Daemon } from "./daemon.ts";
+import { daemonize } from "./daemonize.ts";
 import { SchedulerLoop, systemClock } from "./scheduler.ts";
 import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut } from "../shortcuts.ts";
-import { INFO as INFO_SEVERITY, setStderrThreshold } from "../logger/glog.ts";
+import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logger/glog.ts";
+import { keepRunning } from "../logger/last-resort.ts";
 
 const BINARY = "osqueryd";
 const FILE = "init.ts";
@@ -118,12 +120,13 @@ async function openDatabase(): Promise<{ store: Store; lock: HeldLock | null } |
 }
 
 async function instanceId(store: Store): Promise<string> {
-  let id = store.get("configurations", INSTANCE_KEY);
-  if (!id) {
-    id = randomUUID();
-    const value = id;
-    await store.write((w) => w.put("configurations", INSTANCE_KEY, value));
-  }
+  const stored = store.get("configurations", INSTANCE_KEY);
+  if (stored) return stored;
+  const id = randomUUID();
+  // Unsaved (a full disk at start), the id lasts this run; the next start draws and saves another.
+  await store
+    .write((w) => w.put("configurations", INSTANCE_KEY, id))
+    .catch((e: unknown) => status.warning(FILE, `Cannot save the instance id: ${errorMessage(e)}`));
   return id;
 }
 
@@ -202,6 +205,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     return EXIT_FAILURE;
   }
   configureStatus();
+  keepRunning((message) => status.error(FILE, message));
   // Tables report what they could not read through glog's VLOG, shown with --verbose.
   if (flags.bool("verbose")) setStderrThreshold(INFO_SEVERITY);
   const plugin = configPlugin();
@@ -213,6 +217,15 @@ export async function runDaemon(args: string[]): Promise<number> {
     error: (m) => status.error(FILE, m),
   });
   if (shortcut !== null) return shortcut;
+
+  if (flags.bool("daemonize")) {
+    const error = daemonize(args);
+    if (error) {
+      process.stderr.write(`Cannot daemonize: ${error}\n`);
+      return EXIT_FAILURE;
+    }
+    return EXIT_SUCCESS;
+  }
 
   let pidfile: HeldLock | null = null;
   if (!flags.bool("ephemeral")) {
@@ -236,7 +249,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   const loggers = flags.bool("disable_logging") ? [] : loggerPlugins();
   const shutdown = async (code: number): Promise<number> => {
     status.detach();
-    await store.close().catch(() => {});
+    await store.close().catch((e: unknown) => status.verbose(FILE, `Closing the database failed: ${errorMessage(e)}`));
     dbLock?.release(false);
     pidfile?.release(true);
     return code;
@@ -257,8 +270,14 @@ export async function runDaemon(args: string[]): Promise<number> {
   daemon.config = config;
   const loadConfig = async (initial: boolean): Promise<boolean> => {
     const before = runtime.configHash;
-    const error = config ? await config.refresh() : `Missing config plugin ${flags.get("config_plugin")}`;
-    runtime.configValid = config?.valid ?? false;
+    let error: string | null;
+    try {
+      error = config ? await config.refresh() : `Missing config plugin ${flags.get("config_plugin")}`;
+    } catch (e) {
+      error = errorMessage(e);
+    }
+    // A first load that fell back to the backup runs its schedule, but the config is not valid.
+    runtime.configValid = (config?.valid ?? false) && !(initial && error);
     runtime.configHash = config?.hash() ?? "";
     if (error) {
       // At start osquery keeps running without a schedule; on reload the last good config stays.
@@ -289,11 +308,13 @@ export async function runDaemon(args: string[]): Promise<number> {
   status.info(FILE, `osquery initialized [version=${OSQUERY_VERSION}]`);
 
   // Config refresh: every config_refresh seconds, config_accelerated_refresh after a failure.
+  // Reloads run one at a time; loadConfig never rejects, so one failed reload
+  // cannot leave the chain rejected and block every later one.
   let refreshTimer: ReturnType<typeof setTimeout> | null = null;
-  let refreshing: Promise<unknown> = Promise.resolve();
-  const refresh = () => {
+  let refreshing: Promise<boolean> = Promise.resolve(true);
+  const refresh = (): Promise<boolean> => {
     refreshing = refreshing.then(() => loadConfig(false));
-    return refreshing as Promise<boolean>;
+    return refreshing;
   };
   const scheduleRefresh = (ok: boolean) => {
     const normal = flags.num("config_refresh");
@@ -303,9 +324,13 @@ export async function runDaemon(args: string[]): Promise<number> {
   };
   scheduleRefresh(true);
 
-  const loop = new SchedulerLoop(systemClock(), { timeout: flags.num("schedule_timeout"), maxDrift: () => flags.num("schedule_max_drift") }, (i, first) =>
-    daemon.tick(i, first),
-  );
+  const loop = new SchedulerLoop(systemClock(), { timeout: flags.num("schedule_timeout"), maxDrift: () => flags.num("schedule_max_drift") }, async (i, first) => {
+    try {
+      await daemon.tick(i, first);
+    } catch (e) {
+      status.error(FILE, `Scheduler tick failed: ${errorMessage(e)}`);
+    }
+  });
   let exitCode = EXIT_SUCCESS;
   const onStop = () => {
     loop.stop();
@@ -318,6 +343,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       process.exit(EXIT_FAILURE);
     }, seconds * 1000).unref();
   };
+  // refresh() never rejects (loadConfig turns every failure into a status line).
   const onHup = () => void refresh();
   process.on("SIGTERM", onStop);
   process.on("SIGINT", onStop);
@@ -326,12 +352,11 @@ export async function runDaemon(args: string[]): Promise<number> {
     const end = await loop.run();
     if (end === "timeout") status.info(FILE, `The scheduler ended after ${flags.num("schedule_timeout")} seconds`);
   } catch (e) {
-    const message = e instanceof CatastrophicError ? e.message : `Scheduler failed: ${(e as Error).stack ?? e}`;
-    status.error(FILE, message);
+    status.error(FILE, `Scheduler failed: ${errorMessage(e)}`);
     exitCode = EXIT_CATASTROPHIC;
   }
   if (refreshTimer) clearTimeout(refreshTimer);
-  await refreshing.catch(() => {});
+  await refreshing;
   process.off("SIGTERM", onStop);
   process.off("SIGINT", onStop);
   process.off("SIGHUP", onHup);

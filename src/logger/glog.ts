@@ -18,6 +18,12 @@ export function glogLine(severity: Severity, file: string, line: number, message
   return `${LETTER[severity]}${stamp} ${String(process.pid).padStart(5)} ${file}:${line}] ${message}`;
 }
 
+/** An error as one line, without its stack: status lines never carry stack frames. */
+export function errorMessage(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
 /** Minimum severity written to stderr; the shell shows warnings and up unless --verbose. */
 let stderrThreshold: Severity = WARNING;
 

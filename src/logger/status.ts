@@ -14,7 +14,7 @@
 // Only the daemon imports this module: the shell prints its few warnings with
 // glog.ts directly and never loads pino.
 import pino from "pino";
-import { glogLine, type Severity } from "./glog.ts";
+import { WARNING, glogLine, type Severity } from "./glog.ts";
 
 export interface StatusLine {
   readonly severity: Severity;
@@ -90,7 +90,16 @@ export class StatusLog {
     this.sinks = sinks;
     const pending = this.pending;
     this.pending = [];
-    if (pending.length > 0) for (const s of sinks) s(pending);
+    if (pending.length === 0) return;
+    for (const s of sinks) {
+      try {
+        s(pending);
+      } catch {
+        // Those lines had their stderr copy, if any, when they were logged; a
+        // plugin that cannot take them at start loses them, and says so once.
+        this.stderrWrite(glogLine(WARNING, "status.ts", 0, `A logger plugin could not write ${pending.length} buffered status lines`) + "\n");
+      }
+    }
   }
 
   detach(): void {
@@ -132,9 +141,18 @@ export class StatusLog {
     // glog drops anything under minloglevel (logger_min_status) before any output.
     if (!verbose && severity < minStatus) return;
     const toStderr = verbose || this.stderrFallback || (stderr && !this.stderrSuppressed && severity >= minStderr);
-    if (toStderr) this.stderrWrite(glogLine(severity, line.filename, line.line, line.message, new Date(line.time)) + "\n");
+    const text = () => glogLine(severity, line.filename, line.line, line.message, new Date(line.time)) + "\n";
+    if (toStderr) this.stderrWrite(text());
     if (this.sinks) {
-      for (const s of this.sinks) s([line]);
+      for (const s of this.sinks) {
+        try {
+          s([line]);
+        } catch {
+          // A status line is logged from inside error handlers: a plugin that
+          // cannot take it must not throw into them. stderr keeps the line.
+          if (!toStderr) this.stderrWrite(text());
+        }
+      }
     } else if (this.pending.length < MAX_PENDING) {
       this.pending.push(line);
     }

@@ -8,7 +8,13 @@
 // on disk. The diff engine awaits it before a result line is logged, so a crash
 // can lose a line but never log one twice.
 //
+// A failed commit (a full disk, EIO) rejects with a StoreError, changes
+// nothing, and leaves the store usable: the next write may succeed.
+//
 // lmdb is imported lazily, only by `openStore`: the shell must not pay for it.
+
+import { statfsSync } from "node:fs";
+import { dirname } from "node:path";
 
 export const DOMAINS = [
   "queries", // last results, epoch and counter per scheduled query
@@ -38,6 +44,58 @@ export interface Store {
   close(): Promise<void>;
 }
 
+const ENOSPC = 28;
+const PAGE = 4096;
+/** The lock file (about 8 KiB) and a new data file (32 KiB), with room for the first commits. */
+const MIN_FREE_AT_OPEN = 128 * 1024;
+
+/** One put (a value) or delete (null). */
+type StagedWrite = [Domain, string, string | null];
+
+function stage(fn: (w: StoreWriter) => void): StagedWrite[] {
+  const staged: StagedWrite[] = [];
+  fn({ put: (d, k, v) => staged.push([d, k, v]), del: (d, k) => staged.push([d, k, null]) });
+  return staged;
+}
+
+/**
+ * An upper bound on what one commit adds to the data file: copy-on-write
+ * rewrites every page on the path to each key (a few levels in osquery's
+ * small domains), values beyond a page go to overflow pages, and the free
+ * list and meta pages change too.
+ */
+function worstCaseBytes(staged: readonly StagedWrite[]): number {
+  let bytes = 16 * PAGE;
+  for (const [, k, v] of staged) bytes += 4 * PAGE + 2 * (Buffer.byteLength(k) + (v === null ? 0 : Buffer.byteLength(v)));
+  return bytes;
+}
+
+/**
+ * Bytes this process may still write on the store's filesystem, or null when
+ * unknown. Root may use the blocks a filesystem reserves for it (ext4's 5%),
+ * and osqueryd usually runs as root.
+ */
+function freeBytes(path: string): number | null {
+  try {
+    const s = statfsSync(path);
+    return (process.getuid?.() === 0 ? s.bfree : s.bavail) * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/** A write that did not commit; the message is one line, fit for a status log. */
+export class StoreError extends Error {
+  constructor(
+    message: string,
+    /** errno when the operating system refused the write (28 for ENOSPC). */
+    readonly errno: number | null = null,
+  ) {
+    super(message);
+    this.name = "StoreError";
+  }
+}
+
 /** An in-memory store: --ephemeral, --disable_database and unit tests. */
 export class MemoryStore implements Store {
   readonly path = "";
@@ -53,8 +111,7 @@ export class MemoryStore implements Store {
 
   write(fn: (w: StoreWriter) => void): Promise<void> {
     // Staged first, so a throwing `fn` leaves nothing half-applied, as a transaction would.
-    const staged: [Domain, string, string | null][] = [];
-    fn({ put: (d, k, v) => staged.push([d, k, v]), del: (d, k) => staged.push([d, k, null]) });
+    const staged = stage(fn);
     for (const [d, k, v] of staged) {
       if (v === null) this.data.get(d)!.delete(k);
       else this.data.get(d)!.set(k, v);
@@ -70,14 +127,14 @@ export class MemoryStore implements Store {
 /** The slice of lmdb-js this module uses, so the rest of osq never needs its types. */
 interface LmdbDatabase {
   get(key: string): unknown;
-  put(key: string, value: string): Promise<boolean>;
-  remove(key: string): Promise<boolean>;
+  putSync(key: string, value: string): boolean;
+  removeSync(key: string): boolean;
   getKeys(opts?: { start?: string; end?: string }): Iterable<unknown>;
 }
 
 interface LmdbEnv {
   openDB(opts: { name: string; encoding: "string" }): LmdbDatabase;
-  transaction<T>(fn: () => T): Promise<T>;
+  transactionSync<T>(fn: () => T): T;
   close(): Promise<void>;
 }
 
@@ -104,18 +161,46 @@ class LmdbStore implements Store {
     return out;
   }
 
+  // Synchronous on purpose: lmdb-js's asynchronous transaction() leaves a
+  // failed commit's cause in a second promise that nobody awaits (an unhandled
+  // rejection) and prints it with console.error; transactionSync throws it here.
   async write(fn: (w: StoreWriter) => void): Promise<void> {
-    await this.env.transaction(() => {
-      fn({
-        put: (d, k, v) => void this.dbs.get(d)!.put(k, v),
-        del: (d, k) => void this.dbs.get(d)!.remove(k),
+    const staged = stage(fn);
+    // LMDB must never meet ENOSPC: lmdb-js 3.5's report of a failed page write
+    // overruns a 100-byte buffer, and the process dies of heap corruption a
+    // few writes later. So a commit that might not fit is refused up front.
+    const needed = worstCaseBytes(staged);
+    const free = freeBytes(this.path);
+    if (free !== null && free < needed) throw new StoreError("No space left on device", ENOSPC);
+    try {
+      this.env.transactionSync(() => {
+        for (const [d, k, v] of staged) {
+          if (v === null) this.dbs.get(d)!.removeSync(k);
+          else this.dbs.get(d)!.putSync(k, v);
+        }
       });
-    });
+    } catch (e) {
+      throw storeError(e);
+    }
   }
 
   close(): Promise<void> {
     return this.env.close();
   }
+}
+
+/**
+ * lmdb-js errors read "<strerror>: <where in the file>"; the first part is
+ * what an operator needs. LMDB's C code has already printed its own note
+ * about a failed page write to stderr, without a newline: end that line so
+ * the next status line starts on its own.
+ */
+function storeError(e: unknown): StoreError {
+  if (!(e instanceof Error)) return new StoreError(String(e));
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== "number") return new StoreError(e.message.split("\n")[0] ?? "");
+  if (e.message.includes("Attempting to write page")) process.stderr.write("\n");
+  return new StoreError(e.message.split(": ")[0] ?? e.message, code);
 }
 
 /**
@@ -127,6 +212,10 @@ export async function openStore(path: string): Promise<Store> {
   // The only import of lmdb in osq: with two dynamic import sites, Bun's
   // chunk splitting (1.4.5) handed one of them a namespace whose `open` was
   // still undefined. Everything that needs LMDB comes through openStore.
+  // LMDB maps its lock file: on a full filesystem the first touch of a page
+  // of it is a SIGBUS, so a store that could not even be created is refused.
+  const free = freeBytes(dirname(path));
+  if (free !== null && free < MIN_FREE_AT_OPEN) throw new StoreError("No space left on device", ENOSPC);
   const { open } = await import("lmdb");
   const env = open({ path, maxDbs: 16 }) as unknown as LmdbEnv;
   const dbs = new Map<Domain, LmdbDatabase>();

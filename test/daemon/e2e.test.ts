@@ -4,7 +4,7 @@
 // changes, snapshots go to their own log, state survives kill -9, a second
 // daemon is refused, SIGHUP reloads and a bad reload keeps the last good config.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -27,6 +27,8 @@ interface Line {
 let dir: string;
 let watched: string;
 let procs: Subprocess[] = [];
+/** Daemons that detached themselves (--daemonize): not our children, killed by pid. */
+let detachedPids: number[] = [];
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "osq-e2e-daemon-"));
@@ -40,6 +42,14 @@ afterEach(async () => {
     await p.exited;
   }
   procs = [];
+  for (const pid of detachedPids) {
+    try {
+      process.kill(pid, 9);
+    } catch {
+      // it has exited already
+    }
+  }
+  detachedPids = [];
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -234,6 +244,56 @@ describe("osqueryd end to end", () => {
     await waitFor("the new query", () => results().some((l) => l.name === "new"));
     p.kill("SIGTERM");
     expect(await p.exited).toBe(0);
+  }, 20000);
+
+  test("--config_enable_backup: the last good config is kept in the database and used when the plugin fails at start", async () => {
+    const config = { schedule: { backed: { query: "SELECT 'up' AS v", interval: 1, snapshot: true } } };
+    writeConfig(config);
+    const first = start(["--config_enable_backup"]);
+    await waitFor("the first snapshot", () => snapshots().some((l) => l.name === "backed"));
+    first.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+
+    // Read back with lmdb-js itself, not osq's store: the sources sit under config_persistence.<source>.
+    const { open } = await import("lmdb");
+    const env = open({ path: join(dir, "osquery.db"), maxDbs: 16, readOnly: true });
+    const saved = env.openDB({ name: "configurations", encoding: "string" }).get(`config_persistence.${join(dir, "osquery.conf")}`);
+    await env.close();
+    expect(saved).toBe(JSON.stringify(config));
+
+    rmSync(join(dir, "osquery.conf"));
+    const before = snapshots().length;
+    const second = start(["--config_enable_backup"]);
+    await waitFor("a snapshot from the backed up schedule", () => snapshots().length > before);
+    second.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+    const stderr = readFileSync(join(dir, "stderr"), "utf8");
+    expect(stderr).toContain(`Error reading config: config file does not exist: ${join(dir, "osquery.conf")}`);
+    expect(stderr).toContain("Restoring backed up config from the database");
+  }, 20000);
+
+  test("--daemonize: the parent exits 0 at once; the child has its own session, / and /dev/null, and writes the pidfile", async () => {
+    writeConfig({ schedule: { detached: { query: "SELECT 'bg' AS v", interval: 1 } } });
+    // A daemon that does not detach would run on: the timeout kills it and the exit code shows it.
+    const parent = Bun.spawnSync([OSQUERYD, ...args(["--daemonize"])], { stdin: "ignore", timeout: 5000, killSignal: "SIGKILL" });
+    expect(parent.exitCode).toBe(0);
+    expect(parent.stdout.toString()).toBe("");
+    expect(parent.stderr.toString()).toBe("");
+    const pidfile = join(dir, "osqueryd.pid");
+    const pid = await waitFor("the child's pidfile", () => {
+      const text = existsSync(pidfile) ? readFileSync(pidfile, "utf8").trim() : "";
+      return /^\d+$/.test(text) && Number(text);
+    });
+    detachedPids.push(pid);
+    expect(pid).not.toBe(parent.pid);
+    // /proc/<pid>/stat: "pid (comm) state ppid pgrp session ..."
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    expect(Number(fields[3])).toBe(pid);
+    for (const fd of [0, 1, 2]) expect(readlinkSync(`/proc/${pid}/fd/${fd}`)).toBe("/dev/null");
+    expect(readlinkSync(`/proc/${pid}/cwd`)).toBe("/");
+    await waitFor("the detached daemon's results", () => results().some((l) => l.name === "detached"));
+    process.kill(pid, "SIGTERM");
+    await waitFor("the detached daemon to exit", () => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z"));
   }, 20000);
 
   test("--config_refresh re-reads the config on its own", async () => {

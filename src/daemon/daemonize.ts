@@ -1,0 +1,26 @@
+// --daemonize. osquery calls daemon(0, 0) before it takes its pidfile: the
+// process forks, the parent exits 0, and the child starts a new session, moves
+// to "/" and has /dev/null for stdin, stdout and stderr. Bun cannot fork a
+// running JavaScript process, so the daemon starts itself again that way (a
+// detached child calls setsid) with the same flags plus --nodaemonize, and
+// the parent exits; the pidfile is the child's, as in osquery.
+import { errorMessage } from "../logger/glog.ts";
+
+/** Starts the detached copy of this daemon; returns an error text when it cannot be started. */
+export function daemonize(args: readonly string[]): string | null {
+  // Compiled, argv[1] is the binary's own virtual path; run from source, it is the script.
+  const script = process.argv[1];
+  const prefix = script && !script.startsWith("/$bunfs/") ? [script] : [];
+  try {
+    const child = Bun.spawn([process.execPath, ...prefix, "daemon", ...args, "--nodaemonize"], {
+      argv0: process.argv0,
+      cwd: "/",
+      detached: true,
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    child.unref();
+    return null;
+  } catch (e) {
+    return errorMessage(e);
+  }
+}
