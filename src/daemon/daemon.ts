@@ -39,6 +39,8 @@ export class Daemon {
   readonly decorators: Decorators;
   private readonly performance = new Map<string, QueryPerformance>();
   private readonly ephemeralId = crypto.randomUUID();
+  /** Names of the scheduled queries that have run in this process (startup_priority runs each once). */
+  private readonly ran = new Set<string>();
 
   constructor(private readonly deps: DaemonDeps) {
     this.decorators = new Decorators((sql) => this.decoratorRow(sql));
@@ -60,10 +62,10 @@ export class Daemon {
   }
 
   /** One scheduler tick: due queries, then the 60-second decorators. */
-  async tick(i: number, first: boolean): Promise<void> {
+  async tick(i: number): Promise<void> {
     const config = this.config;
     if (config?.valid) {
-      for (const entry of dueQueries(await config.scheduledQueries(), i, first)) await this.launch(entry);
+      for (const entry of dueQueries(await config.scheduledQueries(), i, this.ran)) await this.launch(entry);
     }
     if (i % 60 === 0 && !flags.bool("disable_decorators")) await this.decorators.runInterval(i);
   }

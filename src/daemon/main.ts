@@ -306,8 +306,8 @@ export async function runDaemon(args: string[]): Promise<number> {
   };
   scheduleRefresh(true);
 
-  const loop = new SchedulerLoop(systemClock(), { timeout: flags.num("schedule_timeout"), maxDrift: () => flags.num("schedule_max_drift") }, (i, first) =>
-    daemon.tick(i, first),
+  const loop = new SchedulerLoop(systemClock(), { timeout: flags.num("schedule_timeout"), maxDrift: () => flags.num("schedule_max_drift") }, (i) =>
+    daemon.tick(i),
   );
   let exitCode = EXIT_SUCCESS;
   const onStop = () => {
