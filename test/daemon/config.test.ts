@@ -12,7 +12,7 @@ import { FLAG_BY_NAME } from "../../src/flags/registry.ts";
 import { MemoryStore } from "../../src/store/store.ts";
 import { Config, type ScheduledEntry } from "../../src/daemon/config.ts";
 import { MAX_CONFIG_BYTES, parseConfigText, stripConfigComments } from "../../src/daemon/config-text.ts";
-import { machineShard, splayValue } from "../../src/daemon/packs.ts";
+import { machineShard, splayValue, valueToBool, valueToSize } from "../../src/daemon/packs.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 
 const TOUCHED = ["schedule_splay_percent", "schedule_default_interval", "host_identifier", "verbose", "logger_plugin", "pack_delimiter", "schedule_epoch"];
@@ -246,6 +246,45 @@ describe("malformed shapes", () => {
     expect(await names(config)).toEqual(["str", "week"]);
     for (const n of ["zero", "negative", "fraction", "text", "long"]) expect(warnings.some((w) => w.includes(`invalid interval: ${n}`))).toBe(true);
     expect(warnings.some((w) => w.includes("reserved_counter"))).toBe(true);
+  });
+});
+
+describe("osquery's value conversions", () => {
+  test("interval, shard and startup_priority read text as strtoul does; numbers as rapidjson's GetUint64", async () => {
+    write(confPath, {
+      schedule: {
+        suffixed: { query: "select 1", interval: "60s" },
+        spaced: { query: "select 1", interval: "  90" },
+        minus: { query: "select 1", interval: "-60" },
+        soon: { query: "select 1", interval: 10, startup_priority: "soon" },
+        wrapped: { query: "select 1", interval: 10, startup_priority: -1 },
+        third: { query: "select 1", interval: 10, startup_priority: "3rd" },
+      },
+    });
+    const config = newConfig();
+    await config.refresh();
+    const byName = new Map((await config.scheduledQueries()).map((e) => [e.name, e.query]));
+    expect([...byName.keys()].sort()).toEqual(["soon", "spaced", "suffixed", "third", "wrapped"]);
+    expect(byName.get("suffixed")!.interval).toBe(60);
+    expect(byName.get("spaced")!.interval).toBe(90);
+    expect(warnings.some((w) => w.includes("invalid interval: minus"))).toBe(true);
+    // Text without digits is 0, so the query has the first startup run; -1 wraps to "none".
+    expect(byName.get("soon")!.startupPriority).toBe(0n);
+    expect(byName.get("third")!.startupPriority).toBe(3n);
+    expect(byName.get("wrapped")!.startupPriority).toBe(2n ** 64n - 1n);
+  });
+
+  test("booleans from numbers keep only the low 32 bits, as GetInt does", () => {
+    expect(valueToBool(1)).toBe(true);
+    expect(valueToBool(0)).toBe(false);
+    expect(valueToBool(2 ** 32)).toBe(false);
+    expect(valueToBool(-1)).toBe(true);
+    expect(valueToBool("T")).toBe(true);
+    expect(valueToBool("yes")).toBe(false);
+    expect(valueToSize("12abc")).toBe(12);
+    expect(valueToSize("abc")).toBe(0);
+    expect(valueToSize("99999999999999999999")).toBe(0);
+    expect(valueToSize(1.5)).toBeGreaterThan(604800);
   });
 });
 
