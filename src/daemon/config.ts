@@ -145,10 +145,12 @@ export class Config {
     const failed = store.get("configurations", "executing_query") ?? "";
     if (failed !== "") {
       log.warn(`Scheduled query may have failed: ${failed}`);
-      this.denylist.set(failed, now + DENYLIST_DURATION);
+      // osquery denylists only while its watchdog is on: with --disable_watchdog the query runs again.
+      const denylisting = !flags.bool("disable_watchdog");
+      if (denylisting) this.denylist.set(failed, now + DENYLIST_DURATION);
       await store.write((w) => {
         w.put("configurations", "executing_query", "");
-        this.saveDenylist(w);
+        if (denylisting) this.saveDenylist(w);
       });
     }
   }

@@ -15,7 +15,7 @@ import { MAX_CONFIG_BYTES, parseConfigText, stripConfigComments } from "../../sr
 import { machineShard, splayValue, valueToBool, valueToSize } from "../../src/daemon/packs.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 
-const TOUCHED = ["schedule_splay_percent", "schedule_default_interval", "host_identifier", "verbose", "logger_plugin", "pack_delimiter", "schedule_epoch"];
+const TOUCHED = ["disable_watchdog", "schedule_splay_percent", "schedule_default_interval", "host_identifier", "verbose", "logger_plugin", "pack_delimiter", "schedule_epoch"];
 afterAll(() => {
   for (const name of TOUCHED) flags.set(name, FLAG_BY_NAME.get(name)!.defaultValue, "default");
 });
@@ -359,6 +359,19 @@ describe("splay", () => {
 });
 
 describe("denylist", () => {
+  test("with --disable_watchdog a query running when the process died is not denylisted", async () => {
+    flags.set("disable_watchdog", "true", "cli");
+    await store.write((w) => w.put("configurations", "executing_query", "crashy"));
+    write(confPath, { schedule: { crashy: { query: "select 1", interval: 10 } } });
+    const config = newConfig();
+    await config.restoreDenylist();
+    await config.refresh();
+    expect(warnings).toContain("Scheduled query may have failed: crashy");
+    expect(store.get("configurations", "executing_query")).toBe("");
+    expect(store.get("configurations", "failed_queries")).toBeUndefined();
+    expect((await config.scheduledQueries()).map((e) => [e.name, e.denylisted])).toEqual([["crashy", false]]);
+  });
+
   test("a query running when the process died is denylisted for a day, unless it opts out", async () => {
     await store.write((w) => w.put("configurations", "executing_query", "crashy"));
     write(confPath, {
