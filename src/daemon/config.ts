@@ -19,7 +19,7 @@ import { compareBytes } from "../linux/glob.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import type { Store, StoreWriter } from "../store/store.ts";
 import { isJsonObject, parseConfigText, stripConfigComments, type JsonObject } from "./config-text.ts";
-import { buildPack, machineShard, scheduledName, splayValue, type Pack, type PackEnv, type ScheduledQuery } from "./packs.ts";
+import { buildPack, isReservedQueryName, machineShard, scheduledName, splayValue, type Pack, type PackEnv, type ScheduledQuery } from "./packs.ts";
 import { EMPTY_DECORATORS, parseDecorators, type DecoratorSpec } from "./decorators.ts";
 
 /** Top-level keys osquery's parsers (or its plugins) read; others are kept but flagged in verbose mode. */
@@ -169,6 +169,8 @@ export class Config {
 
   /** Applies a full set of sources (name → JSON text). All or nothing. */
   async update(raw: ReadonlyMap<string, string>): Promise<string | null> {
+    // osquery purges before applying the sources, against the schedule it had so far.
+    await this.purge();
     const names = [...raw.keys()].sort(compareBytes);
     const next = new Map<string, SourceState>();
     const changed: string[] = [];
@@ -197,7 +199,6 @@ export class Config {
     this.applyOptions();
     for (const name of removed) await this.env.onDecorators?.(name, null);
     for (const name of changed) await this.env.onDecorators?.(name, next.get(name)!.decorators);
-    await this.purge();
     return null;
   }
 
@@ -338,25 +339,37 @@ export class Config {
     this.env.onOptions?.(applied);
   }
 
-  /** Drops stored results of queries that left the schedule and have not run for a week. */
+  /**
+   * Drops stored results of queries that left the schedule and have not run
+   * for a week (osquery's Config::purge). Names are compared as they are
+   * stored (pack_<pack>_<query>); osquery's own keys (query., cache.,
+   * config_views., ...epoch, ...counter) are never results. A timestamp that
+   * is not a number is deleted, so the next purge starts the clock again.
+   */
   private async purge(): Promise<void> {
     const { store } = this.env;
     const now = this.env.now();
+    const delimiter = flags.get("pack_delimiter");
     const scheduled = new Set<string>();
-    for (const p of this.packs()) for (const q of p.queries) scheduled.add(q.name);
+    for (const p of this.packs()) for (const q of p.queries) scheduled.add(scheduledName(p.name, q.name, delimiter));
     const writes: ((w: StoreWriter) => void)[] = [];
     for (const key of store.keys("queries")) {
-      if (key.startsWith("query.") || key.endsWith("epoch") || key.endsWith("counter") || scheduled.has(key)) continue;
-      const stamp = store.get("configurations", `timestamp.${key}`);
-      if (stamp === undefined || !/^\d+$/.test(stamp)) {
-        writes.push((w) => w.put("configurations", `timestamp.${key}`, String(now)));
+      if (isReservedQueryName(key) || scheduled.has(key)) continue;
+      const stampKey = `timestamp.${key}`;
+      const stamp = store.get("configurations", stampKey);
+      if (stamp === undefined || stamp === "") {
+        writes.push((w) => w.put("configurations", stampKey, String(now)));
+        continue;
+      }
+      if (!/^\d+$/.test(stamp)) {
+        writes.push((w) => w.del("configurations", stampKey));
         continue;
       }
       if (Number(stamp) < now - RESULTS_EXPIRY) {
         this.env.log.verbose(`Expiring results for scheduled query: ${key}`);
         writes.push((w) => {
           for (const k of [key, `${key}epoch`]) w.del("queries", k);
-          for (const k of [`interval.${key}`, `timestamp.${key}`]) w.del("configurations", k);
+          for (const k of [`interval.${key}`, stampKey]) w.del("configurations", k);
         });
       }
     }

@@ -249,6 +249,54 @@ describe("malformed shapes", () => {
   });
 });
 
+describe("purge of stored results", () => {
+  const NOW = 1_700_000_000;
+  const OLD = String(NOW - 600_000);
+
+  async function storeResults(names: readonly string[], stamp: string): Promise<void> {
+    await store.write((w) => {
+      for (const n of names) {
+        w.put("queries", n, "[]");
+        w.put("queries", `${n}epoch`, "0");
+        w.put("configurations", `timestamp.${n}`, stamp);
+      }
+    });
+  }
+
+  test("results of scheduled pack queries stay; unscheduled ones expire; osquery's own keys are never results", async () => {
+    write(confPath, { schedule: { m: { query: "select 1", interval: 10 } }, packs: { p: { queries: { q: { query: "select 1", interval: 10 } } } } });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    await storeResults(["m", "pack_p_q", "gone", "cache.files", "config_views.v"], OLD);
+    await store.write((w) => {
+      w.put("queries", "bad", "[]");
+      w.put("configurations", "timestamp.bad", "garbage");
+    });
+    expect(await config.refresh()).toBeNull();
+    expect(store.get("queries", "m")).toBe("[]");
+    expect(store.get("queries", "pack_p_q")).toBe("[]");
+    expect(store.get("queries", "cache.files")).toBe("[]");
+    expect(store.get("queries", "config_views.v")).toBe("[]");
+    expect(store.get("queries", "gone")).toBeUndefined();
+    expect(store.get("queries", "goneepoch")).toBeUndefined();
+    expect(store.get("configurations", "timestamp.gone")).toBeUndefined();
+    // A timestamp that is not a number is dropped; the results wait for a fresh one.
+    expect(store.get("queries", "bad")).toBe("[]");
+    expect(store.get("configurations", "timestamp.bad")).toBeUndefined();
+  });
+
+  test("the purge runs before the sources apply: at start-up nothing is scheduled yet", async () => {
+    await storeResults(["m"], OLD);
+    await storeResults(["recent"], String(NOW - 10));
+    write(confPath, { schedule: { m: { query: "select 1", interval: 10 }, recent: { query: "select 1", interval: 10 } } });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    // osquery's Config::update purges first, against an empty schedule: a week-old result set goes.
+    expect(store.get("queries", "m")).toBeUndefined();
+    expect(store.get("queries", "recent")).toBe("[]");
+  });
+});
+
 describe("osquery's value conversions", () => {
   test("interval, shard and startup_priority read text as strtoul does; numbers as rapidjson's GetUint64", async () => {
     write(confPath, {
