@@ -6,8 +6,9 @@
 // config on reload keeps the last good one (and the caller logs why), and a
 // bad config at start leaves an empty, invalid config rather than half of one.
 //
-// Each source contributes: `options` (merged across sources, later wins, and
-// re-applied to the flags on every update), `schedule` (a pack named "main"
+// Each source contributes: `options` (folded into one merged set as sources
+// are applied, so the last applied wins, and re-applied to the flags on
+// every update), `schedule` (a pack named "main"
 // whose queries keep bare names), `packs` (objects, file paths through the
 // plugin's genPack, or "*" with a glob), `decorators`, `views`, and the event
 // system's `file_paths`/`exclude_paths`/`file_paths_query`/`file_accesses`.
@@ -18,8 +19,8 @@ import { FLAG_BY_NAME } from "../flags/registry.ts";
 import { compareBytes } from "../linux/glob.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import type { Store, StoreWriter } from "../store/store.ts";
-import { isJsonObject, parseConfigText, stripConfigComments, type JsonObject } from "./config-text.ts";
-import { buildPack, isReservedQueryName, machineShard, scheduledName, splayValue, type Pack, type PackEnv, type ScheduledQuery } from "./packs.ts";
+import { RapidjsonMembers, isJsonObject, parseConfigText, stripConfigComments, type JsonObject } from "./config-text.ts";
+import { buildPack, isReservedQueryName, machineShard, scheduledName, splayValue, valueToUint64, type Pack, type PackEnv, type ScheduledQuery } from "./packs.ts";
 import { EMPTY_DECORATORS, parseDecorators, type DecoratorSpec } from "./decorators.ts";
 
 /** Top-level keys osquery's parsers (or its plugins) read; others are kept but flagged in verbose mode. */
@@ -94,7 +95,8 @@ export interface ScheduledEntry {
 export function optionText(value: unknown): string | null {
   if (typeof value === "string") return value;
   if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "number") return Number.isFinite(value) ? String(Math.trunc(value)) : null;
+  // osquery's options parser: GetInt for a 32-bit int, GetUint64 (wrapped, or a double's bits) otherwise.
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= -(2 ** 31) && value < 2 ** 31 ? String(value) : String(valueToUint64(value));
   if (typeof value === "object" && value !== null) return JSON.stringify(value);
   return null;
 }
@@ -123,6 +125,13 @@ function listMap(value: unknown, key: string, warn: (m: string) => void, transfo
 
 export class Config {
   private sources = new Map<string, SourceState>();
+  /**
+   * Every option any source ever gave, merged in the order sources were
+   * (re)applied: osquery's options parser keeps one merged object and folds
+   * each changed source into it, so a source applied later wins even when
+   * it sorts first, and an option a source drops stays set.
+   */
+  private readonly mergedOptions = new RapidjsonMembers<unknown>();
   private denylist = new Map<string, number>();
   valid = false;
 
@@ -195,6 +204,9 @@ export class Config {
       await this.env.store.write((w) => {
         for (const [k, val] of splays) w.put("configurations", k, val);
       });
+    }
+    for (const name of changed) {
+      for (const [k, val] of Object.entries(next.get(name)!.options)) this.mergedOptions.set(k, val);
     }
     this.applyOptions();
     for (const name of removed) await this.env.onDecorators?.(name, null);
@@ -305,13 +317,11 @@ export class Config {
     };
   }
 
-  /** Re-applies the options of every source (later sources win) to the flags. */
+  /** Re-applies every merged option to the flags. */
   private applyOptions(): void {
     const { log } = this.env;
-    const merged = new Map<string, unknown>();
-    for (const state of this.sources.values()) for (const [k, val] of Object.entries(state.options)) merged.set(k, val);
     const applied: string[] = [];
-    for (const [name, value] of merged) {
+    for (const [name, value] of this.mergedOptions.entries()) {
       const text = optionText(value);
       if (text === null) {
         log.warn(`Cannot parse unknown value type for option: ${name}`);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { flags } from "../../src/flags/flags.ts";
 import { FLAG_BY_NAME } from "../../src/flags/registry.ts";
 import { MemoryStore } from "../../src/store/store.ts";
-import { Config, type ScheduledEntry } from "../../src/daemon/config.ts";
+import { Config, optionText, type ScheduledEntry } from "../../src/daemon/config.ts";
 import { MAX_CONFIG_BYTES, parseConfigText, stripConfigComments } from "../../src/daemon/config-text.ts";
 import { machineShard, splayValue, valueToBool, valueToSize } from "../../src/daemon/packs.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
@@ -93,6 +93,31 @@ describe("sources and options", () => {
     expect(await names(config)).toEqual(["main_q", "b_q"]);
     // main_q was parsed before its source's options applied (osquery's order): the old default interval.
     expect((await config.scheduledQueries())[0]!.query.interval).toBe(3600);
+  });
+
+  test("options fold into one merged set in the order sources are applied: a re-applied source wins, dropped options stay", async () => {
+    mkdirSync(`${confPath}.d`);
+    write(confPath, { options: { host_identifier: "uuid", schedule_default_interval: 100 } });
+    write(join(`${confPath}.d`, "b.conf"), { options: { host_identifier: "instance", schedule_default_interval: 200 } });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    expect(flags.get("host_identifier")).toBe("instance");
+    // Only osquery.conf changes: it is merged last, so its value now wins although it sorts first.
+    write(confPath, { options: { host_identifier: "specified", schedule_default_interval: 100 } });
+    expect(await config.refresh()).toBeNull();
+    expect(flags.get("host_identifier")).toBe("specified");
+    expect(flags.get("schedule_default_interval")).toBe("100");
+    // osquery.conf stops setting the interval: its 100 stays in the merged set, b.conf's 200 does not come back.
+    write(confPath, { options: { host_identifier: "specified" } });
+    expect(await config.refresh()).toBeNull();
+    expect(flags.get("schedule_default_interval")).toBe("100");
+  });
+
+  test("option numbers as osquery prints them: 32-bit ints as such, anything else through GetUint64", () => {
+    expect(optionText(3000000000)).toBe("3000000000");
+    expect(optionText(-1)).toBe("-1");
+    expect(optionText(-(2 ** 40))).toBe(String(2n ** 64n - 2n ** 40n));
+    expect(optionText(1.5)).toBe("4609434218613702656");
   });
 
   test("option values: bools, numbers, JSON; empty strings skipped; CLI-only and unknown flags refused with a warning", async () => {
