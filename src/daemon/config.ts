@@ -181,23 +181,24 @@ export class Config {
     // osquery purges before applying the sources, against the schedule it had so far.
     await this.purge();
     const names = [...raw.keys()].sort(compareBytes);
-    const next = new Map<string, SourceState>();
+    // A source the plugin no longer returns keeps its state: osquery only ever
+    // updates the sources it is given. Map order is the order sources were
+    // last applied, which is the order of osquery's pack list.
+    const next = new Map(this.sources);
     const changed: string[] = [];
     const splays: [string, string][] = [];
     for (const name of names) {
       const text = raw.get(name)!;
       const hash = createHash("sha1").update(text).digest("hex");
       const old = this.sources.get(name);
-      if (old && old.hash === hash) {
-        next.set(name, old); // unchanged: keep its packs, their stats and discovery caches
-        continue;
-      }
+      // Unchanged: keep its packs, their stats and discovery caches, and its place.
+      if (old && old.hash === hash) continue;
       const parsed = await this.parseSource(name, text, hash, splays);
       if (typeof parsed === "string") return parsed;
+      next.delete(name);
       next.set(name, parsed);
       changed.push(name);
     }
-    const removed = [...this.sources.keys()].filter((n) => !raw.has(n));
     this.sources = next;
     this.valid = true;
     if (splays.length > 0) {
@@ -209,7 +210,6 @@ export class Config {
       for (const [k, val] of Object.entries(next.get(name)!.options)) this.mergedOptions.set(k, val);
     }
     this.applyOptions();
-    for (const name of removed) await this.env.onDecorators?.(name, null);
     for (const name of changed) await this.env.onDecorators?.(name, next.get(name)!.decorators);
     return null;
   }
@@ -386,7 +386,10 @@ export class Config {
     if (writes.length > 0) await store.write((w) => writes.forEach((f) => f(w)));
   }
 
-  /** Every pack, in source order then config order (osquery_packs shows them all). */
+  /**
+   * Every pack, in the order osquery's schedule holds them (osquery_packs
+   * shows them all): a source's packs are appended each time it is applied.
+   */
   packs(): Pack[] {
     return [...this.sources.values()].flatMap((s) => s.packs);
   }
@@ -431,26 +434,31 @@ export class Config {
 
   views(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const s of this.sources.values()) for (const [k, sql] of s.views) out.set(k, sql);
+    for (const [, s] of this.byName()) for (const [k, sql] of s.views) out.set(k, sql);
     return out;
   }
 
   /** The event system's paths, per source (osquery keys them by source too). */
   files(): Map<string, FileCategories> {
-    return new Map([...this.sources].map(([name, s]) => [name, s.files]));
+    return new Map(this.byName().map(([name, s]) => [name, s.files]));
   }
 
   /** A top-level key as each source gave it (for keys parsed by later subsystems). */
   section(key: string): Map<string, unknown> {
     const out = new Map<string, unknown>();
-    for (const [name, s] of this.sources) if (s.doc[key] !== undefined) out.set(name, s.doc[key]);
+    for (const [name, s] of this.byName()) if (s.doc[key] !== undefined) out.set(name, s.doc[key]);
     return out;
+  }
+
+  /** The sources in lexical order of their names. */
+  private byName(): [string, SourceState][] {
+    return [...this.sources].sort((a, b) => compareBytes(a[0], b[0]));
   }
 
   /** osquery's config hash: SHA1 over the per-source SHA1s in source order. */
   hash(): string {
     if (!this.valid) return "";
-    const all = [...this.sources.values()].map((s) => s.hash).join("");
+    const all = this.byName().map(([, s]) => s.hash).join("");
     return createHash("sha1").update(all).digest("hex");
   }
 }

@@ -383,6 +383,24 @@ describe("reload", () => {
     expect(config.hash()).not.toBe(hash);
   });
 
+  test("a source the plugin stops returning keeps its queries; a re-applied source's packs move to the end", async () => {
+    mkdirSync(`${confPath}.d`);
+    const extra = join(`${confPath}.d`, "b.conf");
+    write(confPath, { schedule: { a: { query: "select 1", interval: 10 } } });
+    write(extra, { schedule: { b: { query: "select 2", interval: 10 } } });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    expect(await names(config)).toEqual(["a", "b"]);
+    // osquery's Config::update only touches the sources it is given.
+    rmSync(extra);
+    expect(await config.refresh()).toBeNull();
+    expect(await names(config)).toEqual(["a", "b"]);
+    // Schedule::add appends: the changed source's pack now runs after the other.
+    write(confPath, { schedule: { a2: { query: "select 1", interval: 10 } } });
+    expect(await config.refresh()).toBeNull();
+    expect(await names(config)).toEqual(["b", "a2"]);
+  });
+
   test("a bad .d source fails the whole update, not just itself", async () => {
     write(confPath, { schedule: { good: { query: "select 1", interval: 10 } } });
     const config = newConfig();
