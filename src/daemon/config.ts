@@ -133,6 +133,8 @@ export class Config {
    */
   private readonly mergedOptions = new RapidjsonMembers<unknown>();
   private denylist = new Map<string, number>();
+  /** Denylisted queries whose skipping was logged already. */
+  private readonly deniedLogged = new Set<string>();
   valid = false;
 
   constructor(private readonly env: ConfigEnv) {}
@@ -397,7 +399,8 @@ export class Config {
   /**
    * The queries to consider now: packs that should run here (discovery is
    * evaluated, cached), queries named as osquery logs them, and whether each is
-   * still denylisted (an expired or opted-out denylisting is removed).
+   * still denylisted (an expired or opted-out denylisting is removed and
+   * logged; the scheduler skips a denylisted one, which is warned about once).
    */
   async scheduledQueries(): Promise<ScheduledEntry[]> {
     const now = this.env.now();
@@ -413,10 +416,17 @@ export class Config {
         const expire = this.denylist.get(name);
         if (expire !== undefined) {
           if (now > expire || !query.denylist) {
+            this.env.log.info(`Scheduled denylisted query has expired: ${name}`);
             this.denylist.delete(name);
+            this.deniedLogged.delete(name);
             denylistChanged = true;
           } else {
             denylisted = true;
+            // Once per query until its denylisting ends, as osquery's log_denied_queries_.
+            if (!this.deniedLogged.has(name)) {
+              this.env.log.warn(`Skipping denylisted scheduled query: ${name}`);
+              this.deniedLogged.add(name);
+            }
           }
         }
         out.push({ name, query, pack, denylisted });

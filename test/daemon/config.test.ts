@@ -24,6 +24,7 @@ let dir: string;
 let confPath: string;
 let store: MemoryStore;
 let warnings: string[];
+let infos: string[];
 let discoveryAnswers: Map<string, boolean>;
 const HOST = "config-test-host";
 
@@ -34,7 +35,7 @@ function newConfig(random = () => 0.5): Config {
     hostname: HOST,
     version: "5.20.0",
     now: () => 1_700_000_000,
-    log: { info: () => {}, warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m), verbose: () => {} },
+    log: { info: (m) => void infos.push(m), warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m), verbose: () => {} },
     returnsRows: async (sql) => discoveryAnswers.get(sql) ?? true,
     random,
   });
@@ -53,6 +54,7 @@ beforeEach(() => {
   confPath = join(dir, "osquery.conf");
   store = new MemoryStore();
   warnings = [];
+  infos = [];
   discoveryAnswers = new Map();
   for (const name of TOUCHED) flags.set(name, FLAG_BY_NAME.get(name)!.defaultValue, "default");
 });
@@ -450,6 +452,21 @@ describe("splay", () => {
 });
 
 describe("denylist", () => {
+  test("skipping a denylisted query is warned about once; the end of its denylisting is logged", async () => {
+    await store.write((w) => w.put("configurations", "failed_queries", `crashy:${1_700_000_000 + 100}`));
+    write(confPath, { schedule: { crashy: { query: "select 1", interval: 10 } } });
+    const config = newConfig();
+    await config.restoreDenylist();
+    await config.refresh();
+    expect((await config.scheduledQueries()).map((e) => e.denylisted)).toEqual([true]);
+    await config.scheduledQueries();
+    expect(warnings.filter((w) => w.includes("crashy"))).toHaveLength(1);
+    write(confPath, { schedule: { crashy: { query: "select 1", interval: 10, denylist: false } } });
+    await config.refresh();
+    expect((await config.scheduledQueries()).map((e) => e.denylisted)).toEqual([false]);
+    expect(infos).toContain("Scheduled denylisted query has expired: crashy");
+  });
+
   test("with --disable_watchdog a query running when the process died is not denylisted", async () => {
     flags.set("disable_watchdog", "true", "cli");
     await store.write((w) => w.put("configurations", "executing_query", "crashy"));
