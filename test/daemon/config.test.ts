@@ -12,6 +12,7 @@ import { FLAG_BY_NAME } from "../../src/flags/registry.ts";
 import { MemoryStore } from "../../src/store/store.ts";
 import { Config, optionText, type ScheduledEntry } from "../../src/daemon/config.ts";
 import { MAX_CONFIG_BYTES, parseConfigText, stripConfigComments } from "../../src/daemon/config-text.ts";
+import { parseDecorators } from "../../src/daemon/decorators.ts";
 import { machineShard, splayValue, valueToBool, valueToSize } from "../../src/daemon/packs.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 
@@ -321,6 +322,31 @@ describe("purge of stored results", () => {
     // osquery's Config::update purges first, against an empty schedule: a week-old result set goes.
     expect(store.get("queries", "m")).toBeUndefined();
     expect(store.get("queries", "recent")).toBe("[]");
+  });
+});
+
+describe("decorators config", () => {
+  test("shapes as osquery's parser reads them: rates through strtoul, warnings where it warns", () => {
+    const warned: string[] = [];
+    const spec = parseDecorators(
+      { load: "select 1", always: ["select 2", 3], interval: { "120s": ["select 3"], " 60": ["select 4"], "90": ["x"], "180": "select 5" } },
+      "src",
+      (m) => void warned.push(m),
+    );
+    expect(spec.load).toEqual([]);
+    expect(spec.always).toEqual(["select 2"]);
+    expect([...spec.interval]).toEqual([[120, ["select 3"]], [60, ["select 4"]]]);
+    expect(warned).toEqual([
+      "Invalid decorator interval rate 90 in config source: src",
+      "Invalid decorator interval rate 180 configuration in config source: src",
+    ]);
+    warned.length = 0;
+    parseDecorators({ interval: ["select 1"] }, "src", (m) => void warned.push(m));
+    parseDecorators(["select 1"], "src", (m) => void warned.push(m));
+    expect(warned).toEqual([
+      "Invalid decorator interval configuration in config source: src",
+      "Invalid format for decorators configuration, decorators value must be a JSON object",
+    ]);
   });
 });
 
