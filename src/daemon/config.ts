@@ -16,7 +16,7 @@ import * as v from "valibot";
 import { createHash } from "node:crypto";
 import { flags } from "../flags/flags.ts";
 import { FLAG_BY_NAME } from "../flags/registry.ts";
-import { compareBytes } from "../linux/glob.ts";
+import { compareBytes, sqlPatternToGlob } from "../linux/glob.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import type { Store, StoreWriter } from "../store/store.ts";
 import { RapidjsonMembers, isJsonObject, parseConfigText, stripConfigComments, type JsonObject } from "./config-text.ts";
@@ -39,8 +39,9 @@ export const RESULTS_EXPIRY = 592200;
 export const DENYLIST_DURATION = 86400;
 
 export interface FileCategories {
-  /** category → globs, `%` already turned into `*` (and `%%` into `**`). */
+  /** category → globs as osquery stores them: `%` turned into `*`, absolute, the fixed prefix canonicalised. */
   readonly filePaths: ReadonlyMap<string, readonly string[]>;
+  /** category → patterns as written (osquery keeps them raw). */
   readonly excludePaths: ReadonlyMap<string, readonly string[]>;
   readonly filePathsQuery: ReadonlyMap<string, readonly string[]>;
   readonly fileAccesses: readonly string[];
@@ -101,24 +102,27 @@ export function optionText(value: unknown): string | null {
   return null;
 }
 
-/** `%` → `*` and `%%` → `**`, as osquery's file_paths parser turns LIKE-style patterns into globs. */
+/**
+ * A file_paths entry as osquery's parser stores it (replaceGlobWildcards):
+ * `%` → `*` (so `%%` is `**`), made absolute against the working directory,
+ * and the part before the first wildcard canonicalised.
+ */
 export function filePathGlob(pattern: string): string {
-  return pattern.replaceAll("%%", "**").replaceAll("%", "*");
+  return sqlPatternToGlob(pattern, process.cwd(), true);
 }
 
 const StringList = v.array(v.string());
-const StringListMap = v.record(v.string(), StringList);
 
-function listMap(value: unknown, key: string, warn: (m: string) => void, transform = (s: string) => s): Map<string, string[]> {
+/**
+ * category → its string items, as osquery's file_paths parser reads them:
+ * a category that is not an array and items that are not strings are
+ * skipped without a word.
+ */
+function categoryLists(value: unknown): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  if (value === undefined) return out;
   if (!isJsonObject(value)) return out;
   for (const [category, list] of Object.entries(value)) {
-    if (!v.is(StringList, list)) {
-      warn(`Config ${key} category ${category} should be an array of strings`);
-      continue;
-    }
-    out.set(category, list.map(transform));
+    if (Array.isArray(list)) out.set(category, list.filter((item): item is string => typeof item === "string"));
   }
   return out;
 }
@@ -250,18 +254,22 @@ export class Config {
       }
     }
     const warn = (m: string) => log.warn(m);
-    const filePaths = listMap(doc.file_paths, "file_paths", warn, filePathGlob);
-    const excludePaths = listMap(doc.exclude_paths, "exclude_paths", warn, filePathGlob);
+    const filePaths = new Map<string, string[]>();
+    for (const [category, list] of categoryLists(doc.file_paths)) {
+      // An empty pattern is skipped, and a category without patterns is not added.
+      const globs = list.filter((p) => p !== "").map(filePathGlob);
+      if (globs.length > 0) filePaths.set(category, globs);
+    }
+    const excludePaths = categoryLists(doc.exclude_paths);
     for (const category of excludePaths.keys()) {
       if (!filePaths.has(category)) warn(`Config exclude_paths category ${category} is not a file_paths category`);
     }
     const files: FileCategories = {
       filePaths,
       excludePaths,
-      filePathsQuery: listMap(doc.file_paths_query, "file_paths_query", warn),
-      fileAccesses: v.is(StringList, doc.file_accesses) ? doc.file_accesses : [],
+      filePathsQuery: categoryLists(doc.file_paths_query),
+      fileAccesses: Array.isArray(doc.file_accesses) ? doc.file_accesses.filter((c): c is string => typeof c === "string") : [],
     };
-    if (doc.file_paths !== undefined && !v.is(StringListMap, doc.file_paths)) warn("Config file_paths should map categories to arrays of paths");
     const options = isJsonObject(doc.options) ? doc.options : {};
     const decorators = doc.decorators === undefined ? EMPTY_DECORATORS : parseDecorators(doc.decorators, source, warn);
     return { hash, options, packs, decorators, views, files, doc };

@@ -4,7 +4,7 @@
 // malformed shapes, bad intervals, splay persistence, denylist, and reloads
 // that fail and keep the last good config.
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { flags } from "../../src/flags/flags.ts";
@@ -253,6 +253,7 @@ describe("malformed shapes", () => {
     }
     expect([...config.views()]).toEqual([["v1", "select 1"]]);
     expect(config.files().get(confPath)!.filePaths.get("etc")).toEqual(["/etc/**"]);
+    expect(config.files().get(confPath)!.filePaths.has("bad")).toBe(false);
     expect(config.section("something_new").get(confPath)).toEqual({ whatever: true });
   });
 
@@ -322,6 +323,24 @@ describe("purge of stored results", () => {
     // osquery's Config::update purges first, against an empty schedule: a week-old result set goes.
     expect(store.get("queries", "m")).toBeUndefined();
     expect(store.get("queries", "recent")).toBe("[]");
+  });
+});
+
+describe("file categories", () => {
+  test("file_paths are stored as osquery's parser stores them: wildcards, absolute, canonical prefix; excludes stay raw", async () => {
+    mkdirSync(join(dir, "real/sub"), { recursive: true });
+    symlinkSync(join(dir, "real"), join(dir, "link"));
+    write(confPath, {
+      file_paths: { mixed: [`${dir}/link/%%`, "", 5, `${dir}/real/../real/sub/%.conf`, "/no/such/dir/%"], none: [""], notlist: "x" },
+      exclude_paths: { mixed: [`${dir}/link/%.swp`, 7] },
+      file_accesses: ["mixed", 3],
+    });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    const files = config.files().get(confPath)!;
+    expect([...files.filePaths]).toEqual([["mixed", [`${dir}/real/**`, `${dir}/real/sub/*.conf`, "/no/such/dir/*"]]]);
+    expect([...files.excludePaths]).toEqual([["mixed", [`${dir}/link/%.swp`]]]);
+    expect(files.fileAccesses).toEqual(["mixed"]);
   });
 });
 
