@@ -264,11 +264,14 @@ export class Config {
     for (const category of excludePaths.keys()) {
       if (!filePaths.has(category)) warn(`Config exclude_paths category ${category} is not a file_paths category`);
     }
+    // osquery's parser reads file_accesses and exclude_paths only from a source that has something to watch.
+    const container = (x: unknown) => typeof x === "object" && x !== null;
+    const watches = container(doc.file_paths) || container(doc.file_paths_query);
     const files: FileCategories = {
       filePaths,
-      excludePaths,
+      excludePaths: watches ? excludePaths : new Map(),
       filePathsQuery: categoryLists(doc.file_paths_query),
-      fileAccesses: Array.isArray(doc.file_accesses) ? doc.file_accesses.filter((c): c is string => typeof c === "string") : [],
+      fileAccesses: watches && Array.isArray(doc.file_accesses) ? doc.file_accesses.filter((c): c is string => typeof c === "string") : [],
     };
     const options = isJsonObject(doc.options) ? doc.options : {};
     const decorators = doc.decorators === undefined ? EMPTY_DECORATORS : parseDecorators(doc.decorators, source, warn);

@@ -344,6 +344,17 @@ describe("file categories", () => {
   });
 });
 
+describe("file categories without paths", () => {
+  test("a source with neither file_paths nor file_paths_query contributes no excludes or accesses", async () => {
+    write(confPath, { exclude_paths: { etc: ["/etc/x"] }, file_accesses: ["etc"] });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    const files = config.files().get(confPath)!;
+    expect([...files.excludePaths]).toEqual([]);
+    expect(files.fileAccesses).toEqual([]);
+  });
+});
+
 describe("decorators config", () => {
   test("shapes as osquery's parser reads them: rates through strtoul, warnings where it warns", () => {
     const warned: string[] = [];
