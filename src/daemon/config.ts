@@ -47,17 +47,29 @@ export interface FileCategories {
   readonly fileAccesses: readonly string[];
 }
 
-/** What one source contributed. */
-interface SourceState {
-  readonly hash: string;
+/** What osquery's config parsers take from one object: a source, or an active pack. */
+interface ParserParts {
   readonly options: JsonObject;
-  readonly packs: Pack[];
   readonly decorators: DecoratorSpec;
   readonly views: Map<string, string>;
   readonly files: FileCategories;
+}
+
+/** What one source contributed. */
+interface SourceState extends ParserParts {
+  readonly hash: string;
+  readonly packs: Pack[];
+  /**
+   * The parsers' share of each pack that was active when added, under
+   * osquery's name for it: <source><pack_delimiter><pack>.
+   */
+  readonly packParts: readonly (readonly [string, ParserParts])[];
   /** Every top-level key, for consumers such as the event system or extensions. */
   readonly doc: JsonObject;
 }
+
+/** Keys a pack object may carry for the config parsers (anything but its queries and checks). */
+const PACK_PARSER_KEYS = ["options", "decorators", "views", "file_paths", "file_paths_query", "exclude_paths", "file_accesses"];
 
 export interface ConfigLog {
   info(m: string): void;
@@ -212,11 +224,19 @@ export class Config {
         for (const [k, val] of splays) w.put("configurations", k, val);
       });
     }
+    // A source's packs reach the parsers before the source itself does.
     for (const name of changed) {
-      for (const [k, val] of Object.entries(next.get(name)!.options)) this.mergedOptions.set(k, val);
+      const state = next.get(name)!;
+      for (const parts of [...state.packParts.map(([, p]) => p), state]) {
+        for (const [k, val] of Object.entries(parts.options)) this.mergedOptions.set(k, val);
+      }
     }
     this.applyOptions();
-    for (const name of changed) await this.env.onDecorators?.(name, next.get(name)!.decorators);
+    for (const name of changed) {
+      const state = next.get(name)!;
+      for (const [packSource, parts] of state.packParts) await this.env.onDecorators?.(packSource, parts.decorators);
+      await this.env.onDecorators?.(name, state.decorators);
+    }
     return null;
   }
 
@@ -226,25 +246,44 @@ export class Config {
     if (!parsed.ok) return parsed.error;
     const doc = parsed.doc;
     for (const key of Object.keys(doc)) if (!KNOWN_KEYS.has(key)) log.verbose(`Config ${source}: key "${key}" is not used by osq`);
-    for (const key of CONTAINER_KEYS) {
-      const val = doc[key];
-      if (val !== undefined && val !== null && typeof val !== "object") log.warn(`Error config ${key} should be an array or object`);
-    }
     const packEnv = this.packEnv(splays);
-    const packs: Pack[] = [];
+    const built: [Pack, JsonObject][] = [];
     if (doc.schedule !== undefined) {
-      if (isJsonObject(doc.schedule)) packs.push(buildPack("main", source, { queries: doc.schedule }, packEnv));
+      if (isJsonObject(doc.schedule)) built.push([buildPack("main", source, { queries: doc.schedule }, packEnv), {}]);
       else log.warn(`Error config schedule should be an object`);
     }
     if (doc.packs !== undefined) {
       if (!isJsonObject(doc.packs)) log.warn(`Error config packs should be an object`);
       else {
         for (const [name, value] of Object.entries(doc.packs)) {
-          if (isJsonObject(value)) packs.push(buildPack(name, source, value, packEnv));
-          else if (typeof value === "string") packs.push(...(await this.genPack(name, source, value, packEnv)));
+          if (isJsonObject(value)) built.push([buildPack(name, source, value, packEnv), value]);
+          else if (typeof value === "string") built.push(...(await this.genPack(name, source, value, packEnv)));
           else log.warn(`Error parsing pack: ${name}: the value should be an object or a path`);
         }
       }
+    }
+    // osquery's addPack asks each pack whether it should run (discovery counts
+    // in its stats) and, if so, hands the pack object to every config parser.
+    const now = this.env.now();
+    const refresh = flags.num("pack_refresh_interval");
+    const delimiter = flags.get("pack_delimiter");
+    const packParts: [string, ParserParts][] = [];
+    for (const [pack, obj] of built) {
+      const active = await pack.shouldExecute(now, refresh, (sql) => this.env.returnsRows(sql));
+      if (active && PACK_PARSER_KEYS.some((k) => k in obj)) {
+        const name = `${source}${delimiter}${pack.name}`;
+        packParts.push([name, this.parserParts(obj, name)]);
+      }
+    }
+    return { hash, packs: built.map(([pack]) => pack), packParts, doc, ...this.parserParts(doc, source) };
+  }
+
+  /** The config parsers' reading of one object (a source's document or a pack). */
+  private parserParts(doc: JsonObject, source: string): ParserParts {
+    const { log } = this.env;
+    for (const key of CONTAINER_KEYS) {
+      const val = doc[key];
+      if (val !== undefined && val !== null && typeof val !== "object") log.warn(`Error config ${key} should be an array or object`);
     }
     const views = new Map<string, string>();
     if (isJsonObject(doc.views)) {
@@ -275,11 +314,11 @@ export class Config {
     };
     const options = isJsonObject(doc.options) ? doc.options : {};
     const decorators = doc.decorators === undefined ? EMPTY_DECORATORS : parseDecorators(doc.decorators, source, warn);
-    return { hash, options, packs, decorators, views, files, doc };
+    return { options, decorators, views, files };
   }
 
   /** A pack given as a string: the plugin resolves it (a path, or "*" with a glob of pack files). */
-  private async genPack(name: string, source: string, value: string, env: PackEnv): Promise<Pack[]> {
+  private async genPack(name: string, source: string, value: string, env: PackEnv): Promise<[Pack, JsonObject][]> {
     const { log } = this.env;
     const r = await this.env.plugin.genPack(name, value);
     if (!r.ok || r.text === "") {
@@ -296,10 +335,10 @@ export class Config {
       log.warn(`Error parsing the "${name}" pack JSON`);
       return [];
     }
-    if (name !== "*") return [buildPack(name, source, doc, env)];
-    const packs: Pack[] = [];
+    if (name !== "*") return [[buildPack(name, source, doc, env), doc]];
+    const packs: [Pack, JsonObject][] = [];
     for (const [stem, body] of Object.entries(doc)) {
-      if (isJsonObject(body)) packs.push(buildPack(stem, source, body, env));
+      if (isJsonObject(body)) packs.push([buildPack(stem, source, body, env), body]);
       else log.warn(`Error parsing pack: ${stem}: the value should be an object`);
     }
     return packs;
@@ -455,13 +494,15 @@ export class Config {
 
   views(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const [, s] of this.byName()) for (const [k, sql] of s.views) out.set(k, sql);
+    for (const [, s] of this.byName()) {
+      for (const parts of [...s.packParts.map(([, p]) => p), s]) for (const [k, sql] of parts.views) out.set(k, sql);
+    }
     return out;
   }
 
-  /** The event system's paths, per source (osquery keys them by source too). */
+  /** The event system's paths, per source and per active pack (<source><delimiter><pack>), as osquery keys them. */
   files(): Map<string, FileCategories> {
-    return new Map(this.byName().map(([name, s]) => [name, s.files]));
+    return new Map(this.byName().flatMap(([name, s]) => [[name, s.files] as const, ...s.packParts.map(([n, p]) => [n, p.files] as const)]));
   }
 
   /** A top-level key as each source gave it (for keys parsed by later subsystems). */

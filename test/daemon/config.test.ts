@@ -232,6 +232,48 @@ describe("packs", () => {
   });
 });
 
+describe("pack contents for the config parsers", () => {
+  test("an active pack's options, decorators, views and file_paths are applied under <source>_<pack>", async () => {
+    write(confPath, {
+      options: { host_identifier: "uuid" },
+      packs: {
+        fim: {
+          options: { host_identifier: "instance", schedule_default_interval: 120 },
+          decorators: { load: ["select 'fim' as pack_decoration"] },
+          views: { fim_view: "select 1" },
+          file_paths: { etc: ["/etc/%%"] },
+          queries: { q: { query: "select 1", interval: 10 } },
+        },
+        off: { discovery: ["select 0 where 0"], file_paths: { tmp: ["/tmp/%"] }, queries: {} },
+      },
+    });
+    discoveryAnswers.set("select 0 where 0", false);
+    const decorated: [string, readonly string[]][] = [];
+    const config = new Config({
+      plugin: new FilesystemConfigPlugin(() => confPath, (m) => warnings.push(m)),
+      store,
+      hostname: HOST,
+      version: "5.20.0",
+      now: () => 1_700_000_000,
+      log: { info: () => {}, warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m), verbose: () => {} },
+      returnsRows: async (sql) => discoveryAnswers.get(sql) ?? true,
+      onDecorators: async (source, spec) => void decorated.push([source, spec?.load ?? []]),
+    });
+    expect(await config.refresh()).toBeNull();
+    // The pack's parsers run before its source's: the source's own option wins.
+    expect(flags.get("host_identifier")).toBe("uuid");
+    expect(flags.get("schedule_default_interval")).toBe("120");
+    expect(decorated).toEqual([[`${confPath}_fim`, ["select 'fim' as pack_decoration"]], [confPath, []]]);
+    expect(config.views().get("fim_view")).toBe("select 1");
+    const files = config.files();
+    expect(files.get(`${confPath}_fim`)!.filePaths.get("etc")).toEqual(["/etc/**"]);
+    // A pack whose discovery fails when it is added contributes nothing.
+    expect(files.has(`${confPath}_off`)).toBe(false);
+    // osquery's addPack already asked every pack whether it runs.
+    expect(config.packs().find((p) => p.name === "off")!.stats.misses).toBe(1);
+  });
+});
+
 describe("malformed shapes", () => {
   test("wrong types are skipped with warnings; the rest of the config still loads", async () => {
     write(confPath, {
