@@ -51,7 +51,8 @@ export interface FileCategories {
 interface ParserParts {
   readonly options: JsonObject;
   readonly decorators: DecoratorSpec;
-  readonly views: Map<string, string>;
+  /** null when the object has no `views` (an object or array); osquery's views parser then keeps what it had. */
+  readonly views: Map<string, string> | null;
   readonly files: FileCategories;
 }
 
@@ -151,6 +152,7 @@ export class Config {
   private denylist = new Map<string, number>();
   /** Denylisted queries whose skipping was logged already. */
   private readonly deniedLogged = new Set<string>();
+  private currentViews: ReadonlyMap<string, string> = new Map();
   valid = false;
 
   constructor(private readonly env: ConfigEnv) {}
@@ -234,6 +236,10 @@ export class Config {
     this.applyOptions();
     for (const name of changed) {
       const state = next.get(name)!;
+      for (const parts of [...state.packParts.map(([, p]) => p), state]) if (parts.views) this.currentViews = parts.views;
+    }
+    for (const name of changed) {
+      const state = next.get(name)!;
       for (const [packSource, parts] of state.packParts) await this.env.onDecorators?.(packSource, parts.decorators);
       await this.env.onDecorators?.(name, state.decorators);
     }
@@ -285,12 +291,10 @@ export class Config {
       const val = doc[key];
       if (val !== undefined && val !== null && typeof val !== "object") log.warn(`Error config ${key} should be an array or object`);
     }
-    const views = new Map<string, string>();
-    if (isJsonObject(doc.views)) {
-      for (const [name, sql] of Object.entries(doc.views)) {
-        if (typeof sql === "string") views.set(name, sql);
-        else log.warn(`Config view ${name} should be a SQL string`);
-      }
+    // osquery's views parser skips a view that is not a non-empty string, quietly.
+    const views = typeof doc.views === "object" && doc.views !== null ? new Map<string, string>() : null;
+    if (views && isJsonObject(doc.views)) {
+      for (const [name, sql] of Object.entries(doc.views)) if (typeof sql === "string" && sql !== "") views.set(name, sql);
     }
     const warn = (m: string) => log.warn(m);
     const filePaths = new Map<string, string[]>();
@@ -492,12 +496,9 @@ export class Config {
     return expire !== undefined && this.env.now() <= expire;
   }
 
+  /** The views of the last object applied that had a `views` key: osquery's views parser replaces its whole set each time. */
   views(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const [, s] of this.byName()) {
-      for (const parts of [...s.packParts.map(([, p]) => p), s]) for (const [k, sql] of parts.views) out.set(k, sql);
-    }
-    return out;
+    return new Map(this.currentViews);
   }
 
   /** The event system's paths, per source and per active pack (<source><delimiter><pack>), as osquery keys them. */

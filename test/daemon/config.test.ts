@@ -232,6 +232,25 @@ describe("packs", () => {
   });
 });
 
+describe("views", () => {
+  test("each object with views replaces the whole set, as osquery's views parser does; bad entries are skipped quietly", async () => {
+    mkdirSync(`${confPath}.d`);
+    write(confPath, { views: { a: "select 1", empty: "", num: 7 } });
+    write(join(`${confPath}.d`, "b.conf"), { views: { b: "select 2" } });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    expect([...config.views()]).toEqual([["b", "select 2"]]);
+    write(confPath, { views: { a: "select 3" } });
+    expect(await config.refresh()).toBeNull();
+    expect([...config.views()]).toEqual([["a", "select 3"]]);
+    // A source without views leaves the set alone.
+    write(join(`${confPath}.d`, "b.conf"), { options: {} });
+    expect(await config.refresh()).toBeNull();
+    expect([...config.views()]).toEqual([["a", "select 3"]]);
+    expect(warnings).toEqual([]);
+  });
+});
+
 describe("pack contents for the config parsers", () => {
   test("an active pack's options, decorators, views and file_paths are applied under <source>_<pack>", async () => {
     write(confPath, {
@@ -290,7 +309,7 @@ describe("malformed shapes", () => {
     expect(await config.refresh()).toBeNull();
     expect(config.valid).toBe(true);
     expect(await names(config)).toEqual(["ok"]);
-    for (const fragment of ["options should be an array or object", "invalid query: notobj", "No query string defined for query noquery", "numquery", "bad", "decorator interval rate 30", "v2", "not a file_paths category"]) {
+    for (const fragment of ["options should be an array or object", "invalid query: notobj", "No query string defined for query noquery", "numquery", "bad", "decorator interval rate 30", "not a file_paths category"]) {
       expect(warnings.some((w) => w.includes(fragment))).toBe(true);
     }
     expect([...config.views()]).toEqual([["v1", "select 1"]]);
