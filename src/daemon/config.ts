@@ -256,15 +256,13 @@ export class Config {
     const built: [Pack, JsonObject][] = [];
     if (doc.schedule !== undefined) {
       if (isJsonObject(doc.schedule)) built.push([buildPack("main", source, { queries: doc.schedule }, packEnv), {}]);
-      else log.warn(`Error config schedule should be an object`);
     }
     if (doc.packs !== undefined) {
-      if (!isJsonObject(doc.packs)) log.warn(`Error config packs should be an object`);
-      else {
+      // osquery's updateSource ignores a packs value, or a pack, of any other shape without a word.
+      if (isJsonObject(doc.packs)) {
         for (const [name, value] of Object.entries(doc.packs)) {
           if (isJsonObject(value)) built.push([buildPack(name, source, value, packEnv), value]);
           else if (typeof value === "string") built.push(...(await this.genPack(name, source, value, packEnv)));
-          else log.warn(`Error parsing pack: ${name}: the value should be an object or a path`);
         }
       }
     }

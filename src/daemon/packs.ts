@@ -193,7 +193,6 @@ export interface PackEnv {
 
 const StringValue = v.string();
 const QuerySchema = v.looseObject({ query: v.string() });
-const StringArray = v.array(v.string());
 
 function optString(obj: JsonObject, key: string): string {
   return v.is(StringValue, obj[key]) ? obj[key] : "";
@@ -206,14 +205,13 @@ export function buildPack(name: string, source: string, obj: JsonObject, env: Pa
   const excluded = (shard > 0 && shard < env.machineShard) || !checkPlatform(platform) || !checkVersion(version, env.version);
   if (excluded) return new Pack(name, source, platform, version, shard, false, [], []);
 
+  // Like osquery's Pack::initialize: non-string discovery items are dropped quietly.
   const discovery = v.is(v.array(v.unknown()), obj.discovery) ? obj.discovery.filter((q): q is string => v.is(StringValue, q)) : [];
-  if (obj.discovery !== undefined && !v.is(StringArray, obj.discovery)) env.warn(`Pack ${name}: discovery should be an array of SQL strings`);
 
   const queries: ScheduledQuery[] = [];
   const seen = new Set<string>();
   if (!isJsonObject(obj.queries)) {
-    if (obj.queries !== undefined) env.warn(`Pack ${name}: queries should be an object`);
-    else env.verbose(`No queries defined for pack ${name}`);
+    env.verbose(`No queries defined for pack ${name}`);
   } else {
     for (const [qname, q] of Object.entries(obj.queries)) {
       const built = buildQuery(name, qname, q, env);
@@ -229,8 +227,9 @@ export function buildPack(name: string, source: string, obj: JsonObject, env: Pa
 }
 
 function buildQuery(pack: string, name: string, q: unknown, env: PackEnv): ScheduledQuery | null {
+  // osquery logs a malformed query at verbose level only, and a reserved name as a warning, before that check.
   if (!isJsonObject(q)) {
-    env.warn(`The pack ${pack} contains an invalid query: ${name}`);
+    env.verbose(`The pack ${pack} contains an invalid query: ${name}`);
     return null;
   }
   if ("shard" in q) {
@@ -239,12 +238,17 @@ function buildQuery(pack: string, name: string, q: unknown, env: PackEnv): Sched
   }
   if (v.is(StringValue, q.platform) && !checkPlatform(q.platform)) return null;
   if (v.is(StringValue, q.version) && !checkVersion(q.version, env.version)) return null;
-  if (!v.is(QuerySchema, q) || q.query === "") {
-    env.warn(`No query string defined for query ${name}`);
-    return null;
-  }
   if (isReservedQueryName(name)) {
     env.warn(`Query name is reserved and cannot be scheduled: ${name}`);
+    return null;
+  }
+  if (!v.is(QuerySchema, q)) {
+    env.verbose(`No query string defined for query ${name}`);
+    return null;
+  }
+  if (q.query === "") {
+    // osquery folds an empty query into its interval check.
+    env.warn(`Query has invalid interval: ${name}: empty query`);
     return null;
   }
   const interval = "interval" in q ? valueToSize(q.interval) : env.defaultInterval;
