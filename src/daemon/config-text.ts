@@ -61,3 +61,26 @@ export function parseConfigText(text: string): ParsedText {
   }
   return { ok: true, doc };
 }
+
+/**
+ * An object's members in rapidjson's order. osquery sets a member by
+ * removing it and appending the new value, and rapidjson's removal moves the
+ * last member into the freed slot, so replacing a key reorders the object.
+ */
+export class RapidjsonMembers<T> {
+  private readonly members: [string, T][] = [];
+
+  set(key: string, value: T): this {
+    const i = this.members.findIndex(([k]) => k === key);
+    if (i >= 0) {
+      const last = this.members.pop()!;
+      if (i < this.members.length) this.members[i] = last;
+    }
+    this.members.push([key, value]);
+    return this;
+  }
+
+  entries(): readonly (readonly [string, T])[] {
+    return this.members;
+  }
+}

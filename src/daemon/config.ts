@@ -6,8 +6,9 @@
 // config on reload keeps the last good one (and the caller logs why), and a
 // bad config at start leaves an empty, invalid config rather than half of one.
 //
-// Each source contributes: `options` (merged across sources, later wins, and
-// re-applied to the flags on every update), `schedule` (a pack named "main"
+// Each source contributes: `options` (folded into one merged set as sources
+// are applied, so the last applied wins, and re-applied to the flags on
+// every update), `schedule` (a pack named "main"
 // whose queries keep bare names), `packs` (objects, file paths through the
 // plugin's genPack, or "*" with a glob), `decorators`, `views`, and the event
 // system's `file_paths`/`exclude_paths`/`file_paths_query`/`file_accesses`.
@@ -15,12 +16,12 @@ import * as v from "valibot";
 import { createHash } from "node:crypto";
 import { flags } from "../flags/flags.ts";
 import { FLAG_BY_NAME } from "../flags/registry.ts";
-import { compareBytes } from "../linux/glob.ts";
+import { compareBytes, sqlPatternToGlob } from "../linux/glob.ts";
 import { errorMessage } from "../logger/glog.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import type { Store, StoreWriter } from "../store/store.ts";
-import { isJsonObject, parseConfigText, stripConfigComments, type JsonObject } from "./config-text.ts";
-import { buildPack, machineShard, scheduledName, splayValue, type Pack, type PackEnv, type ScheduledQuery } from "./packs.ts";
+import { RapidjsonMembers, isJsonObject, parseConfigText, stripConfigComments, type JsonObject } from "./config-text.ts";
+import { buildPack, isReservedQueryName, machineShard, scheduledName, splayValue, valueToUint64, type Pack, type PackEnv, type ScheduledQuery } from "./packs.ts";
 import { EMPTY_DECORATORS, parseDecorators, type DecoratorSpec } from "./decorators.ts";
 
 /** Top-level keys osquery's parsers (or its plugins) read; others are kept but flagged in verbose mode. */
@@ -41,24 +42,38 @@ const BACKUP_PREFIX = "config_persistence.";
 export const DENYLIST_DURATION = 86400;
 
 export interface FileCategories {
-  /** category → globs, `%` already turned into `*` (and `%%` into `**`). */
+  /** category → globs as osquery stores them: `%` turned into `*`, absolute, the fixed prefix canonicalised. */
   readonly filePaths: ReadonlyMap<string, readonly string[]>;
+  /** category → patterns as written (osquery keeps them raw). */
   readonly excludePaths: ReadonlyMap<string, readonly string[]>;
   readonly filePathsQuery: ReadonlyMap<string, readonly string[]>;
   readonly fileAccesses: readonly string[];
 }
 
-/** What one source contributed. */
-interface SourceState {
-  readonly hash: string;
+/** What osquery's config parsers take from one object: a source, or an active pack. */
+interface ParserParts {
   readonly options: JsonObject;
-  readonly packs: Pack[];
   readonly decorators: DecoratorSpec;
-  readonly views: Map<string, string>;
+  /** null when the object has no `views` (an object or array); osquery's views parser then keeps what it had. */
+  readonly views: Map<string, string> | null;
   readonly files: FileCategories;
+}
+
+/** What one source contributed. */
+interface SourceState extends ParserParts {
+  readonly hash: string;
+  readonly packs: Pack[];
+  /**
+   * The parsers' share of each pack that was active when added, under
+   * osquery's name for it: <source><pack_delimiter><pack>.
+   */
+  readonly packParts: readonly (readonly [string, ParserParts])[];
   /** Every top-level key, for consumers such as the event system or extensions. */
   readonly doc: JsonObject;
 }
+
+/** Keys a pack object may carry for the config parsers (anything but its queries and checks). */
+const PACK_PARSER_KEYS = ["options", "decorators", "views", "file_paths", "file_paths_query", "exclude_paths", "file_accesses"];
 
 export interface ConfigLog {
   info(m: string): void;
@@ -97,36 +112,50 @@ export interface ScheduledEntry {
 export function optionText(value: unknown): string | null {
   if (typeof value === "string") return value;
   if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "number") return Number.isFinite(value) ? String(Math.trunc(value)) : null;
+  // osquery's options parser: GetInt for a 32-bit int, GetUint64 (wrapped, or a double's bits) otherwise.
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= -(2 ** 31) && value < 2 ** 31 ? String(value) : String(valueToUint64(value));
   if (typeof value === "object" && value !== null) return JSON.stringify(value);
   return null;
 }
 
-/** `%` → `*` and `%%` → `**`, as osquery's file_paths parser turns LIKE-style patterns into globs. */
+/**
+ * A file_paths entry as osquery's parser stores it (replaceGlobWildcards):
+ * `%` → `*` (so `%%` is `**`), made absolute against the working directory,
+ * and the part before the first wildcard canonicalised.
+ */
 export function filePathGlob(pattern: string): string {
-  return pattern.replaceAll("%%", "**").replaceAll("%", "*");
+  return sqlPatternToGlob(pattern, process.cwd(), true);
 }
 
 const StringList = v.array(v.string());
-const StringListMap = v.record(v.string(), StringList);
 
-function listMap(value: unknown, key: string, warn: (m: string) => void, transform = (s: string) => s): Map<string, string[]> {
+/**
+ * category → its string items, as osquery's file_paths parser reads them:
+ * a category that is not an array and items that are not strings are
+ * skipped without a word.
+ */
+function categoryLists(value: unknown): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  if (value === undefined) return out;
   if (!isJsonObject(value)) return out;
   for (const [category, list] of Object.entries(value)) {
-    if (!v.is(StringList, list)) {
-      warn(`Config ${key} category ${category} should be an array of strings`);
-      continue;
-    }
-    out.set(category, list.map(transform));
+    if (Array.isArray(list)) out.set(category, list.filter((item): item is string => typeof item === "string"));
   }
   return out;
 }
 
 export class Config {
   private sources = new Map<string, SourceState>();
+  /**
+   * Every option any source ever gave, merged in the order sources were
+   * (re)applied: osquery's options parser keeps one merged object and folds
+   * each changed source into it, so a source applied later wins even when
+   * it sorts first, and an option a source drops stays set.
+   */
+  private readonly mergedOptions = new RapidjsonMembers<unknown>();
   private denylist = new Map<string, number>();
+  /** Denylisted queries whose skipping was logged already. */
+  private readonly deniedLogged = new Set<string>();
+  private currentViews: ReadonlyMap<string, string> = new Map();
   /** Only a failure of the first refresh falls back to the backup (osquery's is_first_time_refresh). */
   private firstRefresh = true;
   valid = false;
@@ -150,12 +179,14 @@ export class Config {
     const failed = store.get("configurations", "executing_query") ?? "";
     if (failed !== "") {
       log.warn(`Scheduled query may have failed: ${failed}`);
-      this.denylist.set(failed, now + DENYLIST_DURATION);
+      // osquery denylists only while its watchdog is on: with --disable_watchdog the query runs again.
+      const denylisting = !flags.bool("disable_watchdog");
+      if (denylisting) this.denylist.set(failed, now + DENYLIST_DURATION);
       // The denylisting holds in memory either way; unsaved, the next start denylists it again.
       await store
         .write((w) => {
           w.put("configurations", "executing_query", "");
-          this.saveDenylist(w);
+          if (denylisting) this.saveDenylist(w);
         })
         .catch((e: unknown) => log.error(`Cannot save the denylist: ${errorMessage(e)}`));
     }
@@ -210,24 +241,28 @@ export class Config {
 
   /** Applies a full set of sources (name → JSON text). All or nothing. */
   async update(raw: ReadonlyMap<string, string>): Promise<string | null> {
+    // osquery purges before applying the sources, against the schedule it had so far.
+    // Expiry is housekeeping: a store that refuses it now is asked again on the next update.
+    await this.purge().catch((e: unknown) => this.env.log.verbose(`Cannot expire old query results: ${errorMessage(e)}`));
     const names = [...raw.keys()].sort(compareBytes);
-    const next = new Map<string, SourceState>();
+    // A source the plugin no longer returns keeps its state: osquery only ever
+    // updates the sources it is given. Map order is the order sources were
+    // last applied, which is the order of osquery's pack list.
+    const next = new Map(this.sources);
     const changed: string[] = [];
     const splays: [string, string][] = [];
     for (const name of names) {
       const text = raw.get(name)!;
       const hash = createHash("sha1").update(text).digest("hex");
       const old = this.sources.get(name);
-      if (old && old.hash === hash) {
-        next.set(name, old); // unchanged: keep its packs, their stats and discovery caches
-        continue;
-      }
+      // Unchanged: keep its packs, their stats and discovery caches, and its place.
+      if (old && old.hash === hash) continue;
       const parsed = await this.parseSource(name, text, hash, splays);
       if (typeof parsed === "string") return parsed;
+      next.delete(name);
       next.set(name, parsed);
       changed.push(name);
     }
-    const removed = [...this.sources.keys()].filter((n) => !raw.has(n));
     // The splays are saved before the swap: when the store refuses them, the
     // update fails as a whole and the next refresh parses the sources again.
     if (splays.length > 0) {
@@ -241,11 +276,23 @@ export class Config {
     }
     this.sources = next;
     this.valid = true;
+    // A source's packs reach the parsers before the source itself does.
+    for (const name of changed) {
+      const state = next.get(name)!;
+      for (const parts of [...state.packParts.map(([, p]) => p), state]) {
+        for (const [k, val] of Object.entries(parts.options)) this.mergedOptions.set(k, val);
+      }
+    }
     this.applyOptions();
-    for (const name of removed) await this.env.onDecorators?.(name, null);
-    for (const name of changed) await this.env.onDecorators?.(name, next.get(name)!.decorators);
-    // Expiry is housekeeping: a store that refuses it now is asked again on the next update.
-    await this.purge().catch((e: unknown) => this.env.log.verbose(`Cannot expire old query results: ${errorMessage(e)}`));
+    for (const name of changed) {
+      const state = next.get(name)!;
+      for (const parts of [...state.packParts.map(([, p]) => p), state]) if (parts.views) this.currentViews = parts.views;
+    }
+    for (const name of changed) {
+      const state = next.get(name)!;
+      for (const [packSource, parts] of state.packParts) await this.env.onDecorators?.(packSource, parts.decorators);
+      await this.env.onDecorators?.(name, state.decorators);
+    }
     if (flags.bool("config_enable_backup")) await this.saveBackup(raw);
     return null;
   }
@@ -256,53 +303,75 @@ export class Config {
     if (!parsed.ok) return parsed.error;
     const doc = parsed.doc;
     for (const key of Object.keys(doc)) if (!KNOWN_KEYS.has(key)) log.verbose(`Config ${source}: key "${key}" is not used by osq`);
+    const packEnv = this.packEnv(splays);
+    const built: [Pack, JsonObject][] = [];
+    if (doc.schedule !== undefined) {
+      if (isJsonObject(doc.schedule)) built.push([buildPack("main", source, { queries: doc.schedule }, packEnv), {}]);
+    }
+    if (doc.packs !== undefined) {
+      // osquery's updateSource ignores a packs value, or a pack, of any other shape without a word.
+      if (isJsonObject(doc.packs)) {
+        for (const [name, value] of Object.entries(doc.packs)) {
+          if (isJsonObject(value)) built.push([buildPack(name, source, value, packEnv), value]);
+          else if (typeof value === "string") for (const item of await this.genPack(name, source, value, packEnv)) built.push(item);
+        }
+      }
+    }
+    // osquery's addPack asks each pack whether it should run (discovery counts
+    // in its stats) and, if so, hands the pack object to every config parser.
+    const now = this.env.now();
+    const refresh = flags.num("pack_refresh_interval");
+    const delimiter = flags.get("pack_delimiter");
+    const packParts: [string, ParserParts][] = [];
+    for (const [pack, obj] of built) {
+      const active = await pack.shouldExecute(now, refresh, (sql) => this.env.returnsRows(sql));
+      if (active && PACK_PARSER_KEYS.some((k) => k in obj)) {
+        const name = `${source}${delimiter}${pack.name}`;
+        packParts.push([name, this.parserParts(obj, name)]);
+      }
+    }
+    return { hash, packs: built.map(([pack]) => pack), packParts, doc, ...this.parserParts(doc, source) };
+  }
+
+  /** The config parsers' reading of one object (a source's document or a pack). */
+  private parserParts(doc: JsonObject, source: string): ParserParts {
+    const { log } = this.env;
     for (const key of CONTAINER_KEYS) {
       const val = doc[key];
       if (val !== undefined && val !== null && typeof val !== "object") log.warn(`Error config ${key} should be an array or object`);
     }
-    const packEnv = this.packEnv(splays);
-    const packs: Pack[] = [];
-    if (doc.schedule !== undefined) {
-      if (isJsonObject(doc.schedule)) packs.push(buildPack("main", source, { queries: doc.schedule }, packEnv));
-      else log.warn(`Error config schedule should be an object`);
-    }
-    if (doc.packs !== undefined) {
-      if (!isJsonObject(doc.packs)) log.warn(`Error config packs should be an object`);
-      else {
-        for (const [name, value] of Object.entries(doc.packs)) {
-          if (isJsonObject(value)) packs.push(buildPack(name, source, value, packEnv));
-          else if (typeof value === "string") for (const item of await this.genPack(name, source, value, packEnv)) packs.push(item);
-          else log.warn(`Error parsing pack: ${name}: the value should be an object or a path`);
-        }
-      }
-    }
-    const views = new Map<string, string>();
-    if (isJsonObject(doc.views)) {
-      for (const [name, sql] of Object.entries(doc.views)) {
-        if (typeof sql === "string") views.set(name, sql);
-        else log.warn(`Config view ${name} should be a SQL string`);
-      }
+    // osquery's views parser skips a view that is not a non-empty string, quietly.
+    const views = typeof doc.views === "object" && doc.views !== null ? new Map<string, string>() : null;
+    if (views && isJsonObject(doc.views)) {
+      for (const [name, sql] of Object.entries(doc.views)) if (typeof sql === "string" && sql !== "") views.set(name, sql);
     }
     const warn = (m: string) => log.warn(m);
-    const filePaths = listMap(doc.file_paths, "file_paths", warn, filePathGlob);
-    const excludePaths = listMap(doc.exclude_paths, "exclude_paths", warn, filePathGlob);
+    const filePaths = new Map<string, string[]>();
+    for (const [category, list] of categoryLists(doc.file_paths)) {
+      // An empty pattern is skipped, and a category without patterns is not added.
+      const globs = list.filter((p) => p !== "").map(filePathGlob);
+      if (globs.length > 0) filePaths.set(category, globs);
+    }
+    const excludePaths = categoryLists(doc.exclude_paths);
     for (const category of excludePaths.keys()) {
       if (!filePaths.has(category)) warn(`Config exclude_paths category ${category} is not a file_paths category`);
     }
+    // osquery's parser reads file_accesses and exclude_paths only from a source that has something to watch.
+    const container = (x: unknown) => typeof x === "object" && x !== null;
+    const watches = container(doc.file_paths) || container(doc.file_paths_query);
     const files: FileCategories = {
       filePaths,
-      excludePaths,
-      filePathsQuery: listMap(doc.file_paths_query, "file_paths_query", warn),
-      fileAccesses: v.is(StringList, doc.file_accesses) ? doc.file_accesses : [],
+      excludePaths: watches ? excludePaths : new Map(),
+      filePathsQuery: categoryLists(doc.file_paths_query),
+      fileAccesses: watches && Array.isArray(doc.file_accesses) ? doc.file_accesses.filter((c): c is string => typeof c === "string") : [],
     };
-    if (doc.file_paths !== undefined && !v.is(StringListMap, doc.file_paths)) warn("Config file_paths should map categories to arrays of paths");
     const options = isJsonObject(doc.options) ? doc.options : {};
     const decorators = doc.decorators === undefined ? EMPTY_DECORATORS : parseDecorators(doc.decorators, source, warn);
-    return { hash, options, packs, decorators, views, files, doc };
+    return { options, decorators, views, files };
   }
 
   /** A pack given as a string: the plugin resolves it (a path, or "*" with a glob of pack files). */
-  private async genPack(name: string, source: string, value: string, env: PackEnv): Promise<Pack[]> {
+  private async genPack(name: string, source: string, value: string, env: PackEnv): Promise<[Pack, JsonObject][]> {
     const { log } = this.env;
     const r = await this.env.plugin.genPack(name, value);
     if (!r.ok || r.text === "") {
@@ -319,10 +388,10 @@ export class Config {
       log.warn(`Error parsing the "${name}" pack JSON`);
       return [];
     }
-    if (name !== "*") return [buildPack(name, source, doc, env)];
-    const packs: Pack[] = [];
+    if (name !== "*") return [[buildPack(name, source, doc, env), doc]];
+    const packs: [Pack, JsonObject][] = [];
     for (const [stem, body] of Object.entries(doc)) {
-      if (isJsonObject(body)) packs.push(buildPack(stem, source, body, env));
+      if (isJsonObject(body)) packs.push([buildPack(stem, source, body, env), body]);
       else log.warn(`Error parsing pack: ${stem}: the value should be an object`);
     }
     return packs;
@@ -353,13 +422,11 @@ export class Config {
     };
   }
 
-  /** Re-applies the options of every source (later sources win) to the flags. */
+  /** Re-applies every merged option to the flags. */
   private applyOptions(): void {
     const { log } = this.env;
-    const merged = new Map<string, unknown>();
-    for (const state of this.sources.values()) for (const [k, val] of Object.entries(state.options)) merged.set(k, val);
     const applied: string[] = [];
-    for (const [name, value] of merged) {
+    for (const [name, value] of this.mergedOptions.entries()) {
       const text = optionText(value);
       if (text === null) {
         log.warn(`Cannot parse unknown value type for option: ${name}`);
@@ -387,32 +454,47 @@ export class Config {
     this.env.onOptions?.(applied);
   }
 
-  /** Drops stored results of queries that left the schedule and have not run for a week. */
+  /**
+   * Drops stored results of queries that left the schedule and have not run
+   * for a week (osquery's Config::purge). Names are compared as they are
+   * stored (pack_<pack>_<query>); osquery's own keys (query., cache.,
+   * config_views., ...epoch, ...counter) are never results. A timestamp that
+   * is not a number is deleted, so the next purge starts the clock again.
+   */
   private async purge(): Promise<void> {
     const { store } = this.env;
     const now = this.env.now();
+    const delimiter = flags.get("pack_delimiter");
     const scheduled = new Set<string>();
-    for (const p of this.packs()) for (const q of p.queries) scheduled.add(q.name);
+    for (const p of this.packs()) for (const q of p.queries) scheduled.add(scheduledName(p.name, q.name, delimiter));
     const writes: ((w: StoreWriter) => void)[] = [];
     for (const key of store.keys("queries")) {
-      if (key.startsWith("query.") || key.endsWith("epoch") || key.endsWith("counter") || scheduled.has(key)) continue;
-      const stamp = store.get("configurations", `timestamp.${key}`);
-      if (stamp === undefined || !/^\d+$/.test(stamp)) {
-        writes.push((w) => w.put("configurations", `timestamp.${key}`, String(now)));
+      if (isReservedQueryName(key) || scheduled.has(key)) continue;
+      const stampKey = `timestamp.${key}`;
+      const stamp = store.get("configurations", stampKey);
+      if (stamp === undefined || stamp === "") {
+        writes.push((w) => w.put("configurations", stampKey, String(now)));
+        continue;
+      }
+      if (!/^\d+$/.test(stamp)) {
+        writes.push((w) => w.del("configurations", stampKey));
         continue;
       }
       if (Number(stamp) < now - RESULTS_EXPIRY) {
         this.env.log.verbose(`Expiring results for scheduled query: ${key}`);
         writes.push((w) => {
           for (const k of [key, `${key}epoch`]) w.del("queries", k);
-          for (const k of [`interval.${key}`, `timestamp.${key}`]) w.del("configurations", k);
+          for (const k of [`interval.${key}`, stampKey]) w.del("configurations", k);
         });
       }
     }
     if (writes.length > 0) await store.write((w) => writes.forEach((f) => f(w)));
   }
 
-  /** Every pack, in source order then config order (osquery_packs shows them all). */
+  /**
+   * Every pack, in the order osquery's schedule holds them (osquery_packs
+   * shows them all): a source's packs are appended each time it is applied.
+   */
   packs(): Pack[] {
     return [...this.sources.values()].flatMap((s) => s.packs);
   }
@@ -420,7 +502,8 @@ export class Config {
   /**
    * The queries to consider now: packs that should run here (discovery is
    * evaluated, cached), queries named as osquery logs them, and whether each is
-   * still denylisted (an expired or opted-out denylisting is removed).
+   * still denylisted (an expired or opted-out denylisting is removed and
+   * logged; the scheduler skips a denylisted one, which is warned about once).
    */
   async scheduledQueries(): Promise<ScheduledEntry[]> {
     const now = this.env.now();
@@ -436,10 +519,17 @@ export class Config {
         const expire = this.denylist.get(name);
         if (expire !== undefined) {
           if (now > expire || !query.denylist) {
+            this.env.log.info(`Scheduled denylisted query has expired: ${name}`);
             this.denylist.delete(name);
+            this.deniedLogged.delete(name);
             denylistChanged = true;
           } else {
             denylisted = true;
+            // Once per query until its denylisting ends, as osquery's log_denied_queries_.
+            if (!this.deniedLogged.has(name)) {
+              this.env.log.warn(`Skipping denylisted scheduled query: ${name}`);
+              this.deniedLogged.add(name);
+            }
           }
         }
         out.push({ name, query, pack, denylisted });
@@ -460,28 +550,32 @@ export class Config {
     return expire !== undefined && this.env.now() <= expire;
   }
 
+  /** The views of the last object applied that had a `views` key: osquery's views parser replaces its whole set each time. */
   views(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const s of this.sources.values()) for (const [k, sql] of s.views) out.set(k, sql);
-    return out;
+    return new Map(this.currentViews);
   }
 
-  /** The event system's paths, per source (osquery keys them by source too). */
+  /** The event system's paths, per source and per active pack (<source><delimiter><pack>), as osquery keys them. */
   files(): Map<string, FileCategories> {
-    return new Map([...this.sources].map(([name, s]) => [name, s.files]));
+    return new Map(this.byName().flatMap(([name, s]) => [[name, s.files] as const, ...s.packParts.map(([n, p]) => [n, p.files] as const)]));
   }
 
   /** A top-level key as each source gave it (for keys parsed by later subsystems). */
   section(key: string): Map<string, unknown> {
     const out = new Map<string, unknown>();
-    for (const [name, s] of this.sources) if (s.doc[key] !== undefined) out.set(name, s.doc[key]);
+    for (const [name, s] of this.byName()) if (s.doc[key] !== undefined) out.set(name, s.doc[key]);
     return out;
+  }
+
+  /** The sources in lexical order of their names. */
+  private byName(): [string, SourceState][] {
+    return [...this.sources].sort((a, b) => compareBytes(a[0], b[0]));
   }
 
   /** osquery's config hash: SHA1 over the per-source SHA1s in source order. */
   hash(): string {
     if (!this.valid) return "";
-    const all = [...this.sources.values()].map((s) => s.hash).join("");
+    const all = this.byName().map(([, s]) => s.hash).join("");
     return createHash("sha1").update(all).digest("hex");
   }
 }

@@ -45,6 +45,8 @@ export class Daemon {
   private readonly ephemeralId = crypto.randomUUID();
   /** Result lines a logger plugin failed to take, oldest first. */
   private readonly backlog = new Map<LoggerPlugin, PendingLine[]>();
+  /** Names of the scheduled queries that have run in this process (startup_priority runs each once). */
+  private readonly ran = new Set<string>();
 
   constructor(private readonly deps: DaemonDeps) {
     this.decorators = new Decorators((sql) => this.decoratorRow(sql));
@@ -70,7 +72,7 @@ export class Daemon {
    * query costs that query's run, not the tick: each failure is one status
    * line and the next query still runs.
    */
-  async tick(i: number, first: boolean): Promise<void> {
+  async tick(i: number): Promise<void> {
     const config = this.config;
     if (config?.valid) {
       let entries: ScheduledEntry[] = [];
@@ -79,7 +81,7 @@ export class Daemon {
       } catch (e) {
         this.deps.status.error(FILE, `Cannot read the schedule: ${errorMessage(e)}`);
       }
-      for (const entry of dueQueries(entries, i, first)) {
+      for (const entry of dueQueries(entries, i, this.ran)) {
         try {
           await this.launch(entry);
         } catch (e) {

@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { compareBytes } from "../linux/glob.ts";
 import { isJsonObject } from "./config-text.ts";
+import { valueToSize } from "./packs.ts";
 
 export interface DecoratorSpec {
   readonly load: readonly string[];
@@ -22,18 +23,30 @@ function strings(value: unknown): string[] {
   return v.is(StringArray, value) ? value.filter((x): x is string => typeof x === "string") : [];
 }
 
-/** Reads a `decorators` value; bad shapes are dropped with a warning, as osquery skips them. */
+/**
+ * Reads a `decorators` value as osquery's decorators parser does: `load` and
+ * `always` keep their string items (anything else is ignored quietly); an
+ * `interval` key is read as a size (strtoul, so "120s" is 120) and must be a
+ * multiple of 60 holding an array. A rate of 0, which osquery would accept
+ * and then divide by, is refused too.
+ */
 export function parseDecorators(value: unknown, source: string, warn: (m: string) => void): DecoratorSpec {
-  if (!isJsonObject(value)) return EMPTY_DECORATORS;
-  for (const key of ["load", "always"]) {
-    if (value[key] !== undefined && !v.is(v.array(v.string()), value[key])) warn(`Decorators ${key} in ${source} should be an array of SQL strings`);
+  if (!isJsonObject(value)) {
+    if (Array.isArray(value)) warn("Invalid format for decorators configuration, decorators value must be a JSON object");
+    return EMPTY_DECORATORS;
   }
   const interval = new Map<number, string[]>();
-  if (isJsonObject(value.interval)) {
+  if (value.interval !== undefined && !isJsonObject(value.interval)) {
+    warn(`Invalid decorator interval configuration in config source: ${source}`);
+  } else if (isJsonObject(value.interval)) {
     for (const [key, queries] of Object.entries(value.interval)) {
-      const rate = /^\d+$/.test(key) ? Number(key) : NaN;
-      if (!Number.isFinite(rate) || rate === 0 || rate % 60 !== 0) {
-        warn(`Invalid decorator interval rate ${key} in config source: ${source}`);
+      const rate = valueToSize(key);
+      if (rate === 0 || rate % 60 !== 0) {
+        warn(`Invalid decorator interval rate ${rate} in config source: ${source}`);
+        continue;
+      }
+      if (!Array.isArray(queries)) {
+        warn(`Invalid decorator interval rate ${rate} configuration in config source: ${source}`);
         continue;
       }
       interval.set(rate, [...(interval.get(rate) ?? []), ...strings(queries)]);

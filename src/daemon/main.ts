@@ -324,9 +324,9 @@ export async function runDaemon(args: string[]): Promise<number> {
   };
   scheduleRefresh(true);
 
-  const loop = new SchedulerLoop(systemClock(), { timeout: flags.num("schedule_timeout"), maxDrift: () => flags.num("schedule_max_drift") }, async (i, first) => {
+  const loop = new SchedulerLoop(systemClock(), { timeout: flags.num("schedule_timeout"), maxDrift: () => flags.num("schedule_max_drift") }, async (i) => {
     try {
-      await daemon.tick(i, first);
+      await daemon.tick(i);
     } catch (e) {
       status.error(FILE, `Scheduler tick failed: ${errorMessage(e)}`);
     }

@@ -82,26 +82,45 @@ export function scheduledName(pack: string, query: string, delimiter: string): s
 
 // ---- value coercions (osquery's JSON::valueToSize / valueToBool) ----
 
-export function valueToSize(value: unknown): number {
-  if (typeof value === "string") return /^\s*\d+\s*$/.test(value) ? Number(value) : 0;
-  if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : value < 0 ? Number.MAX_SAFE_INTEGER : 0;
-  return 0;
+const UINT64_LIMIT = 2n ** 64n;
+
+/** The 64 bits rapidjson keeps for a number, read as an unsigned integer. */
+function numberBits(value: number): bigint {
+  if (Number.isSafeInteger(value)) return BigInt.asUintN(64, BigInt(value));
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value, true);
+  return view.getBigUint64(0, true);
 }
 
+/**
+ * osquery's valueToSize: a string goes through strtoul (leading space, a
+ * sign that wraps, digits up to the first non-digit; no digits or overflow
+ * give 0); a number is read with GetUint64, so a negative one wraps and a
+ * fraction yields its IEEE-754 bits, far above any valid interval.
+ */
+export function valueToUint64(value: unknown): bigint {
+  if (typeof value === "string") {
+    const m = /^[ \t\n\v\f\r]*([+-]?)(\d+)/.exec(value);
+    if (!m) return 0n;
+    const n = BigInt(m[2] as string);
+    if (n >= UINT64_LIMIT) return 0n;
+    return m[1] === "-" ? BigInt.asUintN(64, -n) : n;
+  }
+  if (typeof value === "number") return numberBits(value);
+  return 0n;
+}
+
+/** valueToUint64 as a number: exact up to 2^53, and larger values stay larger than any limit osquery checks. */
+export function valueToSize(value: unknown): number {
+  return Number(valueToUint64(value));
+}
+
+/** osquery's valueToBool: a number is read with GetInt, i.e. its low 32 bits. */
 export function valueToBool(value: unknown): boolean {
   if (typeof value === "boolean") return value;
   if (typeof value === "string") return ["true", "t"].includes(value.toLowerCase());
-  if (typeof value === "number") return Math.trunc(value) !== 0;
+  if (typeof value === "number") return BigInt.asUintN(32, numberBits(value)) !== 0n;
   return false;
-}
-
-function valueToUint64(value: unknown): bigint | null {
-  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return BigInt(value);
-  if (typeof value === "string" && /^\s*\d+\s*$/.test(value)) {
-    const n = BigInt(value.trim());
-    return n < 2n ** 64n ? n : null;
-  }
-  return null;
 }
 
 // ---- host checks ----
@@ -174,7 +193,6 @@ export interface PackEnv {
 
 const StringValue = v.string();
 const QuerySchema = v.looseObject({ query: v.string() });
-const StringArray = v.array(v.string());
 
 function optString(obj: JsonObject, key: string): string {
   return v.is(StringValue, obj[key]) ? obj[key] : "";
@@ -187,14 +205,13 @@ export function buildPack(name: string, source: string, obj: JsonObject, env: Pa
   const excluded = (shard > 0 && shard < env.machineShard) || !checkPlatform(platform) || !checkVersion(version, env.version);
   if (excluded) return new Pack(name, source, platform, version, shard, false, [], []);
 
+  // Like osquery's Pack::initialize: non-string discovery items are dropped quietly.
   const discovery = v.is(v.array(v.unknown()), obj.discovery) ? obj.discovery.filter((q): q is string => v.is(StringValue, q)) : [];
-  if (obj.discovery !== undefined && !v.is(StringArray, obj.discovery)) env.warn(`Pack ${name}: discovery should be an array of SQL strings`);
 
   const queries: ScheduledQuery[] = [];
   const seen = new Set<string>();
   if (!isJsonObject(obj.queries)) {
-    if (obj.queries !== undefined) env.warn(`Pack ${name}: queries should be an object`);
-    else env.verbose(`No queries defined for pack ${name}`);
+    env.verbose(`No queries defined for pack ${name}`);
   } else {
     for (const [qname, q] of Object.entries(obj.queries)) {
       const built = buildQuery(name, qname, q, env);
@@ -210,8 +227,9 @@ export function buildPack(name: string, source: string, obj: JsonObject, env: Pa
 }
 
 function buildQuery(pack: string, name: string, q: unknown, env: PackEnv): ScheduledQuery | null {
+  // osquery logs a malformed query at verbose level only, and a reserved name as a warning, before that check.
   if (!isJsonObject(q)) {
-    env.warn(`The pack ${pack} contains an invalid query: ${name}`);
+    env.verbose(`The pack ${pack} contains an invalid query: ${name}`);
     return null;
   }
   if ("shard" in q) {
@@ -220,12 +238,17 @@ function buildQuery(pack: string, name: string, q: unknown, env: PackEnv): Sched
   }
   if (v.is(StringValue, q.platform) && !checkPlatform(q.platform)) return null;
   if (v.is(StringValue, q.version) && !checkVersion(q.version, env.version)) return null;
-  if (!v.is(QuerySchema, q) || q.query === "") {
-    env.warn(`No query string defined for query ${name}`);
-    return null;
-  }
   if (isReservedQueryName(name)) {
     env.warn(`Query name is reserved and cannot be scheduled: ${name}`);
+    return null;
+  }
+  if (!v.is(QuerySchema, q)) {
+    env.verbose(`No query string defined for query ${name}`);
+    return null;
+  }
+  if (q.query === "") {
+    // osquery folds an empty query into its interval check.
+    env.warn(`Query has invalid interval: ${name}: empty query`);
     return null;
   }
   const interval = "interval" in q ? valueToSize(q.interval) : env.defaultInterval;
@@ -233,12 +256,8 @@ function buildQuery(pack: string, name: string, q: unknown, env: PackEnv): Sched
     env.warn(`Query has invalid interval: ${name}: ${typeof q.interval === "string" ? q.interval : JSON.stringify(q.interval)}`);
     return null;
   }
-  let startupPriority = NO_STARTUP_PRIORITY;
-  if ("startup_priority" in q) {
-    const p = valueToUint64(q.startup_priority);
-    if (p === null) env.warn(`Query has invalid startup_priority: ${name}`);
-    else startupPriority = p;
-  }
+  // Like interval, any value is read as a size: text without digits is 0, the first to run.
+  const startupPriority = "startup_priority" in q ? valueToUint64(q.startup_priority) : NO_STARTUP_PRIORITY;
   return {
     pack,
     name,

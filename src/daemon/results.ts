@@ -11,6 +11,7 @@
 // named like a field therefore reorders the line. JsonMembers reproduces that.
 import { jsonString, rowJson, type TypedRow } from "./rows.ts";
 import type { DiffResults } from "./diff.ts";
+import { RapidjsonMembers } from "./config-text.ts";
 
 export interface QueryLogItem {
   readonly name: string;
@@ -30,21 +31,9 @@ export interface LineOptions {
 }
 
 /** An object's members in rapidjson's order, values already JSON text. */
-class JsonMembers {
-  private readonly members: [string, string][] = [];
-
-  set(key: string, json: string): this {
-    const i = this.members.findIndex(([k]) => k === key);
-    if (i >= 0) {
-      const last = this.members.pop()!;
-      if (i < this.members.length) this.members[i] = last;
-    }
-    this.members.push([key, json]);
-    return this;
-  }
-
-  toString(): string {
-    return `{${this.members.map(([k, val]) => `${jsonString(k)}:${val}`).join(",")}}`;
+class JsonMembers extends RapidjsonMembers<string> {
+  override toString(): string {
+    return `{${this.entries().map(([k, val]) => `${jsonString(k)}:${val}`).join(",")}}`;
   }
 }
 

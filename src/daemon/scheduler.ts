@@ -8,7 +8,6 @@
 // The clock is injected, so tests drive the loop without waiting.
 import type { ScheduledEntry } from "./config.ts";
 import { NO_STARTUP_PRIORITY } from "./packs.ts";
-import { compareBytes } from "../linux/glob.ts";
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -60,7 +59,7 @@ export class SchedulerLoop {
   constructor(
     private readonly clock: Clock,
     private readonly settings: LoopSettings,
-    private readonly onTick: (tick: number, first: boolean) => Promise<void>,
+    private readonly onTick: (tick: number) => Promise<void>,
   ) {}
 
   /** Ends the loop after the tick in progress (an in-flight query completes). */
@@ -72,11 +71,9 @@ export class SchedulerLoop {
   async run(): Promise<LoopEnd> {
     let i = Math.floor(this.clock.now() / 1000);
     const end = this.settings.timeout === 0 ? 0 : this.settings.timeout + i;
-    let first = true;
     for (; end === 0 || i <= end; i++) {
       const start = this.clock.now();
-      await this.onTick(i, first);
-      first = false;
+      await this.onTick(i);
       if (this.interrupted) return "interrupted";
       await this.pause(this.clock.now() - start);
       if (this.interrupted) return "interrupted";
@@ -97,33 +94,24 @@ export class SchedulerLoop {
 }
 
 /**
- * The queries to launch on tick `i`, in order. On the first tick, queries with
- * a startup_priority run first (lowest value first, then by name); every
- * query then runs when `i` is a multiple of its splayed interval (once per
- * tick at most). Denylisted queries are skipped.
+ * The queries to launch on tick `i`, in schedule order (packs in order, each
+ * pack's queries by (startup_priority, name)), as osquery's single pass over
+ * the schedule: a query runs when `i` is a multiple of its splayed interval,
+ * or when it has a startup_priority and has not run yet in this process, so
+ * a startup query that a config update adds runs on the next tick too.
+ * `ran` holds the names that have run; the names returned are added to it.
+ * Denylisted queries are skipped.
  */
-export function dueQueries(entries: readonly ScheduledEntry[], i: number, first: boolean): ScheduledEntry[] {
-  const runnable = entries.filter((e) => !e.denylisted);
+export function dueQueries(entries: readonly ScheduledEntry[], i: number, ran: Set<string>): ScheduledEntry[] {
   const out: ScheduledEntry[] = [];
-  const started = new Set<string>();
-  if (first) {
-    const startup = runnable
-      .filter((e) => e.query.startupPriority !== NO_STARTUP_PRIORITY)
-      .sort((a, b) =>
-        a.query.startupPriority !== b.query.startupPriority
-          ? a.query.startupPriority < b.query.startupPriority
-            ? -1
-            : 1
-          : compareBytes(a.name, b.name),
-      );
-    for (const e of startup) {
-      out.push(e);
-      started.add(e.name);
-    }
-  }
-  for (const e of runnable) {
+  for (const e of entries) {
+    if (e.denylisted) continue;
     const splayed = e.query.splayedInterval;
-    if (splayed > 0 && i % splayed === 0 && !started.has(e.name)) out.push(e);
+    const hasNotRun = !ran.has(e.name);
+    if ((splayed > 0 && i % splayed === 0) || (e.query.startupPriority !== NO_STARTUP_PRIORITY && hasNotRun)) {
+      ran.add(e.name);
+      out.push(e);
+    }
   }
   return out;
 }

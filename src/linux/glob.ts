@@ -13,26 +13,35 @@
 //   - glob runs with GLOB_TILDE | GLOB_MARK | GLOB_BRACE: `~`/`~user` expand,
 //     `{a,b}` alternates, directories (symlinks to directories too) come back
 //     with a trailing `/`; wildcards never match a leading `.`;
-//   - a pattern that ENDS in `**` (optionally followed by one `/`) recurses:
-//     glob `p`, then `p/**`, then `p/**/**` ... while a level still matches, at
-//     most 63 levels, and it stops descending once a directory's inode repeats
-//     (osquery's guard against symlink loops; it compares inode numbers only);
+//   - a pattern that ENDS in `**` recurses (osquery 5's genGlobs): the last
+//     `*` is dropped and the rest globbed once; every directory found there
+//     (symlinks to directories too) is listed and then walked depth-first in
+//     readdir order, down to 64 levels below it. The walk lists every entry,
+//     dotfiles included, and follows symlinked directories; a directory whose
+//     (device, inode) was already walked in this expansion is listed but not
+//     entered again, which stops symlink loops and bind-mount duplicates.
+//     Anything else (a `**` in the middle, `**/` at the end) is plain glob;
+//   - without GLOB_NO_CANON the part before the first wildcard is resolved
+//     with realpath first (the file-like tables pass GLOB_NO_CANON);
 //   - GLOB_FILES keeps results without a trailing `/`, GLOB_FOLDERS those with.
 //
 // Every filesystem access can be redirected under a `root` (e.g.
 // /proc/<pid>/root for pid_with_namespace); returned paths never include it.
-import { lstatSync, readdirSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, type Dirent } from "node:fs";
 import { homedir } from "node:os";
 import { Op, type QueryContext } from "../table.ts";
 import { readPasswd } from "./passwd.ts";
 import { isDirectory, listDir, pathExists as exists } from "./fs.ts";
+import { verbose } from "../logger/glog.ts";
 
 export const GLOB_FILES = 1;
 export const GLOB_FOLDERS = 2;
 export const GLOB_ALL = GLOB_FILES | GLOB_FOLDERS;
+/** Leave the pattern's fixed prefix as written instead of resolving its symlinks. */
+export const GLOB_NO_CANON = 4;
 
-/** osquery's kMaxRecursiveGlobs: the level loop runs while ++index < 64. */
-const MAX_RECURSIVE_LEVELS = 63;
+/** osquery's kMaxRecursiveGlobs: directory levels a `%%` walk descends below the globbed level. */
+const MAX_RECURSIVE_DEPTH = 64;
 
 export interface GlobOptions {
   /** Prefix for every filesystem access (e.g. "/proc/42/root"); "" for the host. */
@@ -41,45 +50,103 @@ export interface GlobOptions {
   readonly cwd?: string;
 }
 
-/** osquery's replaceGlobWildcards (minus canonicalisation, which GLOB_NO_CANON skips). */
-export function sqlPatternToGlob(pattern: string, cwd: string = process.cwd()): string {
+/** osquery's replaceGlobWildcards; `canonicalize` is the absence of GLOB_NO_CANON. */
+export function sqlPatternToGlob(pattern: string, cwd: string = process.cwd(), canonicalize = false, root = ""): string {
   let p = pattern.replaceAll("%", "*");
   if (p.length === 0 || (p[0] !== "/" && p[0] !== "~")) {
     p = joinPath(cwd, p);
   }
-  return p;
+  // Under another root realpath would resolve that root's absolute links on the host.
+  return canonicalize && root === "" ? canonicalPrefix(p) : p;
+}
+
+/**
+ * Resolves the symlinks and `..` of everything before the first `*`; when
+ * that prefix names a directory the separator after it is kept, so `dir/*`
+ * still globs inside it. A prefix that does not exist stays as written.
+ */
+function canonicalPrefix(pattern: string): string {
+  const star = pattern.indexOf("*");
+  const base = star < 0 ? pattern : pattern.slice(0, star);
+  if (base.length === 0) return pattern;
+  let real: string;
+  try {
+    real = realpathSync(base);
+  } catch {
+    return pattern;
+  }
+  if (real === base) return pattern;
+  if (isDirectory(real) && !real.endsWith("/")) real += "/";
+  return real + pattern.slice(base.length);
 }
 
 /**
  * Expands a LIKE-style pattern the way osquery's resolveFilePattern does.
- * `limits` is GLOB_FILES, GLOB_FOLDERS or GLOB_ALL. Directory results end in "/".
+ * `limits` is GLOB_FILES, GLOB_FOLDERS or GLOB_ALL, plus GLOB_NO_CANON.
+ * Directory results end in "/". Order is glob's for the first level, then
+ * each directory's walk in readdir order; duplicates are kept, as osquery does.
  */
 export function resolveFilePattern(pattern: string, limits: number, opts: GlobOptions = {}): string[] {
   const root = opts.root ?? "";
-  let path = sqlPatternToGlob(pattern, opts.cwd);
-  const results: string[] = [];
-  const seenInodes = new Set<bigint>();
-
-  let level = glob(path, { root });
-  for (let index = 0; index < MAX_RECURSIVE_LEVELS; index++) {
-    let loop = false;
-    for (const found of level) {
-      results.push(found);
-      if (found.endsWith("/") && seenBefore(seenInodes, root + found.slice(0, -1))) loop = true;
+  const path = sqlPatternToGlob(pattern, opts.cwd, (limits & GLOB_NO_CANON) === 0, root);
+  let results: string[];
+  if (path.endsWith("**")) {
+    results = [];
+    const walked = new Set<string>();
+    for (const base of glob(path.slice(0, -1), { root })) {
+      results.push(base);
+      if (base.endsWith("/")) walkDirectory(base, root, walked, results, 0);
     }
-    const wild = path.lastIndexOf("**");
-    // Only a trailing `**` (or `**/`) recurses; an empty level ends the walk.
-    if (loop || level.length === 0 || wild < 0 || wild + 3 < path.length) break;
-    path += "/**";
-    // glob(`p/**/.../**`) is the previous level's directories' children, so
-    // descend from them instead of re-walking the whole prefix every level.
-    level = childrenOf(level.filter((p) => p.endsWith("/")), root);
+  } else {
+    results = glob(path, { root });
   }
-
   return results.filter((found) => {
     const isDir = found.endsWith("/");
     return (isDir && (limits & GLOB_FOLDERS) !== 0) || (!isDir && (limits & GLOB_FILES) !== 0);
   });
+}
+
+/**
+ * osquery's dfsTraverseDirectories: `dir` ends in "/", so lstat resolves a
+ * symlinked directory to its target and the (device, inode) key names the
+ * directory actually read. Dirent types spare a stat per entry; only links
+ * and entries of unknown type are stat'ed to learn whether they lead to a directory.
+ */
+function walkDirectory(dir: string, root: string, walked: Set<string>, out: string[], depth: number): void {
+  if (depth >= MAX_RECURSIVE_DEPTH) return;
+  let key: string;
+  try {
+    const st = lstatSync(root + dir, { bigint: true });
+    if (!st.isDirectory()) return;
+    key = `${st.dev}:${st.ino}`;
+  } catch (e) {
+    verbose("glob.ts", `Cannot stat ${root + dir}: ${(e as Error).message}`);
+    return;
+  }
+  if (walked.has(key)) return;
+  walked.add(key);
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(root + dir, { withFileTypes: true });
+  } catch (e) {
+    verbose("glob.ts", `Cannot list ${root + dir}: ${(e as Error).message}`);
+    return;
+  }
+  for (const entry of entries) {
+    const path = dir + entry.name;
+    const isDir = entry.isDirectory() || ((entry.isSymbolicLink() || !knownType(entry)) && isDirectory(root + path));
+    if (isDir) {
+      out.push(path + "/");
+      walkDirectory(path + "/", root, walked, out, depth + 1);
+    } else {
+      out.push(path);
+    }
+  }
+}
+
+function knownType(entry: Dirent): boolean {
+  return entry.isFile() || entry.isDirectory() || entry.isSymbolicLink() || entry.isFIFO() || entry.isSocket() ||
+    entry.isCharacterDevice() || entry.isBlockDevice();
 }
 
 /**
@@ -93,28 +160,6 @@ export function expandPathConstraints(ctx: QueryContext, column: string, limits:
     for (const found of resolveFilePattern(pattern, limits, opts)) out.add(found);
   }
   return [...out].sort(compareBytes);
-}
-
-function seenBefore(seen: Set<bigint>, path: string): boolean {
-  try {
-    const ino = lstatSync(path, { bigint: true }).ino;
-    if (seen.has(ino)) return true;
-    seen.add(ino);
-  } catch {
-    // Unreadable entries cannot form a loop we could follow.
-  }
-  return false;
-}
-
-function childrenOf(dirs: readonly string[], root: string): string[] {
-  const out: string[] = [];
-  for (const dir of dirs) {
-    for (const name of listDir(root + dir)) {
-      if (name.startsWith(".")) continue;
-      out.push(mark(dir + name, root));
-    }
-  }
-  return out.sort(compareBytes);
 }
 
 /**

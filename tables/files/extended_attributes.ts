@@ -11,7 +11,7 @@
 // (=, IN, LIKE), listing the non-hidden, non-directory entries one level down,
 // as osquery's older POSIX implementation did.
 import { statSync } from "node:fs";
-import { GLOB_ALL, GLOB_FOLDERS, boostParentPath, compareBytes, expandPathConstraints, joinPath } from "../../src/linux/glob.ts";
+import { GLOB_ALL, GLOB_FOLDERS, GLOB_NO_CANON, boostParentPath, compareBytes, expandPathConstraints, joinPath } from "../../src/linux/glob.ts";
 import { fileCapabilitiesText, getXattr, listXattrs } from "../../src/linux/xattr.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { listDir } from "../../src/linux/fs.ts";
@@ -29,10 +29,10 @@ export default defineTable({
   },
   generate(ctx) {
     const rows: Row[] = [];
-    for (const path of expandPathConstraints(ctx, "path", GLOB_ALL)) {
+    for (const path of expandPathConstraints(ctx, "path", GLOB_ALL | GLOB_NO_CANON)) {
       for (const item of xattrRows(path, boostParentPath(path))) rows.push(item);
     }
-    for (const dir of expandPathConstraints(ctx, "directory", GLOB_FOLDERS)) {
+    for (const dir of expandPathConstraints(ctx, "directory", GLOB_FOLDERS | GLOB_NO_CANON)) {
       for (const name of listEntries(dir)) for (const item of xattrRows(joinPath(dir, name), dir)) rows.push(item);
     }
     return rows;

@@ -13,6 +13,7 @@ import { lstatSync, readdirSync, readlinkSync, statSync, accessSync, constants, 
 import {
   GLOB_ALL,
   GLOB_FOLDERS,
+  GLOB_NO_CANON,
   boostFilename,
   boostParentPath,
   expandPathConstraints,
@@ -69,11 +70,11 @@ export default defineTable({
 function fileRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
   const rows: Row[] = [];
   const root = ns.root;
-  for (const path of expandPathConstraints(ctx, "path", GLOB_ALL, { root })) {
+  for (const path of expandPathConstraints(ctx, "path", GLOB_ALL | GLOB_NO_CANON, { root })) {
     const row = fileInfo(path, boostParentPath(path), root);
     if (row) rows.push(row);
   }
-  for (const dir of expandPathConstraints(ctx, "directory", GLOB_FOLDERS, { root })) {
+  for (const dir of expandPathConstraints(ctx, "directory", GLOB_FOLDERS | GLOB_NO_CANON, { root })) {
     if (!isReadableDirectory(root + dir)) continue;
     let names: string[];
     try {

@@ -7,7 +7,7 @@
 // empty digests. Files whose stat size is 0 (e.g. /proc files) are read to
 // their end, as osquery reads "special" files in blocks.
 import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
-import { GLOB_ALL, boostParentPath, expandPathConstraints, joinPath } from "../../src/linux/glob.ts";
+import { GLOB_ALL, GLOB_NO_CANON, boostParentPath, expandPathConstraints, joinPath } from "../../src/linux/glob.ts";
 import { forEachNamespace, type NamespaceTarget } from "../../src/linux/namespaces.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
 import { isDirectory, isRegularFile, logUnreadable } from "../../src/linux/fs.ts";
@@ -45,11 +45,11 @@ function hashRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
     return h;
   };
 
-  for (const path of expandPathConstraints(ctx, "path", GLOB_ALL, { root })) {
+  for (const path of expandPathConstraints(ctx, "path", GLOB_ALL | GLOB_NO_CANON, { root })) {
     if (!isRegularFile(root + path)) continue;
     rows.push({ path, directory: boostParentPath(path), ...hashOnce(path), pid_with_namespace: 0 });
   }
-  for (const dir of expandPathConstraints(ctx, "directory", GLOB_ALL, { root })) {
+  for (const dir of expandPathConstraints(ctx, "directory", GLOB_ALL | GLOB_NO_CANON, { root })) {
     if (!isDirectory(root + dir)) continue;
     let names: string[];
     try {

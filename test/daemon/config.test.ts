@@ -4,18 +4,19 @@
 // malformed shapes, bad intervals, splay persistence, denylist, and reloads
 // that fail and keep the last good config.
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { flags } from "../../src/flags/flags.ts";
 import { FLAG_BY_NAME } from "../../src/flags/registry.ts";
 import { MemoryStore } from "../../src/store/store.ts";
-import { Config, type ScheduledEntry } from "../../src/daemon/config.ts";
+import { Config, optionText, type ScheduledEntry } from "../../src/daemon/config.ts";
 import { MAX_CONFIG_BYTES, parseConfigText, stripConfigComments } from "../../src/daemon/config-text.ts";
-import { machineShard, splayValue } from "../../src/daemon/packs.ts";
+import { parseDecorators } from "../../src/daemon/decorators.ts";
+import { machineShard, splayValue, valueToBool, valueToSize } from "../../src/daemon/packs.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 
-const TOUCHED = ["schedule_splay_percent", "schedule_default_interval", "host_identifier", "verbose", "logger_plugin", "pack_delimiter", "schedule_epoch"];
+const TOUCHED = ["disable_watchdog", "schedule_splay_percent", "schedule_default_interval", "host_identifier", "verbose", "logger_plugin", "pack_delimiter", "schedule_epoch"];
 afterAll(() => {
   for (const name of TOUCHED) flags.set(name, FLAG_BY_NAME.get(name)!.defaultValue, "default");
 });
@@ -24,6 +25,8 @@ let dir: string;
 let confPath: string;
 let store: MemoryStore;
 let warnings: string[];
+let infos: string[];
+let verboses: string[];
 let discoveryAnswers: Map<string, boolean>;
 const HOST = "config-test-host";
 
@@ -34,7 +37,7 @@ function newConfig(random = () => 0.5): Config {
     hostname: HOST,
     version: "5.20.0",
     now: () => 1_700_000_000,
-    log: { info: () => {}, warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m), verbose: () => {} },
+    log: { info: (m) => void infos.push(m), warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m), verbose: (m) => void verboses.push(m) },
     returnsRows: async (sql) => discoveryAnswers.get(sql) ?? true,
     random,
   });
@@ -53,6 +56,8 @@ beforeEach(() => {
   confPath = join(dir, "osquery.conf");
   store = new MemoryStore();
   warnings = [];
+  infos = [];
+  verboses = [];
   discoveryAnswers = new Map();
   for (const name of TOUCHED) flags.set(name, FLAG_BY_NAME.get(name)!.defaultValue, "default");
 });
@@ -93,6 +98,31 @@ describe("sources and options", () => {
     expect(await names(config)).toEqual(["main_q", "b_q"]);
     // main_q was parsed before its source's options applied (osquery's order): the old default interval.
     expect((await config.scheduledQueries())[0]!.query.interval).toBe(3600);
+  });
+
+  test("options fold into one merged set in the order sources are applied: a re-applied source wins, dropped options stay", async () => {
+    mkdirSync(`${confPath}.d`);
+    write(confPath, { options: { host_identifier: "uuid", schedule_default_interval: 100 } });
+    write(join(`${confPath}.d`, "b.conf"), { options: { host_identifier: "instance", schedule_default_interval: 200 } });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    expect(flags.get("host_identifier")).toBe("instance");
+    // Only osquery.conf changes: it is merged last, so its value now wins although it sorts first.
+    write(confPath, { options: { host_identifier: "specified", schedule_default_interval: 100 } });
+    expect(await config.refresh()).toBeNull();
+    expect(flags.get("host_identifier")).toBe("specified");
+    expect(flags.get("schedule_default_interval")).toBe("100");
+    // osquery.conf stops setting the interval: its 100 stays in the merged set, b.conf's 200 does not come back.
+    write(confPath, { options: { host_identifier: "specified" } });
+    expect(await config.refresh()).toBeNull();
+    expect(flags.get("schedule_default_interval")).toBe("100");
+  });
+
+  test("option numbers as osquery prints them: 32-bit ints as such, anything else through GetUint64", () => {
+    expect(optionText(3000000000)).toBe("3000000000");
+    expect(optionText(-1)).toBe("-1");
+    expect(optionText(-(2 ** 40))).toBe(String(2n ** 64n - 2n ** 40n));
+    expect(optionText(1.5)).toBe("4609434218613702656");
   });
 
   test("option values: bools, numbers, JSON; empty strings skipped; CLI-only and unknown flags refused with a warning", async () => {
@@ -204,11 +234,72 @@ describe("packs", () => {
   });
 });
 
+describe("views", () => {
+  test("each object with views replaces the whole set, as osquery's views parser does; bad entries are skipped quietly", async () => {
+    mkdirSync(`${confPath}.d`);
+    write(confPath, { views: { a: "select 1", empty: "", num: 7 } });
+    write(join(`${confPath}.d`, "b.conf"), { views: { b: "select 2" } });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    expect([...config.views()]).toEqual([["b", "select 2"]]);
+    write(confPath, { views: { a: "select 3" } });
+    expect(await config.refresh()).toBeNull();
+    expect([...config.views()]).toEqual([["a", "select 3"]]);
+    // A source without views leaves the set alone.
+    write(join(`${confPath}.d`, "b.conf"), { options: {} });
+    expect(await config.refresh()).toBeNull();
+    expect([...config.views()]).toEqual([["a", "select 3"]]);
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe("pack contents for the config parsers", () => {
+  test("an active pack's options, decorators, views and file_paths are applied under <source>_<pack>", async () => {
+    write(confPath, {
+      options: { host_identifier: "uuid" },
+      packs: {
+        fim: {
+          options: { host_identifier: "instance", schedule_default_interval: 120 },
+          decorators: { load: ["select 'fim' as pack_decoration"] },
+          views: { fim_view: "select 1" },
+          file_paths: { etc: ["/etc/%%"] },
+          queries: { q: { query: "select 1", interval: 10 } },
+        },
+        off: { discovery: ["select 0 where 0"], file_paths: { tmp: ["/tmp/%"] }, queries: {} },
+      },
+    });
+    discoveryAnswers.set("select 0 where 0", false);
+    const decorated: [string, readonly string[]][] = [];
+    const config = new Config({
+      plugin: new FilesystemConfigPlugin(() => confPath, (m) => warnings.push(m)),
+      store,
+      hostname: HOST,
+      version: "5.20.0",
+      now: () => 1_700_000_000,
+      log: { info: () => {}, warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m), verbose: () => {} },
+      returnsRows: async (sql) => discoveryAnswers.get(sql) ?? true,
+      onDecorators: async (source, spec) => void decorated.push([source, spec?.load ?? []]),
+    });
+    expect(await config.refresh()).toBeNull();
+    // The pack's parsers run before its source's: the source's own option wins.
+    expect(flags.get("host_identifier")).toBe("uuid");
+    expect(flags.get("schedule_default_interval")).toBe("120");
+    expect(decorated).toEqual([[`${confPath}_fim`, ["select 'fim' as pack_decoration"]], [confPath, []]]);
+    expect(config.views().get("fim_view")).toBe("select 1");
+    const files = config.files();
+    expect(files.get(`${confPath}_fim`)!.filePaths.get("etc")).toEqual(["/etc/**"]);
+    // A pack whose discovery fails when it is added contributes nothing.
+    expect(files.has(`${confPath}_off`)).toBe(false);
+    // osquery's addPack already asked every pack whether it runs.
+    expect(config.packs().find((p) => p.name === "off")!.stats.misses).toBe(1);
+  });
+});
+
 describe("malformed shapes", () => {
   test("wrong types are skipped with warnings; the rest of the config still loads", async () => {
     write(confPath, {
       options: "verbose",
-      schedule: { ok: { query: "select 1", interval: 10 }, notobj: "select 1", noquery: { interval: 10 }, numquery: { query: 5 } },
+      schedule: { ok: { query: "select 1", interval: 10 }, notobj: "select 1", noquery: { interval: 10 }, numquery: { query: 5 }, noquery_counter: { interval: 10 } },
       packs: { bad: 42 },
       decorators: { load: "select 1", interval: { "30": ["select 1"], "120": ["select 2"] } },
       views: { v1: "select 1", v2: 7 },
@@ -220,11 +311,20 @@ describe("malformed shapes", () => {
     expect(await config.refresh()).toBeNull();
     expect(config.valid).toBe(true);
     expect(await names(config)).toEqual(["ok"]);
-    for (const fragment of ["options should be an array or object", "invalid query: notobj", "No query string defined for query noquery", "numquery", "bad", "decorator interval rate 30", "v2", "not a file_paths category"]) {
+    for (const fragment of ["options should be an array or object", "decorator interval rate 30", "not a file_paths category"]) {
       expect(warnings.some((w) => w.includes(fragment))).toBe(true);
     }
+    // osquery's Pack::initialize logs malformed queries at verbose level only; a pack of the wrong shape is ignored.
+    for (const fragment of ["invalid query: notobj", "No query string defined for query noquery", "No query string defined for query numquery"]) {
+      expect(verboses.some((w) => w.includes(fragment))).toBe(true);
+      expect(warnings.some((w) => w.includes(fragment))).toBe(false);
+    }
+    expect(warnings.some((w) => w.includes("bad"))).toBe(false);
+    // The reserved-name check comes first: a reserved name warns even without a query.
+    expect(warnings.some((w) => w.includes("noquery_counter"))).toBe(true);
     expect([...config.views()]).toEqual([["v1", "select 1"]]);
     expect(config.files().get(confPath)!.filePaths.get("etc")).toEqual(["/etc/**"]);
+    expect(config.files().get(confPath)!.filePaths.has("bad")).toBe(false);
     expect(config.section("something_new").get(confPath)).toEqual({ whatever: true });
   });
 
@@ -249,6 +349,147 @@ describe("malformed shapes", () => {
   });
 });
 
+describe("purge of stored results", () => {
+  const NOW = 1_700_000_000;
+  const OLD = String(NOW - 600_000);
+
+  async function storeResults(names: readonly string[], stamp: string): Promise<void> {
+    await store.write((w) => {
+      for (const n of names) {
+        w.put("queries", n, "[]");
+        w.put("queries", `${n}epoch`, "0");
+        w.put("configurations", `timestamp.${n}`, stamp);
+      }
+    });
+  }
+
+  test("results of scheduled pack queries stay; unscheduled ones expire; osquery's own keys are never results", async () => {
+    write(confPath, { schedule: { m: { query: "select 1", interval: 10 } }, packs: { p: { queries: { q: { query: "select 1", interval: 10 } } } } });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    await storeResults(["m", "pack_p_q", "gone", "cache.files", "config_views.v"], OLD);
+    await store.write((w) => {
+      w.put("queries", "bad", "[]");
+      w.put("configurations", "timestamp.bad", "garbage");
+    });
+    expect(await config.refresh()).toBeNull();
+    expect(store.get("queries", "m")).toBe("[]");
+    expect(store.get("queries", "pack_p_q")).toBe("[]");
+    expect(store.get("queries", "cache.files")).toBe("[]");
+    expect(store.get("queries", "config_views.v")).toBe("[]");
+    expect(store.get("queries", "gone")).toBeUndefined();
+    expect(store.get("queries", "goneepoch")).toBeUndefined();
+    expect(store.get("configurations", "timestamp.gone")).toBeUndefined();
+    // A timestamp that is not a number is dropped; the results wait for a fresh one.
+    expect(store.get("queries", "bad")).toBe("[]");
+    expect(store.get("configurations", "timestamp.bad")).toBeUndefined();
+  });
+
+  test("the purge runs before the sources apply: at start-up nothing is scheduled yet", async () => {
+    await storeResults(["m"], OLD);
+    await storeResults(["recent"], String(NOW - 10));
+    write(confPath, { schedule: { m: { query: "select 1", interval: 10 }, recent: { query: "select 1", interval: 10 } } });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    // osquery's Config::update purges first, against an empty schedule: a week-old result set goes.
+    expect(store.get("queries", "m")).toBeUndefined();
+    expect(store.get("queries", "recent")).toBe("[]");
+  });
+});
+
+describe("file categories", () => {
+  test("file_paths are stored as osquery's parser stores them: wildcards, absolute, canonical prefix; excludes stay raw", async () => {
+    mkdirSync(join(dir, "real/sub"), { recursive: true });
+    symlinkSync(join(dir, "real"), join(dir, "link"));
+    write(confPath, {
+      file_paths: { mixed: [`${dir}/link/%%`, "", 5, `${dir}/real/../real/sub/%.conf`, "/no/such/dir/%"], none: [""], notlist: "x" },
+      exclude_paths: { mixed: [`${dir}/link/%.swp`, 7] },
+      file_accesses: ["mixed", 3],
+    });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    const files = config.files().get(confPath)!;
+    expect([...files.filePaths]).toEqual([["mixed", [`${dir}/real/**`, `${dir}/real/sub/*.conf`, "/no/such/dir/*"]]]);
+    expect([...files.excludePaths]).toEqual([["mixed", [`${dir}/link/%.swp`]]]);
+    expect(files.fileAccesses).toEqual(["mixed"]);
+  });
+});
+
+describe("file categories without paths", () => {
+  test("a source with neither file_paths nor file_paths_query contributes no excludes or accesses", async () => {
+    write(confPath, { exclude_paths: { etc: ["/etc/x"] }, file_accesses: ["etc"] });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    const files = config.files().get(confPath)!;
+    expect([...files.excludePaths]).toEqual([]);
+    expect(files.fileAccesses).toEqual([]);
+  });
+});
+
+describe("decorators config", () => {
+  test("shapes as osquery's parser reads them: rates through strtoul, warnings where it warns", () => {
+    const warned: string[] = [];
+    const spec = parseDecorators(
+      { load: "select 1", always: ["select 2", 3], interval: { "120s": ["select 3"], " 60": ["select 4"], "90": ["x"], "180": "select 5" } },
+      "src",
+      (m) => void warned.push(m),
+    );
+    expect(spec.load).toEqual([]);
+    expect(spec.always).toEqual(["select 2"]);
+    expect([...spec.interval]).toEqual([[120, ["select 3"]], [60, ["select 4"]]]);
+    expect(warned).toEqual([
+      "Invalid decorator interval rate 90 in config source: src",
+      "Invalid decorator interval rate 180 configuration in config source: src",
+    ]);
+    warned.length = 0;
+    parseDecorators({ interval: ["select 1"] }, "src", (m) => void warned.push(m));
+    parseDecorators(["select 1"], "src", (m) => void warned.push(m));
+    expect(warned).toEqual([
+      "Invalid decorator interval configuration in config source: src",
+      "Invalid format for decorators configuration, decorators value must be a JSON object",
+    ]);
+  });
+});
+
+describe("osquery's value conversions", () => {
+  test("interval, shard and startup_priority read text as strtoul does; numbers as rapidjson's GetUint64", async () => {
+    write(confPath, {
+      schedule: {
+        suffixed: { query: "select 1", interval: "60s" },
+        spaced: { query: "select 1", interval: "  90" },
+        minus: { query: "select 1", interval: "-60" },
+        soon: { query: "select 1", interval: 10, startup_priority: "soon" },
+        wrapped: { query: "select 1", interval: 10, startup_priority: -1 },
+        third: { query: "select 1", interval: 10, startup_priority: "3rd" },
+      },
+    });
+    const config = newConfig();
+    await config.refresh();
+    const byName = new Map((await config.scheduledQueries()).map((e) => [e.name, e.query]));
+    expect([...byName.keys()].sort()).toEqual(["soon", "spaced", "suffixed", "third", "wrapped"]);
+    expect(byName.get("suffixed")!.interval).toBe(60);
+    expect(byName.get("spaced")!.interval).toBe(90);
+    expect(warnings.some((w) => w.includes("invalid interval: minus"))).toBe(true);
+    // Text without digits is 0, so the query has the first startup run; -1 wraps to "none".
+    expect(byName.get("soon")!.startupPriority).toBe(0n);
+    expect(byName.get("third")!.startupPriority).toBe(3n);
+    expect(byName.get("wrapped")!.startupPriority).toBe(2n ** 64n - 1n);
+  });
+
+  test("booleans from numbers keep only the low 32 bits, as GetInt does", () => {
+    expect(valueToBool(1)).toBe(true);
+    expect(valueToBool(0)).toBe(false);
+    expect(valueToBool(2 ** 32)).toBe(false);
+    expect(valueToBool(-1)).toBe(true);
+    expect(valueToBool("T")).toBe(true);
+    expect(valueToBool("yes")).toBe(false);
+    expect(valueToSize("12abc")).toBe(12);
+    expect(valueToSize("abc")).toBe(0);
+    expect(valueToSize("99999999999999999999")).toBe(0);
+    expect(valueToSize(1.5)).toBeGreaterThan(604800);
+  });
+});
+
 describe("reload", () => {
   test("a bad config on reload keeps the last good one; a fixed one replaces it", async () => {
     write(confPath, { schedule: { good: { query: "select 1", interval: 10 } } });
@@ -269,6 +510,24 @@ describe("reload", () => {
     expect(await config.refresh()).toBeNull();
     expect(await names(config)).toEqual(["better"]);
     expect(config.hash()).not.toBe(hash);
+  });
+
+  test("a source the plugin stops returning keeps its queries; a re-applied source's packs move to the end", async () => {
+    mkdirSync(`${confPath}.d`);
+    const extra = join(`${confPath}.d`, "b.conf");
+    write(confPath, { schedule: { a: { query: "select 1", interval: 10 } } });
+    write(extra, { schedule: { b: { query: "select 2", interval: 10 } } });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    expect(await names(config)).toEqual(["a", "b"]);
+    // osquery's Config::update only touches the sources it is given.
+    rmSync(extra);
+    expect(await config.refresh()).toBeNull();
+    expect(await names(config)).toEqual(["a", "b"]);
+    // Schedule::add appends: the changed source's pack now runs after the other.
+    write(confPath, { schedule: { a2: { query: "select 1", interval: 10 } } });
+    expect(await config.refresh()).toBeNull();
+    expect(await names(config)).toEqual(["b", "a2"]);
   });
 
   test("a bad .d source fails the whole update, not just itself", async () => {
@@ -320,6 +579,34 @@ describe("splay", () => {
 });
 
 describe("denylist", () => {
+  test("skipping a denylisted query is warned about once; the end of its denylisting is logged", async () => {
+    await store.write((w) => w.put("configurations", "failed_queries", `crashy:${1_700_000_000 + 100}`));
+    write(confPath, { schedule: { crashy: { query: "select 1", interval: 10 } } });
+    const config = newConfig();
+    await config.restoreDenylist();
+    await config.refresh();
+    expect((await config.scheduledQueries()).map((e) => e.denylisted)).toEqual([true]);
+    await config.scheduledQueries();
+    expect(warnings.filter((w) => w.includes("crashy"))).toHaveLength(1);
+    write(confPath, { schedule: { crashy: { query: "select 1", interval: 10, denylist: false } } });
+    await config.refresh();
+    expect((await config.scheduledQueries()).map((e) => e.denylisted)).toEqual([false]);
+    expect(infos).toContain("Scheduled denylisted query has expired: crashy");
+  });
+
+  test("with --disable_watchdog a query running when the process died is not denylisted", async () => {
+    flags.set("disable_watchdog", "true", "cli");
+    await store.write((w) => w.put("configurations", "executing_query", "crashy"));
+    write(confPath, { schedule: { crashy: { query: "select 1", interval: 10 } } });
+    const config = newConfig();
+    await config.restoreDenylist();
+    await config.refresh();
+    expect(warnings).toContain("Scheduled query may have failed: crashy");
+    expect(store.get("configurations", "executing_query")).toBe("");
+    expect(store.get("configurations", "failed_queries")).toBeUndefined();
+    expect((await config.scheduledQueries()).map((e) => [e.name, e.denylisted])).toEqual([["crashy", false]]);
+  });
+
   test("a query running when the process died is denylisted for a day, unless it opts out", async () => {
     await store.write((w) => w.put("configurations", "executing_query", "crashy"));
     write(confPath, {

@@ -107,24 +107,35 @@ describe("dueQueries", () => {
 
   test("a query runs on ticks that are multiples of its splayed interval, whatever the start", () => {
     const runs: Record<string, number[]> = { a: [], b: [] };
-    for (let i = 1_700_000_003; i < 1_700_000_023; i++) for (const e of dueQueries([entry(a), entry(b)], i, false)) runs[e.name]!.push(i);
+    for (let i = 1_700_000_003; i < 1_700_000_023; i++) for (const e of dueQueries([entry(a), entry(b)], i, new Set())) runs[e.name]!.push(i);
     expect(runs.a).toEqual([1_700_000_010, 1_700_000_020]);
     expect(runs.b!.every((i) => i % 3 === 0)).toBe(true);
     expect(runs.b).toHaveLength(7);
   });
 
-  test("startup_priority queries run on the first tick, lowest first, once", () => {
-    const s2 = query("s2", 7, { startupPriority: 2n });
+  test("startup_priority queries run once, on the first tick, in schedule order with the due ones", () => {
+    // A pack's queries come sorted by (startup_priority, name); packs keep their order.
     const s1 = query("s1", 5, { startupPriority: 1n });
-    const due = dueQueries([entry(a), entry(s2), entry(s1)], 1_700_000_010, true);
-    expect(due.map((e) => e.name)).toEqual(["s1", "s2", "a"]);
-    // Tick 1_700_000_010 is also a multiple of s1's 5: it still runs once.
-    expect(dueQueries([entry(s1)], 1_700_000_010, true)).toHaveLength(1);
-    expect(dueQueries([entry(s2)], 1_700_000_011, false)).toHaveLength(0);
+    const s2 = query("s2", 7, { startupPriority: 2n });
+    const ran = new Set<string>();
+    const due = dueQueries([entry(a), entry(s1), entry(s2)], 1_700_000_010, ran);
+    // osquery's scheduler walks the schedule once: a due query of an earlier pack runs first.
+    expect(due.map((e) => e.name)).toEqual(["a", "s1", "s2"]);
+    // Tick 1_700_000_010 is also a multiple of s1's 5: it still ran once.
+    expect(dueQueries([entry(s1), entry(s2)], 1_700_000_011, ran)).toHaveLength(0);
+    expect(dueQueries([entry(s1)], 1_700_000_015, ran).map((e) => e.name)).toEqual(["s1"]);
+  });
+
+  test("a startup_priority query that a config update adds runs on the next tick", () => {
+    const ran = new Set<string>();
+    expect(dueQueries([entry(a)], 1_700_000_011, ran)).toHaveLength(0);
+    const late = query("late", 7, { startupPriority: 0n });
+    expect(dueQueries([entry(a), entry(late)], 1_700_000_012, ran).map((e) => e.name)).toEqual(["late"]);
+    expect(dueQueries([entry(a), entry(late)], 1_700_000_013, ran)).toHaveLength(0);
   });
 
   test("denylisted queries are skipped", () => {
-    expect(dueQueries([entry(a, true), entry(b)], 1_700_000_010 * 3, false).map((e) => e.name)).toEqual(["b"]);
+    expect(dueQueries([entry(a, true), entry(b)], 1_700_000_010 * 3, new Set()).map((e) => e.name)).toEqual(["b"]);
   });
 });
 
@@ -154,7 +165,7 @@ describe("Daemon on the injected clock", () => {
     });
     const q = query("half", 2, { query: "select (NOW % 4) / 2 as half" });
     daemon.config = { valid: true, scheduledQueries: async () => [entry(q)], views: () => new Map() } as unknown as Config;
-    const loop = new SchedulerLoop(clock, { timeout: 7, maxDrift: () => 60 }, (i, first) => daemon.tick(i, first));
+    const loop = new SchedulerLoop(clock, { timeout: 7, maxDrift: () => 60 }, (i) => daemon.tick(i));
     await loop.run();
     const parsed = lines.map((l) => JSON.parse(l) as { unixTime: number; counter: number; action: string; columns: { half: string } });
     // Ticks 1_700_000_001..008: runs on the even ones: 002 (half 1), 004 (0), 006 (1), 008 (0).
