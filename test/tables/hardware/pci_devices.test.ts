@@ -75,7 +75,7 @@ describe("pci_devices", () => {
     const want = numeric.map((n, i) => {
       const name = named[i]!;
       return {
-        pci_slot: n.Slot,
+        pci_slot: n.Slot ?? "",
         vendor_id: `0x${n.Vendor}`,
         model_id: `0x${n.Device}`,
         subsystem_vendor_id: `0x${n.SVendor ?? "0000"}`,
@@ -83,9 +83,9 @@ describe("pci_devices", () => {
         pci_class_id: `0x${n.Class!.slice(0, 2)}`,
         pci_subclass_id: `0x${n.Class!.slice(2, 4)}`,
         driver: n.Driver ?? "",
-        vendor: name.Vendor,
+        vendor: name.Vendor ?? "",
         // lspci names an unlisted device "Device <id>"; osquery leaves it empty.
-        model: name.Device === `Device ${n.Device}` ? "" : name.Device,
+        model: name.Device === `Device ${n.Device}` ? "" : (name.Device ?? ""),
       };
     });
     const rows = query("SELECT pci_slot, vendor_id, model_id, subsystem_vendor_id, subsystem_model_id, pci_class_id, pci_subclass_id, driver, vendor, model FROM pci_devices");
