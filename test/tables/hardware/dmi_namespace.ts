@@ -1,10 +1,10 @@
 // Runs commands in a private mount namespace whose /sys/firmware/dmi/tables
 // holds a fixture SMBIOS table, so the compiled binary and dmidecode (the
-// independent reader) both find it where the kernel puts it, and nothing
-// outside the namespace sees the change. Needs root (unshare -m, mount).
+// independent reader) both find it where the kernel puts it.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inMountNamespace, sh, tool } from "../../mount_namespace.ts";
 
 /** A 64-bit ("_SM3_") entry point announcing SMBIOS 3.2 and a table of `length` bytes. */
 export function entryPoint3(length: number): Uint8Array {
@@ -28,17 +28,10 @@ export function withFixtureDmi(table: Uint8Array, commands: readonly string[]): 
   try {
     writeFileSync(join(dir, "DMI"), table);
     writeFileSync(join(dir, "smbios_entry_point"), entryPoint3(table.length));
-    const sep = "--- osq dmi ---";
-    const script = [
-      "set -e",
-      "mount -t tmpfs osq-dmi /sys/firmware",
-      "mkdir -p /sys/firmware/dmi/tables",
-      `cp '${dir}/DMI' '${dir}/smbios_entry_point' /sys/firmware/dmi/tables/`,
-      ...commands.flatMap((c) => [c, `echo '${sep}'`]),
-    ].join("\n");
-    const run = Bun.spawnSync(["unshare", "-m", "sh", "-c", script], { stderr: "pipe" });
-    if (run.exitCode !== 0) throw new Error(`needs root (unshare -m and mount over /sys/firmware): ${run.stderr.toString().trim()}`);
-    return run.stdout.toString().split(`${sep}\n`).slice(0, commands.length);
+    return inMountNamespace(
+      ["mount -t tmpfs osq-dmi /sys/firmware", "mkdir -p /sys/firmware/dmi/tables", `cp ${sh(join(dir, "DMI"))} ${sh(join(dir, "smbios_entry_point"))} /sys/firmware/dmi/tables/`],
+      commands,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -70,7 +63,5 @@ export function parseDmidecode(text: string): DmiRecord[] {
 }
 
 export function dmidecodePath(): string {
-  const p = Bun.which("dmidecode");
-  if (!p) throw new Error("dmidecode is missing: install the Debian package dmidecode");
-  return p;
+  return tool("dmidecode", "dmidecode");
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import table, { readUsbDevices } from "../../../tables/hardware/usb_devices.ts";
 import { parseHwIds } from "../../../src/linux/hwids.ts";
 import { generate, OSQUERYI } from "../../helpers.ts";
+import { inMountNamespace, sh } from "../../mount_namespace.ts";
 
 const USB_IDS = `046d  Logitech, Inc.
 \tc52b  Unifying Receiver
@@ -69,16 +70,15 @@ describe("usb_devices", () => {
     const ids = join(sys, "..", "usb.ids");
     writeFileSync(ids, USB_IDS);
     // A private mount namespace puts the fixture at the real paths for the binary alone.
-    const script = [
-      "set -e",
-      "mount -t tmpfs osq-usb /sys/bus && mkdir /sys/bus/usb && cp -a '" + sys + "' /sys/bus/usb/devices",
-      "mount -t tmpfs osq-usb /run && mkdir -p /run/udev && cp -a '" + udev + "' /run/udev/data",
-      "mount -t tmpfs osq-usb /usr/share/misc && cp '" + ids + "' /usr/share/misc/usb.ids",
-      `'${OSQUERYI}' --json 'SELECT * FROM usb_devices'`,
-    ].join("\n");
-    const run = Bun.spawnSync(["unshare", "-m", "sh", "-c", script], { stderr: "pipe" });
-    if (run.exitCode !== 0) throw new Error(`needs root (unshare -m, mount): ${run.stderr.toString().trim()}`);
-    const rows = JSON.parse(run.stdout.toString()) as Record<string, string>[];
+    const [out] = inMountNamespace(
+      [
+        `mount -t tmpfs osq-usb /sys/bus && mkdir /sys/bus/usb && cp -a ${sh(sys)} /sys/bus/usb/devices`,
+        `mount -t tmpfs osq-usb /run && mkdir -p /run/udev && cp -a ${sh(udev)} /run/udev/data`,
+        `mount -t tmpfs osq-usb /usr/share/misc && cp ${sh(ids)} /usr/share/misc/usb.ids`,
+      ],
+      [`${sh(OSQUERYI)} --json 'SELECT * FROM usb_devices'`],
+    );
+    const rows = JSON.parse(out ?? "") as Record<string, string>[];
     expect(rows).toEqual(EXPECTED.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]))));
   });
 });

@@ -1,0 +1,38 @@
+// Runs shell commands in a private mount namespace (unshare -m, root only):
+// the setup lines mount fixtures over real system paths (/etc, /run,
+// /sys/firmware, ...) for the commands alone, so the compiled binary and an
+// independent system tool read a fixture where osquery reads the real file,
+// and nothing outside the namespace sees a change.
+
+const SEPARATOR = "--- osq mount namespace ---";
+
+/** Runs `setup` (any failure aborts), then each command; returns each command's stdout. */
+export function inMountNamespace(setup: readonly string[], commands: readonly string[]): string[] {
+  const script = ["set -e", ...setup, ...commands.flatMap((c) => [c, `echo '${SEPARATOR}'`])].join("\n");
+  const run = Bun.spawnSync(["unshare", "-m", "sh", "-c", script], { stderr: "pipe" });
+  if (run.exitCode !== 0) throw new Error(`needs root (unshare -m and mount): ${run.stderr.toString().trim()}`);
+  return run.stdout.toString().split(`${SEPARATOR}\n`).slice(0, commands.length);
+}
+
+/** Quotes a string for sh. */
+export function sh(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The path of a system tool the test compares against, or an error naming its Debian package. */
+export function tool(name: string, debianPackage: string): string {
+  const p = Bun.which(name) ?? Bun.which(name, { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" });
+  if (!p) throw new Error(`${name} is missing: install the Debian package ${debianPackage}`);
+  return p;
+}
+
+/**
+ * Setup lines that lay a writable overlay over `target` (its files stay
+ * visible; writes land in `scratch`, a temporary directory), so a test can
+ * put a fixture at a path like /etc/sudoers without touching the real one.
+ */
+export function overlay(target: string, scratch: string): string[] {
+  const up = `${scratch}/upper`;
+  const work = `${scratch}/work`;
+  return [`mkdir -p ${sh(up)} ${sh(work)}`, `mount -t overlay osq-overlay -o lowerdir=${target},upperdir=${up},workdir=${work} ${sh(target)}`];
+}
