@@ -9,9 +9,10 @@ import { OSQUERYI } from "../../helpers.ts";
 import { dmidecodePath, parseDmidecode, withFixtureDmi, type DmiRecord } from "./dmi_namespace.ts";
 import { ALL, encodeStruct, fixtureTable } from "./smbios_fixture.ts";
 
-const TABLES = ["platform_info", "smbios_tables", "memory_arrays", "memory_devices", "memory_error_info", "memory_array_mapped_addresses", "memory_device_mapped_addresses", "oem_strings"] as const;
+const TABLES = ["cpu_info", "platform_info", "smbios_tables", "memory_arrays", "memory_devices", "memory_error_info", "memory_array_mapped_addresses", "memory_device_mapped_addresses", "oem_strings"] as const;
 type Name = (typeof TABLES)[number];
 
+let characteristics: string[] = [];
 let cached: { dmi: DmiRecord[]; rows: Record<Name, Record<string, string>[]> } | undefined;
 function load(): NonNullable<typeof cached> {
   if (cached) return cached;
@@ -19,6 +20,8 @@ function load(): NonNullable<typeof cached> {
   const rows = {} as Record<Name, Record<string, string>[]>;
   TABLES.forEach((t, i) => (rows[t] = JSON.parse(outs[i + 1] ?? "") as Record<string, string>[]));
   cached = { dmi: parseDmidecode(outs[0] ?? ""), rows };
+  // Each type 4 block's text, for its multi-line Characteristics list.
+  characteristics = (outs[0] ?? "").split(/\n(?=Handle )/).filter((b) => /DMI type 4,/.test(b));
   return cached;
 }
 
@@ -46,6 +49,40 @@ function address(v: string | undefined, end: boolean): string {
 }
 
 describe("SMBIOS tables through the binary agree with dmidecode on the same fixture", () => {
+  test("cpu_info (type 4)", () => {
+    // SMBIOS processor type and status codes for dmidecode's words.
+    const TYPES: Record<string, number> = { Other: 1, Unknown: 2, "Central Processor": 3, "Math Processor": 4, "DSP Processor": 5, "Video Processor": 6 };
+    const PREFIX: Record<number, string> = { 3: "CPU", 4: "MATH", 5: "DSP", 6: "GPU" };
+    const STATES: Record<string, number> = { Unknown: 0, Enabled: 1, "Disabled By User": 2, "Disabled By BIOS": 3, Idle: 4, Other: 7 };
+    const seen = new Map<string, number>();
+    const want = of(4).map((r, i) => {
+      const f = r.fields;
+      const type = TYPES[f.Type ?? ""] ?? 0;
+      const prefix = PREFIX[type];
+      const n = prefix === undefined ? 0 : (seen.get(prefix) ?? 0);
+      if (prefix !== undefined) seen.set(prefix, n + 1);
+      const [populated, state] = (f.Status ?? "").split(", ");
+      // Characteristics is a header line; its items are the indented lines after it.
+      const capable64 = /64-bit capable/.test(characteristics[i] ?? "");
+      return {
+        device_id: prefix === undefined ? "" : `${prefix}${n}`,
+        socket_designation: f["Socket Designation"] ?? "",
+        model: f.Version ?? "",
+        manufacturer: f.Manufacturer ?? "",
+        processor_type: String(type),
+        cpu_status: String((populated === "Populated" ? 0x40 : 0) | (STATES[state ?? ""] ?? 0)),
+        number_of_cores: f["Core Count"] ?? "",
+        logical_processors: f["Thread Count"] ?? "",
+        address_width: capable64 ? "64" : "32",
+        current_clock_speed: num(f["Current Speed"], "MHz"),
+        max_clock_speed: num(f["Max Speed"], "MHz"),
+      };
+    });
+    expect(want.length).toBe(3);
+    const got = load().rows.cpu_info.map((r) => Object.fromEntries(Object.keys(want[0]!).map((k) => [k, r[k]])));
+    expect(got).toEqual(want);
+  });
+
   test("platform_info (type 0); no /sys/firmware/efi in the namespace, so BIOS firmware", () => {
     const want = of(0).map((r) => ({
       vendor: (r.fields.Vendor ?? "").trimEnd(),
