@@ -9,7 +9,6 @@ import { generate, query } from "../../helpers.ts";
 import contentScriptsTable, { chromeContentScriptsForHome } from "../../../tables/apps/chrome_extension_content_scripts.ts";
 import chromeExtensions, { chromeExtensionsForHome } from "../../../tables/apps/chrome_extensions.ts";
 import { localizeString, manifestProperties, webkitToUnix } from "../../../tables/apps/chrome.ts";
-import { engineReady } from "./e2e.ts";
 
 function sha256sum(path: string): string {
   const r = Bun.spawnSync(["sha256sum", path]);
@@ -226,7 +225,7 @@ describe("chrome helpers", () => {
   });
 });
 
-describe.skipIf(!engineReady())("chrome_extensions e2e", () => {
+describe("chrome_extensions e2e", () => {
   // Root's home gets a uniquely named Chromium profile for the duration of the test.
   const base = "/root/.config/chromium";
   const profile = join(base, `osq-test-${process.pid}-${Date.now()}`);

@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { query } from "../../helpers.ts";
 import firefoxAddons, { firefoxAddonsForHome, parseFirefoxExtensions } from "../../../tables/apps/firefox_addons.ts";
-import { engineReady } from "./e2e.ts";
 
 const ADDONS = {
   schemaVersion: 35,
@@ -94,7 +93,7 @@ describe("firefox_addons", () => {
   });
 });
 
-describe.skipIf(!engineReady())("firefox_addons e2e", () => {
+describe("firefox_addons e2e", () => {
   const base = "/root/.mozilla/firefox";
   const profile = join(base, `osq-test-${process.pid}-${Date.now()}.default`);
   let created: string | undefined;

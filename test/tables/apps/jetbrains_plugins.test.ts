@@ -13,7 +13,6 @@ import {
   parsePluginXml,
   sortPluginJars,
 } from "../../../tables/apps/jetbrains_plugins.ts";
-import { engineReady } from "./e2e.ts";
 
 const pluginXml = (name: string, vendor: string, version: string) =>
   `<idea-plugin>\n  <id>com.example.${name}</id>\n  <name>${name}</name>\n  <version>${version}</version>\n  <vendor url="https://example.com" email="a@example.com">${vendor}</vendor>\n</idea-plugin>\n`;
@@ -88,7 +87,7 @@ describe("jetbrains_plugins", () => {
   });
 });
 
-describe.skipIf(!engineReady())("jetbrains_plugins e2e", () => {
+describe("jetbrains_plugins e2e", () => {
   const dir = `/root/.local/share/JetBrains/WebStorm-osq-test-${process.pid}`;
   const base = "/root/.local/share/JetBrains";
   let created: string | undefined;

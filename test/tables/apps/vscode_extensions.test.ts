@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { query } from "../../helpers.ts";
 import { parseVscodeExtensions, vscodeExtensionsForHome } from "../../../tables/apps/vscode_extensions.ts";
-import { engineReady } from "./e2e.ts";
 
 const entry = (id: string, version: string, extra: Record<string, unknown> = {}) => ({
   identifier: { id, uuid: `uuid-${id}` },
@@ -57,7 +56,7 @@ describe("vscode_extensions", () => {
   });
 });
 
-describe.skipIf(!engineReady())("vscode_extensions e2e", () => {
+describe("vscode_extensions e2e", () => {
   // Root's ~/.vscode-server-insiders is the least likely to exist; it is removed afterwards if we made it.
   const dir = "/root/.vscode-server-insiders";
   const preexisting = existsSync(dir);

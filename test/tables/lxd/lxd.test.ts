@@ -18,7 +18,7 @@ import { lxdInstancesRows } from "../../../tables/lxd/lxd_instances.ts";
 import { lxdNetworksRows, networkUser } from "../../../tables/lxd/lxd_networks.ts";
 import { lxdStoragePoolsRows } from "../../../tables/lxd/lxd_storage_pools.ts";
 import { generate, osq } from "../../helpers.ts";
-import { engineReady, queryAsync } from "../apps/e2e.ts";
+import { queryAsync } from "../apps/e2e.ts";
 import { CERT_FP, CERTIFICATE, CLUSTER, IMAGE_FP, IMAGES, INSTANCES, MEMBERS, NETWORKS, POOL, startFakeLxd, type FakeLxd } from "./fake_lxd.ts";
 
 type Obj = Record<string, unknown>;
@@ -219,7 +219,7 @@ function binaryHasLxdFlag(): boolean {
   return osq(["--lxd_socket=/nonexistent", "--json", "select 1 as one"]).code === 0;
 }
 
-describe.skipIf(!engineReady())("e2e", () => {
+describe("e2e", () => {
   test.skipIf(existsSync(DEFAULT_LXD_SOCKET))("default socket absent: every lxd table answers with no rows", async () => {
     for (const t of tables) {
       const where = t.name === "lxd_instance_config" || t.name === "lxd_instance_devices" ? " where name = 'web'" : "";
