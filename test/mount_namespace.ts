@@ -19,13 +19,6 @@ export function sh(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The path of a system tool the test compares against, or an error naming its Debian package. */
-export function tool(name: string, debianPackage: string): string {
-  const p = Bun.which(name) ?? Bun.which(name, { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" });
-  if (!p) throw new Error(`${name} is missing: install the Debian package ${debianPackage}`);
-  return p;
-}
-
 /**
  * Setup lines that lay a writable overlay over `target` (its files stay
  * visible; writes land in `scratch`, a temporary directory), so a test can

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { loggedInRows } from "../../../tables/accounts/logged_in_users.ts";
 import { parseUtmp } from "../../../src/linux/utmp.ts";
 import { OSQUERYI, query } from "../../helpers.ts";
-import { inMountNamespace, sh, tool } from "../../mount_namespace.ts";
+import { inMountNamespace, sh } from "../../mount_namespace.ts";
+import { tool } from "../../tools.ts";
 import { run } from "./fixtures.ts";
 import { FIXTURE, utmpFile } from "./utmp_fixture.ts";
 

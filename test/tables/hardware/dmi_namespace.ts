@@ -4,7 +4,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inMountNamespace, sh, tool } from "../../mount_namespace.ts";
+import { inMountNamespace, sh } from "../../mount_namespace.ts";
+import { tool } from "../../tools.ts";
 
 /** A 64-bit ("_SM3_") entry point announcing SMBIOS 3.2 and a table of `length` bytes. */
 export function entryPoint3(length: number): Uint8Array {
