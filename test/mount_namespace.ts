@@ -29,3 +29,39 @@ export function overlay(target: string, scratch: string): string[] {
   const work = `${scratch}/work`;
   return [`mkdir -p ${sh(up)} ${sh(work)}`, `mount -t overlay osq-overlay -o lowerdir=${target},upperdir=${up},workdir=${work} ${sh(target)}`];
 }
+
+export interface NamespaceHolder {
+  /** A process living in the namespace: /proc/<pid>/root shows its mounts. */
+  readonly pid: number;
+  /** Runs a command inside the namespace (nsenter); returns its stdout. */
+  run(argv: readonly string[]): string;
+  stop(): void;
+}
+
+/**
+ * Keeps a private mount namespace alive after `setup`, so in-process code can
+ * read it through /proc/<pid>/root (osquery's pid_with_namespace) and
+ * commands can enter it.
+ */
+export async function holdMountNamespace(setup: readonly string[]): Promise<NamespaceHolder> {
+  const script = ["set -e", ...setup, "echo ready", "exec sleep 600"].join("\n");
+  const proc = Bun.spawn(["unshare", "-m", "sh", "-c", script], { stdout: "pipe", stderr: "pipe" });
+  const reader = proc.stdout.getReader();
+  const first = await reader.read();
+  reader.releaseLock();
+  if (first.done || !new TextDecoder().decode(first.value).includes("ready")) {
+    const err = await new Response(proc.stderr).text();
+    throw new Error(`needs root (unshare -m and mount): ${err.trim()}`);
+  }
+  return {
+    pid: proc.pid,
+    run(argv) {
+      const r = Bun.spawnSync(["nsenter", "-t", String(proc.pid), "-m", ...argv], { stderr: "pipe" });
+      if (r.exitCode !== 0) throw new Error(`${argv.join(" ")} in the namespace failed: ${r.stderr.toString().trim()}`);
+      return r.stdout.toString();
+    },
+    stop() {
+      proc.kill();
+    },
+  };
+}

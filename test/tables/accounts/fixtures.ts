@@ -1,55 +1,78 @@
-// Test fixtures for the accounts tables: files written into real locations
-// (root's home, /etc/cron.d) that are put back exactly as they were
-// afterwards: an existing file is restored byte for byte with its mode, a
-// new one is removed, and directories created for it are removed when empty.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+// Test fixtures for the accounts tables. Files osquery reads from root's home
+// are laid over it inside a private mount namespace (an overlay, so the real
+// home is never written): in-process generators reach them through
+// pid_with_namespace (/proc/<pid>/root), the binary runs inside it.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OSQUERYI } from "../../helpers.ts";
+import { holdMountNamespace, overlay, sh, type NamespaceHolder } from "../../mount_namespace.ts";
 
 export const MARKER = `osqtest${process.pid}x${Math.floor(Math.random() * 1e9)}`;
 
-export class Janitor {
-  private readonly undo: (() => void)[] = [];
+/** uid 0's home as /etc/passwd names it. */
+export function rootHome(): string {
+  const home = readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":")).find((f) => f[2] === "0")?.[5];
+  if (!home) throw new Error("/etc/passwd names no home for uid 0");
+  return home;
+}
 
-  /** Creates `dir` and any missing parents, remembering which ones to remove. */
-  ensureDir(dir: string, mode = 0o700): void {
-    const missing: string[] = [];
-    for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
-    for (const d of missing) {
-      mkdirSync(d, { mode });
-      this.undo.push(() => rmdirSync(d)); // fails (and is ignored) unless empty
-    }
-  }
+export interface HomeFixture {
+  readonly ns: NamespaceHolder;
+  /** Root's home as the namespace (and the tables) see it. */
+  readonly home: string;
+  /** Maps a path under `home` to its local copy, for the independent tools to read. */
+  local(path: string): string;
+  /** Runs the binary inside the namespace; its rows. */
+  select(sql: string): Record<string, string>[];
+  cleanup(): void;
+}
 
-  write(path: string, content: string | Uint8Array, mode = 0o600): void {
-    this.ensureDir(dirname(path));
-    if (existsSync(path)) {
-      const before = readFileSync(path);
-      const beforeMode = statSync(path).mode & 0o7777;
-      this.undo.push(() => {
-        writeFileSync(path, before);
-        chmodSync(path, beforeMode);
-      });
-    } else {
-      this.undo.push(() => unlinkSync(path));
-    }
-    writeFileSync(path, content, { mode });
-    chmodSync(path, mode);
-  }
+/**
+ * Builds files for root's home in a temporary directory (`build` writes into
+ * it), then holds a namespace where they are laid over the real home; each
+ * path in `replaced` (relative to the home) is emptied first, so the real
+ * files there do not mix in.
+ */
+export async function rootHomeFixture(build: (localHome: string) => void, replaced: readonly string[]): Promise<HomeFixture> {
+  const scratch = mkdtempSync(join(tmpdir(), "osq-home-"));
+  const localHome = join(scratch, "home");
+  mkdirSync(localHome, { mode: 0o700 });
+  build(localHome);
+  const home = rootHome();
+  const ns = await holdMountNamespace([
+    ...overlay(home, join(scratch, "overlay")),
+    ...replaced.map((r) => `rm -rf ${sh(join(home, r))}`),
+    `cp -a ${sh(localHome)}/. ${sh(home)}/`,
+  ]);
+  return {
+    ns,
+    home,
+    local: (path) => localHome + path.slice(home.length),
+    select: (sql) => JSON.parse(ns.run([OSQUERYI, "--json", sql])) as Record<string, string>[],
+    cleanup() {
+      ns.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
 
-  /** Registers a file some tool created (e.g. ssh-keygen) for removal. */
-  created(path: string): void {
-    this.undo.push(() => unlinkSync(path));
-  }
+export interface SshFixture extends HomeFixture {
+  /** Root's ~/.ssh as the namespace sees it. */
+  readonly sshDir: string;
+  /** The local copy of it. */
+  readonly localSshDir: string;
+}
 
-  cleanup(): void {
-    for (const f of this.undo.splice(0).reverse()) {
-      try {
-        f();
-      } catch {
-        // already gone, or a directory someone else put files in
-      }
-    }
-  }
+/** rootHomeFixture for ~/.ssh alone: `build` fills a fresh directory that replaces it. */
+export async function rootSshFixture(build: (localSshDir: string) => void): Promise<SshFixture> {
+  let localSshDir = "";
+  const fx = await rootHomeFixture((h) => {
+    localSshDir = join(h, ".ssh");
+    mkdirSync(localSshDir, { mode: 0o700 });
+    build(localSshDir);
+  }, [".ssh"]);
+  return { ...fx, sshDir: join(fx.home, ".ssh"), localSshDir };
 }
 
 /** Runs a command with a fixed argv and returns its stdout ("" when it fails to start). */
