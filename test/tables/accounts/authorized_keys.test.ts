@@ -5,7 +5,8 @@ import { join } from "node:path";
 import authorizedKeys, { parseAuthorizedKeys } from "../../../tables/accounts/authorized_keys.ts";
 import { generate, OSQUERYI } from "../../helpers.ts";
 import { tool } from "../../tools.ts";
-import { MARKER, rootHome, rootSshFixture, run, type SshFixture } from "./fixtures.ts";
+import { rootHome } from "../../home_fixture.ts";
+import { MARKER, rootSshFixture, run, type SshFixture } from "./fixtures.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "osq-ak-"));
 let pubs: string[] = [];

@@ -3,7 +3,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseShellHistory } from "../../../tables/accounts/shell_history.ts";
 import { tool } from "../../tools.ts";
-import { MARKER, rootHomeFixture, run, type HomeFixture } from "./fixtures.ts";
+import { rootHomeFixture, type HomeFixture } from "../../home_fixture.ts";
+import { MARKER, run } from "./fixtures.ts";
 
 let fx: HomeFixture;
 let home = "";

@@ -10,7 +10,7 @@ import { OSQUERYI } from "../../helpers.ts";
 import { inMountNamespace, overlay, sh } from "../../mount_namespace.ts";
 import { signV4 } from "../../../tables/cloud/aws_sigv4.ts";
 import { azureInstanceMetadata, azureInstanceTags, parseAzureTags } from "../../../tables/cloud/azure.ts";
-import { AZURE_ASSET_TAG, isAzureHost, isEc2Host, isYandexCloudHost } from "../../../tables/cloud/detect.ts";
+import { AZURE_ASSET_TAG, isAzureHost, isEc2Host } from "../../../tables/cloud/detect.ts";
 import { ec2InstanceMetadata, ec2InstanceTags, parseCredentialsFile, parseDescribeTags } from "../../../tables/cloud/ec2.ts";
 import { tables } from "../../../tables/cloud/index.ts";
 
