@@ -154,10 +154,13 @@ describe("block_devices", () => {
     expect(e2e).toEqual([{ name: dev, parent: "", type: "ext4", uuid: ref.UUID!, label: "loop data" }]);
   });
 
-  test("e2e: all devices through the binary", async () => {
+  test("e2e: all devices through the binary, with the sizes lsblk reports", () => {
+    tool("lsblk", "util-linux");
     const rows = query("SELECT name, size FROM block_devices");
-    const direct = await generate(table);
-    expect(rows.map((r) => r.name).sort()).toEqual(direct.map((r) => String(r.name)).sort());
+    const sysNames = run(["sh", "-c", "for d in /sys/class/block/*; do sed -n 's/^DEVNAME=//p' $d/uevent; done"]).split("\n").filter(Boolean);
+    expect(rows.map((r) => r.name).sort()).toEqual(sysNames.map((n) => `/dev/${n}`).sort());
+    const sizes = new Map([...lsblk()].map(([kname, l]) => [`/dev/${kname}`, Number(l.SIZE)]));
+    for (const r of rows) if (sizes.has(r.name!)) expect([r.name, Number(r.size) * 512]).toEqual([r.name, sizes.get(r.name!)]);
   });
 });
 
