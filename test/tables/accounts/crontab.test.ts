@@ -2,12 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import crontab, { CRON_DIRS, parseCrontab, SYSTEM_CRONTAB } from "../../../tables/accounts/crontab.ts";
+import crontab, { parseCrontab } from "../../../tables/accounts/crontab.ts";
 import { generate, OSQUERYI, query } from "../../helpers.ts";
 import { holdMountNamespace, overlay, sh, type NamespaceHolder } from "../../mount_namespace.ts";
 import { MARKER, run } from "./fixtures.ts";
 
 const file = `/etc/cron.d/${MARKER}`;
+// The files osquery reads: the system crontab, then these directories.
+const SYSTEM_CRONTAB = "/etc/crontab";
+const CRON_DIRS = ["/etc/cron.d/", "/var/at/tabs/", "/var/spool/cron/", "/var/spool/cron/crontabs/"];
 const tmp = mkdtempSync(join(tmpdir(), "osq-cron-"));
 let ns: NamespaceHolder;
 

@@ -2,11 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readSudoers, SUDOERS } from "../../../tables/accounts/sudoers.ts";
+import { readSudoers } from "../../../tables/accounts/sudoers.ts";
 import { OSQUERYI } from "../../helpers.ts";
 import { inMountNamespace, overlay, sh } from "../../mount_namespace.ts";
 import { MARKER } from "./fixtures.ts";
 
+/** Where osquery reads the rules (not taken from the table, so a wrong path there fails). */
+const ETC_SUDOERS = "/etc/sudoers";
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "osq-sudo-")));
 const main = join(tmp, "sudoers");
 
@@ -64,9 +66,9 @@ describe("sudoers", () => {
   test("e2e: the binary reads /etc/sudoers and what it includes", () => {
     // /etc/sudoers is the fixture only inside a private mount namespace; the real one is untouched.
     const [out] = inMountNamespace(
-      [...overlay("/etc", join(tmp, "overlay")), `cp ${sh(join(tmp, "etc-sudoers"))} ${SUDOERS}`],
+      [...overlay("/etc", join(tmp, "overlay")), `cp ${sh(join(tmp, "etc-sudoers"))} ${ETC_SUDOERS}`],
       [`${sh(OSQUERYI)} --json 'SELECT source, header, rule_details FROM sudoers'`],
     );
-    expect(JSON.parse(out ?? "")).toEqual([{ source: SUDOERS, header: "#include", rule_details: main }, ...EXPECTED]);
+    expect(JSON.parse(out ?? "")).toEqual([{ source: ETC_SUDOERS, header: "#include", rule_details: main }, ...EXPECTED]);
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_LXD_SOCKET, lxdSocketPath } from "../../../src/linux/lxd.ts";
+import { lxdSocketPath } from "../../../src/linux/lxd.ts";
 import { tables } from "../../../tables/lxd/index.ts";
 import { lxdCertificatesRows } from "../../../tables/lxd/lxd_certificates.ts";
 import { lxdClusterRows } from "../../../tables/lxd/lxd_cluster.ts";
@@ -212,7 +212,7 @@ describe("without LXD", () => {
   });
 
   test("the registered generators use osquery's default socket", () => {
-    expect(lxdSocketPath()).toBe(DEFAULT_LXD_SOCKET);
+    expect(lxdSocketPath()).toBe("/var/lib/lxd/unix.socket");
   });
 });
 

@@ -7,11 +7,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSignatureList, EFI_CERT_X509_GUID, guidBytes, x509SignatureEntries } from "../../../src/linux/efi_signature_list.ts";
-import { certificateRows, EFIVARS_DIR, secureBootCertificateRows } from "../../../tables/system/secureboot_certificates.ts";
+import { certificateRows, secureBootCertificateRows } from "../../../tables/system/secureboot_certificates.ts";
 import type { Row } from "../../../src/table.ts";
 import { OSQUERYI } from "../../helpers.ts";
 import { inMountNamespace, sh } from "../../mount_namespace.ts";
 
+/** Where efivarfs is mounted, and osquery reads the variables. */
+const EFIVARS_DIR = "/sys/firmware/efi/efivars";
 const EFI_CERT_SHA256_GUID = "c1c41626-504c-4092-aca9-41f936934328";
 const DB_GUID = "d719b2cb-3d3a-4596-a3bc-dad00e67656f";
 const OWNER = "77fa9abd-0359-4d32-bd60-28f4e78f784b";
