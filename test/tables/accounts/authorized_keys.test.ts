@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import authorizedKeys, { parseAuthorizedKeys } from "../../../tables/accounts/authorized_keys.ts";
-import { generate, query } from "../../helpers.ts";
-import { Janitor, MARKER, run } from "./fixtures.ts";
+import { generate, OSQUERYI } from "../../helpers.ts";
+import { tool } from "../../tools.ts";
+import { rootHome } from "../../home_fixture.ts";
+import { MARKER, rootSshFixture, run, type SshFixture } from "./fixtures.ts";
 
-const janitor = new Janitor();
 const tmp = mkdtempSync(join(tmpdir(), "osq-ak-"));
-const home = "/root"; // the tests run as root, whose home is read for uid 0
 let pubs: string[] = [];
+let fx: SshFixture;
+let home = "";
 
 function keygen(type: string, comment: string): string {
   const file = join(tmp, `${type}_${pubs.length}`);
@@ -17,20 +19,27 @@ function keygen(type: string, comment: string): string {
   return readFileSync(`${file}.pub`, "utf8").trim();
 }
 
-beforeAll(() => {
+beforeAll(async () => {
+  tool("ssh-keygen", "openssh-client");
   pubs = [keygen("ed25519", `${MARKER} first key`), keygen("ecdsa", `${MARKER}-ecdsa`), keygen("ed25519", "")];
-  janitor.write(`${home}/.ssh/authorized_keys`, [
-    `# ${MARKER} comment line`,
-    pubs[0],
-    "",
-    `no-pty,from="10.0.0.0/8" ${pubs[1]}`,
-  ].join("\n") + "\n");
-  janitor.write(`${home}/.ssh/authorized_keys2`, `  ${pubs[2]}\t\n`);
-});
+  fx = await rootSshFixture((ssh) => {
+    writeFileSync(join(ssh, "authorized_keys"), [
+      `# ${MARKER} comment line`,
+      pubs[0],
+      "",
+      `no-pty,from="10.0.0.0/8" ${pubs[1]}`,
+    ].join("\n") + "\n", { mode: 0o600 });
+    writeFileSync(join(ssh, "authorized_keys2"), `  ${pubs[2]}\t\n`, { mode: 0o600 });
+  });
+  home = rootHome();
+}, 60_000);
 afterAll(() => {
-  janitor.cleanup();
+  fx?.cleanup();
   rmSync(tmp, { recursive: true, force: true });
 });
+
+/** Root's keys as the fixture namespace holds them (pid_with_namespace reads through its /proc/<pid>/root). */
+const inNs = (): Record<string, [string, string][]> => ({ pid_with_namespace: [["=", String(fx.ns.pid)]] });
 
 /** What each line should give, taken apart from the .pub text ssh-keygen wrote. */
 function expectedRows() {
@@ -47,16 +56,16 @@ function expectedRows() {
 
 describe("authorized_keys", () => {
   test("root's two key files, split into options/algorithm/key/comment", async () => {
-    const rows = await generate(authorizedKeys, { uid: [["=", "0"]] });
+    const rows = await generate(authorizedKeys, { uid: [["=", "0"]], ...inNs() });
     expect(rows.map((r) => ({ algorithm: r.algorithm, key: r.key, comment: r.comment, options: r.options, key_file: r.key_file }))).toEqual(expectedRows());
-    expect(rows.every((r) => r.uid === 0 && r.pid_with_namespace === 0)).toBe(true);
+    expect(rows.every((r) => r.uid === 0 && r.pid_with_namespace === fx.ns.pid)).toBe(true);
     // ssh-keygen -l lists one fingerprint per key it can parse in each file.
-    const listed = run(["ssh-keygen", "-l", "-f", `${home}/.ssh/authorized_keys`]).stdout.split("\n").filter(Boolean);
+    const listed = run(["ssh-keygen", "-l", "-f", join(fx.localSshDir, "authorized_keys")]).stdout.split("\n").filter(Boolean);
     expect(rows.filter((r) => r.key_file === `${home}/.ssh/authorized_keys`)).toHaveLength(listed.length);
   });
 
   test("without a uid constraint only the calling user's (root's) keys are read", async () => {
-    const rows = await generate(authorizedKeys);
+    const rows = await generate(authorizedKeys, inNs());
     expect(rows.map((r) => r.key)).toEqual(expectedRows().map((r) => r.key));
   });
 
@@ -81,8 +90,8 @@ describe("authorized_keys", () => {
     ]);
   });
 
-  test("e2e: SELECT * FROM authorized_keys", () => {
-    const rows = query("SELECT * FROM authorized_keys WHERE uid = 0");
+  test("e2e: SELECT * FROM authorized_keys, the binary running in the namespace", () => {
+    const rows = JSON.parse(fx.ns.run([OSQUERYI, "--json", "SELECT * FROM authorized_keys WHERE uid = 0"])) as Record<string, string>[];
     expect(rows.map((r) => [r.algorithm, r.key, r.key_file])).toEqual(expectedRows().map((r) => [r.algorithm!, r.key!, r.key_file]));
     expect(rows[1]!.options).toBe('no-pty,from="10.0.0.0/8"');
   });

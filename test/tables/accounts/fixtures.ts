@@ -1,55 +1,28 @@
-// Test fixtures for the accounts tables: files written into real locations
-// (root's home, /etc/cron.d) that are put back exactly as they were
-// afterwards: an existing file is restored byte for byte with its mode, a
-// new one is removed, and directories created for it are removed when empty.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+// Test fixtures for the accounts tables: root's ~/.ssh replaced inside a held
+// mount namespace (test/home_fixture.ts), and a runner for the tools the
+// tests compare against.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { rootHomeFixture, type HomeFixture } from "../../home_fixture.ts";
 
 export const MARKER = `osqtest${process.pid}x${Math.floor(Math.random() * 1e9)}`;
 
-export class Janitor {
-  private readonly undo: (() => void)[] = [];
+export interface SshFixture extends HomeFixture {
+  /** Root's ~/.ssh as the namespace sees it. */
+  readonly sshDir: string;
+  /** The local copy of it. */
+  readonly localSshDir: string;
+}
 
-  /** Creates `dir` and any missing parents, remembering which ones to remove. */
-  ensureDir(dir: string, mode = 0o700): void {
-    const missing: string[] = [];
-    for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
-    for (const d of missing) {
-      mkdirSync(d, { mode });
-      this.undo.push(() => rmdirSync(d)); // fails (and is ignored) unless empty
-    }
-  }
-
-  write(path: string, content: string | Uint8Array, mode = 0o600): void {
-    this.ensureDir(dirname(path));
-    if (existsSync(path)) {
-      const before = readFileSync(path);
-      const beforeMode = statSync(path).mode & 0o7777;
-      this.undo.push(() => {
-        writeFileSync(path, before);
-        chmodSync(path, beforeMode);
-      });
-    } else {
-      this.undo.push(() => unlinkSync(path));
-    }
-    writeFileSync(path, content, { mode });
-    chmodSync(path, mode);
-  }
-
-  /** Registers a file some tool created (e.g. ssh-keygen) for removal. */
-  created(path: string): void {
-    this.undo.push(() => unlinkSync(path));
-  }
-
-  cleanup(): void {
-    for (const f of this.undo.splice(0).reverse()) {
-      try {
-        f();
-      } catch {
-        // already gone, or a directory someone else put files in
-      }
-    }
-  }
+/** rootHomeFixture for ~/.ssh alone: `build` fills a fresh directory that replaces it. */
+export async function rootSshFixture(build: (localSshDir: string) => void): Promise<SshFixture> {
+  let localSshDir = "";
+  const fx = await rootHomeFixture((h) => {
+    localSshDir = join(h, ".ssh");
+    mkdirSync(localSshDir, { mode: 0o700 });
+    build(localSshDir);
+  }, [".ssh"]);
+  return { ...fx, sshDir: join(fx.home, ".ssh"), localSshDir };
 }
 
 /** Runs a command with a fixed argv and returns its stdout ("" when it fails to start). */

@@ -2,18 +2,36 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import loggedInUsers, { loggedInRows } from "../../../tables/accounts/logged_in_users.ts";
-import { parseUtmp, readUtmp, UTMP_PATH } from "../../../src/linux/utmp.ts";
-import { generate, query } from "../../helpers.ts";
+import { loggedInRows } from "../../../tables/accounts/logged_in_users.ts";
+import { parseUtmp } from "../../../src/linux/utmp.ts";
+import { OSQUERYI, query } from "../../helpers.ts";
+import { inMountNamespace, sh } from "../../mount_namespace.ts";
+import { tool } from "../../tools.ts";
 import { run } from "./fixtures.ts";
 import { FIXTURE, utmpFile } from "./utmp_fixture.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "osq-liu-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** osquery's names for ut_type (glibc <utmp.h> values). */
+const TYPES: Record<string, string> = { "0": "empty", "1": "runlevel", "2": "boot_time", "3": "new_time", "4": "old_time", "5": "init", "6": "login", "7": "user", "8": "dead", "9": "accounting" };
+
+/** utmpdump's bracketed, space-padded fields: type, pid, id, user, line, host, address, ISO time. */
+function parseUtmpdump(text: string): { type: string; pid: string; user: string; line: string; host: string; time: string }[] {
+  return text.split("\n").filter((l) => l.startsWith("[")).map((l) => {
+    const f = [...l.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]!.trimEnd());
+    const iso = f[7]!.replace(/,(\d{3})\d*/, ".$1");
+    return { type: f[0]!, pid: String(Number(f[1])), user: f[3]!, line: f[4]!, host: f[5]!, time: String(Math.floor(Date.parse(iso) / 1000)) };
+  });
+}
+
 /** `who FILE` lists the USER_PROCESS records: user, line, then date and (host). */
 function who(file?: string): { user: string; tty: string; host: string }[] {
-  return run(file ? ["who", file] : ["who"]).stdout.split("\n").filter(Boolean).map((l) => {
+  return parseWho(run(file ? ["who", file] : ["who"]).stdout);
+}
+
+function parseWho(text: string): { user: string; tty: string; host: string }[] {
+  return text.split("\n").filter(Boolean).map((l) => {
     const [user, tty] = l.split(/\s+/);
     const host = /\(([^)]*)\)\s*$/.exec(l)?.[1] ?? "";
     return { user: user!, tty: tty!, host };
@@ -41,10 +59,21 @@ describe("logged_in_users", () => {
     );
   });
 
-  test("the live table matches /var/run/utmp and who", async () => {
-    const rows = await generate(loggedInUsers);
-    expect(rows).toEqual(loggedInRows(readUtmp(UTMP_PATH)));
-    expect(rows.filter((r) => r.type === "user").map((r) => r.tty)).toEqual(who().map((w) => w.tty));
+  test("e2e: with the fixture at /var/run/utmp the binary reports what utmpdump and who read there", () => {
+    const file = join(dir, "utmp-live");
+    writeFileSync(file, utmpFile(FIXTURE));
+    // /var/run/utmp is the fixture only inside a private mount namespace.
+    const [dump, whoOut, json] = inMountNamespace(
+      ["mount -t tmpfs osq-utmp /run", `cp ${sh(file)} /run/utmp`],
+      [`${sh(tool("utmpdump", "util-linux"))} /var/run/utmp 2>/dev/null`, "who /var/run/utmp", `${sh(OSQUERYI)} --json 'SELECT type, user, tty, host, time, pid FROM logged_in_users'`],
+    );
+    const want = parseUtmpdump(dump ?? "")
+      .filter((r) => r.pid !== "1")
+      .map((r) => ({ type: TYPES[r.type] ?? "unknown", user: r.user, tty: r.line, host: r.host, time: r.time, pid: r.pid }));
+    expect(want.length).toBe(FIXTURE.length - 1);
+    const got = JSON.parse(json ?? "") as Record<string, string>[];
+    expect(got).toEqual(want);
+    expect(got.filter((r) => r.type === "user").map((r) => r.tty)).toEqual(parseWho(whoOut ?? "").map((w) => w.tty));
   });
 
   test("e2e: user rows match who", () => {

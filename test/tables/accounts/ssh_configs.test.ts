@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import sshConfigs, { parseSshConfig, SYSTEM_SSH_CONFIG } from "../../../tables/accounts/ssh_configs.ts";
-import { generate, query } from "../../helpers.ts";
-import { Janitor, MARKER, run } from "./fixtures.ts";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { generate } from "../../helpers.ts";
+import { MARKER, rootSshFixture, run, type SshFixture } from "./fixtures.ts";
 
-const janitor = new Janitor();
-const userFile = "/root/.ssh/config";
+let fx: SshFixture;
+let userFile = "";
 
-beforeAll(() => {
-  janitor.write(userFile, [
+// ssh_configs has no pid_with_namespace (as in osquery): the binary runs inside the fixture namespace.
+beforeAll(async () => {
+  fx = await rootSshFixture((ssh) => writeFileSync(join(ssh, "config"), [
     `# ${MARKER}`,
     `Compression yes`,
     `Host ${MARKER.toUpperCase()} *.Example.ORG  `,
@@ -17,9 +20,10 @@ beforeAll(() => {
     `Match host bar exec "true"`,
     `  ForwardAgent no`,
     `HostName is.not.a.block`,
-  ].join("\n"));
+  ].join("\n"), { mode: 0o600 }));
+  userFile = join(fx.sshDir, "config");
 });
-afterAll(() => janitor.cleanup());
+afterAll(() => fx?.cleanup());
 
 /** An independent reading of the osquery rules (awk): trim, lower-case, drop comments and block lines. */
 function awkOptions(file: string): string[] {
@@ -28,20 +32,21 @@ function awkOptions(file: string): string[] {
 }
 
 describe("ssh_configs", () => {
-  test("root's ~/.ssh/config, lower-cased, under its Host/Match block", async () => {
-    const rows = (await generate(sshConfigs, { uid: [["=", "0"]] })).filter((r) => r.ssh_config_file === userFile);
+  test("root's ~/.ssh/config, lower-cased, under its Host/Match block", () => {
+    const rows = fx.select("SELECT uid, block, option, ssh_config_file FROM ssh_configs WHERE uid = 0").filter((r) => r.ssh_config_file === userFile);
     const m = MARKER.toLowerCase();
     expect(rows.map((r) => [r.uid, r.block, r.option])).toEqual([
-      [0, "", "compression yes"],
-      [0, `host ${m} *.example.org`, "user bob"],
-      [0, `host ${m} *.example.org`, "identityfile ~/.ssh/id_x"],
-      [0, 'match host bar exec "true"', "forwardagent no"],
-      [0, 'match host bar exec "true"', "hostname is.not.a.block"],
+      ["0", "", "compression yes"],
+      ["0", `host ${m} *.example.org`, "user bob"],
+      ["0", `host ${m} *.example.org`, "identityfile ~/.ssh/id_x"],
+      ["0", 'match host bar exec "true"', "forwardagent no"],
+      ["0", 'match host bar exec "true"', "hostname is.not.a.block"],
     ]);
-    expect(rows.map((r) => r.option)).toEqual(awkOptions(userFile));
+    expect(rows.map((r) => r.option)).toEqual(awkOptions(fx.local(userFile)));
   });
 
   test("the system-wide file is reported with uid 0 after the users' files", async () => {
+    if (!existsSync(SYSTEM_SSH_CONFIG)) throw new Error(`${SYSTEM_SSH_CONFIG} is missing: install the Debian package openssh-client`);
     const rows = await generate(sshConfigs);
     const system = rows.filter((r) => r.ssh_config_file === SYSTEM_SSH_CONFIG);
     expect(system.map((r) => r.option)).toEqual(awkOptions(SYSTEM_SSH_CONFIG));
@@ -54,8 +59,8 @@ describe("ssh_configs", () => {
   });
 
   test("e2e: SELECT * FROM ssh_configs WHERE uid = 0", () => {
-    const rows = query("SELECT * FROM ssh_configs WHERE uid = 0");
-    expect(rows.filter((r) => r.ssh_config_file === userFile).map((r) => r.option)).toEqual(awkOptions(userFile));
+    const rows = fx.select("SELECT * FROM ssh_configs WHERE uid = 0");
+    expect(rows.filter((r) => r.ssh_config_file === userFile).map((r) => r.option)).toEqual(awkOptions(fx.local(userFile)));
     expect(rows.filter((r) => r.ssh_config_file === SYSTEM_SSH_CONFIG).map((r) => r.option)).toEqual(awkOptions(SYSTEM_SSH_CONFIG));
   });
 });

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import sudoers, { readSudoers, SUDOERS } from "../../../tables/accounts/sudoers.ts";
-import { generate, query } from "../../helpers.ts";
-import { Janitor, MARKER, run } from "./fixtures.ts";
+import { readSudoers } from "../../../tables/accounts/sudoers.ts";
+import { OSQUERYI } from "../../helpers.ts";
+import { inMountNamespace, overlay, sh } from "../../mount_namespace.ts";
+import { MARKER } from "./fixtures.ts";
 
+/** Where osquery reads the rules (not taken from the table, so a wrong path there fails). */
+const ETC_SUDOERS = "/etc/sudoers";
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "osq-sudo-")));
 const main = join(tmp, "sudoers");
-const janitor = new Janitor();
-// Only a host without sudo and without /etc/sudoers gets a temporary one (it points at the fixture).
-const ownSudoers = !existsSync(SUDOERS) && run(["sh", "-c", "command -v sudo"]).code !== 0;
 
 beforeAll(() => {
   writeFileSync(main, [
@@ -35,10 +35,9 @@ beforeAll(() => {
   writeFileSync(join(tmp, "sudoers.d", ".hidden"), "skipped ALL=(ALL) ALL\n");
   writeFileSync(join(tmp, "sudoers.d", "zz"), `bob ALL=(ALL) NOPASSWD: /bin/${MARKER}\n`);
   writeFileSync(join(tmp, "extra"), "Defaults:bob !lecture\n");
-  if (ownSudoers) janitor.write(SUDOERS, `# ${MARKER}\n#include ${main}\n`, 0o440);
+  writeFileSync(join(tmp, "etc-sudoers"), `# ${MARKER}\n#include ${main}\n`, { mode: 0o440 });
 });
 afterAll(() => {
-  janitor.cleanup();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -64,15 +63,12 @@ describe("sudoers", () => {
     expect(readSudoers(join(tmp, "nope"))).toEqual([]);
   });
 
-  test("the table reads /etc/sudoers", async () => {
-    const rows: Record<string, unknown>[] = await generate(sudoers);
-    if (ownSudoers) expect(rows).toEqual([{ source: SUDOERS, header: "#include", rule_details: main }, ...EXPECTED]);
-    else expect(rows).toEqual(readSudoers(SUDOERS).map((r) => ({ ...r })));
-  });
-
-  test("e2e: SELECT * FROM sudoers", () => {
-    const rows: Record<string, unknown>[] = query("SELECT source, header, rule_details FROM sudoers");
-    if (ownSudoers) expect(rows).toEqual([{ source: SUDOERS, header: "#include", rule_details: main }, ...EXPECTED]);
-    else expect(rows).toEqual(readSudoers(SUDOERS).map((r) => ({ ...r })));
+  test("e2e: the binary reads /etc/sudoers and what it includes", () => {
+    // /etc/sudoers is the fixture only inside a private mount namespace; the real one is untouched.
+    const [out] = inMountNamespace(
+      [...overlay("/etc", join(tmp, "overlay")), `cp ${sh(join(tmp, "etc-sudoers"))} ${ETC_SUDOERS}`],
+      [`${sh(OSQUERYI)} --json 'SELECT source, header, rule_details FROM sudoers'`],
+    );
+    expect(JSON.parse(out ?? "")).toEqual([{ source: ETC_SUDOERS, header: "#include", rule_details: main }, ...EXPECTED]);
   });
 });

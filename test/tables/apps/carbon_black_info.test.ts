@@ -1,14 +1,14 @@
 // carbon_black_info: a fixture sensor tree (id file, settings, queue files)
 // checked against independent readings: python's configparser for the INI,
-// printf for the hex id, find for the queue sizes. On this host there is no
-// sensor, so osquery's single row has only the zero queue sizes.
+// printf for the hex id, find for the queue sizes. Without a sensor,
+// osquery's single row has only the zero queue sizes.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import table, { carbonBlackInfo, parseBoostIni, sensorIdColumns } from "../../../tables/apps/carbon_black_info.ts";
-import { generate, query } from "../../helpers.ts";
-import { engineReady } from "./e2e.ts";
+import { carbonBlackInfo, parseBoostIni, sensorIdColumns } from "../../../tables/apps/carbon_black_info.ts";
+import { OSQUERYI } from "../../helpers.ts";
+import { inMountNamespace, overlay, sh as shq } from "../../mount_namespace.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "osq-cb-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -94,13 +94,22 @@ describe("carbon_black_info", () => {
     expect(row).toEqual({ binary_queue: 0, event_queue: 0 });
   });
 
-  test.skipIf(existsSync("/var/lib/cb"))("live: no sensor here, one row with only zero queues", async () => {
-    expect(await generate(table)).toEqual([{ binary_queue: 0, event_queue: 0 }]);
-  });
-
-  test.skipIf(!engineReady() || existsSync("/var/lib/cb"))("e2e: one row, also through the cb_info alias", () => {
-    const rows = query("select sensor_id, config_name, binary_queue, event_queue from carbon_black_info");
-    expect(rows).toEqual([{ sensor_id: "", config_name: "", binary_queue: "0", event_queue: "0" }]);
-    expect(query("select count(*) as n from cb_info")).toEqual([{ n: "1" }]);
+  test("e2e: the binary reads a sensor at /var/lib/cb, and gives the zero-queue row without one", () => {
+    const root = tree("e2e", {
+      "var/lib/cb/sensor.id": "0x000000000001a2",
+      "var/lib/cb/sensorsettings.ini": SETTINGS,
+      "var/lib/cb/store/filedata": 1500,
+      "var/lib/cb/events/events": 10,
+    });
+    // /var/lib/cb is the fixture (then gone) only inside private mount namespaces; the real one is untouched.
+    const select = `${shq(OSQUERYI)} --json 'SELECT sensor_id, config_name, binary_queue, event_queue FROM carbon_black_info'`;
+    const [withSensor, alias] = inMountNamespace(
+      [...overlay("/var/lib", join(tmp, "ov1")), "rm -rf /var/lib/cb", `cp -a ${shq(join(root, "var/lib/cb"))} /var/lib/cb`],
+      [select, `${shq(OSQUERYI)} --json 'SELECT count(*) AS n FROM cb_info'`],
+    );
+    expect(JSON.parse(withSensor ?? "")).toEqual([{ sensor_id: "418", config_name: "Default Group", binary_queue: "1500", event_queue: "10" }]);
+    expect(JSON.parse(alias ?? "")).toEqual([{ n: "1" }]);
+    const [without] = inMountNamespace([...overlay("/var/lib", join(tmp, "ov2")), "rm -rf /var/lib/cb"], [select]);
+    expect(JSON.parse(without ?? "")).toEqual([{ sensor_id: "", config_name: "", binary_queue: "0", event_queue: "0" }]);
   });
 });

@@ -2,14 +2,14 @@
 // browser profiles in a temp home; hashes and ids are checked with sha256sum.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generate, query } from "../../helpers.ts";
+import { generate } from "../../helpers.ts";
+import { rootHomeFixture, type HomeFixture } from "../../home_fixture.ts";
 import contentScriptsTable, { chromeContentScriptsForHome } from "../../../tables/apps/chrome_extension_content_scripts.ts";
 import chromeExtensions, { chromeExtensionsForHome } from "../../../tables/apps/chrome_extensions.ts";
 import { localizeString, manifestProperties, webkitToUnix } from "../../../tables/apps/chrome.ts";
-import { engineReady } from "./e2e.ts";
 
 function sha256sum(path: string): string {
   const r = Bun.spawnSync(["sha256sum", path]);
@@ -226,45 +226,44 @@ describe("chrome helpers", () => {
   });
 });
 
-describe.skipIf(!engineReady())("chrome_extensions e2e", () => {
-  // Root's home gets a uniquely named Chromium profile for the duration of the test.
-  const base = "/root/.config/chromium";
-  const profile = join(base, `osq-test-${process.pid}-${Date.now()}`);
-  let created: string | undefined;
+describe("chrome_extensions e2e", () => {
+  // A Chromium profile in root's home, laid over it inside a private mount namespace (the real home is untouched).
+  const name = `osq-test-${process.pid}`;
+  const manifest = "Extensions/ffffffffffffffffffffffffffffffff/3.1/manifest.json";
+  let fx: HomeFixture;
+  let profile = "";
 
-  beforeAll(() => {
-    created = existsSync(base) ? profile : (mkdirSync(base, { recursive: true }) ?? profile);
-    writeJson(join(profile, "Preferences"), { profile: { name: "osq e2e" } });
-    writeJson(join(profile, "Extensions/ffffffffffffffffffffffffffffffff/3.1/manifest.json"), {
-      name: "E2E Ext",
-      version: "3.1",
-      default_locale: "en",
-      content_scripts: [{ matches: ["https://e2e.example/*"], js: ["e2e.js"] }],
-    });
+  beforeAll(async () => {
+    fx = await rootHomeFixture((h) => {
+      const local = join(h, ".config/chromium", name);
+      writeJson(join(local, "Preferences"), { profile: { name: "osq e2e" } });
+      writeJson(join(local, manifest), {
+        name: "E2E Ext",
+        version: "3.1",
+        default_locale: "en",
+        content_scripts: [{ matches: ["https://e2e.example/*"], js: ["e2e.js"] }],
+      });
+    }, [".config/chromium"]);
+    profile = join(fx.home, ".config/chromium", name);
   });
-  afterAll(() => {
-    rmSync(profile, { recursive: true, force: true });
-    if (created && created !== profile) rmSync(created, { recursive: true, force: true });
-  });
+  afterAll(() => fx?.cleanup());
 
   test("select from chrome_extensions where uid = 0", () => {
-    const rows = query("select * from chrome_extensions where uid = 0").filter((r) => r.profile_path === realpathSync(profile));
-    expect(rows.length).toBe(1);
+    const rows = fx.select("select * from chrome_extensions where uid = 0");
+    expect(rows.map((r) => r.profile_path)).toEqual([profile]);
     expect(rows[0]!.name).toBe("E2E Ext");
     expect(rows[0]!.browser_type).toBe("chromium");
     expect(rows[0]!.profile).toBe("osq e2e");
     expect(rows[0]!.uid).toBe("0");
-    expect(rows[0]!.manifest_hash).toBe(sha256sum(join(profile, "Extensions/ffffffffffffffffffffffffffffffff/3.1/manifest.json")));
+    expect(rows[0]!.manifest_hash).toBe(sha256sum(fx.local(join(profile, manifest))));
     // Hidden columns appear only when named; the locale alias mirrors default_locale.
     expect(rows[0]!.manifest_json).toBeUndefined();
-    const hidden = query("select locale, default_locale, key, permissions_json from chrome_extensions where uid = 0 and name = 'E2E Ext'");
+    const hidden = fx.select("select locale, default_locale, key, permissions_json from chrome_extensions where uid = 0 and name = 'E2E Ext'");
     expect(hidden).toEqual([{ locale: "en", default_locale: "en", key: "", permissions_json: "{}" }]);
   });
 
   test("select from chrome_extension_content_scripts where uid = 0", () => {
-    const rows = query("select * from chrome_extension_content_scripts where uid = 0").filter(
-      (r) => r.profile_path === realpathSync(profile),
-    );
-    expect(rows.map((r) => `${r.match} ${r.script}`)).toEqual(["https://e2e.example/* e2e.js"]);
+    const rows = fx.select("select * from chrome_extension_content_scripts where uid = 0");
+    expect(rows.map((r) => `${r.profile_path} ${r.match} ${r.script}`)).toEqual([`${profile} https://e2e.example/* e2e.js`]);
   });
 });

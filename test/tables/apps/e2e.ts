@@ -25,6 +25,7 @@ export function engineReady(): boolean {
  * block the event loop the server needs, so this spawns asynchronously.
  */
 export async function queryAsync(sql: string, extraArgs: readonly string[] = []): Promise<Record<string, string>[]> {
+  if (!existsSync(OSQ)) throw new Error("dist/osq is missing: run `npm run build` first");
   const proc = Bun.spawn([OSQUERYI, "--json", ...extraArgs, sql], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`osqueryi failed (${code}): ${stderr}`);

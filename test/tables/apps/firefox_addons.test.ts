@@ -1,11 +1,10 @@
 // firefox_addons against fixture Firefox profiles in a temp home.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { query } from "../../helpers.ts";
+import { rootHomeFixture, type HomeFixture } from "../../home_fixture.ts";
 import firefoxAddons, { firefoxAddonsForHome, parseFirefoxExtensions } from "../../../tables/apps/firefox_addons.ts";
-import { engineReady } from "./e2e.ts";
 
 const ADDONS = {
   schemaVersion: 35,
@@ -94,25 +93,24 @@ describe("firefox_addons", () => {
   });
 });
 
-describe.skipIf(!engineReady())("firefox_addons e2e", () => {
-  const base = "/root/.mozilla/firefox";
-  const profile = join(base, `osq-test-${process.pid}-${Date.now()}.default`);
-  let created: string | undefined;
-  beforeAll(() => {
-    created = existsSync(base) ? profile : (mkdirSync(base, { recursive: true }) ?? profile);
-    mkdirSync(profile, { recursive: true });
-    writeFileSync(join(profile, "extensions.json"), JSON.stringify({ addons: [{ id: `e2e-${process.pid}@osq`, version: "9", visible: true }] }));
+describe("firefox_addons e2e", () => {
+  // A Firefox profile in root's home, laid over it inside a private mount namespace (the real home is untouched).
+  const id = `e2e-${process.pid}@osq`;
+  let fx: HomeFixture;
+  beforeAll(async () => {
+    fx = await rootHomeFixture((h) => {
+      const profile = join(h, ".mozilla/firefox", `osq-test-${process.pid}.default`);
+      mkdirSync(profile, { recursive: true });
+      writeFileSync(join(profile, "extensions.json"), JSON.stringify({ addons: [{ id, version: "9", visible: true }] }));
+    }, [".mozilla/firefox"]);
   });
-  afterAll(() => {
-    rmSync(profile, { recursive: true, force: true });
-    if (created && created !== profile) rmSync(created, { recursive: true, force: true });
-  });
+  afterAll(() => fx?.cleanup());
 
   test("select from firefox_addons where uid = 0", () => {
-    const rows = query(`select * from firefox_addons where uid = 0 and identifier = 'e2e-${process.pid}@osq'`);
+    const rows = fx.select("select * from firefox_addons where uid = 0");
     expect(rows).toEqual([
       {
-        uid: "0", name: "", identifier: `e2e-${process.pid}@osq`, creator: "", type: "", version: "9", description: "",
+        uid: "0", name: "", identifier: id, creator: "", type: "", version: "9", description: "",
         source_url: "", visible: "1", active: "", disabled: "0", autoupdate: "", location: "", path: "",
       },
     ]);

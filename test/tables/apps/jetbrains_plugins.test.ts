@@ -2,10 +2,10 @@
 // Python's zipfile (an independent ZIP writer); src/linux/zip.ts is checked
 // against `unzip -p`.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { query } from "../../helpers.ts";
+import { rootHomeFixture, type HomeFixture } from "../../home_fixture.ts";
 import { readZipEntry, ZipFile } from "../../../src/linux/zip.ts";
 import {
   isVersionedLibraryName,
@@ -13,7 +13,6 @@ import {
   parsePluginXml,
   sortPluginJars,
 } from "../../../tables/apps/jetbrains_plugins.ts";
-import { engineReady } from "./e2e.ts";
 
 const pluginXml = (name: string, vendor: string, version: string) =>
   `<idea-plugin>\n  <id>com.example.${name}</id>\n  <name>${name}</name>\n  <version>${version}</version>\n  <vendor url="https://example.com" email="a@example.com">${vendor}</vendor>\n</idea-plugin>\n`;
@@ -88,21 +87,17 @@ describe("jetbrains_plugins", () => {
   });
 });
 
-describe.skipIf(!engineReady())("jetbrains_plugins e2e", () => {
-  const dir = `/root/.local/share/JetBrains/WebStorm-osq-test-${process.pid}`;
-  const base = "/root/.local/share/JetBrains";
-  let created: string | undefined;
-  beforeAll(() => {
-    created = existsSync(base) ? dir : (mkdirSync(base, { recursive: true }) ?? dir);
-    makeJar(join(dir, "e2e.jar"), { "META-INF/plugin.xml": pluginXml("E2E Plugin", "Osq", "9.9") });
+describe("jetbrains_plugins e2e", () => {
+  // A WebStorm plugin in root's home, laid over it inside a private mount namespace (the real home is untouched).
+  const product = `WebStorm-osq-test-${process.pid}`;
+  let fx: HomeFixture;
+  beforeAll(async () => {
+    fx = await rootHomeFixture((h) => makeJar(join(h, ".local/share/JetBrains", product, "e2e.jar"), { "META-INF/plugin.xml": pluginXml("E2E Plugin", "Osq", "9.9") }), [".local/share/JetBrains"]);
   });
-  afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
-    if (created && created !== dir) rmSync(created, { recursive: true, force: true });
-  });
+  afterAll(() => fx?.cleanup());
 
   test("select from jetbrains_plugins where uid = 0", () => {
-    const rows = query("select * from jetbrains_plugins where uid = 0 and name = 'E2E Plugin'");
-    expect(rows).toEqual([{ product_type: "webstorm", uid: "0", name: "E2E Plugin", version: "9.9", vendor: "Osq", path: join(dir, "e2e.jar") }]);
+    const rows = fx.select("select * from jetbrains_plugins where uid = 0");
+    expect(rows).toEqual([{ product_type: "webstorm", uid: "0", name: "E2E Plugin", version: "9.9", vendor: "Osq", path: join(fx.home, ".local/share/JetBrains", product, "e2e.jar") }]);
   });
 });

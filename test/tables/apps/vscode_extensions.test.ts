@@ -1,11 +1,11 @@
 // vscode_extensions against fixture extensions.json files in a temp home.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { query } from "../../helpers.ts";
+import { OSQUERYI } from "../../helpers.ts";
+import { inMountNamespace, overlay, sh } from "../../mount_namespace.ts";
 import { parseVscodeExtensions, vscodeExtensionsForHome } from "../../../tables/apps/vscode_extensions.ts";
-import { engineReady } from "./e2e.ts";
 
 const entry = (id: string, version: string, extra: Record<string, unknown> = {}) => ({
   identifier: { id, uuid: `uuid-${id}` },
@@ -57,20 +57,21 @@ describe("vscode_extensions", () => {
   });
 });
 
-describe.skipIf(!engineReady())("vscode_extensions e2e", () => {
-  // Root's ~/.vscode-server-insiders is the least likely to exist; it is removed afterwards if we made it.
-  const dir = "/root/.vscode-server-insiders";
-  const preexisting = existsSync(dir);
-  const name = `osq.e2e-${process.pid}`;
-  beforeAll(() => {
-    if (!preexisting) write("/root", ".vscode-server-insiders", [entry(name, "1.2.3")]);
-  });
-  afterAll(() => {
-    if (!preexisting) rmSync(dir, { recursive: true, force: true });
-  });
-
-  test.skipIf(preexisting)("select from vscode_extensions where uid = 0", () => {
-    const rows = query(`select name, version, vscode_edition, installed_at, prerelease, uid from vscode_extensions where uid = 0 and name = '${name}'`);
-    expect(rows).toEqual([{ name, version: "1.2.3", vscode_edition: "vscode_insiders", installed_at: "1700000000123", prerelease: "0", uid: "0" }]);
+describe("vscode_extensions e2e", () => {
+  test("select from vscode_extensions where uid = 0, with a fixture in root's home", () => {
+    const rootHome = readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":")).find((f) => f[2] === "0")?.[5];
+    if (!rootHome) throw new Error("/etc/passwd names no home for uid 0");
+    const fixture = mkdtempSync(join(tmpdir(), "osq-vscode-e2e-"));
+    try {
+      write(fixture, ".vscode-server-insiders", [entry("osq.e2e", "1.2.3")]);
+      // Root's real home is untouched: the fixture is laid over it inside a private mount namespace.
+      const [out] = inMountNamespace(
+        [...overlay(rootHome, join(fixture, "overlay")), `rm -rf ${sh(join(rootHome, ".vscode-server-insiders"))}`, `cp -a ${sh(join(fixture, ".vscode-server-insiders"))} ${sh(rootHome)}/`],
+        [`${sh(OSQUERYI)} --json ${sh("select name, version, vscode_edition, installed_at, prerelease, uid from vscode_extensions where uid = 0 and vscode_edition = 'vscode_insiders'")}`],
+      );
+      expect(JSON.parse(out ?? "")).toEqual([{ name: "osq.e2e", version: "1.2.3", vscode_edition: "vscode_insiders", installed_at: "1700000000123", prerelease: "0", uid: "0" }]);
+    } finally {
+      rmSync(fixture, { recursive: true, force: true });
+    }
   });
 });

@@ -10,7 +10,7 @@ import { isYandexCloudHost } from "../../../tables/cloud/detect.ts";
 import { yCloudInstanceMetadata, zoneId } from "../../../tables/cloud/ycloud.ts";
 import table from "../../../tables/cloud/ycloud_instance_metadata.ts";
 import { generate } from "../../helpers.ts";
-import { engineReady, queryAsync } from "../apps/e2e.ts";
+import { queryAsync } from "../apps/e2e.ts";
 
 const DOC = {
   attributes: { "serial-port-enable": "1", "ssh-keys": "ubuntu:ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests admin@example" },
@@ -123,7 +123,7 @@ describe("ycloud_instance_metadata", () => {
     expect(rows.map((r) => [r.instance_id, r.metadata_endpoint])).toEqual([[DOC.id, base]]);
   });
 
-  test.skipIf(!engineReady())("e2e: the binary asks the named endpoint, and nothing otherwise", async () => {
+  test("e2e: the binary asks the named endpoint, and nothing otherwise", async () => {
     const rows = await queryAsync(`select instance_id, zone, serial_port_enabled, metadata_endpoint from ycloud_instance_metadata where metadata_endpoint = '${base}'`);
     expect(rows).toEqual([{ instance_id: DOC.id, zone: "ru-central1-a", serial_port_enabled: "1", metadata_endpoint: base }]);
     if (!isYandexCloudHost()) {

@@ -24,7 +24,7 @@ import docker_networks from "../../../tables/containers/docker_networks.ts";
 import docker_version from "../../../tables/containers/docker_version.ts";
 import docker_volume_labels from "../../../tables/containers/docker_volume_labels.ts";
 import docker_volumes from "../../../tables/containers/docker_volumes.ts";
-import { engineReady, queryAsync } from "../apps/e2e.ts";
+import { queryAsync } from "../apps/e2e.ts";
 import { C1, C2, IMG1, IMG2, INFO, NET1, startFakeDocker, VERSION, type FakeDocker } from "./fake_docker.ts";
 
 let fake: FakeDocker;
@@ -279,7 +279,7 @@ describe("daemon, network and volume tables", () => {
   });
 });
 
-describe.skipIf(!engineReady())("docker e2e (--docker_socket)", () => {
+describe("docker e2e (--docker_socket)", () => {
   const q = (sql: string) => queryAsync(sql, [`--docker_socket=${fake.socket}`]);
 
   test("docker_containers", async () => {

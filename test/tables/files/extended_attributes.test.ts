@@ -6,12 +6,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import extendedAttributes, { formatXattrValue } from "../../../tables/files/extended_attributes.ts";
 import { generate, query } from "../../helpers.ts";
+import { tool } from "../../tools.ts";
 
 let dir = "";
-let xattrsSupported = true;
+/** Why the fixture's xattrs could not be written ("" when they were). */
+let xattrError = "";
+function needXattrs(): void {
+  if (xattrError) throw new Error(`user xattrs cannot be written in ${tmpdir()}: ${xattrError}`);
+}
 
 function python(code: string): string {
-  const r = Bun.spawnSync(["python3", "-c", code]);
+  const r = Bun.spawnSync([tool("python3", "python3"), "-c", code]);
   if (r.exitCode !== 0) throw new Error(r.stderr.toString());
   return r.stdout.toString();
 }
@@ -27,15 +32,15 @@ os.setxattr(p, "user.text", b"hello\\0")
 os.setxattr(p, "user.raw", b"bar")
 os.setxattr(p, "user.bin", b"\\x01\\x02\\0")
 os.setxattr(p, "user.empty", b"")`);
-  } catch {
-    xattrsSupported = false;
+  } catch (e) {
+    xattrError = e instanceof Error ? e.message.trim() : String(e);
   }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("extended_attributes", () => {
   test("every attribute Python lists, with osquery's encoding", async () => {
-    if (!xattrsSupported) return;
+    needXattrs();
     const rows = await generate(extendedAttributes, { path: [["=", join(dir, "f")]] });
     const listed = JSON.parse(python(`import os, json; print(json.dumps(sorted(os.listxattr(${JSON.stringify(join(dir, "f"))}))))`));
     expect(rows.map((r) => r.key).sort()).toEqual(listed);
@@ -48,9 +53,9 @@ describe("extended_attributes", () => {
   });
 
   test("file capabilities are decoded as getcap shows them", async () => {
-    const set = Bun.spawnSync(["setcap", "cap_net_raw+ep", join(dir, "capped")]);
-    if (set.exitCode !== 0) return; // needs root and a filesystem with security xattrs
-    const getcap = Bun.spawnSync(["getcap", join(dir, "capped")]).stdout.toString().trim();
+    const set = Bun.spawnSync([tool("setcap", "libcap2-bin"), "cap_net_raw+ep", join(dir, "capped")], { stderr: "pipe" });
+    if (set.exitCode !== 0) throw new Error(`setcap failed (needs root and a filesystem with security xattrs): ${set.stderr.toString().trim()}`);
+    const getcap = Bun.spawnSync([tool("getcap", "libcap2-bin"), join(dir, "capped")]).stdout.toString().trim();
     const rows = await generate(extendedAttributes, { path: [["=", join(dir, "capped")]] });
     const caps = rows.filter((r) => r.key === "security.capability");
     expect(caps.length).toBe(1);
@@ -59,7 +64,7 @@ describe("extended_attributes", () => {
   });
 
   test("directory = and LIKE find the same file", async () => {
-    if (!xattrsSupported) return;
+    needXattrs();
     const byDir = await generate(extendedAttributes, { directory: [["=", dir]] });
     expect(byDir.some((r) => r.path === join(dir, "f") && r.key === "user.text")).toBe(true);
     const byLike = await generate(extendedAttributes, { path: [["LIKE", `${dir}/%`]] });
@@ -74,7 +79,7 @@ describe("extended_attributes", () => {
 
   test("missing paths give nothing; end to end through the binary", () => {
     expect(query(`SELECT * FROM extended_attributes WHERE path = '${dir}/missing'`)).toEqual([]);
-    if (!xattrsSupported) return;
+    needXattrs();
     expect(query(`SELECT key, value, base64 FROM extended_attributes WHERE path = '${join(dir, "f")}' AND key = 'user.text'`)).toEqual([
       { key: "user.text", value: "hello", base64: "0" },
     ]);

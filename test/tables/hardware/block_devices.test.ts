@@ -5,6 +5,7 @@ import { join } from "node:path";
 import table, { readBlockDevices } from "../../../tables/hardware/block_devices.ts";
 import { probePath } from "../../../src/linux/blkid.ts";
 import { generate, query } from "../../helpers.ts";
+import { tool } from "../../tools.ts";
 
 const work = mkdtempSync(join(tmpdir(), "osq-blk-"));
 const attached: string[] = [];
@@ -19,7 +20,6 @@ function run(cmd: string[]): string {
   return r.stdout.toString();
 }
 
-const has = (tool: string) => Bun.spawnSync(["sh", "-c", `command -v ${tool}`]).exitCode === 0;
 
 /** blkid's low-level probe of a file or device, as KEY=VALUE pairs. */
 function blkid(path: string): Record<string, string> {
@@ -49,7 +49,7 @@ describe("block_devices", () => {
     const byName = new Map(rows.map((r) => [String(r.name), r]));
     const sysNames = run(["sh", "-c", "for d in /sys/class/block/*; do sed -n 's/^DEVNAME=//p' $d/uevent; done"]).split("\n").filter(Boolean);
     expect([...byName.keys()].sort()).toEqual(sysNames.map((n) => `/dev/${n}`).sort());
-    if (!has("lsblk")) return;
+    tool("lsblk", "util-linux");
     for (const [kname, l] of lsblk()) {
       const r = byName.get(`/dev/${kname}`);
       expect(r).toBeDefined();
@@ -59,7 +59,8 @@ describe("block_devices", () => {
     }
   });
 
-  test.skipIf(!has("mkfs.ext4"))("probes ext2/ext3/ext4 and swap images like blkid -p", () => {
+  test("probes ext2/ext3/ext4 and swap images like blkid -p", () => {
+    tool("mkfs.ext4", "e2fsprogs");
     const cases: [string, string[]][] = [
       ["ext2", ["mkfs.ext2", "-q", "-F", "-L", "boot"]],
       ["ext3", ["mkfs.ext3", "-q", "-F"]],
@@ -134,8 +135,10 @@ describe("block_devices", () => {
     expect(readBlockDevices({ sysClassBlock: cls, devDir: join(root, "dev"), udevDir: udev, names: ["/dev/sdz1"] }).length).toBe(1);
   });
 
-  const canLoop = process.getuid?.() === 0 && has("losetup") && has("mkfs.ext4") && existsSync("/dev/loop-control");
-  test.skipIf(!canLoop)("a loop device holding ext4: filesystem and size (vs blkid and sysfs), and by name through the binary", () => {
+  test("a loop device holding ext4: filesystem and size (vs blkid and sysfs), and by name through the binary", () => {
+    tool("losetup", "mount");
+    tool("mkfs.ext4", "e2fsprogs");
+    if (process.getuid?.() !== 0 || !existsSync("/dev/loop-control")) throw new Error("needs root and /dev/loop-control to attach a loop device");
     const img = join(work, "loop.img");
     writeFileSync(img, "");
     run(["truncate", "-s", "24M", img]);
@@ -151,10 +154,13 @@ describe("block_devices", () => {
     expect(e2e).toEqual([{ name: dev, parent: "", type: "ext4", uuid: ref.UUID!, label: "loop data" }]);
   });
 
-  test("e2e: all devices through the binary", async () => {
+  test("e2e: all devices through the binary, with the sizes lsblk reports", () => {
+    tool("lsblk", "util-linux");
     const rows = query("SELECT name, size FROM block_devices");
-    const direct = await generate(table);
-    expect(rows.map((r) => r.name).sort()).toEqual(direct.map((r) => String(r.name)).sort());
+    const sysNames = run(["sh", "-c", "for d in /sys/class/block/*; do sed -n 's/^DEVNAME=//p' $d/uevent; done"]).split("\n").filter(Boolean);
+    expect(rows.map((r) => r.name).sort()).toEqual(sysNames.map((n) => `/dev/${n}`).sort());
+    const sizes = new Map([...lsblk()].map(([kname, l]) => [`/dev/${kname}`, Number(l.SIZE)]));
+    for (const r of rows) if (sizes.has(r.name!)) expect([r.name, Number(r.size) * 512]).toEqual([r.name, sizes.get(r.name!)]);
   });
 });
 

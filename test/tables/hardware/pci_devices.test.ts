@@ -62,9 +62,33 @@ describe("pci_devices", () => {
     expect(pciDeviceRow(new Map([["PCI_ID", "garbage"]]), new Map(), null)).toMatchObject({ vendor_id: "0", model_id: "0", vendor: "" });
   });
 
-  test("e2e: slots and drivers through the binary", async () => {
-    const rows = query("SELECT pci_slot, driver, vendor_id FROM pci_devices");
-    const direct = await generate(table);
-    expect(rows.map((r) => [r.pci_slot, r.driver, r.vendor_id])).toEqual(direct.map((r) => [String(r.pci_slot), String(r.driver), String(r.vendor_id)]));
+  test("e2e: the binary lists what lspci lists (slots, ids, driver, vendor and model names)", () => {
+    if (!Bun.which("lspci")) throw new Error("lspci is missing: install the Debian package pciutils");
+    const block = (flags: string) => {
+      const r = Bun.spawnSync(["lspci", flags, "-D", "-k"], { stderr: "pipe" });
+      if (r.exitCode !== 0) throw new Error(`lspci ${flags} failed: ${r.stderr.toString().trim()}`);
+      return r.stdout.toString().trim().split("\n\n").map((b) => Object.fromEntries(b.split("\n").map((l) => l.split(":\t") as [string, string])));
+    };
+    const numeric = block("-vmmn");
+    const named = block("-vmm");
+    expect(numeric.length).toBeGreaterThan(0);
+    const want = numeric.map((n, i) => {
+      const name = named[i]!;
+      return {
+        pci_slot: n.Slot ?? "",
+        vendor_id: `0x${n.Vendor}`,
+        model_id: `0x${n.Device}`,
+        subsystem_vendor_id: `0x${n.SVendor ?? "0000"}`,
+        subsystem_model_id: `0x${n.SDevice ?? "0000"}`,
+        pci_class_id: `0x${n.Class!.slice(0, 2)}`,
+        pci_subclass_id: `0x${n.Class!.slice(2, 4)}`,
+        driver: n.Driver ?? "",
+        vendor: name.Vendor ?? "",
+        // lspci names an unlisted device "Device <id>"; osquery leaves it empty.
+        model: name.Device === `Device ${n.Device}` ? "" : (name.Device ?? ""),
+      };
+    });
+    const rows = query("SELECT pci_slot, vendor_id, model_id, subsystem_vendor_id, subsystem_model_id, pci_class_id, pci_subclass_id, driver, vendor, model FROM pci_devices");
+    expect(rows).toEqual(want);
   });
 });

@@ -40,8 +40,10 @@ describe("startup_items", () => {
     expect(autostartScripts(dir)).toEqual([{ name: "clock.desktop", path: dir + "clock.desktop", type: "Startup Item", status: "enabled", source: dir, username: undefined }]);
   });
 
-  test("e2e: same rows through the binary", async () => {
+  test("e2e: the binary's init.d and XDG rows are the files find lists", () => {
     const rows = query("SELECT name, type, source FROM startup_items");
-    expect(rows.length).toBe((await generate(table)).length);
+    const initd = rows.filter((r) => r.source === "/etc/init.d/").map((r) => r.name).sort();
+    expect(initd).toEqual(sh("[ -d /etc/init.d ] && find /etc/init.d/ -mindepth 1 -maxdepth 1 ! -type d -printf '%f\\n'").sort());
+    expect(rows.filter((r) => r.source === "/etc/xdg/autostart/").length).toBe(sh("[ -d /etc/xdg/autostart ] && find /etc/xdg/autostart/ -mindepth 1 -maxdepth 1 ! -type d").length);
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import table, { readUsbDevices } from "../../../tables/hardware/usb_devices.ts";
 import { parseHwIds } from "../../../src/linux/hwids.ts";
-import { generate, query } from "../../helpers.ts";
+import { generate, OSQUERYI } from "../../helpers.ts";
+import { inMountNamespace, sh } from "../../mount_namespace.ts";
 
 const USB_IDS = `046d  Logitech, Inc.
 \tc52b  Unifying Receiver
@@ -42,15 +43,18 @@ function fixture(): { sys: string; udev: string } {
   return { sys, udev };
 }
 
+/** The fixture's rows, as osquery reports them. */
+const EXPECTED = [
+  { usb_address: 1, usb_port: 2, vendor: "Logitech, Inc.", vendor_id: "046d", version: "2410", model: "Unifying Receiver", model_id: "c52b", serial: "", class: "0", subclass: "0", protocol: "0", removable: 1 },
+  { usb_address: 2, usb_port: 2, vendor: "Acme", vendor_id: "abcd", version: "0100", model: "Camera", model_id: "1234", serial: "SN42", class: "239", subclass: "2", protocol: "1", removable: 1 },
+  { usb_address: 1, usb_port: 1, vendor: "Linux Foundation", vendor_id: "1d6b", version: "0606", model: "2.0 root hub", model_id: "0002", serial: "0000:00:1d.0", class: "9", subclass: "0", protocol: "1", removable: -1 },
+];
+
 describe("usb_devices", () => {
   test("devices from a sysfs fixture, interfaces skipped, names from usb.ids or udev", () => {
     const { sys, udev } = fixture();
     const rows = readUsbDevices(sys, parseHwIds(USB_IDS), udev);
-    expect(rows).toEqual([
-      { usb_address: 1, usb_port: 2, vendor: "Logitech, Inc.", vendor_id: "046d", version: "2410", model: "Unifying Receiver", model_id: "c52b", serial: "", class: "0", subclass: "0", protocol: "0", removable: 1 },
-      { usb_address: 2, usb_port: 2, vendor: "Acme", vendor_id: "abcd", version: "0100", model: "Camera", model_id: "1234", serial: "SN42", class: "239", subclass: "2", protocol: "1", removable: 1 },
-      { usb_address: 1, usb_port: 1, vendor: "Linux Foundation", vendor_id: "1d6b", version: "0606", model: "2.0 root hub", model_id: "0002", serial: "0000:00:1d.0", class: "9", subclass: "0", protocol: "1", removable: -1 },
-    ]);
+    expect(rows).toEqual(EXPECTED);
     // Without usb.ids, the model is udev's cleaned-up product string.
     expect(readUsbDevices(sys, null, udev)[0]).toMatchObject({ vendor: "", model: "USB_Receiver" });
   });
@@ -61,7 +65,20 @@ describe("usb_devices", () => {
     expect((await generate(table)).length).toBe(expected);
   });
 
-  test("e2e", async () => {
-    expect(query("SELECT * FROM usb_devices").length).toBe((await generate(table)).length);
+  test("e2e: the binary reads the fixture where the kernel, udev and usbutils keep theirs", () => {
+    const { sys, udev } = fixture();
+    const ids = join(sys, "..", "usb.ids");
+    writeFileSync(ids, USB_IDS);
+    // A private mount namespace puts the fixture at the real paths for the binary alone.
+    const [out] = inMountNamespace(
+      [
+        `mount -t tmpfs osq-usb /sys/bus && mkdir /sys/bus/usb && cp -a ${sh(sys)} /sys/bus/usb/devices`,
+        `mount -t tmpfs osq-usb /run && mkdir -p /run/udev && cp -a ${sh(udev)} /run/udev/data`,
+        `mount -t tmpfs osq-usb /usr/share/misc && cp ${sh(ids)} /usr/share/misc/usb.ids`,
+      ],
+      [`${sh(OSQUERYI)} --json 'SELECT * FROM usb_devices'`],
+    );
+    const rows = JSON.parse(out ?? "") as Record<string, string>[];
+    expect(rows).toEqual(EXPECTED.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]))));
   });
 });

@@ -5,8 +5,10 @@
 // socket once it knows osquery's --lxd_socket flag; until then it must
 // answer with no rows from the default socket path, which is absent here.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { DEFAULT_LXD_SOCKET, lxdSocketPath } from "../../../src/linux/lxd.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { lxdSocketPath } from "../../../src/linux/lxd.ts";
 import { tables } from "../../../tables/lxd/index.ts";
 import { lxdCertificatesRows } from "../../../tables/lxd/lxd_certificates.ts";
 import { lxdClusterRows } from "../../../tables/lxd/lxd_cluster.ts";
@@ -17,8 +19,9 @@ import { lxdInstanceDevicesRows } from "../../../tables/lxd/lxd_instance_devices
 import { lxdInstancesRows } from "../../../tables/lxd/lxd_instances.ts";
 import { lxdNetworksRows, networkUser } from "../../../tables/lxd/lxd_networks.ts";
 import { lxdStoragePoolsRows } from "../../../tables/lxd/lxd_storage_pools.ts";
-import { generate, osq } from "../../helpers.ts";
-import { engineReady, queryAsync } from "../apps/e2e.ts";
+import { OSQUERYI } from "../../helpers.ts";
+import { inMountNamespace, overlay, sh } from "../../mount_namespace.ts";
+import { queryAsync } from "../apps/e2e.ts";
 import { CERT_FP, CERTIFICATE, CLUSTER, IMAGE_FP, IMAGES, INSTANCES, MEMBERS, NETWORKS, POOL, startFakeLxd, type FakeLxd } from "./fake_lxd.ts";
 
 type Obj = Record<string, unknown>;
@@ -208,26 +211,28 @@ describe("without LXD", () => {
     expect(await lxdClusterMembersRows(none)).toEqual([]);
   });
 
-  test.skipIf(existsSync(DEFAULT_LXD_SOCKET))("the registered generators use osquery's default socket, absent here", async () => {
-    expect(lxdSocketPath()).toBe(DEFAULT_LXD_SOCKET);
-    for (const t of tables) expect(`${t.name}:${(await generate(t, { name: [["=", "web"]] })).length}`).toBe(`${t.name}:0`);
+  test("the registered generators use osquery's default socket", () => {
+    expect(lxdSocketPath()).toBe("/var/lib/lxd/unix.socket");
   });
 });
 
-/** Whether the compiled binary accepts --lxd_socket (osquery's flag, to be registered by the integrator). */
-function binaryHasLxdFlag(): boolean {
-  return osq(["--lxd_socket=/nonexistent", "--json", "select 1 as one"]).code === 0;
-}
-
-describe.skipIf(!engineReady())("e2e", () => {
-  test.skipIf(existsSync(DEFAULT_LXD_SOCKET))("default socket absent: every lxd table answers with no rows", async () => {
-    for (const t of tables) {
-      const where = t.name === "lxd_instance_config" || t.name === "lxd_instance_devices" ? " where name = 'web'" : "";
-      expect(`${t.name}:${(await queryAsync(`select * from ${t.name}${where}`)).length}`).toBe(`${t.name}:0`);
+describe("e2e", () => {
+  test("default socket absent: every lxd table answers with no rows", () => {
+    // The default socket is hidden only inside a private mount namespace, so the host's LXD (if any) is untouched.
+    const scratch = mkdtempSync(join(tmpdir(), "osq-lxd-ns-"));
+    try {
+      const selects = tables.map((t) => {
+        const where = t.name === "lxd_instance_config" || t.name === "lxd_instance_devices" ? " where name = 'web'" : "";
+        return `${sh(OSQUERYI)} --json ${sh(`select * from ${t.name}${where}`)}`;
+      });
+      const outs = inMountNamespace([...overlay("/var/lib", scratch), "rm -rf /var/lib/lxd"], selects);
+      expect(tables.map((t, i) => `${t.name}:${(JSON.parse(outs[i] ?? "") as unknown[]).length}`)).toEqual(tables.map((t) => `${t.name}:0`));
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 
-  test.skipIf(!binaryHasLxdFlag())("--lxd_socket points the binary at the fake API", async () => {
+  test("--lxd_socket points the binary at the fake API", async () => {
     const flag = [`--lxd_socket=${lxd.socket}`];
     expect(await queryAsync("select name, pid, processes, os from lxd_instances", flag)).toEqual([
       { name: "web", pid: "12345", processes: "27", os: "Ubuntu" },

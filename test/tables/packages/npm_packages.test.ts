@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { parsePackageJson } from "../../../src/linux/npm.ts";
 import npmPackages from "../../../tables/packages/npm_packages.ts";
 import { generate, query } from "../../helpers.ts";
+import { tool } from "../../tools.ts";
 
 const site = mkdtempSync(join(tmpdir(), "osq-npm-"));
 afterAll(() => rmSync(site, { recursive: true, force: true }));
@@ -50,10 +51,10 @@ describe("npm_packages", () => {
     expect(rows).toHaveLength(3);
   });
 
-  const npm = Bun.which("npm");
-  test.skipIf(!npm)("the host's global top-level packages equal `npm ls -g`", async () => {
-    const rootDir = Bun.spawnSync([npm ?? "npm", "root", "-g"]).stdout.toString().trim();
-    const ls = JSON.parse(Bun.spawnSync([npm ?? "npm", "ls", "-g", "--depth=0", "--json"]).stdout.toString()) as {
+  test("the host's global top-level packages equal `npm ls -g`", async () => {
+    const npm = tool("npm", "npm");
+    const rootDir = Bun.spawnSync([npm, "root", "-g"]).stdout.toString().trim();
+    const ls = JSON.parse(Bun.spawnSync([npm, "ls", "-g", "--depth=0", "--json"]).stdout.toString()) as {
       dependencies?: Record<string, { version: string }>;
     };
     const theirs = Object.entries(ls.dependencies ?? {}).map(([n, d]) => `${n} ${d.version}`).sort();
@@ -66,8 +67,7 @@ describe("npm_packages", () => {
   });
 });
 
-const e2e = await Bun.file(join(import.meta.dir, "../../../dist/osq")).exists();
-describe.skipIf(!e2e)("end to end (dist/osqueryi)", () => {
+describe("end to end (dist/osqueryi)", () => {
   test("directory and max_depth constraints reach the generator", () => {
     const rows = query(`SELECT name, depth FROM npm_packages WHERE directory = '${site}' AND max_depth = 1 ORDER BY name`);
     expect(rows).toEqual([

@@ -8,7 +8,9 @@ import { aptSourcesFrom, parseAptSourceLine, parseDeb822Block } from "../../../s
 import { parseIni, yumSourcesFrom } from "../../../src/linux/yum.ts";
 import aptSources from "../../../tables/packages/apt_sources.ts";
 import yumSources from "../../../tables/packages/yum_sources.ts";
-import { generate, query } from "../../helpers.ts";
+import { generate, OSQUERYI, query } from "../../helpers.ts";
+import { inMountNamespace, overlay, sh } from "../../mount_namespace.ts";
+import { tool } from "../../tools.ts";
 
 const root = mkdtempSync(join(tmpdir(), "osq-sources-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -54,35 +56,52 @@ describe("apt source parsing", () => {
 describe("apt_sources", () => {
   test("a fixture root: only sources apt has fetched, with their Release fields", () => {
     const rows = aptSourcesFrom(root);
-    expect(rows.map((r) => `${r.source}|${r.name}|${r.base_uri}|${r.release}|${r.version}`)).toEqual([
-      "/etc/apt/sources.list|mirror.example/debian stable|http://mirror.example/debian|bookworm|12.5",
-      "/etc/apt/sources.list|repo.example/apt focal|https://repo.example/apt|focal|20.04",
-      "/etc/apt/sources.list.d/extra.list|ppa.example/ubuntu jammy/updates|http://ppa.example/ubuntu|jammy|22.04",
-      "/etc/apt/sources.list.d/new.sources|d822.example/debian trixie|http://d822.example/debian|trixie|13",
-    ]);
+    expect(rows.map((r) => `${r.source}|${r.name}|${r.base_uri}|${r.release}|${r.version}`)).toEqual(APT_FIXTURE_ROWS);
     expect(rows[0]).toMatchObject({ maintainer: "Example", components: "main contrib", architectures: "amd64 arm64" });
   });
 
   test("this host's sources equal the fetched targets `apt-get indextargets` reports", async () => {
-    const r = Bun.spawnSync(["apt-get", "indextargets", "--format", "$(SOURCESENTRY)|$(SITE)|$(RELEASE)|$(CODENAME)|$(VERSION)|$(ORIGIN)"]);
-    const theirs = [
-      ...new Set(
-        r.stdout
-          .toString()
-          .trim()
-          .split("\n")
-          .filter((l) => l !== "" && l.split("|")[3] !== "")
-          .map((l) => {
-            const [entry = "", site, suite, codename, version, origin] = l.split("|");
-            return `${entry.replace(/:\d+$/, "")}|${site}|${suite}|${codename}|${version}|${origin}`;
-          }),
-      ),
-    ].sort();
     const rows = await generate(aptSources);
-    const ours = rows.map((x) => `${x.source}|${x.base_uri}|${String(x.name).split(" ")[1]}|${x.release}|${x.version}|${x.maintainer}`).sort();
-    expect(ours).toEqual(theirs);
+    expect(rows.map((x) => hostKey(x)).sort()).toEqual(indextargets());
   });
 });
+
+/** apt-get's own list of fetched sources: entry file, site, suite, codename, version, origin. */
+function indextargets(): string[] {
+  const r = Bun.spawnSync([tool("apt-get", "apt"), "indextargets", "--format", "$(SOURCESENTRY)|$(SITE)|$(RELEASE)|$(CODENAME)|$(VERSION)|$(ORIGIN)"]);
+  return [
+    ...new Set(
+      r.stdout
+        .toString()
+        .trim()
+        .split("\n")
+        .filter((l) => l !== "" && l.split("|")[3] !== "")
+        .map((l) => {
+          const [entry = "", site, suite, codename, version, origin] = l.split("|");
+          return `${entry.replace(/:\d+$/, "")}|${site}|${suite}|${codename}|${version}|${origin}`;
+        }),
+    ),
+  ].sort();
+}
+
+const hostKey = (x: Record<string, unknown>) => `${x.source}|${x.base_uri}|${String(x.name).split(" ")[1]}|${x.release}|${x.version}|${x.maintainer}`;
+
+const APT_FIXTURE_ROWS = [
+  "/etc/apt/sources.list|mirror.example/debian stable|http://mirror.example/debian|bookworm|12.5",
+  "/etc/apt/sources.list|repo.example/apt focal|https://repo.example/apt|focal|20.04",
+  "/etc/apt/sources.list.d/extra.list|ppa.example/ubuntu jammy/updates|http://ppa.example/ubuntu|jammy|22.04",
+  "/etc/apt/sources.list.d/new.sources|d822.example/debian trixie|http://d822.example/debian|trixie|13",
+];
+
+const YUM_FIXTURE_ROWS = [
+  { source: "/etc/yum.conf", name: "From yum.conf", baseurl: "http://c.example/", pid_with_namespace: 0 },
+  {
+    source: "/etc/repos/fedora.repo", name: "Fedora $releasever - $basearch",
+    metalink: "https://mirrors.example/metalink?repo=fedora-$releasever&arch=$basearch", enabled: "1", gpgcheck: "1",
+    gpgkey: "file:///etc/pki/rpm-gpg/RPM-GPG-KEY-fedora", pid_with_namespace: 0,
+  },
+  { source: "/etc/repos/fedora.repo", name: "Fedora Debug", mirrorlist: "http://m.example/list", enabled: "0", pid_with_namespace: 0 },
+];
 
 describe("yum_sources", () => {
   const yum = join(root, "yum");
@@ -100,23 +119,14 @@ describe("yum_sources", () => {
   put2("etc/yum.repos.d/unused.repo", "[unused]\nname=not in reposdir\n");
 
   test("sections other than [main], from yum.conf and the reposdir it names", () => {
-    const rows = yumSourcesFrom(yum);
-    expect(rows).toEqual([
-      { source: "/etc/yum.conf", name: "From yum.conf", baseurl: "http://c.example/", pid_with_namespace: 0 },
-      {
-        source: "/etc/repos/fedora.repo", name: "Fedora $releasever - $basearch",
-        metalink: "https://mirrors.example/metalink?repo=fedora-$releasever&arch=$basearch", enabled: "1", gpgcheck: "1",
-        gpgkey: "file:///etc/pki/rpm-gpg/RPM-GPG-KEY-fedora", pid_with_namespace: 0,
-      },
-      { source: "/etc/repos/fedora.repo", name: "Fedora Debug", mirrorlist: "http://m.example/list", enabled: "0", pid_with_namespace: 0 },
-    ]);
+    expect(yumSourcesFrom(yum)).toEqual(YUM_FIXTURE_ROWS);
   });
 
-  const python = Bun.which("python3");
-  test.skipIf(!python)("the INI reading agrees with Python's configparser on a valid file", () => {
+  test("the INI reading agrees with Python's configparser on a valid file", () => {
+    const python = tool("python3", "python3");
     const file = join(yum, "etc/repos/fedora.repo");
     const script = "import configparser,sys,json\nc=configparser.ConfigParser(interpolation=None,strict=True)\nc.optionxform=str\nc.read(sys.argv[1])\nprint(json.dumps([[s,list(c[s].items())] for s in c.sections()]))";
-    const theirs = JSON.parse(Bun.spawnSync([python ?? "python3", "-c", script, file]).stdout.toString());
+    const theirs = JSON.parse(Bun.spawnSync([python, "-c", script, file]).stdout.toString());
     expect(parseIni(readFileSync(file, "utf8"))).toEqual(theirs);
   });
 
@@ -125,17 +135,31 @@ describe("yum_sources", () => {
   });
 });
 
-const e2e = await Bun.file(join(import.meta.dir, "../../../dist/osq")).exists();
-describe.skipIf(!e2e)("end to end (dist/osqueryi)", () => {
-  test("apt_sources rows match the generator", async () => {
-    const rows = query("SELECT name, base_uri, release, source FROM apt_sources");
-    const gen = await generate(aptSources);
-    expect(rows.map((r) => `${r.name}|${r.base_uri}|${r.release}|${r.source}`).sort()).toEqual(
-      gen.map((r) => `${r.name}|${r.base_uri}|${r.release}|${r.source}`).sort(),
-    );
+describe("end to end (dist/osqueryi)", () => {
+  test("this host: the binary's apt sources equal `apt-get indextargets`", () => {
+    const rows = query("SELECT source, base_uri, name, release, version, maintainer FROM apt_sources");
+    expect(rows.map((x) => hostKey(x)).sort()).toEqual(indextargets());
   });
 
-  test("yum_sources has osquery's columns and no rows here", () => {
-    expect(query("SELECT count(*) AS n FROM yum_sources")).toEqual([{ n: "0" }]);
+  test("fixture apt and yum configurations at /etc and /var/lib/apt, inside a private mount namespace", () => {
+    const yum = join(root, "yum");
+    const [apt, yumOut] = inMountNamespace(
+      [
+        ...overlay("/etc", join(root, "ov-etc")),
+        ...overlay("/var/lib", join(root, "ov-lib")),
+        "rm -rf /etc/apt /var/lib/apt/lists /etc/yum.conf /etc/yum.repos.d /etc/repos",
+        "mkdir -p /var/lib/apt",
+        `cp -a ${sh(join(root, "etc/apt"))} /etc/apt`,
+        `cp -a ${sh(join(root, "var/lib/apt/lists"))} /var/lib/apt/lists`,
+        `cp -a ${sh(join(yum, "etc/yum.conf"))} ${sh(join(yum, "etc/repos"))} ${sh(join(yum, "etc/yum.repos.d"))} /etc/`,
+      ],
+      [`${sh(OSQUERYI)} --json 'SELECT source, name, base_uri, release, version FROM apt_sources'`, `${sh(OSQUERYI)} --json 'SELECT * FROM yum_sources'`],
+    );
+    expect((JSON.parse(apt ?? "") as Record<string, string>[]).map((r) => `${r.source}|${r.name}|${r.base_uri}|${r.release}|${r.version}`)).toEqual(APT_FIXTURE_ROWS);
+    // pid_with_namespace is hidden, so SELECT * leaves it out.
+    const columns = ["source", "name", "baseurl", "metalink", "mirrorlist", "enabled", "gpgcheck", "gpgkey"];
+    const asText = YUM_FIXTURE_ROWS.map((r) => Object.fromEntries(columns.map((c) => [c, String((r as Record<string, unknown>)[c] ?? "")])));
+    const got = (JSON.parse(yumOut ?? "") as Record<string, string>[]).map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? ""])));
+    expect(got).toEqual(asText);
   });
 });

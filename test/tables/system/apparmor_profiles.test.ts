@@ -3,9 +3,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import apparmorProfiles, { APPARMOR_PROFILES, apparmorProfiles as readProfiles } from "../../../tables/system/apparmor_profiles.ts";
-import { generate, query } from "../../helpers.ts";
+import apparmorProfiles, { apparmorProfiles as readProfiles } from "../../../tables/system/apparmor_profiles.ts";
+import { generate, OSQUERYI, query } from "../../helpers.ts";
+import { inMountNamespace, sh } from "../../mount_namespace.ts";
 
+/** Where AppArmor's securityfs lists the loaded profiles (osquery's source). */
+const APPARMOR_PROFILES = "/sys/kernel/security/apparmor/policy/profiles";
 let dir = "";
 
 function profile(path: string, fields: Record<string, string>): void {
@@ -40,5 +43,17 @@ describe("apparmor_profiles", () => {
       expect(rows.filter((r) => !String(r.path).includes("//")).length).toBe(Number(top));
     }
     expect(query("SELECT count(*) AS n FROM apparmor_profiles")).toEqual([{ n: String(rows.length) }]);
+  });
+
+  test("e2e: the fixture tree at securityfs's profiles directory (private mount namespace)", () => {
+    const [out] = inMountNamespace(
+      ["mount -t tmpfs osq-aa /sys/kernel/security", `mkdir -p ${APPARMOR_PROFILES}`, `cp -a ${sh(dir)}/. ${APPARMOR_PROFILES}/`],
+      [`${sh(OSQUERYI)} --json 'SELECT path, name, attach, mode, sha1, sha256 FROM apparmor_profiles'`],
+    );
+    expect(JSON.parse(out ?? "")).toEqual([
+      { path: "/usr/bin/man", name: "/usr/bin/man", attach: "/usr/bin/man", mode: "enforce", sha1: "aa11", sha256: "" },
+      { path: "/usr/bin/man//man_groff", name: "man_groff", attach: "<unconfined>", mode: "enforce", sha1: "", sha256: "bb22" },
+      { path: "lsb_release", name: "lsb_release", attach: "/usr/bin/lsb_release", mode: "complain", sha1: "", sha256: "" },
+    ]);
   });
 });

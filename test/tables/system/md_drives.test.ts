@@ -20,10 +20,12 @@ describe("md_drives", () => {
     ]);
   });
 
-  test("live: drives only when /proc/mdstat lists arrays", async () => {
-    const hasArrays = existsSync("/proc/mdstat") && Bun.spawnSync(["grep", "-q", "^md", "/proc/mdstat"]).exitCode === 0;
-    const rows = await generate(mdDrives);
-    if (!hasArrays) expect(rows).toEqual([]);
-    expect(query("SELECT count(*) AS n FROM md_drives")).toEqual([{ n: String(rows.length) }]);
+  test("live and e2e: one drive per member /proc/mdstat lists (none without arrays)", async () => {
+    // The members are the name[slot] words on each "mdN : ..." line, read by grep.
+    const members = existsSync("/proc/mdstat")
+      ? Bun.spawnSync(["sh", "-c", "grep '^md' /proc/mdstat | grep -o '[^ ]*\\[[0-9]*\\]' || true"]).stdout.toString().split("\n").filter(Boolean).length
+      : 0;
+    expect((await generate(mdDrives)).length).toBe(members);
+    expect(query("SELECT count(*) AS n FROM md_drives")).toEqual([{ n: String(members) }]);
   });
 });

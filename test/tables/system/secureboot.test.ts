@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import secureboot, { EFI_DIR, secureBootRows } from "../../../tables/system/secureboot.ts";
-import { generate, query } from "../../helpers.ts";
+import secureboot, { secureBootRows } from "../../../tables/system/secureboot.ts";
+import { generate, OSQUERYI, query } from "../../helpers.ts";
+import { inMountNamespace, sh } from "../../mount_namespace.ts";
 
 const GUID = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
 let dir = "";
@@ -24,8 +25,16 @@ describe("secureboot", () => {
   });
 
   test("live: no row without UEFI firmware, one row with it", async () => {
-    const rows = await generate(secureboot);
-    expect(rows.length).toBe(existsSync(EFI_DIR) ? 1 : 0);
-    expect(query("SELECT * FROM secureboot").length).toBe(rows.length);
+    const want = existsSync("/sys/firmware/efi") ? 1 : 0;
+    expect((await generate(secureboot)).length).toBe(want);
+    expect(query("SELECT * FROM secureboot").length).toBe(want);
+  });
+
+  test("e2e: the fixture variables at /sys/firmware/efi/efivars (private mount namespace), and none without EFI", () => {
+    const select = `${sh(OSQUERYI)} --json 'SELECT secure_boot, setup_mode FROM secureboot'`;
+    const [withEfi] = inMountNamespace(["mount -t tmpfs osq-efi /sys/firmware", "mkdir -p /sys/firmware/efi/efivars", `cp ${sh(join(dir, "efivars"))}/* /sys/firmware/efi/efivars/`], [select]);
+    expect(JSON.parse(withEfi ?? "")).toEqual([{ secure_boot: "1", setup_mode: "-1" }]);
+    const [without] = inMountNamespace(["mount -t tmpfs osq-efi /sys/firmware"], [select]);
+    expect(JSON.parse(without ?? "")).toEqual([]);
   });
 });

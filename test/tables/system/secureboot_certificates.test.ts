@@ -1,17 +1,19 @@
-// secureboot_certificates: this host has no UEFI variables, so the tests
+// secureboot_certificates: the tests
 // build efivarfs-style db/dbx variables from certificates made here with the
 // openssl CLI (plus hash lists and junk the walk must skip), and check every
 // certificate column against openssl's own view of the same certificate.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSignatureList, EFI_CERT_X509_GUID, guidBytes, x509SignatureEntries } from "../../../src/linux/efi_signature_list.ts";
-import table, { certificateRows, EFIVARS_DIR, secureBootCertificateRows } from "../../../tables/system/secureboot_certificates.ts";
+import { certificateRows, secureBootCertificateRows } from "../../../tables/system/secureboot_certificates.ts";
 import type { Row } from "../../../src/table.ts";
-import { generate, query } from "../../helpers.ts";
-import { engineReady } from "../apps/e2e.ts";
+import { OSQUERYI } from "../../helpers.ts";
+import { inMountNamespace, sh } from "../../mount_namespace.ts";
 
+/** Where efivarfs is mounted, and osquery reads the variables. */
+const EFIVARS_DIR = "/sys/firmware/efi/efivars";
 const EFI_CERT_SHA256_GUID = "c1c41626-504c-4092-aca9-41f936934328";
 const DB_GUID = "d719b2cb-3d3a-4596-a3bc-dad00e67656f";
 const OWNER = "77fa9abd-0359-4d32-bd60-28f4e78f784b";
@@ -110,26 +112,9 @@ describe("EFI signature list walk", () => {
 describe("secureboot_certificates", () => {
   test("fixture efivars: db and dbx certificates match openssl, other variables ignored", () => {
     const dir = join(tmp, "efivars");
-    mkdirSync(dir, { recursive: true });
-    const junk = buildSignatureList(EFI_CERT_X509_GUID, OWNER, [new Uint8Array(40).fill(0x30)]);
-    const hashes = buildSignatureList(EFI_CERT_SHA256_GUID, OWNER, [new Uint8Array(32).fill(7)]);
-    writeFileSync(join(dir, `db-${DB_GUID}`), concat(ATTRS, buildSignatureList(EFI_CERT_X509_GUID, OWNER, [caDer]), junk, hashes, buildSignatureList(EFI_CERT_X509_GUID, OWNER, [leafDer])));
-    writeFileSync(join(dir, `dbx-${DB_GUID}`), concat(ATTRS, hashes, buildSignatureList(EFI_CERT_X509_GUID, OWNER, [leafDer])));
-    writeFileSync(join(dir, `dbDefault-8be4df61-93ca-11d2-aa0d-00e098032b8c`), concat(ATTRS, buildSignatureList(EFI_CERT_X509_GUID, OWNER, [caDer])));
-    writeFileSync(join(dir, `KEK-8be4df61-93ca-11d2-aa0d-00e098032b8c`), concat(ATTRS, buildSignatureList(EFI_CERT_X509_GUID, OWNER, [caDer])));
-
+    writeEfivars(dir);
     const rows = secureBootCertificateRows(dir);
-    expect(rows.map((r) => [r.common_name, r.revoked, r.path])).toEqual([
-      ["Test DB CA 2023", 0, join(dir, `db-${DB_GUID}`)],
-      ["Test Boot Loader Signer", 0, join(dir, `db-${DB_GUID}`)],
-      ["Test Boot Loader Signer", 1, join(dir, `dbx-${DB_GUID}`)],
-    ]);
-    const keys = ["common_name", "subject", "issuer", "serial", "sha1", "not_valid_before", "not_valid_after", "subject_key_id", "authority_key_id", "signing_algorithm", "key_algorithm"];
-    const ca = opensslView(join(tmp, "ca.pem"));
-    const leaf = opensslView(join(tmp, "leaf.pem"));
-    expect(pick(rows[0]!, keys)).toEqual(ca);
-    expect(pick(rows[1]!, keys)).toEqual(leaf);
-    expect(pick(rows[2]!, keys)).toEqual(leaf);
+    checkRows(rows, dir);
     expect(pick(rows[0]!, ["is_ca", "self_signed", "key_strength", "key_usage"])).toEqual({ is_ca: 1, self_signed: 1, key_strength: "2048", key_usage: "CRL Sign, Key Cert Sign, Digital Signature" });
     expect(pick(rows[1]!, ["is_ca", "self_signed", "key_strength", "key_usage"])).toEqual({ is_ca: 0, self_signed: 0, key_strength: "prime256v1", key_usage: "Digital Signature" });
   });
@@ -139,11 +124,46 @@ describe("secureboot_certificates", () => {
     expect(secureBootCertificateRows(join(tmp, "no-efivars"))).toEqual([]);
   });
 
-  test.skipIf(existsSync(EFIVARS_DIR))("live: no efivars on this host, so no rows", async () => {
-    expect(await generate(table)).toEqual([]);
-  });
-
-  test.skipIf(!engineReady() || existsSync(EFIVARS_DIR))("e2e: the binary answers with no rows", () => {
-    expect(query("select * from secureboot_certificates")).toEqual([]);
+  test("e2e: the binary reads the fixture variables where efivarfs keeps them", () => {
+    const dir = join(tmp, "efivars-e2e");
+    writeEfivars(dir);
+    // /sys/firmware/efi/efivars holds the fixture only inside a private mount namespace.
+    const [out] = inMountNamespace(
+      ["mount -t tmpfs osq-efi /sys/firmware", `mkdir -p ${EFIVARS_DIR}`, `cp ${sh(dir)}/* ${EFIVARS_DIR}/`],
+      [`${sh(OSQUERYI)} --json 'SELECT * FROM secureboot_certificates'`],
+    );
+    const rows = (JSON.parse(out ?? "") as Record<string, string>[]).map((r) => ({
+      ...r,
+      revoked: Number(r.revoked),
+      not_valid_before: Number(r.not_valid_before),
+      not_valid_after: Number(r.not_valid_after),
+    }));
+    checkRows(rows, EFIVARS_DIR);
   });
 });
+
+/** Three certificates: the CA and the leaf in db, the leaf again (revoked) in dbx. */
+function checkRows(rows: Row[], dir: string): void {
+  expect(rows.map((r) => [r.common_name, r.revoked, r.path])).toEqual([
+    ["Test DB CA 2023", 0, join(dir, `db-${DB_GUID}`)],
+    ["Test Boot Loader Signer", 0, join(dir, `db-${DB_GUID}`)],
+    ["Test Boot Loader Signer", 1, join(dir, `dbx-${DB_GUID}`)],
+  ]);
+  const keys = ["common_name", "subject", "issuer", "serial", "sha1", "not_valid_before", "not_valid_after", "subject_key_id", "authority_key_id", "signing_algorithm", "key_algorithm"];
+  const ca = opensslView(join(tmp, "ca.pem"));
+  const leaf = opensslView(join(tmp, "leaf.pem"));
+  expect(pick(rows[0]!, keys)).toEqual(ca);
+  expect(pick(rows[1]!, keys)).toEqual(leaf);
+  expect(pick(rows[2]!, keys)).toEqual(leaf);
+}
+
+/** db and dbx with certificates, hash lists and junk; dbDefault and KEK, which the table ignores. */
+function writeEfivars(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const junk = buildSignatureList(EFI_CERT_X509_GUID, OWNER, [new Uint8Array(40).fill(0x30)]);
+  const hashes = buildSignatureList(EFI_CERT_SHA256_GUID, OWNER, [new Uint8Array(32).fill(7)]);
+  writeFileSync(join(dir, `db-${DB_GUID}`), concat(ATTRS, buildSignatureList(EFI_CERT_X509_GUID, OWNER, [caDer]), junk, hashes, buildSignatureList(EFI_CERT_X509_GUID, OWNER, [leafDer])));
+  writeFileSync(join(dir, `dbx-${DB_GUID}`), concat(ATTRS, hashes, buildSignatureList(EFI_CERT_X509_GUID, OWNER, [leafDer])));
+  writeFileSync(join(dir, `dbDefault-8be4df61-93ca-11d2-aa0d-00e098032b8c`), concat(ATTRS, buildSignatureList(EFI_CERT_X509_GUID, OWNER, [caDer])));
+  writeFileSync(join(dir, `KEK-8be4df61-93ca-11d2-aa0d-00e098032b8c`), concat(ATTRS, buildSignatureList(EFI_CERT_X509_GUID, OWNER, [caDer])));
+}
