@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
 import { generate } from "../../helpers.ts";
 import curl, { curlRow } from "../../../tables/apps/curl.ts";
-import { engineReady, queryAsync } from "./e2e.ts";
+import { queryAsync } from "./e2e.ts";
 
 let server: Server<unknown>;
 let base: string;
@@ -88,7 +88,7 @@ describe("curl user_agent through dist/osqueryi", () => {
   });
 });
 
-describe.skipIf(!engineReady())("curl e2e", () => {
+describe("curl e2e", () => {
   test("select * from curl where url = ...", async () => {
     const rows = await queryAsync(`select * from curl where url = '${base}/x'`);
     expect(rows.length).toBe(1);
