@@ -103,9 +103,8 @@ export async function loadShellConfig(): Promise<Map<string, string>> {
     verbose("init.cpp", `Error reading config: ${error}`);
     return new Map();
   }
-  // osquery evaluates each pack's discovery queries as it adds the pack, so
+  // The refresh has run each pack's discovery as osquery's addPack does, so
   // osquery_packs shows which are active right after the load.
-  await config.scheduledQueries();
   publishConfigTables(config);
   return new Map([...config.views()].map(([name, sql]) => [name.toLowerCase(), sql]));
 }
