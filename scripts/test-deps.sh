@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The Debian packages the tests compare osq against, installed when missing.
+# `npm test` runs this first (its pretest), so the README's test command sets
+# up a fresh machine by itself; on a machine that has them all it only asks dpkg.
+set -uo pipefail
+# Debian packages the tests compare osq against, one a line with why:
+pkgs=(
+  rpm             # writes the rpm fixture databases and reads them back independently
+  db5.3-util      # db5.3_load writes the Berkeley DB Packages fixture, which Debian's rpm cannot
+  openssl         # makes the certificates and keys the x509 and private-key readers are checked against
+  ca-certificates # the host bundle the certificates table reads
+  bsdutils        # `script`: the pseudo-terminal of the interactive shell test
+  e2fsprogs       # mkfs.ext4: the images the full-disk and block device tests format
+  time            # GNU time: the peak RSS of one child (Bun's maxRSS reports the largest child ever reaped)
+  iptables        # iptables-legacy writes and prints the netfilter rules the iptables test reads back
+  pciutils        # lspci: the independent reader of PCI devices
+  dmidecode       # the independent reader of the SMBIOS fixtures
+  python3         # checks INI, metadata and certificate parsing
+  systemd         # the unit files and systemctl
+  openssh-client  # makes and reads the ssh fixtures
+  file            # with libmagic1, checks the magic table
+  libmagic1
+  libcap2-bin     # sets the file capability extended_attributes reads
+  util-linux      # unshare, nsenter, utmpdump, ipcmk, lsblk, losetup
+  mount
+)
+need=()
+for pkg in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq || exit 1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" || exit 1
+fi
+exit 0
