@@ -2,6 +2,10 @@
 // recordQueryPerformance keeps them: wall time, the change in the process's
 // own user/system CPU time (ms) and resident memory (bytes) across the run,
 // output size. Memory is a running average of the positive changes.
+import { flags } from "../flags/flags.ts";
+import { scheduledName } from "./packs.ts";
+import type { ScheduleRow } from "./state.ts";
+
 export interface QueryPerformance {
   /** The SQL the figures belong to: a changed text starts them afresh. */
   sql: string;
@@ -75,4 +79,45 @@ export function recordPerformance(
   p.outputSize += run.size;
   p.executions += 1;
   p.lastExecuted = run.now;
+}
+
+/** What osquery_schedule needs of a config: its packs and its denylist. */
+export interface ScheduleSource {
+  packs(): readonly { readonly valid: boolean; readonly name: string; readonly queries: readonly { readonly name: string; readonly query: string; readonly interval: number }[] }[];
+  isDenylisted(name: string): boolean;
+}
+
+/**
+ * osquery_schedule's rows: every query of the valid packs under its scheduled
+ * name, with the statistics `perfOf` has for it (the shell has none: all zero).
+ */
+export function scheduleRows(config: ScheduleSource, perfOf: (name: string, sql: string) => QueryPerformance): ScheduleRow[] {
+  const delimiter = flags.get("pack_delimiter");
+  const rows: ScheduleRow[] = [];
+  for (const pack of config.packs()) {
+    if (!pack.valid) continue;
+    for (const q of pack.queries) {
+      const name = scheduledName(pack.name, q.name, delimiter);
+      const perf = perfOf(name, q.query);
+      rows.push({
+        name,
+        query: q.query,
+        interval: q.interval,
+        executions: perf.executions,
+        last_executed: perf.lastExecuted,
+        denylisted: config.isDenylisted(name) ? 1 : 0,
+        output_size: perf.outputSize,
+        wall_time: perf.wallTime,
+        wall_time_ms: perf.wallTimeMs,
+        last_wall_time_ms: perf.lastWallTimeMs,
+        user_time: perf.userTime,
+        last_user_time: perf.lastUserTime,
+        system_time: perf.systemTime,
+        last_system_time: perf.lastSystemTime,
+        average_memory: perf.averageMemory,
+        last_memory: perf.lastMemory,
+      });
+    }
+  }
+  return rows;
 }
