@@ -25,6 +25,11 @@ describe("load_average", () => {
     expect(parseLoadavg("0.15 1.00 12.50 2/345 6789\n").map((r) => r.average)).toEqual(["0.150000", "1.000000", "12.500000"]);
   });
 
+  test("unreadable averages still give three rows, all NULL, as osquery's pre-sized result does", () => {
+    expect(parseLoadavg("")).toEqual([{}, {}, {}]);
+    expect(parseLoadavg("x y\n")).toEqual([{}, {}, {}]);
+  });
+
   test("end to end", () => {
     expect(query("SELECT period FROM load_average").map((r) => r.period)).toEqual(["1m", "5m", "15m"]);
   });
