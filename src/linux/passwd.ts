@@ -18,14 +18,6 @@ export interface GroupEntry {
   readonly members: readonly string[];
 }
 
-function records(text: string | null): string[][] {
-  if (!text) return [];
-  return text
-    .split("\n")
-    .filter((l) => l.length > 0 && !l.startsWith("#"))
-    .map((l) => l.split(":"));
-}
-
 /** C isspace() in the C locale. */
 const SPACE = /^[ \t\n\v\f\r]+/;
 
@@ -95,15 +87,28 @@ export function parsePasswd(text: string | null): PasswdEntry[] {
   return out;
 }
 
+/**
+ * /etc/group as glibc's fgetgrent reads it: the same line rules as
+ * parsePasswd; the member list is the rest of the line split on ',', each
+ * member's leading blanks skipped and empty members dropped.
+ */
 export function parseGroup(text: string | null): GroupEntry[] {
-  return records(text)
-    .filter((f) => f.length >= 4)
-    .map((f) => ({
-      groupname: f[0]!,
-      password: f[1]!,
-      gid: Number(f[2]),
-      members: f[3] ? f[3].split(",").filter(Boolean) : [],
-    }));
+  const out: GroupEntry[] = [];
+  for (const raw of (text ?? "").split("\n")) {
+    let line = raw.replace(SPACE, "");
+    if (line === "" || line.startsWith("#")) continue;
+    let groupname: string;
+    let password: string;
+    [groupname, line] = stringField(line);
+    const nis = groupname.startsWith("+") || groupname.startsWith("-");
+    if (line === "" && nis) continue;
+    [password, line] = stringField(line);
+    const gid = idField(line, nis);
+    if (!gid) continue;
+    const members = gid.rest.split(",").map((m) => m.replace(SPACE, "")).filter((m) => m.length > 0);
+    out.push({ groupname, password, gid: gid.value, members });
+  }
+  return out;
 }
 
 /** The accounts of `root` (a path prefix such as /proc/<pid>/root for containers). */
