@@ -6,7 +6,7 @@ import { logUnreadable, readText } from "./fs.ts";
 
 export const PROC = "/proc";
 
-/** Numeric entries of /proc, ascending. */
+/** Numeric entries of /proc, ascending by number. */
 export function listPids(): number[] {
   const pids: number[] = [];
   for (const name of readdirSync(PROC)) {
@@ -42,15 +42,12 @@ export { readText };
 /** Clock ticks per second (USER_HZ); 100 on every Linux ABI osq targets. */
 export const CLK_TCK = 100;
 
-/** Seconds since boot, from /proc/uptime. */
-export function uptimeSeconds(): number {
-  const text = readText(`${PROC}/uptime`);
-  return text ? Number.parseFloat(text) : 0;
-}
-
-/** Unix time of boot, from the btime line of /proc/stat. */
+/**
+ * Unix time of boot, from the btime line of /proc/stat; 0 when there is none,
+ * as osquery's getBootTime (utils/system/linux/boottime.cpp) answers.
+ */
 export function bootTime(): number {
   const text = readText(`${PROC}/stat`) ?? "";
   const m = /^btime (\d+)$/m.exec(text);
-  return m ? Number(m[1]) : Math.floor(Date.now() / 1000 - uptimeSeconds());
+  return m ? Number(m[1]) : 0;
 }

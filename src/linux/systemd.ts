@@ -318,6 +318,34 @@ export function readRuntimeState(root = ""): RuntimeState {
   return { booted, cgroups: populatedCgroups(cgroupRoot), invoked, mounts, swaps };
 }
 
+/** libdbus's system bus when DBUS_SYSTEM_BUS_ADDRESS does not name one. */
+const DEFAULT_SYSTEM_BUS = "/var/run/dbus/system_bus_socket";
+
+/**
+ * Why systemd's ListUnits could not be asked, or null when it could: osquery
+ * (tables/system/linux/systemd_units.cpp, startup_items.cpp) reads the units
+ * over the D-Bus system bus, so with no bus socket, or no systemd running as
+ * PID 1 to answer on it, it reports no systemd units at all. `root` prefixes
+ * the paths looked at (for tests).
+ */
+export function systemdManagerProblem(root = "", env: Readonly<Record<string, string | undefined>> = process.env): string | null {
+  const address = env.DBUS_SYSTEM_BUS_ADDRESS;
+  // Only unix:path= addresses can be checked from the file system; any other
+  // transport is taken to be reachable.
+  const path = address === undefined ? DEFAULT_SYSTEM_BUS : /(?:^|;)unix:(?:[^;]*,)?path=([^,;]+)/.exec(address)?.[1];
+  if (path !== undefined) {
+    let socket = false;
+    try {
+      socket = statSync(root + decodeURIComponent(path)).isSocket();
+    } catch {
+      // missing: reported below
+    }
+    if (!socket) return `Failed to connect to the system bus: ${path} is not a socket`;
+  }
+  if (!isDir(`${root}/run/systemd/system`)) return "systemd is not running as PID 1, so nothing answers ListUnits";
+  return null;
+}
+
 /** systemd's unit name for a path: "/" → "-", "/home/a b" → "home-a\x20b". */
 export function pathToUnitPrefix(path: string): string {
   const trimmed = path.replace(/^\/+|\/+$/g, "");

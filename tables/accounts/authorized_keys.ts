@@ -40,8 +40,16 @@ export default defineTable({
   },
 });
 
-/** The key types osquery recognises, tried in this order. */
-const KEY_TYPES = ["ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"];
+/** The key types osquery recognises (posix/authorized_keys.cpp), tried in this order; FIDO security keys included. */
+const KEY_TYPES = [
+  "ssh-rsa",
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "sk-ecdsa-sha2-nistp256@openssh.com",
+  "sk-ssh-ed25519@openssh.com",
+];
 const WS = " \t";
 
 export interface AuthorizedKey {

@@ -30,9 +30,11 @@ export default defineTable({
 
 export function selectGroups(all: readonly GroupEntry[], ctx: QueryContext): GroupEntry[] {
   if (ctx.equals("gid").length > 0) {
+    // osquery takes the gids as a std::set<long long>: each once, ascending.
+    const gids = [...new Set(ctx.equals("gid").map(parseLong).filter((n) => n !== null))].sort((a, b) => a - b);
     const out: GroupEntry[] = [];
-    for (const gid of ctx.equals("gid").map(parseLong)) {
-      const g = gid === null ? undefined : all.find((e) => e.gid === gid);
+    for (const gid of gids) {
+      const g = all.find((e) => e.gid === gid);
       if (g) out.push(g);
     }
     return out;

@@ -19,8 +19,9 @@ export default defineTable({
   },
   generate(ctx) {
     const entries = parseShadow(readText("/etc/shadow"));
-    const names = ctx.equals("username");
-    // getspnam per requested name: the first entry that carries it.
+    // getspnam per requested name (each once, in text order: osquery walks a
+    // std::set<std::string>): the first entry that carries it.
+    const names = [...new Set(ctx.equals("username"))].sort();
     const selected = names.length > 0
       ? names.flatMap((n) => entries.filter((e) => e.username === n).slice(0, 1))
       : entries;
@@ -30,7 +31,8 @@ export default defineTable({
 
 export interface ShadowEntry {
   readonly username: string;
-  readonly password: string;
+  /** null for a bare NIS "+name"/"-name" line, which glibc returns without a password. */
+  readonly password: string | null;
   /** Days fields as glibc's getspent returns them: -1 where the field is empty. */
   readonly lastChange: number;
   readonly min: number;
@@ -42,7 +44,11 @@ export interface ShadowEntry {
   readonly flag: number | null;
 }
 
-/** Parses shadow(5) text the way glibc's sgetspent does; malformed lines are skipped. */
+/**
+ * Parses shadow(5) text the way glibc's fgetspent does (checked against it in
+ * the tests): exactly nine fields, numbers or empty (-1); malformed lines are
+ * skipped; an empty name is kept.
+ */
 export function parseShadow(text: string | null): ShadowEntry[] {
   if (!text) return [];
   const out: ShadowEntry[] = [];
@@ -50,12 +56,13 @@ export function parseShadow(text: string | null): ShadowEntry[] {
     const line = raw.replace(/^[ \t]+/, "");
     if (line === "" || line.startsWith("#")) continue;
     const f = line.split(":");
-    if (f.length < 2 || f[0] === "") continue;
-    // The old two-field format (name:password) has no aging at all.
-    if (f.length === 2) {
-      out.push({ username: f[0]!, password: f[1]!, lastChange: -1, min: -1, max: -1, warning: -1, inactive: -1, expire: -1, flag: null });
+    // A bare "+name" or "+name:" (NIS compat) comes back with no password and
+    // the aging glibc's sgetspent_r fills in.
+    if (/^[+-]/.test(f[0]!) && (f.length === 1 || (f.length === 2 && f[1] === ""))) {
+      out.push({ username: f[0]!, password: null, lastChange: 0, min: 0, max: 0, warning: -1, inactive: -1, expire: -1, flag: null });
       continue;
     }
+    // Current glibc rejects the old two-field "name:password" format too.
     if (f.length !== 9) continue;
     const nums = f.slice(2).map((v) => (v === "" ? -1 : /^\d+$/.test(v) ? Number(v) : Number.NaN));
     if (nums.some(Number.isNaN)) continue;
@@ -74,8 +81,9 @@ export function parseShadow(text: string | null): ShadowEntry[] {
   return out;
 }
 
-/** password_status: "!!" never set; a leading "!", "*" or "x" locked; "" empty; anything else active. */
-export function passwordStatus(password: string): string {
+/** password_status: "!!" never set; a leading "!", "*" or "x" locked; "" or none empty; anything else active. */
+export function passwordStatus(password: string | null): string {
+  if (password === null) return "empty";
   if (password === "!!") return "not_set";
   if (password.startsWith("!") || password.startsWith("*") || password.startsWith("x")) return "locked";
   if (password === "") return "empty";
@@ -83,8 +91,8 @@ export function passwordStatus(password: string): string {
 }
 
 /** The crypt(5) id of a "$id$..." hash ("6", "y", "2b"), or null. */
-export function hashAlgorithm(password: string): string | null {
-  const m = /^\$(\w+)\$/.exec(password);
+export function hashAlgorithm(password: string | null): string | null {
+  const m = /^\$(\w+)\$/.exec(password ?? "");
   return m ? m[1]! : null;
 }
 

@@ -47,7 +47,10 @@ const ZSH_EXTENDED = /^: {0,10}([0-9]{1,11}):[0-9]+;(.*)$/;
 /**
  * Every line is an entry (an empty line is an empty command), except a bash
  * timestamp line, which dates the line after it. A final line without a
- * newline counts too.
+ * newline counts too. Not copied from osquery (posix/shell_history.cpp): its
+ * chunked reader keeps already-parsed text when a read ends one byte past a
+ * newline, so a file ending in a one-character unterminated line (or a chunk
+ * boundary at that spot) repeats earlier lines, joined, as an extra command.
  */
 export function parseShellHistory(text: string): HistoryEntry[] {
   const out: HistoryEntry[] = [];

@@ -17,9 +17,10 @@ export default defineTable({
     const groups = readGroups();
     let selected: PasswdEntry[];
     if (ctx.equals("uid").length > 0) {
-      // getpwuid_r: the first account with each requested uid.
+      // getpwuid_r: the first account with each requested uid, the uids taken
+      // as osquery's std::set<std::string> holds them (once each, text order).
       selected = [];
-      for (const uid of ctx.equals("uid").map(parseLong)) {
+      for (const uid of [...new Set(ctx.equals("uid"))].sort().map(parseLong)) {
         const u = uid === null ? undefined : users.find((e) => e.uid === uid);
         if (u) selected.push(u);
       }

@@ -75,11 +75,13 @@ function getent(keys: readonly string[]): PasswdEntry[] {
 
 /** osquery's include_remote path: getpwuid/getpwnam per constraint value, else a full getpwent walk. */
 function nssUsers(ctx: QueryContext): PasswdEntry[] {
-  const uids = ctx.equals("uid").map(parseLong).filter((n) => n !== null);
+  // osquery walks the constraint values as a std::set<std::string>: each once, in text order.
+  const textSet = (values: readonly string[]) => [...new Set(values)].sort();
   if (ctx.hasConstraint("uid") && ctx.equals("uid").length > 0) {
+    const uids = textSet(ctx.equals("uid")).map(parseLong).filter((n) => n !== null);
     return uids.flatMap((u) => getent([String(u)]).slice(0, 1));
   }
-  const names = ctx.equals("username").filter((n) => NAME_RX.test(n));
+  const names = textSet(ctx.equals("username")).filter((n) => NAME_RX.test(n));
   if (ctx.equals("username").length > 0) return names.flatMap((n) => getent([n]).slice(0, 1));
   return getent([]);
 }

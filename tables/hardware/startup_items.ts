@@ -1,10 +1,12 @@
 // startup_items: what starts with the system or a desktop session on Linux:
 // XDG autostart entries and scripts (per user and system-wide), SysV init
-// scripts in /etc/init.d, and systemd units (with their active state).
+// scripts in /etc/init.d, and systemd units (with their active state), the
+// last only where osquery's D-Bus ListUnits call could be answered.
 import { readFileSync, statSync } from "node:fs";
+import { verbose } from "../../src/logger/glog.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { readPasswd } from "../../src/linux/passwd.ts";
-import { readSystemdUnits, type SystemdUnit } from "../../src/linux/systemd.ts";
+import { readSystemdUnits, systemdManagerProblem, type SystemdUnit } from "../../src/linux/systemd.ts";
 import { listDir, logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
@@ -29,7 +31,9 @@ export default defineTable({
     }
     for (const item of autostartScripts("/etc/init.d/")) rows.push(item);
     for (const item of autostartItems("/etc/xdg/autostart/")) rows.push(item);
-    for (const item of readSystemdUnits().map(systemdStartupRow)) rows.push(item);
+    const problem = systemdManagerProblem();
+    if (problem === null) for (const item of readSystemdUnits().map(systemdStartupRow)) rows.push(item);
+    else verbose("startup_items.ts", `Failed to enumerate the systemd services: ${problem}`);
     return rows;
   },
 });

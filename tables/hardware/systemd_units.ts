@@ -5,8 +5,11 @@
 // unit files and the run-time traces systemd leaves in /run and /sys/fs/cgroup
 // (see src/linux/systemd.ts): units systemd loaded without a file (devices,
 // scopes, transient units it never wrote) are missing, and states are inferred.
+// Where osquery's D-Bus call would fail (no system bus, systemd not PID 1, as
+// in most containers) there are no rows, as in osquery.
+import { verbose } from "../../src/logger/glog.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { readSystemdUnits, unitObjectPath, type SystemdUnit } from "../../src/linux/systemd.ts";
+import { readSystemdUnits, systemdManagerProblem, unitObjectPath, type SystemdUnit } from "../../src/linux/systemd.ts";
 
 export default defineTable({
   name: "systemd_units",
@@ -27,6 +30,11 @@ export default defineTable({
     source_path: "TEXT",
   },
   generate() {
+    const problem = systemdManagerProblem();
+    if (problem !== null) {
+      verbose("systemd_units.ts", `Failed to generate the systemd unit list: ${problem}`);
+      return [];
+    }
     return readSystemdUnits().map(systemdUnitRow);
   },
 });

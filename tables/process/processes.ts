@@ -5,11 +5,12 @@
 //
 // Units follow osquery: user_time/system_time in milliseconds (clock ticks ×
 // 1000/CLK_TCK), start_time in Unix seconds (boot time + start ticks / CLK_TCK,
-// boot time being now − uptime as osquery computes it, -1 when unknown),
+// boot time being /proc/stat's btime as osquery's getBootTime reads it, -1
+// when unknown),
 // resident_size/total_size in bytes (VmRSS/VmSize kB × 1024), wired_size 0.
 import { existsSync, statSync } from "node:fs";
 import { defineTable, type Row } from "../../src/table.ts";
-import { CLK_TCK, PROC, readLink, readProcFile, readText, uptimeSeconds } from "../../src/linux/proc.ts";
+import { bootTime as readBootTime, CLK_TCK, PROC, readLink, readProcFile, readText } from "../../src/linux/proc.ts";
 import { pidsFromContext } from "../../src/linux/process_list.ts";
 
 /**
@@ -208,7 +209,7 @@ export default defineTable({
     const wantIo = used("disk_bytes_read") || used("disk_bytes_written");
     const wantCgroup = used("cgroup_path");
     const wantWired = used("wired_size");
-    const bootTime = wantStat ? Math.floor(Date.now() / 1000) - Math.ceil(uptimeSeconds()) : 0;
+    const bootTime = wantStat ? readBootTime() : 0;
 
     const rows: Row[] = [];
     for (const pid of pidsFromContext(ctx)) {

@@ -5,10 +5,12 @@
 // reported with path "<parent name>//<name>", aa-status style; a profile
 // whose name, mode or attach cannot be read is skipped; the walk is
 // depth-first from the last directory, as osquery's work stack runs. The
-// kernel offers sha1 or sha256 depending on its version; each is read when
-// present.
+// kernel offers sha1 or sha256 depending on its version: sha256 is read, sha1
+// only when there is no sha256, the other column is "", and a profile with
+// neither is skipped (apparmor_profiles.cpp).
 import { existsSync, statSync } from "node:fs";
 import { compareBytes } from "../../src/linux/glob.ts";
+import { verbose } from "../../src/logger/glog.ts";
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { listDir } from "../../src/linux/fs.ts";
@@ -37,12 +39,17 @@ export function apparmorProfiles(profilesDir: string): Row[] {
   while (stack.length > 0) {
     const [parent, dir] = stack.pop() as [string, string];
     const read = (f: string) => readText(`${dir}/${f}`)?.trim();
-    const name = read("name");
-    const mode = read("mode");
     const attach = read("attach");
-    if (name === undefined || mode === undefined || attach === undefined) continue;
+    const mode = read("mode");
+    const name = read("name");
+    const sha256 = read("sha256");
+    const sha1 = sha256 === undefined ? read("sha1") : "";
+    if (name === undefined || mode === undefined || attach === undefined || sha1 === undefined) {
+      verbose("apparmor_profiles.ts", `Failed to open the AppArmor profile ${dir}: attach, mode, name and sha256 or sha1 are needed`);
+      continue;
+    }
     if (existsSync(`${dir}/profiles`)) for (const item of subdirs(`${dir}/profiles`).map((d): [string, string] => [name, d])) stack.push(item);
-    rows.push({ path: parent ? `${parent}//${name}` : name, name, attach, mode, sha1: read("sha1"), sha256: read("sha256") });
+    rows.push({ path: parent ? `${parent}//${name}` : name, name, attach, mode, sha1, sha256: sha256 ?? "" });
   }
   return rows;
 }

@@ -10,7 +10,9 @@
 // type; options is the resolver flag word on every row (705 =
 // RES_INIT|RES_RECURSE|RES_DEFNAMES|RES_DNSRCH by default, plus the flags of
 // "options" lines and $RES_OPTIONS). IPv6 nameservers are shown with their
-// address (osquery shows them empty, a known bug).
+// address (osquery shows them empty, a known bug: networking/posix/dns_resolvers.cpp
+// formats _res.nsaddr_list, where glibc leaves IPv6 servers unset and keeps
+// them in _res._u._ext.nsaddrs).
 import { hostname } from "node:os";
 import { isIPv4, isIPv6 } from "node:net";
 import { forEachNamespace } from "../../src/linux/namespaces.ts";

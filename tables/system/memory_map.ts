@@ -1,7 +1,8 @@
 // memory_map: the physical memory map of /proc/iomem (nested entries
 // included, unindented). start and end are "0x" plus the kernel's hex digits;
-// without root the kernel shows every address as zeros. (osquery's parser
-// leaves a trailing space on `end`; osq does not.)
+// without root the kernel shows every address as zeros. (osquery's parser,
+// linux/memory_map.cpp, cuts `end` one character late and so leaves a
+// trailing space on it; osq does not copy that.)
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { osquerySplit } from "../../src/linux/split.ts";

@@ -6,8 +6,14 @@
 // cannot reach get 0 for every block and inode figure. (osquery also
 // realpath()s non-path devices like "proc" against its working directory,
 // which makes the result depend on where it runs; osq resolves only
-// absolute device paths.)
+// absolute device paths.) Two osquery limits are not copied
+// (osquery/filesystem/linux/mounts.cpp and mounts.h): it stores every statfs
+// figure in a uint32, so counts past 2^32 (a 16 TiB+ disk, XFS inode totals)
+// wrap; and getmntent_r's 4096-byte buffer cuts the options of longer lines
+// (overlay mounts with many layers). osq keeps the full values. A failed
+// statfs is logged (at verbose level here; osquery logs an error).
 import { realpathSync, statfsSync } from "node:fs";
+import { verbose } from "../../src/logger/glog.ts";
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
@@ -59,9 +65,9 @@ export function parseMounts(text: string): MountEntry[] {
   return out;
 }
 
-/** getmntent decodes \040 (space), \011 (tab), \012 (newline) and \134 (backslash). */
+/** getmntent decodes \040 (space), \011 (tab), \012 (newline), and \134 or a doubled backslash (backslash). */
 export function unescapeMntent(s: string): string {
-  return s.replace(/\\(040|011|012|134)/g, (_, code: string) => String.fromCharCode(Number.parseInt(code, 8)));
+  return s.replace(/\\(040|011|012|134|\\)/g, (_, code: string) => (code === "\\" ? "\\" : String.fromCharCode(Number.parseInt(code, 8))));
 }
 
 function canonical(device: string): string {
@@ -87,8 +93,8 @@ function statfsFigures(m: MountEntry): Row {
       inodes: s.files,
       inodes_free: s.ffree,
     };
-  } catch {
-    // statfs fails on mounts we cannot enter (FUSE of another user): osquery reports zeros too.
+  } catch (e) {
+    verbose("mounts.ts", `statfs failed on path ${m.path}: ${(e as Error).message}`);
     return zero;
   }
 }

@@ -7,8 +7,10 @@
 // and VERSION_ID split on "." → major/minor/patch; a value that starts with a
 // double quote loses its first and last character. If /etc/redhat-release (or
 // else /etc/gentoo-release) exists it wins: platform and platform_like become
-// "rhel" (or "gentoo"), version its whitespace-collapsed text, and
-// name/major/minor/patch come from "<name> ... <major>.<minor>[.<patch>]".
+// "rhel" (or "gentoo"), version its whitespace-collapsed text (each run
+// shrunk to its first character, so line breaks stay), and
+// name/major/minor/patch come from the first line that reads
+// "<name> ... <major>.<minor>[.<patch>]".
 // arch is uname's machine.
 import { machine } from "node:os";
 import { forEachNamespace } from "../../src/linux/namespaces.ts";
@@ -82,7 +84,9 @@ export function osVersionRow(src: OsVersionSources): Row {
     return finish(r);
   }
 
-  content = content.trim().replace(/\s+/g, " ");
+  // boost::trim_all (os_version.cpp) keeps the FIRST character of each inner
+  // whitespace run, so newlines survive and the lines below are real lines.
+  content = content.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, "").replace(/[ \t\n\v\f\r]+/g, (run) => run[0] as string);
   for (const line of osquerySplit(content, "\n")) {
     const m = /([\w+\s]+) .* ([0-9]+)\.([0-9]+)\.?(\w+)?/.exec(line);
     if (m) {

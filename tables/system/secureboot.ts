@@ -1,9 +1,12 @@
 // secureboot: UEFI Secure Boot state from the efivarfs variables SecureBoot
 // and SetupMode (EFI global variable GUID). As osquery on Linux: no row at all
 // on non-UEFI firmware (no /sys/firmware/efi); a variable that cannot be read
-// leaves its column empty; the fifth byte (after 4 attribute bytes) gives 1
-// or 0, any other value -1.
-import { closeSync, existsSync, openSync, readSync } from "node:fs";
+// leaves its column empty, and so does one that is not exactly 5 bytes long
+// (linux/secureboot.cpp reads the whole file and checks its length); the
+// fifth byte (after 4 attribute bytes) gives 1 or 0, any other value -1.
+import { readFileSync } from "node:fs";
+import { isDirectory } from "../../src/linux/fs.ts";
+import { verbose } from "../../src/logger/glog.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { logUnreadable } from "../../src/linux/fs.ts";
 
@@ -26,7 +29,7 @@ export default defineTable({
 });
 
 export function secureBootRows(efiDir: string): Row[] {
-  if (!existsSync(efiDir)) return [];
+  if (!isDirectory(efiDir)) return [];
   return [
     {
       secure_boot: readBoolVar(`${efiDir}/efivars/SecureBoot-${EFI_GLOBAL_GUID}`),
@@ -36,28 +39,18 @@ export function secureBootRows(efiDir: string): Row[] {
 }
 
 function readBoolVar(path: string): number | undefined {
-  let fd: number;
+  let data: Buffer;
   try {
-    fd = openSync(path, "r");
+    data = readFileSync(path);
   } catch (e) {
+    // A missing variable (most often: no EFI) is not logged; anything else is, at verbose level.
     logUnreadable("secureboot.ts", path, e);
     return undefined;
   }
-  try {
-    const buf = Buffer.alloc(5);
-    let got = 0;
-    while (got < 5) {
-      const n = readSync(fd, buf, got, 5 - got, null);
-      if (n <= 0) break;
-      got += n;
-    }
-    if (got !== 5) return undefined;
-    const v = buf[4];
-    return v === 0 || v === 1 ? v : -1;
-  } catch (e) {
-    logUnreadable("secureboot.ts", path, e);
+  if (data.length !== 5) {
+    verbose("secureboot.ts", `Under read on efivar file : ${path}`);
     return undefined;
-  } finally {
-    closeSync(fd);
   }
+  const v = data[4];
+  return v === 0 || v === 1 ? v : -1;
 }

@@ -4,7 +4,9 @@
 // As osquery on Linux: name is the path below /proc/sys with "/" as "."; the
 // walk lists each directory's subdirectories first (recursively) and then its
 // files, both sorted, skipping hidden entries; current_value is the file's
-// text, trimmed (empty when unreadable, e.g. write-only controls); subsystem
+// text, trimmed: NULL when access(2) denies reading (write-only controls),
+// "" when access allows it but the read fails (stable_secret before one is
+// set answers EIO), as osquery's isReadable then readFile do; subsystem
 // is the first name component; oid is empty (Linux has no numeric MIBs, so an
 // `oid =` constraint finds nothing) and type is always "string".
 // config_value comes from /etc/sysctl.conf, then /run, /etc, /usr/local/lib,
@@ -12,8 +14,9 @@
 // only "key = value" lines with exactly one "=" count.
 // A `name =` constraint reads just that control (or that subtree); a
 // `subsystem =` constraint walks only that top-level directory.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
 import { GLOB_FILES, resolveFilePattern } from "../../src/linux/glob.ts";
+import { verbose } from "../../src/logger/glog.ts";
 import { readText } from "../../src/linux/proc.ts";
 import { Op, defineTable, type Row } from "../../src/table.ts";
 import { osquerySplit } from "../../src/linux/split.ts";
@@ -72,12 +75,18 @@ function walkControl(path: string, config: ReadonlyMap<string, string>, rows: Ro
     for (const f of files) walkControl(`${path}/${f}`, config, rows);
     return;
   }
-  const name = path.slice(PROC_SYS.length).replace(/\/+/g, ".");
+  // Each "/" becomes one "." (std::replace), so "a//b" names "a..b".
+  const name = path.slice(PROC_SYS.length).replaceAll("/", ".");
   let current: string | undefined;
   try {
-    current = readFileSync(path, "utf8").trim();
-  } catch (e) {
-    logUnreadable("system_controls.ts", path, e);
+    accessSync(path, constants.R_OK);
+    try {
+      current = readFileSync(path, "utf8").trim();
+    } catch (e) {
+      verbose("system_controls.ts", `Failed to read ${path}: ${(e as Error).message}`);
+      current = "";
+    }
+  } catch {
     current = undefined;
   }
   rows.push({

@@ -10,8 +10,11 @@
 // the distinct (physical id, core id) pairs, physical_memory MemTotal in
 // bytes. Hardware and board fields are the SMBIOS system (type 1) and board
 // (type 2) strings, which the kernel exports under /sys/class/dmi/id (serials
-// need root); hardware_model is "" when there is no DMI. cpu_sockets is left
-// empty, as osquery leaves it on Linux. uuid is the host UUID osquery_info
+// need root); hardware_model is "" when there is no DMI, and for a vendor
+// "lenovo" (any case) model and version trade places, as Lenovo puts the model
+// in the version string. cpu_sockets is the logical CPUs divided by the
+// "siblings" (logical CPUs per socket) of /proc/cpuinfo, -1 when either is 0.
+// uuid is the host UUID osquery_info
 // reports too (src/runtime.ts), as both come from one getHostUUID in osquery.
 import { machine, hostname as osHostname, arch } from "node:os";
 import { readText } from "../../src/linux/proc.ts";
@@ -53,6 +56,7 @@ export default defineTable({
     const cpu = parseCpuinfo(cpuinfo);
     const logical = onlineCpuCount(readText("/sys/devices/system/cpu/online"));
     const memTotal = /^MemTotal:\s+(\d+)\s*kB/m.exec(readText("/proc/meminfo") ?? "");
+    const sockets = cpu.siblings === undefined ? undefined : logical > 0 && cpu.siblings > 0 ? Math.floor(logical / cpu.siblings) : -1;
     const row: Row = {
       hostname: fqdn,
       uuid: hostUuid(),
@@ -61,11 +65,12 @@ export default defineTable({
       cpu_brand: arch() === "x64" ? cpu.brand : undefined,
       cpu_physical_cores: physicalCores(cpuinfo, logical),
       cpu_logical_cores: logical > 0 ? logical : -1,
+      cpu_sockets: sockets,
       cpu_microcode: cpu.microcode,
       physical_memory: memTotal ? BigInt(memTotal[1] as string) * 1024n : -1,
       computer_name: name,
       local_hostname: fqdn,
-      ...dmiFields(),
+      ...dmiFields(DMI),
     };
     return [row];
   },
@@ -89,13 +94,15 @@ export interface CpuinfoFacts {
   readonly model?: string;
   readonly microcode?: string;
   readonly brand?: string;
+  readonly siblings?: number;
 }
 
-/** The last "model\t", "microcode" and "model name" values, split and trimmed as osquery does. */
+/** The last "model\t", "microcode" and "siblings" values and the first "model name", split and trimmed as osquery does. */
 export function parseCpuinfo(text: string): CpuinfoFacts {
   let model: string | undefined;
   let microcode: string | undefined;
   let brand: string | undefined;
+  let siblings: number | undefined;
   for (const line of osquerySplit(text, "\n")) {
     if (line.startsWith("model\t")) {
       const d = osquerySplit(line, ":");
@@ -103,12 +110,18 @@ export function parseCpuinfo(text: string): CpuinfoFacts {
     } else if (line.startsWith("microcode")) {
       const d = osquerySplit(line, ":");
       if (d.length === 2) microcode = d[1];
+    } else if (line.startsWith("siblings")) {
+      const d = osquerySplit(line, ":");
+      // osquery's std::stoi takes the leading digits; a value without any
+      // would throw there, so it is skipped here.
+      const n = d.length === 2 ? Number.parseInt(d[1] as string, 10) : Number.NaN;
+      if (!Number.isNaN(n)) siblings = n;
     } else if (line.startsWith("model name") && brand === undefined) {
       const i = line.indexOf(":");
       if (i >= 0) brand = line.slice(i + 1).trim();
     }
   }
-  return { model, microcode, brand };
+  return { model, microcode, brand, siblings };
 }
 
 /**
@@ -142,17 +155,19 @@ export function onlineCpuCount(list: string | null): number {
   return n;
 }
 
-function dmi(field: string): string | undefined {
-  const v = readText(`${DMI}/${field}`);
-  return v === null ? undefined : v.replace(/\n/g, "").trim();
-}
-
-function dmiFields(): Row {
-  if (readText(`${DMI}/uevent`) === null && dmi("sys_vendor") === undefined) return { hardware_model: "" };
+/** SMBIOS system and board strings from a /sys/class/dmi/id-shaped directory. */
+export function dmiFields(dir: string): Row {
+  const dmi = (field: string): string | undefined => {
+    const v = readText(`${dir}/${field}`);
+    return v === null ? undefined : v.replace(/\n/g, "").trim();
+  };
+  if (readText(`${dir}/uevent`) === null && dmi("sys_vendor") === undefined) return { hardware_model: "" };
+  const vendor = dmi("sys_vendor");
+  const lenovo = vendor?.toLowerCase() === "lenovo";
   return {
-    hardware_vendor: dmi("sys_vendor"),
-    hardware_model: dmi("product_name"),
-    hardware_version: dmi("product_version"),
+    hardware_vendor: vendor,
+    hardware_model: dmi(lenovo ? "product_version" : "product_name"),
+    hardware_version: dmi(lenovo ? "product_name" : "product_version"),
     hardware_serial: dmi("product_serial"),
     board_vendor: dmi("board_vendor"),
     board_model: dmi("board_name"),

@@ -1,6 +1,7 @@
 // time: the current time, one row. As osquery, every calendar field is UTC
 // (timezone is always "UTC"); local_timezone is libc's abbreviation of the
-// local zone, limited to 4 characters as osquery's buffer is, "UTC" when
+// local zone, limited to 7 characters as osquery's 8-byte strftime buffer is
+// (utility/time.cpp), "UTC" when
 // empty. timestamp is asctime(3) of UTC plus " UTC"; datetime and iso_8601
 // are "YYYY-MM-DDTHH:MM:SSZ".
 import { localZoneAbbreviation } from "../../src/linux/localtime.ts";
@@ -62,10 +63,10 @@ export function asctime(d: Date): string {
 }
 
 function localTimezone(now: number): string {
-  // osquery formats into a 5-byte buffer: a longer abbreviation comes out empty.
-  const z = localZoneAbbreviation(now, 5);
+  // osquery formats into an 8-byte buffer: a longer abbreviation comes out empty.
+  const z = localZoneAbbreviation(now, 8);
   if (z !== null) return z;
   const part = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" }).formatToParts(new Date(now * 1000));
   const name = part.find((p) => p.type === "timeZoneName")?.value ?? "";
-  return name.length <= 4 ? name : "";
+  return name.length <= 7 ? name : "";
 }

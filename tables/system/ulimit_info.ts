@@ -2,6 +2,10 @@
 // getrlimit(2) on itself; osq reads the same values from /proc/self/limits).
 // Rows come in osquery's order (alphabetical by type); RLIM_INFINITY is
 // "unlimited". Linux's "realtime timeout" limit is not in osquery's list.
+// Known difference: Bun raises its own nofile soft limit to the hard limit
+// before any of osq runs and keeps no record of the inherited value, so
+// "nofile" shows the raised soft limit; osquery (osquery/core/init.cpp) only
+// lifts soft and hard to a floor of 1024.
 import { readText } from "../../src/linux/proc.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 

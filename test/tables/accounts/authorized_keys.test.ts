@@ -69,7 +69,7 @@ describe("authorized_keys", () => {
     expect(rows.map((r) => r.key)).toEqual(expectedRows().map((r) => r.key));
   });
 
-  test("parser: osquery's first-known-type rule, z/OS key ring labels, types it ignores", () => {
+  test("parser: osquery's first-known-type rule, z/OS key ring labels, types it ignores (dss)", () => {
     const parsed = parseAuthorizedKeys([
       'command="echo ssh-rsa trick" ssh-ed25519 AAAAC3 real',
       "ssh-dss AAAAB3NzaC1kc3M dsa-is-not-listed",
@@ -83,10 +83,24 @@ describe("authorized_keys", () => {
     expect(parsed).toEqual([
       // "ssh-rsa " inside the options is taken as the key type, as osquery does.
       { algorithm: "ssh-rsa", options: 'command="echo', key: 'trick"', comment: "ssh-ed25519 AAAAC3 real" },
+      { algorithm: "sk-ssh-ed25519@openssh.com", key: "AAAAGnNr", comment: "security-key" },
       { options: 'zos-key-ring-label="KeyRingOwner/SSHAuthKeysRing uniq-ssh-dsa"' },
       { algorithm: "ssh-rsa", key: "AAAAB3" },
       { algorithm: "ecdsa-sha2-nistp384", key: "AAAAE2", comment: "spaced  comment" },
       { algorithm: "ssh-ed25519", options: "no-agent-forwarding", key: "AAAAC3" },
+    ]);
+  });
+
+  test("FIDO security-key types are keys too (vs ssh-keygen -l)", () => {
+    // an sk-ssh-ed25519 public key blob: type, 32-byte point, application "ssh:"
+    const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+    const blob = Buffer.concat([str(Buffer.from("sk-ssh-ed25519@openssh.com")), str(Buffer.from([...Array(32).keys()])), str(Buffer.from("ssh:"))]).toString("base64");
+    const file = join(tmp, "sk_authorized_keys");
+    writeFileSync(file, `no-touch-required sk-ssh-ed25519@openssh.com ${blob} my sk key\n`);
+    const listed = run(["ssh-keygen", "-l", "-f", file]).stdout.trim();
+    expect(listed).toEndWith("my sk key (ED25519-SK)");
+    expect(parseAuthorizedKeys(readFileSync(file, "utf8"))).toEqual([
+      { algorithm: "sk-ssh-ed25519@openssh.com", options: "no-touch-required", key: blob, comment: "my sk key" },
     ]);
   });
 

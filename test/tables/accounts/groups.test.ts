@@ -39,6 +39,15 @@ describe("groups", () => {
     expect(selectGroups(all, ctx).map((g) => g.groupname)).toEqual(["a"]);
   });
 
+  test("gid IN (...) gives each group once, by ascending gid, as osquery's std::set<long long> walks them", () => {
+    const gids = firstPerGid(getentGroup()).map((f) => Number(f[2])).sort((x, y) => x - y);
+    expect(gids.length, "needs two groups in /etc/group").toBeGreaterThan(1);
+    const [lo, hi] = [gids[0]!, gids[gids.length - 1]!];
+    const rows = query(`SELECT gid, groupname FROM groups WHERE gid IN (${hi}, ${lo}, ${hi})`);
+    expect(rows.map((r) => r.gid)).toEqual([String(lo), String(hi)]);
+    expect(rows.map((r) => r.groupname)).toEqual([getentGroup(String(lo))[0]![0], getentGroup(String(hi))[0]![0]]);
+  });
+
   test("e2e: SELECT * FROM groups", () => {
     const rows = query("SELECT * FROM groups");
     expect(rows.map((r) => [r.gid, r.groupname])).toEqual(firstPerGid(getentGroup()).map((f) => [f[2], f[0]]));

@@ -32,6 +32,18 @@ describe("user_groups", () => {
     expect(groupList("carol", 7, groups)).toEqual([7]);
   });
 
+  test("uid IN (...): each uid once, in text order, as osquery's std::set<std::string> walks them (vs id -G)", () => {
+    const accounts = run(["getent", "passwd"]).stdout.split("\n").filter(Boolean).map((l) => l.split(":"));
+    const uids = accounts.map((f) => f[2]!);
+    const pair = uids.flatMap((a) => uids.map((b) => [a, b] as const)).find(([a, b]) => a < b && Number(a) > Number(b));
+    expect(pair, "needs two accounts such as uid 100 and uid 2 in /etc/passwd").toBeDefined();
+    const [first, second] = pair!;
+    const rows = query(`SELECT uid, gid FROM user_groups WHERE uid IN (${second}, ${first}, ${second})`);
+    const name = (uid: string) => accounts.find((f) => f[2] === uid)![0]!;
+    const expected = [first, second].flatMap((uid) => idGroups(name(uid)).map((gid) => ({ uid, gid: String(gid) })));
+    expect(rows).toEqual(expected);
+  });
+
   test("e2e: user_groups joined with groups for root", () => {
     const rows = query("SELECT ug.gid FROM user_groups ug WHERE ug.uid = 0");
     expect(rows.map((r) => Number(r.gid))).toEqual(idGroups("root"));

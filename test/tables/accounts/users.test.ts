@@ -69,6 +69,16 @@ describe("users", () => {
     expect(selectLocal([a, b], ctx).map((e) => e.username)).toEqual(["b"]);
   });
 
+  test("include_remote = 1 with uid IN (...): each uid once, in text order, as osquery's std::set<std::string> walks them", () => {
+    const uids = getentPasswd().map((f) => f[2]!);
+    // two uids whose text order differs from their numeric order, e.g. 100 before 2
+    const pair = uids.flatMap((a) => uids.map((b) => [a, b] as const)).find(([a, b]) => a < b && Number(a) > Number(b));
+    expect(pair, "needs two accounts such as uid 100 and uid 2 in /etc/passwd").toBeDefined();
+    const [first, second] = pair!;
+    const rows = query(`SELECT uid FROM users WHERE include_remote = 1 AND uid IN (${second}, ${first}, ${second})`);
+    expect(rows.map((r) => r.uid)).toEqual([first, second]);
+  });
+
   test("e2e: SELECT * matches getent and hides the hidden columns", () => {
     const rows = query("SELECT * FROM users");
     expect(rows.map((r) => [r.uid, r.username, r.directory, r.shell])).toEqual(getentPasswd().map((f) => [f[2], f[0], f[5], f[6]]));

@@ -31,6 +31,13 @@ describe("startup_items", () => {
     expect(rows.map((r) => [r.name, r.status, r.path])).toEqual(units.map((u) => [u.id, u.active_state, u.fragment_path]));
   });
 
+  test("no systemd units where systemctl cannot reach a manager (osquery's ListUnits fails there too)", async () => {
+    const live = Bun.spawnSync(["systemctl", "list-units", "--no-legend", "--no-pager"]);
+    const rows = (await generate(table)).filter((r) => r.type === "systemd unit");
+    if (live.exitCode !== 0) expect(rows).toEqual([]);
+    else expect(rows.length).toBeGreaterThan(0);
+  });
+
   test("desktop entries and scripts from a fixture directory", () => {
     expect(parseDesktopEntry("[Desktop Entry]\nName=Clock\nName[de]=Uhr\nExec=clock --tick\nExec=a=b\n")).toEqual({ name: "Clock", exec: "clock --tick" });
     const dir = mkdtempSync(join(tmpdir(), "osq-autostart-")) + "/";

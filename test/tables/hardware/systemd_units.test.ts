@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import table from "../../../tables/hardware/systemd_units.ts";
-import { busLabelEscape, parseUnitFile, readRuntimeState, readSystemdUnits, type RuntimeState } from "../../../src/linux/systemd.ts";
+import table, { systemdUnitRow } from "../../../tables/hardware/systemd_units.ts";
+import { createServer } from "node:net";
+import { busLabelEscape, parseUnitFile, readRuntimeState, readSystemdUnits, systemdManagerProblem, type RuntimeState } from "../../../src/linux/systemd.ts";
 import { generate, query } from "../../helpers.ts";
 import { tool } from "../../tools.ts";
 
@@ -16,8 +17,43 @@ function write(path: string, text: string) {
 }
 
 describe("systemd_units", () => {
-  test("every concrete unit file in /lib/systemd/system is a unit (vs ls)", async () => {
+  test("no systemd answering on the system bus: no rows, as osquery's failed ListUnits call gives (vs systemctl)", async () => {
+    // systemctl asks the running manager itself; it fails exactly when osquery's D-Bus call would.
+    expect(has("systemctl"), "systemctl (Debian package systemd) is needed as the reference").toBe(true);
+    const live = Bun.spawnSync(["systemctl", "list-units", "--all", "--no-legend", "--plain", "--no-pager"]);
     const rows = await generate(table);
+    if (live.exitCode !== 0) {
+      expect(rows).toEqual([]);
+      expect(query("SELECT count(*) AS n FROM systemd_units")).toEqual([{ n: "0" }]);
+    } else {
+      const ids = new Set(rows.map((r) => String(r.id)));
+      const active = live.stdout.toString().split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => f[3] === "running" && f[0]!.endsWith(".service"));
+      expect(active.length).toBeGreaterThan(0);
+      for (const f of active) if (existsSync(`/lib/systemd/system/${f[0]}`)) expect(ids.has(f[0]!)).toBe(true);
+    }
+  });
+
+  test("the manager check: a bus socket and /run/systemd/system are both needed", async () => {
+    const root = mkdtempSync(join(tmpdir(), "osq-sdbus-"));
+    expect(systemdManagerProblem(root, {})).toContain("/var/run/dbus/system_bus_socket");
+    mkdirSync(join(root, "var/run/dbus"), { recursive: true });
+    const server = createServer();
+    await new Promise<void>((ok) => server.listen(join(root, "var/run/dbus/system_bus_socket"), ok));
+    try {
+      expect(systemdManagerProblem(root, {})).toContain("PID 1");
+      mkdirSync(join(root, "run/systemd/system"), { recursive: true });
+      expect(systemdManagerProblem(root, {})).toBeNull();
+      expect(systemdManagerProblem(root, { DBUS_SYSTEM_BUS_ADDRESS: "unix:path=/elsewhere" })).toContain("/elsewhere");
+      expect(systemdManagerProblem(root, { DBUS_SYSTEM_BUS_ADDRESS: "unix:path=/var/run/dbus/system_bus_socket" })).toBeNull();
+    } finally {
+      server.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("every concrete unit file in /lib/systemd/system is a unit (vs ls)", async () => {
+    // The reconstruction itself, whether or not a manager runs on this host.
+    const rows = readSystemdUnits().map(systemdUnitRow);
     const ids = new Set(rows.map((r) => String(r.id)));
     const dir = "/lib/systemd/system";
     if (!existsSync(dir)) throw new Error(`${dir} is missing: install the Debian package systemd`);
@@ -34,7 +70,7 @@ describe("systemd_units", () => {
     if (r.exitCode !== 0) throw new Error(`systemctl list-unit-files failed: ${r.stderr.toString().trim()}`);
     const ref = new Map(r.stdout.toString().split("\n").filter(Boolean).map((l) => l.trim().split(/\s+/) as [string, string]));
     let compared = 0;
-    for (const row of await generate(table)) {
+    for (const row of readSystemdUnits().map(systemdUnitRow)) {
       const state = ref.get(String(row.id));
       if (state === undefined) continue;
       expect({ id: row.id, state: row.unit_file_state }).toEqual({ id: row.id, state });

@@ -26,6 +26,22 @@ describe("process_open_files", () => {
     expect(rows).toContainEqual({ pid: process.pid, fd, path: file });
   });
 
+  test("rows come in fd text order, each pid once, as osquery's string-keyed set and map give them", async () => {
+    // fds 0..12 open in a shell, so text order (0, 1, 10, 11, 12, 2, ...) differs from numeric
+    const script = "import os,time\nfor n in range(3, 13): os.dup2(0, n)\nprint('ready', flush=True)\ntime.sleep(30)";
+    const child = Bun.spawn(["python3", "-c", script], { stdin: Bun.file(file), stdout: "pipe", stderr: "ignore" });
+    try {
+      await child.stdout.getReader().read(); // "ready": the fds are open
+      const listed = Bun.spawnSync(["ls", "-1", `/proc/${child.pid}/fd`]).stdout.toString().split("\n").filter(Boolean);
+      expect(listed).toContain("12");
+      const rows = query(`SELECT fd FROM process_open_files WHERE pid IN (${child.pid}, ${child.pid}) AND path = '${file}'`);
+      const fds = listed.filter((fd) => Bun.spawnSync(["readlink", `/proc/${child.pid}/fd/${fd}`]).stdout.toString().trim() === file).sort();
+      expect(rows.map((r) => r.fd)).toEqual(fds);
+    } finally {
+      child.kill();
+    }
+  });
+
   test("generator: fds agree with ls -l /proc/<pid>/fd", async () => {
     const child = Bun.spawn(["sleep", "30"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     try {

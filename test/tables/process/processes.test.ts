@@ -20,6 +20,28 @@ function only(rows: Row[]): Row {
 }
 
 describe("processes generator", () => {
+  test("start_time is /proc/stat's btime plus the start ticks, whatever the sub-second phase (vs awk)", async () => {
+    // now − uptime rounds differently depending on when in the second it is
+    // taken; btime does not. Sample several phases.
+    const me = process.pid;
+    const expected = Number(
+      Bun.spawnSync(["sh", "-c", `awk '/^btime/ {b=$2} END {print b}' /proc/stat; sed 's/.*) //' /proc/${me}/stat | awk '{print $20}'`])
+        .stdout.toString().trim().split("\n").reduce((btime, ticks) => String(Number(btime) + Math.floor(Number(ticks) / 100))),
+    );
+    for (let i = 0; i < 8; i++) {
+      const r = only(await generate(processes, { pid: [["=", String(me)]] }));
+      expect(Number(r.start_time)).toBe(expected);
+      await Bun.sleep(130);
+    }
+  });
+
+  test("rows come in the pids' text order, as osquery's std::set<std::string> gives them", () => {
+    const got = query("SELECT pid FROM processes").map((r) => r.pid as string);
+    const text = [...got].sort();
+    expect(got).toEqual(text);
+    expect(got.length).toBeGreaterThan(1);
+  });
+
   test("lists the pids of /proc (allowing for churn)", async () => {
     const before = procPids();
     const rows = await generate(processes);

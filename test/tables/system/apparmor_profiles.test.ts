@@ -22,15 +22,16 @@ beforeAll(() => {
   profile(join(dir, "usr.bin.man.1/profiles/man_groff.2"), { name: "man_groff", mode: "enforce", attach: "<unconfined>", sha256: "bb22" });
   profile(join(dir, "lsb_release.3"), { name: "lsb_release", mode: "complain", attach: "/usr/bin/lsb_release" });
   profile(join(dir, "broken.4"), { name: "broken" });
+  profile(join(dir, "both.5"), { name: "both", mode: "enforce", attach: "both", sha1: "cc33", sha256: "dd44" });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("apparmor_profiles", () => {
-  test("fixture: nested profiles get parent//child paths; unreadable ones are skipped", () => {
+  test("fixture: nested profiles get parent//child paths; sha256 else sha1, the other ''; unreadable or hashless ones are skipped", () => {
     expect(readProfiles(dir)).toEqual([
-      { path: "/usr/bin/man", name: "/usr/bin/man", attach: "/usr/bin/man", mode: "enforce", sha1: "aa11", sha256: undefined },
-      { path: "/usr/bin/man//man_groff", name: "man_groff", attach: "<unconfined>", mode: "enforce", sha1: undefined, sha256: "bb22" },
-      { path: "lsb_release", name: "lsb_release", attach: "/usr/bin/lsb_release", mode: "complain", sha1: undefined, sha256: undefined },
+      { path: "/usr/bin/man", name: "/usr/bin/man", attach: "/usr/bin/man", mode: "enforce", sha1: "aa11", sha256: "" },
+      { path: "/usr/bin/man//man_groff", name: "man_groff", attach: "<unconfined>", mode: "enforce", sha1: "", sha256: "bb22" },
+      { path: "both", name: "both", attach: "both", mode: "enforce", sha1: "", sha256: "dd44" },
     ]);
   });
 

@@ -36,6 +36,11 @@ describe("load_average", () => {
     expect(parseLoadavg("0.15 1.00 12.50 2/345 6789\n").map((r) => r.average)).toEqual(["0.150000", "1.000000", "12.500000"]);
   });
 
+  test("unreadable averages still give three rows, all NULL, as osquery's pre-sized result does", () => {
+    expect(parseLoadavg("")).toEqual([{}, {}, {}]);
+    expect(parseLoadavg("x y\n")).toEqual([{}, {}, {}]);
+  });
+
   test("end to end: the binary's values are /proc/loadavg's", async () => {
     const [want, rows] = await bracketed(() => query("SELECT period, average FROM load_average"));
     expect(rows).toEqual(periods(want));

@@ -35,6 +35,16 @@ describe("os_version", () => {
     });
   });
 
+  test("redhat-release: whitespace runs shrink to their first character, so the first line with a version wins", () => {
+    // Two lines: the first has no "<major>.<minor>", the second does. Collapsing
+    // the newline into a space would make one line and take the name from the first.
+    const text = "Fedora release 38 (Thirty Eight)\n\nCentOS release 6.5\t\t(Final)\n";
+    expect(osVersionRow({ osRelease: null, redhatRelease: text, gentooRelease: null, arch: "x86_64" })).toMatchObject({
+      name: "CentOS", major: "6", minor: "5", patch: "0",
+      version: "Fedora release 38 (Thirty Eight)\nCentOS release 6.5\t(Final)",
+    });
+  });
+
   test("end to end, also inside our own mount namespace", () => {
     expect(query("SELECT name, platform FROM os_version")).toEqual([{ name: osRelease("NAME") || "Unknown", platform: osRelease("ID") || "posix" }]);
     const rows = query(`SELECT name, pid_with_namespace FROM os_version WHERE pid_with_namespace = ${process.pid}`);

@@ -24,6 +24,20 @@ describe("secureboot", () => {
     expect(secureBootRows(join(dir, "missing"))).toEqual([]);
   });
 
+  test("fixture: a variable that is not exactly 5 bytes leaves its column empty; a plain file is no EFI directory", () => {
+    const other = mkdtempSync(join(tmpdir(), "osq-efi-"));
+    try {
+      mkdirSync(join(other, "efivars"));
+      writeFileSync(join(other, "efivars", `SecureBoot-${GUID}`), Buffer.from([6, 0, 0, 0, 1, 0]));
+      writeFileSync(join(other, "efivars", `SetupMode-${GUID}`), Buffer.from([6, 0, 0, 0]));
+      expect(secureBootRows(other)).toEqual([{ secure_boot: undefined, setup_mode: undefined }]);
+      writeFileSync(join(other, "efi"), "");
+      expect(secureBootRows(join(other, "efi"))).toEqual([]);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   test("live: no row without UEFI firmware, one row with it", async () => {
     const want = existsSync("/sys/firmware/efi") ? 1 : 0;
     expect((await generate(secureboot)).length).toBe(want);

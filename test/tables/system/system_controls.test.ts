@@ -30,6 +30,22 @@ describe("system_controls", () => {
     expect(rows.every((r) => String(r.name).startsWith("kernel."))).toBe(true);
   });
 
+  test("unreadable controls are NULL, readable ones whose read fails are '' (vs test -r and cat)", async () => {
+    // access(2) first, then the read: the two outcomes osquery tells apart.
+    const classify = sh(
+      "for f in $(find /proc/sys/vm /proc/sys/net/ipv6/conf/all -type f); do " +
+        "n=$(echo ${f#/proc/sys/} | tr / .); " +
+        "if [ ! -r $f ]; then echo \"$n null\"; elif ! cat $f >/dev/null 2>&1; then echo \"$n empty\"; fi; done",
+    ).split("\n").filter(Boolean).map((l) => l.split(" ") as [string, string]);
+    const kinds = new Set(classify.map(([, k]) => k));
+    expect(kinds, "needs a write-only control (vm.compact_memory) and an EIO one (net.ipv6.conf.all.stable_secret)").toEqual(new Set(["null", "empty"]));
+    const rows = [...(await generate(systemControls, { subsystem: [["=", "vm"]] })), ...(await generate(systemControls, { name: [["=", "net.ipv6.conf.all"]] }))];
+    const byName = new Map(rows.map((r) => [String(r.name), r.current_value]));
+    for (const [name, kind] of classify) expect({ name, value: byName.get(name) }).toEqual({ name, value: kind === "null" ? undefined : "" });
+    const e2e = query("SELECT current_value IS NULL AS n, current_value AS v FROM system_controls WHERE name = 'net.ipv6.conf.all.stable_secret'");
+    expect(e2e).toEqual([{ n: "0", v: "" }]);
+  });
+
   test("config parsing: comments, exactly one '='", () => {
     const conf = "# c\n; c\nnet.ipv4.ip_forward = 1\nkernel.a=b=c\n  vm.swappiness=10 \nbad line\n";
     expect([...parseSysctlConf(conf)]).toEqual([["net.ipv4.ip_forward", "1"], ["vm.swappiness", "10"]]);

@@ -26,7 +26,7 @@ describe("time", () => {
     expect(row!.datetime).toBe(date(["-u", "-d", `@${t}`, "+%Y-%m-%dT%H:%M:%SZ"]));
     expect(row!.weekday).toBe(date(["-u", "-d", `@${t}`, "+%A"]));
     const zone = date(["+%Z"]);
-    expect(row!.local_timezone).toBe(zone.length <= 4 && zone ? zone : "UTC");
+    expect(row!.local_timezone).toBe(zone.length <= 7 && zone ? zone : "UTC");
     expect(asctime(new Date(t * 1000))).toBe(date(["-u", "-d", `@${t}`, "+%a %b %e %H:%M:%S %Y"]));
   });
 
@@ -40,5 +40,15 @@ describe("time", () => {
     expect(row!.timezone).toBe("UTC");
     expect(row!.date_time).toBe(date(["-u", "-d", `@${t}`, "+%Y-%m-%dT%H:%M:%SZ"]));
     expect(query("SELECT count(*) AS n FROM time")).toEqual([{ n: "1" }]);
+  });
+
+  test("abbreviations up to 7 characters fit osquery's buffer; longer ones fall back to UTC (vs date +%Z)", () => {
+    for (const [tz, fits] of [["ABCDEF+3", true], ["<ABCDEFG>-2", true], ["<ABCDEFGH>-2", false]] as const) {
+      const r = Bun.spawnSync([OSQUERYI, "--json", "SELECT local_timezone, unix_time FROM time"], { env: { ...process.env, TZ: tz } });
+      const [row] = JSON.parse(r.stdout.toString()) as Record<string, string>[];
+      const zone = date(["-d", `@${row!.unix_time}`, "+%Z"], { TZ: tz });
+      expect(zone.length <= 7).toBe(fits);
+      expect({ tz, local_timezone: row!.local_timezone }).toEqual({ tz, local_timezone: fits ? zone : "UTC" });
+    }
   });
 });
