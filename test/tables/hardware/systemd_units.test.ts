@@ -5,7 +5,8 @@ import { join } from "node:path";
 import table, { systemdUnitRow } from "../../../tables/hardware/systemd_units.ts";
 import { createServer } from "node:net";
 import { busLabelEscape, parseUnitFile, readRuntimeState, readSystemdUnits, systemdManagerProblem, type RuntimeState } from "../../../src/linux/systemd.ts";
-import { generate, query } from "../../helpers.ts";
+import { generate, OSQUERYI, query } from "../../helpers.ts";
+import { inMountNamespace, sh } from "../../mount_namespace.ts";
 import { tool } from "../../tools.ts";
 
 const has = (tool: string) => Bun.spawnSync(["sh", "-c", `command -v ${tool}`]).exitCode === 0;
@@ -148,7 +149,17 @@ describe("systemd_units", () => {
     const r = Bun.spawnSync([tool("systemctl", "systemd"), "--root=/", "list-unit-files", "--no-pager", "--no-legend"], { stderr: "pipe" });
     if (r.exitCode !== 0) throw new Error(`systemctl list-unit-files failed: ${r.stderr.toString().trim()}`);
     const ref = new Map(r.stdout.toString().split("\n").filter(Boolean).map((l) => l.trim().split(/\s+/) as [string, string]));
-    const rows = query("SELECT id, unit_file_state, job_path FROM systemd_units");
+    // osq answers only where a systemd manager would (a bus socket and /run/systemd/system);
+    // this host has none, so the namespace lays both over a private /run for the binary.
+    const [out] = inMountNamespace(
+      [
+        "mount -t tmpfs osq-run /run",
+        "mkdir -p /run/systemd/system /run/dbus",
+        `/usr/bin/python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('/run/dbus/system_bus_socket')"`,
+      ],
+      [`${sh(OSQUERYI)} --json 'SELECT id, unit_file_state, job_path FROM systemd_units'`],
+    );
+    const rows = JSON.parse(out ?? "") as Record<string, string>[];
     const compared = rows.filter((row) => ref.has(row.id!));
     expect(compared.length).toBeGreaterThan(0);
     expect(compared.map((row) => [row.id, row.unit_file_state])).toEqual(compared.map((row) => [row.id, ref.get(row.id!)]));

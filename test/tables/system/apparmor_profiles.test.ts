@@ -54,7 +54,7 @@ describe("apparmor_profiles", () => {
     expect(JSON.parse(out ?? "")).toEqual([
       { path: "/usr/bin/man", name: "/usr/bin/man", attach: "/usr/bin/man", mode: "enforce", sha1: "aa11", sha256: "" },
       { path: "/usr/bin/man//man_groff", name: "man_groff", attach: "<unconfined>", mode: "enforce", sha1: "", sha256: "bb22" },
-      { path: "lsb_release", name: "lsb_release", attach: "/usr/bin/lsb_release", mode: "complain", sha1: "", sha256: "" },
+      { path: "both", name: "both", attach: "both", mode: "enforce", sha1: "", sha256: "dd44" },
     ]);
   });
 });
