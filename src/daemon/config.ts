@@ -381,7 +381,8 @@ export class Config {
     let doc: unknown;
     try {
       doc = JSON.parse(stripConfigComments(r.text));
-    } catch {
+    } catch (e) {
+      log.verbose(`Pack ${name} is not JSON: ${errorMessage(e)}`);
       doc = null;
     }
     if (!isJsonObject(doc)) {

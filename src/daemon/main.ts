@@ -61,6 +61,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch {
+    // ESRCH (gone) or EPERM (not ours): either way this daemon cannot stop it.
     return false;
   }
 }
