@@ -23,6 +23,7 @@ pkgs=(
   libcap2-bin     # sets the file capability extended_attributes reads
   util-linux      # unshare, nsenter, utmpdump, ipcmk, lsblk, losetup
   mount
+  strace          # shows the ycloud table never connects off a non-Yandex host
 )
 need=()
 for pkg in "${pkgs[@]}"; do

@@ -7,6 +7,7 @@
 import { flags } from "./flags/flags.ts";
 import { writeStdout } from "./io.ts";
 import { dumpStore } from "./store/dump.ts";
+import type { Result } from "./result.ts";
 import type { Store } from "./store/store.ts";
 import type { ConfigPlugin } from "../plugins/config/plugin.ts";
 
@@ -20,7 +21,7 @@ export interface ShortcutEnv {
   /** Loads and applies the whole config through `plugin`: the error text, or null. */
   loadConfig(plugin: ConfigPlugin): Promise<string | null>;
   /** The role's database for --database_dump: null when it keeps none, or why it cannot be opened. */
-  openStore(): Promise<Store | null | string>;
+  openStore(): Promise<Result<Store | null, string>>;
   /** Reports a start-up error (a status line in the role's own way). */
   error(message: string): void;
 }
@@ -52,11 +53,12 @@ export async function runShortcut(env: ShortcutEnv): Promise<number | null> {
 }
 
 async function databaseDump(env: ShortcutEnv): Promise<number> {
-  const store = await env.openStore();
-  if (typeof store === "string") {
-    env.error(store);
+  const opened = await env.openStore();
+  if (!opened.ok) {
+    env.error(opened.error);
     return EXIT_FAILURE;
   }
+  const store = opened.value;
   if (store) {
     dumpStore(store, writeStdout);
     await store.close();

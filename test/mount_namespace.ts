@@ -6,10 +6,14 @@
 
 const SEPARATOR = "--- osq mount namespace ---";
 
-/** Runs `setup` (any failure aborts), then each command; returns each command's stdout. */
-export function inMountNamespace(setup: readonly string[], commands: readonly string[]): string[] {
+/**
+ * Runs `setup` (any failure aborts), then each command; returns each command's
+ * stdout. With `privateNetwork` the namespace also has a network of its own
+ * with only a loopback that is down, so nothing run there can reach any host.
+ */
+export function inMountNamespace(setup: readonly string[], commands: readonly string[], opts: { privateNetwork?: boolean } = {}): string[] {
   const script = ["set -e", ...setup, ...commands.flatMap((c) => [c, `echo '${SEPARATOR}'`])].join("\n");
-  const run = Bun.spawnSync(["unshare", "-m", "sh", "-c", script], { stderr: "pipe" });
+  const run = Bun.spawnSync(["unshare", "-m", ...(opts.privateNetwork ? ["-n"] : []), "sh", "-c", script], { stderr: "pipe" });
   if (run.exitCode !== 0) throw new Error(`needs root (unshare -m and mount): ${run.stderr.toString().trim()}`);
   return run.stdout.toString().split(`${SEPARATOR}\n`).slice(0, commands.length);
 }

@@ -8,6 +8,7 @@ import { GLOB_FILES, compareBytes, resolveFilePattern } from "../../src/linux/gl
 import { isRegularFile } from "../../src/linux/fs.ts";
 import { readText } from "../../src/linux/proc.ts";
 import { stripConfigComments } from "../../src/daemon/config-text.ts";
+import { errorMessage, verbose } from "../../src/logger/glog.ts";
 import type { ConfigPlugin, GenConfigResult, GenPackResult } from "./plugin.ts";
 
 export class FilesystemConfigPlugin implements ConfigPlugin {
@@ -48,7 +49,8 @@ export class FilesystemConfigPlugin implements ConfigPlugin {
       let pack: unknown;
       try {
         pack = JSON.parse(stripConfigComments(text));
-      } catch {
+      } catch (e) {
+        verbose("filesystem.ts", `${path}: ${errorMessage(e)}`);
         this.warn(`Cannot read multi-pack JSON: ${path}`);
         continue;
       }

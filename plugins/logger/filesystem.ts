@@ -11,7 +11,7 @@
 import { accessSync, chmodSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { WARNING, errorMessage, glogLine } from "../../src/logger/glog.ts";
+import { WARNING, errorMessage, glogLine, verbose } from "../../src/logger/glog.ts";
 import type { StatusLine, StatusLog } from "../../src/logger/status.ts";
 import type { LoggerPlugin } from "./plugin.ts";
 import { rotate, shouldRotate } from "./rotate.ts";
@@ -52,6 +52,7 @@ export function appendText(path: string, text: string, mode: number): void {
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
   } catch {
+    // Missing: created here. Any other reason makes the create throw it.
     fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, mode);
     created = true;
   }
@@ -141,7 +142,9 @@ export class FilesystemLoggerPlugin implements LoggerPlugin {
       accessSync(path, constants.W_OK);
       this.glog = new GlogFiles(path, binary, mode);
       this.status.useStderrFallback(false);
-    } catch {
+    } catch (e) {
+      // osquery's glog falls back to stderr when its log directory is not writable.
+      verbose("filesystem.ts", `Status lines go to stderr: ${errorMessage(e)}`);
       this.glog = null;
       this.status.useStderrFallback(true);
     }

@@ -15,6 +15,7 @@ export function shouldRotate(path: string, rotateSize: number): boolean {
   try {
     return statSync(path).size >= rotateSize;
   } catch {
+    // No log file yet: nothing to rotate; the append that follows creates it.
     return false;
   }
 }

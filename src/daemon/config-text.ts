@@ -3,6 +3,10 @@
 // whole lines starting with `#` or `//` (after trimming) are dropped; the
 // cleaned text may be at most 4 MiB, must be a JSON object and at most 32
 // levels deep.
+//
+// The valibot schemas here are the shapes osquery's config parsers accept;
+// config.ts, packs.ts and decorators.ts read every value through them.
+import * as v from "valibot";
 
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 export const MAX_CONFIG_DEPTH = 32;
@@ -21,6 +25,28 @@ export function stripConfigComments(text: string): string {
 
 export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A JSON object, not an array (rapidjson's IsObject). The value passes
+ * through as it is: v.record would drop keys such as "constructor", which
+ * osquery keeps (a view or a pack may be named so).
+ */
+export const JsonObjectSchema = v.custom<JsonObject>(isJsonObject, "expected a JSON object");
+
+/** An object or an array: the values osquery's parsers take for a top-level key. */
+export const ContainerSchema = v.union([JsonObjectSchema, v.array(v.unknown())]);
+
+/** A list as osquery's parsers read one: its string items, others skipped without a word. */
+export const StringItemsSchema = v.pipe(
+  v.array(v.unknown()),
+  v.transform((items) => items.filter((x): x is string => typeof x === "string")),
+);
+
+/** What `schema` makes of `value`, or `otherwise` when the value has another shape. */
+export function readAs<S extends v.GenericSchema, F>(schema: S, value: unknown, otherwise: F): v.InferOutput<S> | F {
+  const r = v.safeParse(schema, value);
+  return r.success ? r.output : otherwise;
 }
 
 /** The deepest nesting level of a parsed document (the root is level 0, its members level 1). */

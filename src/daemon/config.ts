@@ -20,7 +20,16 @@ import { compareBytes, sqlPatternToGlob } from "../linux/glob.ts";
 import { errorMessage } from "../logger/glog.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import type { Store, StoreWriter } from "../store/store.ts";
-import { RapidjsonMembers, isJsonObject, parseConfigText, stripConfigComments, type JsonObject } from "./config-text.ts";
+import {
+  ContainerSchema,
+  JsonObjectSchema,
+  RapidjsonMembers,
+  StringItemsSchema,
+  parseConfigText,
+  readAs,
+  stripConfigComments,
+  type JsonObject,
+} from "./config-text.ts";
 import { buildPack, isReservedQueryName, machineShard, scheduledName, splayValue, valueToUint64, type Pack, type PackEnv, type ScheduledQuery } from "./packs.ts";
 import { EMPTY_DECORATORS, parseDecorators, type DecoratorSpec } from "./decorators.ts";
 
@@ -108,7 +117,11 @@ export interface ScheduledEntry {
   readonly denylisted: boolean;
 }
 
-/** A config option's value as flag text, or null when it has none (osquery warns). */
+/**
+ * A config option's value as flag text, or null when it has none (osquery warns).
+ * Read by hand rather than by a schema: it is osquery's own conversion
+ * (rapidjson's GetInt/GetUint64, a double's bits), not a shape check.
+ */
 export function optionText(value: unknown): string | null {
   if (typeof value === "string") return value;
   if (typeof value === "boolean") return value ? "true" : "false";
@@ -127,21 +140,48 @@ export function filePathGlob(pattern: string): string {
   return sqlPatternToGlob(pattern, process.cwd(), true);
 }
 
-const StringList = v.array(v.string());
-
 /**
  * category → its string items, as osquery's file_paths parser reads them:
- * a category that is not an array and items that are not strings are
- * skipped without a word.
+ * a value that is not an object gives no categories, and a category that is
+ * not an array and items that are not strings are skipped without a word.
  */
+const CategoriesSchema = v.pipe(
+  JsonObjectSchema,
+  v.transform((obj) => {
+    const out = new Map<string, string[]>();
+    for (const [category, list] of Object.entries(obj)) {
+      const items = readAs(StringItemsSchema, list, null);
+      if (items) out.set(category, items);
+    }
+    return out;
+  }),
+);
+
 function categoryLists(value: unknown): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  if (!isJsonObject(value)) return out;
-  for (const [category, list] of Object.entries(value)) {
-    if (Array.isArray(list)) out.set(category, list.filter((item): item is string => typeof item === "string"));
-  }
-  return out;
+  return readAs(CategoriesSchema, value, new Map<string, string[]>());
 }
+
+/** A view's SQL; osquery's views parser skips one that is not a non-empty string, quietly. */
+const ViewSqlSchema = v.pipe(v.string(), v.nonEmpty());
+
+/**
+ * `views` as osquery's views parser reads it: an object or an array replaces
+ * the set of views (an array with none), anything else leaves it as it was.
+ */
+const ViewsSchema = v.pipe(
+  ContainerSchema,
+  v.transform((value) => {
+    const views = new Map<string, string>();
+    if (v.is(JsonObjectSchema, value)) for (const [name, sql] of Object.entries(value)) if (v.is(ViewSqlSchema, sql)) views.set(name, sql);
+    return views;
+  }),
+);
+
+/** A pack given by name: a path, or a glob for "*", that the config plugin resolves. */
+const PackPathSchema = v.string();
+
+/** A top-level key that is absent, null, or a container; osquery warns about any other value. */
+const ContainerKeySchema = v.nullish(ContainerSchema);
 
 export class Config {
   private sources = new Map<string, SourceState>();
@@ -305,16 +345,12 @@ export class Config {
     for (const key of Object.keys(doc)) if (!KNOWN_KEYS.has(key)) log.verbose(`Config ${source}: key "${key}" is not used by osq`);
     const packEnv = this.packEnv(splays);
     const built: [Pack, JsonObject][] = [];
-    if (doc.schedule !== undefined) {
-      if (isJsonObject(doc.schedule)) built.push([buildPack("main", source, { queries: doc.schedule }, packEnv), {}]);
-    }
-    if (doc.packs !== undefined) {
-      // osquery's updateSource ignores a packs value, or a pack, of any other shape without a word.
-      if (isJsonObject(doc.packs)) {
-        for (const [name, value] of Object.entries(doc.packs)) {
-          if (isJsonObject(value)) built.push([buildPack(name, source, value, packEnv), value]);
-          else if (typeof value === "string") for (const item of await this.genPack(name, source, value, packEnv)) built.push(item);
-        }
+    if (v.is(JsonObjectSchema, doc.schedule)) built.push([buildPack("main", source, { queries: doc.schedule }, packEnv), {}]);
+    // osquery's updateSource ignores a packs value, or a pack, of any other shape without a word.
+    if (v.is(JsonObjectSchema, doc.packs)) {
+      for (const [name, value] of Object.entries(doc.packs)) {
+        if (v.is(JsonObjectSchema, value)) built.push([buildPack(name, source, value, packEnv), value]);
+        else if (v.is(PackPathSchema, value)) for (const item of await this.genPack(name, source, value, packEnv)) built.push(item);
       }
     }
     // osquery's addPack asks each pack whether it should run (discovery counts
@@ -337,14 +373,9 @@ export class Config {
   private parserParts(doc: JsonObject, source: string): ParserParts {
     const { log } = this.env;
     for (const key of CONTAINER_KEYS) {
-      const val = doc[key];
-      if (val !== undefined && val !== null && typeof val !== "object") log.warn(`Error config ${key} should be an array or object`);
+      if (!v.is(ContainerKeySchema, doc[key])) log.warn(`Error config ${key} should be an array or object`);
     }
-    // osquery's views parser skips a view that is not a non-empty string, quietly.
-    const views = typeof doc.views === "object" && doc.views !== null ? new Map<string, string>() : null;
-    if (views && isJsonObject(doc.views)) {
-      for (const [name, sql] of Object.entries(doc.views)) if (typeof sql === "string" && sql !== "") views.set(name, sql);
-    }
+    const views = readAs(ViewsSchema, doc.views, null);
     const warn = (m: string) => log.warn(m);
     const filePaths = new Map<string, string[]>();
     for (const [category, list] of categoryLists(doc.file_paths)) {
@@ -357,15 +388,14 @@ export class Config {
       if (!filePaths.has(category)) warn(`Config exclude_paths category ${category} is not a file_paths category`);
     }
     // osquery's parser reads file_accesses and exclude_paths only from a source that has something to watch.
-    const container = (x: unknown) => typeof x === "object" && x !== null;
-    const watches = container(doc.file_paths) || container(doc.file_paths_query);
+    const watches = v.is(ContainerSchema, doc.file_paths) || v.is(ContainerSchema, doc.file_paths_query);
     const files: FileCategories = {
       filePaths,
       excludePaths: watches ? excludePaths : new Map(),
       filePathsQuery: categoryLists(doc.file_paths_query),
-      fileAccesses: watches && Array.isArray(doc.file_accesses) ? doc.file_accesses.filter((c): c is string => typeof c === "string") : [],
+      fileAccesses: watches ? readAs(StringItemsSchema, doc.file_accesses, []) : [],
     };
-    const options = isJsonObject(doc.options) ? doc.options : {};
+    const options = readAs(JsonObjectSchema, doc.options, {});
     const decorators = doc.decorators === undefined ? EMPTY_DECORATORS : parseDecorators(doc.decorators, source, warn);
     return { options, decorators, views, files };
   }
@@ -381,17 +411,18 @@ export class Config {
     let doc: unknown;
     try {
       doc = JSON.parse(stripConfigComments(r.text));
-    } catch {
+    } catch (e) {
+      log.verbose(`Pack ${name} is not JSON: ${errorMessage(e)}`);
       doc = null;
     }
-    if (!isJsonObject(doc)) {
+    if (!v.is(JsonObjectSchema, doc)) {
       log.warn(`Error parsing the "${name}" pack JSON`);
       return [];
     }
     if (name !== "*") return [[buildPack(name, source, doc, env), doc]];
     const packs: [Pack, JsonObject][] = [];
     for (const [stem, body] of Object.entries(doc)) {
-      if (isJsonObject(body)) packs.push([buildPack(stem, source, body, env), body]);
+      if (v.is(JsonObjectSchema, body)) packs.push([buildPack(stem, source, body, env), body]);
       else log.warn(`Error parsing pack: ${stem}: the value should be an object`);
     }
     return packs;

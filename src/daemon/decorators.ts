@@ -6,7 +6,7 @@
 // clash, as osquery merges them into one sorted map.
 import * as v from "valibot";
 import { compareBytes } from "../linux/glob.ts";
-import { isJsonObject } from "./config-text.ts";
+import { JsonObjectSchema, StringItemsSchema, readAs } from "./config-text.ts";
 import { valueToSize } from "./packs.ts";
 
 export interface DecoratorSpec {
@@ -17,11 +17,12 @@ export interface DecoratorSpec {
 
 export const EMPTY_DECORATORS: DecoratorSpec = { load: [], always: [], interval: new Map() };
 
-const StringArray = v.array(v.unknown());
-
 function strings(value: unknown): string[] {
-  return v.is(StringArray, value) ? value.filter((x): x is string => typeof x === "string") : [];
+  return readAs(StringItemsSchema, value, []);
 }
+
+/** An `interval` rate's queries: an array, or osquery warns and skips the rate. */
+const RateQueriesSchema = v.array(v.unknown());
 
 /**
  * Reads a `decorators` value as osquery's decorators parser does: `load` and
@@ -31,21 +32,22 @@ function strings(value: unknown): string[] {
  * and then divide by, is refused too.
  */
 export function parseDecorators(value: unknown, source: string, warn: (m: string) => void): DecoratorSpec {
-  if (!isJsonObject(value)) {
-    if (Array.isArray(value)) warn("Invalid format for decorators configuration, decorators value must be a JSON object");
+  if (!v.is(JsonObjectSchema, value)) {
+    if (v.is(v.array(v.unknown()), value)) warn("Invalid format for decorators configuration, decorators value must be a JSON object");
     return EMPTY_DECORATORS;
   }
   const interval = new Map<number, string[]>();
-  if (value.interval !== undefined && !isJsonObject(value.interval)) {
+  if (value.interval !== undefined && !v.is(JsonObjectSchema, value.interval)) {
     warn(`Invalid decorator interval configuration in config source: ${source}`);
-  } else if (isJsonObject(value.interval)) {
+  } else if (v.is(JsonObjectSchema, value.interval)) {
     for (const [key, queries] of Object.entries(value.interval)) {
+      // The key is read by osquery's strtoul-like valueToSize ("120s" is 120): a conversion, not a shape.
       const rate = valueToSize(key);
       if (rate === 0 || rate % 60 !== 0) {
         warn(`Invalid decorator interval rate ${rate} in config source: ${source}`);
         continue;
       }
-      if (!Array.isArray(queries)) {
+      if (!v.is(RateQueriesSchema, queries)) {
         warn(`Invalid decorator interval rate ${rate} configuration in config source: ${source}`);
         continue;
       }

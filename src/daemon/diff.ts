@@ -55,6 +55,8 @@ function sameEpoch(stored: string | undefined, epoch: string): boolean {
   try {
     return BigInt(stored ?? "0") === BigInt(epoch);
   } catch {
+    // An epoch that is not a number (a hand-edited store) is never the
+    // current one: the results are re-diffed from scratch, nothing is lost.
     return false;
   }
 }

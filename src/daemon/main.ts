@@ -15,6 +15,7 @@ import { runtime } from "../runtime.ts";
 import { OSQUERY_VERSION } from "../version.ts";
 import { checkViews, runQuery } from "../sql/engine.ts";
 import { status } from "../logger/status.ts";
+import { err, ok, type Result } from "../result.ts";
 import { MemoryStore, openStore, type Store } from "../store/store.ts";
 import { createPidfile, readPidfile, tryLock, type HeldLock } from "../store/lock.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
@@ -61,6 +62,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch {
+    // ESRCH (gone) or EPERM (not ours): either way this daemon cannot stop it.
     return false;
   }
 }
@@ -158,13 +160,13 @@ function loggerPlugins(): LoggerPlugin[] | string {
 }
 
 /** The database --database_dump reads: no lock, since LMDB lets a running daemon's store be read alongside it. */
-async function openDumpedStore(): Promise<Store | null | string> {
-  if ((flags.bool("ephemeral") && !flags.isSet("database_path")) || flags.bool("disable_database")) return null;
+async function openDumpedStore(): Promise<Result<Store | null, string>> {
+  if ((flags.bool("ephemeral") && !flags.isSet("database_path")) || flags.bool("disable_database")) return ok(null);
   const path = flags.get("database_path");
   try {
-    return await openStore(path);
+    return ok(await openStore(path));
   } catch (e) {
-    return `Cannot open the database at ${path}: ${(e as Error).message}`;
+    return err(`Cannot open the database at ${path}: ${(e as Error).message}`);
   }
 }
 
@@ -296,9 +298,9 @@ export async function runDaemon(args: string[]): Promise<number> {
 
   // Logging starts after the config, whose options may set logger_path and friends.
   for (const l of loggers) {
-    const err = l.setUp();
-    if (err) {
-      status.error(FILE, `Cannot activate ${l.name} logger plugin: ${err}`);
+    const setUpError = l.setUp();
+    if (setUpError) {
+      status.error(FILE, `Cannot activate ${l.name} logger plugin: ${setUpError}`);
       return shutdown(EXIT_CATASTROPHIC);
     }
   }

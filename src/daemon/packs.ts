@@ -4,7 +4,7 @@
 import * as v from "valibot";
 import { createHash } from "node:crypto";
 import { compareBytes } from "../linux/glob.ts";
-import { isJsonObject, type JsonObject } from "./config-text.ts";
+import { JsonObjectSchema, StringItemsSchema, readAs, type JsonObject } from "./config-text.ts";
 
 /** The longest interval osquery accepts: one week. */
 export const MAX_QUERY_INTERVAL = 604800;
@@ -81,6 +81,9 @@ export function scheduledName(pack: string, query: string, delimiter: string): s
 }
 
 // ---- value coercions (osquery's JSON::valueToSize / valueToBool) ----
+// These stay hand-written, outside the valibot schemas: they are osquery's
+// own conversions (strtoul on text, a double's bits), which accept any value
+// and never reject one, so there is no shape to check.
 
 const UINT64_LIMIT = 2n ** 64n;
 
@@ -206,11 +209,11 @@ export function buildPack(name: string, source: string, obj: JsonObject, env: Pa
   if (excluded) return new Pack(name, source, platform, version, shard, false, [], []);
 
   // Like osquery's Pack::initialize: non-string discovery items are dropped quietly.
-  const discovery = v.is(v.array(v.unknown()), obj.discovery) ? obj.discovery.filter((q): q is string => v.is(StringValue, q)) : [];
+  const discovery = readAs(StringItemsSchema, obj.discovery, []);
 
   const queries: ScheduledQuery[] = [];
   const seen = new Set<string>();
-  if (!isJsonObject(obj.queries)) {
+  if (!v.is(JsonObjectSchema, obj.queries)) {
     env.verbose(`No queries defined for pack ${name}`);
   } else {
     for (const [qname, q] of Object.entries(obj.queries)) {
@@ -228,7 +231,7 @@ export function buildPack(name: string, source: string, obj: JsonObject, env: Pa
 
 function buildQuery(pack: string, name: string, q: unknown, env: PackEnv): ScheduledQuery | null {
   // osquery logs a malformed query at verbose level only, and a reserved name as a warning, before that check.
-  if (!isJsonObject(q)) {
+  if (!v.is(JsonObjectSchema, q)) {
     env.verbose(`The pack ${pack} contains an invalid query: ${name}`);
     return null;
   }

@@ -5,6 +5,7 @@
 import * as v from "valibot";
 import { readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
+import { errorMessage, verbose } from "../logger/glog.ts";
 import { FLAG_BY_NAME, FLAGS, type FlagSpec, type FlagType } from "./registry.ts";
 
 const BOOL_TRUE = new Set(["true", "t", "yes", "y", "1"]);
@@ -115,7 +116,9 @@ export function readFlagfile(path: string): string[] | null {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
-  } catch {
+  } catch (e) {
+    // The caller's error names the file; the reason (missing, permissions) is detail.
+    verbose("flags.ts", `Cannot read the flagfile ${path}: ${errorMessage(e)}`);
     return null;
   }
   return text
@@ -136,6 +139,7 @@ function flagfileIdentity(path: string): string {
   try {
     return realpathSync(path);
   } catch {
+    // A file that does not resolve cannot be read either; readFlagfile reports that.
     return resolve(path);
   }
 }

@@ -4,6 +4,7 @@
 // instance id there, so osquery_info.instance_id is stable across runs.
 import { randomUUID } from "node:crypto";
 import { flags } from "../flags/flags.ts";
+import { err, ok, type Result } from "../result.ts";
 import { runtime } from "../runtime.ts";
 import type { Store } from "../store/store.ts";
 
@@ -32,14 +33,14 @@ export async function openShellDatabase(): Promise<string | null> {
   }
 }
 
-/** The store --database_dump reads: none without an explicit --database_path. */
-export async function openShellStore(): Promise<Store | null | string> {
-  if (!flags.isSet("database_path") || flags.bool("disable_database")) return null;
+/** The store --database_dump reads: none (null) without an explicit --database_path. */
+export async function openShellStore(): Promise<Result<Store | null, string>> {
+  if (!flags.isSet("database_path") || flags.bool("disable_database")) return ok(null);
   const path = flags.get("database_path");
   try {
     const { openStore } = await import("../store/store.ts");
-    return await openStore(path);
+    return ok(await openStore(path));
   } catch (e) {
-    return `cannot open the database at ${path}: ${(e as Error).message}`;
+    return err(`cannot open the database at ${path}: ${(e as Error).message}`);
   }
 }

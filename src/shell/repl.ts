@@ -4,6 +4,7 @@ import { createInterface, type Interface } from "node:readline";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { errorMessage, verbose } from "../logger/glog.ts";
 import { splitStatements } from "../sql/lexer.ts";
 import { runMeta } from "./meta.ts";
 import { runStatement, type ShellState } from "./shell.ts";
@@ -17,7 +18,8 @@ function historyPath(): string | null {
     const dir = join(homedir(), ".osquery");
     mkdirSync(dir, { recursive: true });
     return join(dir, ".history");
-  } catch {
+  } catch (e) {
+    verbose("repl.ts", `History is not kept: ${errorMessage(e)}`);
     return null;
   }
 }
@@ -27,7 +29,9 @@ function loadHistory(path: string | null): string[] {
   try {
     // readline keeps the newest entry first.
     return readFileSync(path, "utf8").split("\n").filter(Boolean).slice(-HISTORY_SIZE).reverse();
-  } catch {
+  } catch (e) {
+    // No history file yet is the first run; anything else is worth a word.
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") verbose("repl.ts", `Cannot read the history ${path}: ${errorMessage(e)}`);
     return [];
   }
 }
@@ -57,8 +61,9 @@ export async function runInteractive(state: ShellState): Promise<number> {
     if (path) {
       try {
         writeFileSync(path, [...list.slice(0, HISTORY_SIZE)].reverse().join("\n") + "\n");
-      } catch {
+      } catch (e) {
         // An unwritable home only loses history.
+        verbose("repl.ts", `Cannot save the history ${path}: ${errorMessage(e)}`);
       }
     }
   };

@@ -3,6 +3,7 @@
 // pidfile never blocks a restart, while a live daemon always does.
 import { closeSync, openSync, readFileSync, ftruncateSync, writeSync, unlinkSync, fchmodSync } from "node:fs";
 import { libc } from "../linux/libc.ts";
+import { errorMessage, verbose } from "../logger/glog.ts";
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
@@ -26,6 +27,8 @@ export function tryLock(path: string, mode = 0o644): HeldLock | LockError {
   try {
     fd = openSync(path, "a+", mode);
   } catch (e) {
+    // The caller reports osquery's error name; the system's reason is detail.
+    verbose("lock.ts", `Cannot open ${path}: ${errorMessage(e)}`);
     return (e as NodeJS.ErrnoException).code === "EACCES" ? "AccessDenied" : "IOError";
   }
   if (flock(fd, LOCK_EX | LOCK_NB) !== 0) {
@@ -60,7 +63,8 @@ export function createPidfile(path: string): HeldLock | LockError {
     } finally {
       closeSync(fd);
     }
-  } catch {
+  } catch (e) {
+    verbose("lock.ts", `Cannot write the pid to ${path}: ${errorMessage(e)}`);
     lock.release(true);
     return "IOError";
   }
@@ -73,6 +77,7 @@ export function readPidfile(path: string): number | null {
     const n = Number.parseInt(readFileSync(path, "utf8").trim(), 10);
     return Number.isInteger(n) && n > 0 ? n : null;
   } catch {
+    // An unreadable pidfile names no holder; the caller's error says so.
     return null;
   }
 }

@@ -80,6 +80,7 @@ function freeBytes(path: string): number | null {
     const s = statfsSync(path);
     return (process.getuid?.() === 0 ? s.bfree : s.bavail) * s.bsize;
   } catch {
+    // No answer only skips the up-front space check; LMDB reports its own errors.
     return null;
   }
 }

@@ -1,15 +1,19 @@
 // ycloud_instance_metadata: detection on fixture DMI trees, the metadata
 // service served by Bun.serve on 127.0.0.1 (never 169.254.169.254), and the
 // off-cloud rule: no endpoint named and no Yandex DMI data, no request at all.
+// That rule is checked on any host: in a mount namespace whose DMI tree is a
+// fixture (the real one hidden) and whose network is private, the generator
+// and the binary run under strace, which records every connect(2) they try.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isYandexCloudHost } from "../../../tables/cloud/detect.ts";
 import { yCloudInstanceMetadata, zoneId } from "../../../tables/cloud/ycloud.ts";
 import table from "../../../tables/cloud/ycloud_instance_metadata.ts";
-import { generate } from "../../helpers.ts";
+import { OSQUERYI, generate } from "../../helpers.ts";
+import { inMountNamespace, sh } from "../../mount_namespace.ts";
 import { queryAsync } from "../apps/e2e.ts";
 
 const DOC = {
@@ -102,7 +106,7 @@ describe("ycloud_instance_metadata", () => {
     expect(rows.map((r) => r.metadata_endpoint)).toEqual([base]);
   });
 
-  test("off-cloud without a named endpoint: no rows and no request", async () => {
+  test("not detected and no endpoint named: the function gives no rows and sends no request", async () => {
     const real = globalThis.fetch;
     let calls = 0;
     globalThis.fetch = Object.assign(async () => {
@@ -111,7 +115,6 @@ describe("ycloud_instance_metadata", () => {
     }, real);
     try {
       expect(await yCloudInstanceMetadata([], false)).toEqual([]);
-      if (!isYandexCloudHost()) expect(await generate(table)).toEqual([]);
     } finally {
       globalThis.fetch = real;
     }
@@ -123,13 +126,55 @@ describe("ycloud_instance_metadata", () => {
     expect(rows.map((r) => [r.instance_id, r.metadata_endpoint])).toEqual([[DOC.id, base]]);
   });
 
-  test("e2e: the binary asks the named endpoint, and nothing otherwise", async () => {
+  test("e2e: the binary asks the named endpoint", async () => {
     const rows = await queryAsync(`select instance_id, zone, serial_port_enabled, metadata_endpoint from ycloud_instance_metadata where metadata_endpoint = '${base}'`);
     expect(rows).toEqual([{ instance_id: DOC.id, zone: "ru-central1-a", serial_port_enabled: "1", metadata_endpoint: base }]);
-    if (!isYandexCloudHost()) {
-      requests = [];
-      expect(await queryAsync("select * from ycloud_instance_metadata")).toEqual([]);
-      expect(requests).toEqual([]);
-    }
+  });
+
+  /**
+   * Runs the generator (through ycloud_probe.ts) and the binary in a private
+   * mount and network namespace whose /sys/class holds only a DMI tree with
+   * `vendor` as sys_vendor (none when null); returns each one's rows and the
+   * connect(2) calls strace saw it make to the metadata address.
+   */
+  function inFixtureHost(vendor: string | null): { generator: unknown[]; binary: unknown[]; generatorConnects: string[]; binaryConnects: string[] } {
+    if (!Bun.which("strace")) throw new Error("strace is missing (Debian package strace): it records the requests the table tries");
+    const scratch = mkdtempSync(join(tmp, "ns-"));
+    const trace = (name: string) => join(scratch, name);
+    const traced = (name: string, argv: string[]) => `strace -f -qq -e trace=connect -o ${sh(trace(name))} ${argv.map(sh).join(" ")}`;
+    const outs = inMountNamespace(
+      [
+        // A tmpfs over /sys/class hides the host's DMI data, whatever cloud it runs on.
+        "mount -t tmpfs osq-ycloud /sys/class",
+        "mkdir -p /sys/class/dmi/id",
+        ...(vendor === null ? [] : [`echo ${sh(vendor)} > /sys/class/dmi/id/sys_vendor`]),
+      ],
+      [
+        traced("generator", [process.execPath, join(import.meta.dir, "ycloud_probe.ts")]),
+        traced("binary", [OSQUERYI, "--json", "select * from ycloud_instance_metadata"]),
+      ],
+      { privateNetwork: true },
+    );
+    const connects = (name: string) => readFileSync(trace(name), "utf8").split("\n").filter((l) => l.includes("169.254.169.254"));
+    return {
+      generator: JSON.parse(outs[0] ?? "") as unknown[],
+      binary: JSON.parse(outs[1] ?? "") as unknown[],
+      generatorConnects: connects("generator"),
+      binaryConnects: connects("binary"),
+    };
+  }
+
+  test("off-cloud on any host (DMI hidden): the generator and the binary give no rows and try no connection", () => {
+    const r = inFixtureHost(null);
+    expect(r).toEqual({ generator: [], binary: [], generatorConnects: [], binaryConnects: [] });
+  });
+
+  test("the same harness sees the request a Yandex DMI vendor makes (so the off-cloud check can fail)", () => {
+    const r = inFixtureHost("Yandex");
+    // The private network has no route: the request is tried, fails, and gives no row.
+    expect(r.generator).toEqual([]);
+    expect(r.binary).toEqual([]);
+    expect(r.generatorConnects.length).toBeGreaterThan(0);
+    expect(r.binaryConnects.length).toBeGreaterThan(0);
   });
 });
