@@ -5,6 +5,7 @@ import type { Database } from "bun:sqlite";
 import { verbose } from "../logger/glog.ts";
 import { Op, QueryContext, type Constraint, type OpCode } from "../table.ts";
 import type { Analysis } from "./analyse.ts";
+import { QueryError } from "./errors.ts";
 import { quoteIdent } from "./materialise.ts";
 import type { PlanStep } from "./plan.ts";
 
@@ -13,6 +14,37 @@ function constraintText(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   if (v instanceof Uint8Array) return new TextDecoder().decode(v);
   return String(v);
+}
+
+/**
+ * SQLite refuses a result set of more than 2000 columns (SQLITE_MAX_COLUMN),
+ * so an IN list of any length is evaluated a slice at a time.
+ */
+const LITERAL_BATCH = 500;
+
+type Evaluated = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
+
+/** Evaluates constant expressions; one SQLite cannot evaluate alone does not cost the others their pushdown. */
+function evaluateLiterals(db: Database, exprs: readonly string[], table: string): Evaluated[] {
+  const out: Evaluated[] = [];
+  for (let start = 0; start < exprs.length; start += LITERAL_BATCH) {
+    const batch = exprs.slice(start, start + LITERAL_BATCH);
+    try {
+      const row = (db.prepare(`SELECT ${batch.join(", ")}`).values()[0] as unknown[] | undefined) ?? [];
+      for (let i = 0; i < batch.length; i++) out.push({ ok: true, value: row[i] });
+    } catch {
+      for (const expr of batch) {
+        try {
+          out.push({ ok: true, value: (db.prepare(`SELECT ${expr}`).values()[0] as unknown[] | undefined)?.[0] });
+        } catch (e) {
+          const message = (e as Error).message;
+          verbose("context.ts", `constraint ${expr} on ${table} not pushed: ${message}`);
+          out.push({ ok: false, message });
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** Builds the generator's context; `empty` when a join or subquery leaves no value to match. */
@@ -25,21 +57,18 @@ export function buildContext(db: Database, step: PlanStep, analysis: Analysis): 
     map.set(column, list);
   };
   let empty = false;
-  if (ref.literals.length > 0) {
-    const exprs = ref.literals.map((l) => l.exprSql).join(", ");
-    let values: unknown[] | null = null;
-    try {
-      values = (db.prepare(`SELECT ${exprs}`).values()[0] as unknown[]) ?? null;
-    } catch (e) {
-      // An expression SQLite cannot evaluate alone: not pushed down.
-      verbose("context.ts", `constraints on ${ref.name} not pushed: ${(e as Error).message}`);
-      values = null;
-    }
-    ref.literals.forEach((l, i) => {
-      const text = values ? constraintText(values[i]) : null;
+  const values = evaluateLiterals(db, ref.literals.map((l) => l.exprSql), ref.name);
+  const required = new Set(ref.table.columns.filter((c) => c.required).map((c) => c.name));
+  let unevaluated: { column: string; message: string } | null = null;
+  ref.literals.forEach((l, i) => {
+    const v = values[i]!;
+    if (v.ok) {
+      const text = constraintText(v.value);
       if (text !== null) add(l.column, l.op, text);
-    });
-  }
+    } else if (required.has(l.column)) {
+      unevaluated ??= { column: l.column, message: v.message };
+    }
+  });
   for (const j of step.joins) {
     const source = j.source;
     const filters = source.ownFilters.map((f) => `(${f})`).join(" AND ");
@@ -77,6 +106,12 @@ export function buildContext(db: Database, step: PlanStep, analysis: Analysis): 
     const texts = values.map(constraintText).filter((v): v is string => v !== null);
     if (texts.length === 0) empty = true;
     for (const t of texts) add(s.column, Op.EQUALS, t);
+  }
+  // Without its required value the generator would return nothing and the
+  // query would look empty; osquery's SQLite fails on the same expression.
+  if (unevaluated !== null && ![...required].some((c) => map.has(c)) && !empty) {
+    const { column, message } = unevaluated;
+    throw new QueryError(`Cannot evaluate the constraint on ${ref.table.name}.${column}: ${message}`);
   }
   const used = analysis.usesStar ? null : new Set(ref.table.columns.map((c) => c.name).filter((n) => analysis.identifiers.has(n)));
   return { ctx: new QueryContext(map, used), empty };
