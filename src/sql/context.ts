@@ -51,10 +51,15 @@ function evaluateLiterals(db: Database, exprs: readonly string[], table: string)
 export function buildContext(db: Database, step: PlanStep, analysis: Analysis): { ctx: QueryContext; empty: boolean } {
   const { ref } = step;
   const map = new Map<string, Constraint[]>();
+  // A subquery or an IN list may repeat a value; the generator gets each once.
+  const added = new Set<string>();
   const add = (column: string, op: OpCode, expr: string) => {
-    const list = map.get(column) ?? [];
-    list.push({ op, expr });
-    map.set(column, list);
+    const key = JSON.stringify([column, op, expr]);
+    if (added.has(key)) return;
+    added.add(key);
+    const list = map.get(column);
+    if (list) list.push({ op, expr });
+    else map.set(column, [{ op, expr }]);
   };
   let empty = false;
   const values = evaluateLiterals(db, ref.literals.map((l) => l.exprSql), ref.name);

@@ -64,3 +64,32 @@ describe("a required value SQLite cannot evaluate", () => {
     expect(r.stderr.trim().split("\n")).toEqual(["Error: Cannot evaluate the constraint on file.path: malformed JSON"]);
   });
 });
+
+describe(".plan with long value lists", () => {
+  test("shows five values per column and how many more", () => {
+    const r = osq([], { stdin: `.plan select count(*) from file where path in (${paths.map(quote).join(", ")})\n` });
+    expect(r.stderr).toBe("");
+    const shown = paths.slice(0, 5).map((p) => JSON.stringify(p)).join(", ");
+    expect(r.stdout).toBe(`file: path IN (${shown}, ... ${FILES - 5} more)\n`);
+  }, 60_000);
+
+  test("counts a repeated value once, as the generator receives it", () => {
+    const [a, b] = [paths[0]!, paths[1]!];
+    const r = osq([`.plan select * from file where path in (${[a, b, a, b, a].map(quote).join(", ")})`]);
+    expect(r.stdout).toBe(`file: path IN (${JSON.stringify(a)}, ${JSON.stringify(b)})\n`);
+  });
+
+  test(
+    "describes a join of 100000 values without quadratic work",
+    () => {
+      // Collecting the shown values by re-spreading the list took minutes at this size.
+      const sql = `.plan with recursive n(i) as (select 0 union all select i + 1 from n where i < 99999)
+        select count(*) from file f join (select ${quote(dir)} || '/f' || i as path from n) d on f.path = d.path`;
+      const r = osq([], { stdin: sql.replaceAll("\n", " ") + "\n" });
+      expect(r.stderr).toBe("");
+      const shown = paths.slice(0, 5).map((p) => JSON.stringify(p)).join(", ");
+      expect(r.stdout).toBe(`file AS f: path IN (${shown}, ... 99995 more)\n`);
+    },
+    30_000,
+  );
+});
