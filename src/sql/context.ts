@@ -51,12 +51,7 @@ function evaluateLiterals(db: Database, exprs: readonly string[], table: string)
 export function buildContext(db: Database, step: PlanStep, analysis: Analysis): { ctx: QueryContext; empty: boolean } {
   const { ref } = step;
   const map = new Map<string, Constraint[]>();
-  // A subquery or an IN list may repeat a value; the generator gets each once.
-  const added = new Set<string>();
   const add = (column: string, op: OpCode, expr: string) => {
-    const key = JSON.stringify([column, op, expr]);
-    if (added.has(key)) return;
-    added.add(key);
     const list = map.get(column);
     if (list) list.push({ op, expr });
     else map.set(column, [{ op, expr }]);
@@ -65,11 +60,18 @@ export function buildContext(db: Database, step: PlanStep, analysis: Analysis): 
   const values = evaluateLiterals(db, ref.literals.map((l) => l.exprSql), ref.name);
   const required = new Set(ref.table.columns.filter((c) => c.required).map((c) => c.name));
   let unevaluated: { column: string; message: string } | null = null;
+  // An IN list or a subquery may repeat a value; the generator gets each once
+  // (join values need no check: they are read with SELECT DISTINCT).
+  const literalSeen = new Set<string>();
   ref.literals.forEach((l, i) => {
     const v = values[i]!;
     if (v.ok) {
       const text = constraintText(v.value);
-      if (text !== null) add(l.column, l.op, text);
+      const key = `${l.column} ${l.op} ${text}`;
+      if (text !== null && !literalSeen.has(key)) {
+        literalSeen.add(key);
+        add(l.column, l.op, text);
+      }
     } else if (required.has(l.column)) {
       unevaluated ??= { column: l.column, message: v.message };
     }
@@ -108,8 +110,8 @@ export function buildContext(db: Database, step: PlanStep, analysis: Analysis): 
       verbose("context.ts", `subquery values for ${ref.name}.${s.column} not pushed (correlated or not standalone): ${(e as Error).message}`);
       continue;
     }
-    const texts = values.map(constraintText).filter((v): v is string => v !== null);
-    if (texts.length === 0) empty = true;
+    const texts = new Set(values.map(constraintText).filter((v): v is string => v !== null));
+    if (texts.size === 0) empty = true;
     for (const t of texts) add(s.column, Op.EQUALS, t);
   }
   // Without its required value the generator would return nothing and the
