@@ -199,3 +199,41 @@ describe("Fleet's Linux detail queries", () => {
     expect(discover(q.discovery!)).toBe(0);
   });
 });
+
+describe("double-quoted strings, as osquery's SQLite reads them", () => {
+  // SQLite takes a double-quoted name that matches no column as a string, and
+  // osquery's packs lean on it (`path = "/etc/hosts"`); the generator must get it.
+  const dir = mkdtempSync(join(tmpdir(), "osq-dqs-"));
+  const a = join(dir, "a.txt");
+  const b = join(dir, "b.txt");
+  writeFileSync(a, "four");
+  writeFileSync(b, "sixsix");
+
+  test.each([
+    ["=", `select path, size from file where path = "${a}"`, [{ path: a, size: "4" }]],
+    ["= mirrored", `select path, size from file where "${b}" = path`, [{ path: b, size: "6" }]],
+    ["IN", `select path, size from file where path in ("${a}", "${b}") order by path`, [{ path: a, size: "4" }, { path: b, size: "6" }]],
+    ["LIKE", `select path from file where path like "${dir}/b%"`, [{ path: b }]],
+    ["OR", `select path from file where path = "${a}" or path = "${b}" order by path`, [{ path: a }, { path: b }]],
+  ])("%s reaches file", (_shape, sql, expected) => {
+    expect(query(sql)).toEqual(expected);
+  });
+
+  test("a double-quoted name that is a column stays a column", () => {
+    // path = "path" compares the column with itself: every file of the directory matches.
+    expect(query(`select count(*) as n from file where path = "path" and directory = "${dir}"`)).toEqual([{ n: "2" }]);
+  });
+
+  test("a double-quoted name that may be a column of a non-osq table is not taken for a string", () => {
+    // "key" is a json_each column: only the (single-quoted) directory may be pushed.
+    const r = osq([`.plan select * from file, json_each('[1]') where path = "key" and directory = '${dir}'`]);
+    expect(r.stdout).toBe(`file: directory = ${JSON.stringify(dir)}\n`);
+  });
+
+  test("a double-quoted name that is an alias is not taken for a string", () => {
+    // SQLite reads "p" as the alias (path = 'x'); pushing the text "p" would be wrong, so none is pushed.
+    const r = osq(["--json", `select 'x' as "${a}", path from file where path = "${a}"`]);
+    expect(r.stdout).not.toContain("four");
+    expect(r.stderr).toContain("Table file was queried without a required column in the WHERE clause");
+  });
+});
