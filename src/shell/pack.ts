@@ -5,8 +5,8 @@
 // query of that pack, printing each result in the shell's output mode.
 import { hostname } from "node:os";
 import { flags } from "../flags/flags.ts";
-import { logToStderr, verbose, WARNING } from "../logger/glog.ts";
-import { runQuery } from "../sql/engine.ts";
+import { INFO, logToStderr, verbose, WARNING } from "../logger/glog.ts";
+import { checkViews, runQuery } from "../sql/engine.ts";
 import { MemoryStore } from "../store/store.ts";
 import { Config } from "../daemon/config.ts";
 import { daemonTables } from "../daemon/state.ts";
@@ -79,7 +79,18 @@ export async function loadShellConfig(): Promise<Map<string, string>> {
   // The refresh has run each pack's discovery as osquery's addPack does, so
   // osquery_packs shows which are active right after the load.
   publishConfigTables(config);
-  return new Map([...config.views()].map(([name, sql]) => [name.toLowerCase(), sql]));
+  return configViews(config);
+}
+
+/**
+ * The config's views, keyed by lower-case name. osquery creates them once as
+ * the config loads and logs each one SQLite refuses at INFO, so a broken view
+ * is reported here, not by every query that names it.
+ */
+function configViews(config: Config): Map<string, string> {
+  const views = new Map([...config.views()].map(([name, sql]) => [name.toLowerCase(), sql]));
+  for (const e of checkViews(config.views())) logToStderr(INFO, "views.cpp", 98, e);
+  return views;
 }
 
 export async function runPack(state: ShellState, name: string): Promise<number> {
@@ -95,6 +106,7 @@ export async function runPack(state: ShellState, name: string): Promise<number> 
     process.stderr.write(`Error: no pack named ${name} in ${flags.get("config_path")}\n`);
     return 1;
   }
+  for (const [view, sql] of configViews(config)) state.views.set(view, sql);
   let code = 0;
   for (const q of pack.queries) {
     const r = await runStatement(state, q.query);

@@ -234,6 +234,8 @@ function withClauseOf(s: SelectStmt): WithClause | undefined {
 export class Analyser {
   private readonly refs: TableRef[] = [];
   private readonly identifiers = new Set<string>();
+  /** Every alias the statement gives (lower-case): a double-quoted name matching one is not a string. */
+  private readonly aliases = new Set<string>();
   private usesStar = false;
   /** Subqueries already visited for a constraint: the generic walk skips them. */
   private readonly visitedSubqueries = new Set<Node>();
@@ -274,6 +276,7 @@ export class Analyser {
   /** Records identifiers and stars anywhere in the statement. */
   private collectNames(node: Node): void {
     if (node.type === "identifier") this.identifiers.add(node.name.toLowerCase());
+    if (node.type === "alias") this.aliases.add(node.alias.name.toLowerCase());
     if (node.type === "all_columns") this.usesStar = true;
     for (const c of children(node)) this.collectNames(c);
   }
@@ -585,9 +588,32 @@ export class Analyser {
     return children(node).every((c) => this.isConstant(c));
   }
 
+  /**
+   * SQLite (with its default, which osquery keeps) reads a double-quoted name
+   * that matches no column as a string: `path = "/etc/hosts"`. Only a name
+   * that surely matches nothing in reach counts: not a column of any source
+   * in scope, no source whose columns are unknown, no alias, not a rowid.
+   */
+  private isQuotedString(node: Node, scope: Scope): boolean {
+    if (node.type !== "identifier" || !node.text.startsWith('"')) return false;
+    const name = node.name.toLowerCase();
+    if (this.aliases.has(name) || ROWID_NAMES.has(name)) return false;
+    for (let s: Scope | null = scope; s; s = s.parent) {
+      if (s.opaque) return false;
+      if (s.sources.some((src) => sourceHasColumn(src, name) || (src.kind === "derived" && src.columns === null))) return false;
+    }
+    return true;
+  }
+
+  /** A value a constraint can carry: a constant expression or a double-quoted string. */
+  private isValue(node: Node, scope: Scope): boolean {
+    return this.isConstant(node) || this.isQuotedString(node, scope);
+  }
+
   /** Every column reference inside an expression, resolved; false when one does not resolve. */
   private sourcesIn(node: Node, scope: Scope, out: Set<Source>): boolean {
     if (isSelect(node)) return false;
+    if (this.isQuotedString(node, scope)) return true;
     if (node.type === "identifier" || node.type === "member_expr") {
       const r = this.resolveColumn(node, scope);
       if (!r) return false;
@@ -639,7 +665,7 @@ export class Analyser {
       } else if (isNode(right.expr)) {
         const inner = right.expr;
         const items: Node[] = inner.type === "list_expr" ? inner.items : [inner];
-        if (!items.every((i) => this.isConstant(i))) return;
+        if (!items.every((i) => this.isValue(i, scope))) return;
         for (const i of items) pushLiteral(col.source, col.column, Op.EQUALS, this.text(i));
       }
       return;
@@ -664,9 +690,9 @@ export class Analyser {
       }
       return;
     }
-    if (l && this.isConstant(right)) {
+    if (l && this.isValue(right, scope)) {
       if (inTargets(l)) pushLiteral(l.source, l.column, op, this.text(right));
-    } else if (r && this.isConstant(left) && MIRROR[op] !== undefined) {
+    } else if (r && this.isValue(left, scope) && MIRROR[op] !== undefined) {
       if (inTargets(r)) pushLiteral(r.source, r.column, MIRROR[op]!, this.text(left));
     }
   }
@@ -683,9 +709,9 @@ export class Analyser {
   /** For `col = value` in either order: the column side and the constant side. */
   private orient(a: Node, b: Node, scope: Scope): [Resolved | null, Node | null] {
     const ca = this.resolveColumn(a, scope);
-    if (ca && this.isConstant(b)) return [ca, b];
+    if (ca && this.isValue(b, scope)) return [ca, b];
     const cb = this.resolveColumn(b, scope);
-    if (cb && this.isConstant(a)) return [cb, a];
+    if (cb && this.isValue(a, scope)) return [cb, a];
     return [null, null];
   }
 
@@ -731,6 +757,9 @@ function starColumns(s: Source): readonly string[] | null {
   if (s.kind === "derived") return s.columns;
   return s.table.columns.filter((c) => !c.hidden).map((c) => c.name);
 }
+
+/** Names SQLite resolves to a table's rowid even when no column has them. */
+const ROWID_NAMES = new Set(["rowid", "oid", "_rowid_"]);
 
 function sourceHasColumn(s: Source, column: string): boolean {
   return s.kind === "table" ? hasColumn(s.table, column) : (s.columns?.includes(column) ?? false);

@@ -5,6 +5,7 @@ import type { Database } from "bun:sqlite";
 import { verbose } from "../logger/glog.ts";
 import { Op, QueryContext, type Constraint, type OpCode } from "../table.ts";
 import type { Analysis } from "./analyse.ts";
+import { QueryError } from "./errors.ts";
 import { quoteIdent } from "./materialise.ts";
 import type { PlanStep } from "./plan.ts";
 
@@ -15,31 +16,66 @@ function constraintText(v: unknown): string | null {
   return String(v);
 }
 
+/**
+ * SQLite refuses a result set of more than 2000 columns (SQLITE_MAX_COLUMN),
+ * so an IN list of any length is evaluated a slice at a time.
+ */
+const LITERAL_BATCH = 500;
+
+type Evaluated = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
+
+/** Evaluates constant expressions; one SQLite cannot evaluate alone does not cost the others their pushdown. */
+function evaluateLiterals(db: Database, exprs: readonly string[], table: string): Evaluated[] {
+  const out: Evaluated[] = [];
+  for (let start = 0; start < exprs.length; start += LITERAL_BATCH) {
+    const batch = exprs.slice(start, start + LITERAL_BATCH);
+    try {
+      const row = (db.prepare(`SELECT ${batch.join(", ")}`).values()[0] as unknown[] | undefined) ?? [];
+      for (let i = 0; i < batch.length; i++) out.push({ ok: true, value: row[i] });
+    } catch {
+      for (const expr of batch) {
+        try {
+          out.push({ ok: true, value: (db.prepare(`SELECT ${expr}`).values()[0] as unknown[] | undefined)?.[0] });
+        } catch (e) {
+          const message = (e as Error).message;
+          verbose("context.ts", `constraint ${expr} on ${table} not pushed: ${message}`);
+          out.push({ ok: false, message });
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** Builds the generator's context; `empty` when a join or subquery leaves no value to match. */
 export function buildContext(db: Database, step: PlanStep, analysis: Analysis): { ctx: QueryContext; empty: boolean } {
   const { ref } = step;
   const map = new Map<string, Constraint[]>();
   const add = (column: string, op: OpCode, expr: string) => {
-    const list = map.get(column) ?? [];
-    list.push({ op, expr });
-    map.set(column, list);
+    const list = map.get(column);
+    if (list) list.push({ op, expr });
+    else map.set(column, [{ op, expr }]);
   };
   let empty = false;
-  if (ref.literals.length > 0) {
-    const exprs = ref.literals.map((l) => l.exprSql).join(", ");
-    let values: unknown[] | null = null;
-    try {
-      values = (db.prepare(`SELECT ${exprs}`).values()[0] as unknown[]) ?? null;
-    } catch (e) {
-      // An expression SQLite cannot evaluate alone: not pushed down.
-      verbose("context.ts", `constraints on ${ref.name} not pushed: ${(e as Error).message}`);
-      values = null;
+  const values = evaluateLiterals(db, ref.literals.map((l) => l.exprSql), ref.name);
+  const required = new Set(ref.table.columns.filter((c) => c.required).map((c) => c.name));
+  let unevaluated: { column: string; message: string } | null = null;
+  // An IN list or a subquery may repeat a value; the generator gets each once
+  // (join values need no check: they are read with SELECT DISTINCT).
+  const literalSeen = new Set<string>();
+  ref.literals.forEach((l, i) => {
+    const v = values[i]!;
+    if (v.ok) {
+      const text = constraintText(v.value);
+      const key = `${l.column} ${l.op} ${text}`;
+      if (text !== null && !literalSeen.has(key)) {
+        literalSeen.add(key);
+        add(l.column, l.op, text);
+      }
+    } else if (required.has(l.column)) {
+      unevaluated ??= { column: l.column, message: v.message };
     }
-    ref.literals.forEach((l, i) => {
-      const text = values ? constraintText(values[i]) : null;
-      if (text !== null) add(l.column, l.op, text);
-    });
-  }
+  });
   for (const j of step.joins) {
     const source = j.source;
     const filters = source.ownFilters.map((f) => `(${f})`).join(" AND ");
@@ -74,9 +110,15 @@ export function buildContext(db: Database, step: PlanStep, analysis: Analysis): 
       verbose("context.ts", `subquery values for ${ref.name}.${s.column} not pushed (correlated or not standalone): ${(e as Error).message}`);
       continue;
     }
-    const texts = values.map(constraintText).filter((v): v is string => v !== null);
-    if (texts.length === 0) empty = true;
+    const texts = new Set(values.map(constraintText).filter((v): v is string => v !== null));
+    if (texts.size === 0) empty = true;
     for (const t of texts) add(s.column, Op.EQUALS, t);
+  }
+  // Without its required value the generator would return nothing and the
+  // query would look empty; osquery's SQLite fails on the same expression.
+  if (unevaluated !== null && ![...required].some((c) => map.has(c)) && !empty) {
+    const { column, message } = unevaluated;
+    throw new QueryError(`Cannot evaluate the constraint on ${ref.table.name}.${column}: ${message}`);
   }
   const used = analysis.usesStar ? null : new Set(ref.table.columns.map((c) => c.name).filter((n) => analysis.identifiers.has(n)));
   return { ctx: new QueryContext(map, used), empty };

@@ -29,14 +29,22 @@ export function traceSink(trace: string[] | undefined): TraceSink | undefined {
   };
 }
 
+/** Values shown per column and operator: a join can push tens of thousands. */
+const SHOWN_VALUES = 5;
+
 export function describe(ref: TableRef, ctx: QueryContext, empty: boolean): string {
   const head = ref.alias === ref.name ? ref.name : `${ref.name} AS ${ref.alias}`;
   const parts: string[] = [];
   for (const [col, list] of ctx.constraints) {
     const byOp = new Map<OpCode, string[]>();
-    for (const c of list) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c.expr]);
+    for (const c of list) {
+      const values = byOp.get(c.op);
+      if (values) values.push(c.expr);
+      else byOp.set(c.op, [c.expr]);
+    }
     for (const [op, values] of byOp) {
-      const shown = values.length > 5 ? `${values.slice(0, 5).map((v) => JSON.stringify(v)).join(", ")}, … (${values.length} values)` : values.map((v) => JSON.stringify(v)).join(", ");
+      const head = values.slice(0, SHOWN_VALUES).map((v) => JSON.stringify(v)).join(", ");
+      const shown = values.length > SHOWN_VALUES ? `${head}, ... ${values.length - SHOWN_VALUES} more` : head;
       parts.push(op === Op.EQUALS && values.length > 1 ? `${col} IN (${shown})` : `${col} ${OP_TEXT[op] ?? op} ${shown}`);
     }
   }

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { registerExtensionTable } from "../../src/registry.ts";
-import { runQuery, QueryError } from "../../src/sql/engine.ts";
+import { checkViews, runQuery, QueryError } from "../../src/sql/engine.ts";
 import { defineTable, Op, type QueryContext } from "../../src/table.ts";
 
 /** Every context the spy tables' generators received, per table. */
@@ -437,12 +437,13 @@ describe("config views", () => {
     expect(trace).toEqual(['groups: gid = "0"']);
   });
 
-  test("a broken view reports its own syntax error, then fails as osquery does", async () => {
+  test("a broken view fails as osquery does; its syntax error is the config's to report, not the query's", async () => {
     const views = new Map([["vbad", "select * form spy_plain"]]);
+    expect(checkViews(views)).toEqual(['Error creating view (vbad): near "form": syntax error']);
     const e = await runQuery("select * from vbad", { views }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(QueryError);
     expect((e as QueryError).message).toBe("no such table: vbad");
-    expect((e as QueryError).warnings).toEqual(['Error creating view (vbad): near "form": syntax error']);
+    expect((e as QueryError).warnings).toEqual([]);
   });
 
   test("a view the parser cannot read still runs, its tables filled whole", async () => {
@@ -459,17 +460,19 @@ describe("config views that must not be created", () => {
     const dir = mkdtempSync(join(tmpdir(), "osq-view-attach-"));
     const target = join(dir, "attached.db");
     const views = new Map([["vx", `select 1 as a; attach database '${target}' as y`]]);
+    expect(checkViews(views)).toEqual(["Error creating view (vx): not authorized"]);
     const e = await runQuery("select * from vx", { views }).catch((x: unknown) => x);
     expect((e as QueryError).message).toBe("no such table: vx");
-    expect((e as QueryError).warnings).toEqual(["Error creating view (vx): not authorized"]);
     expect(existsSync(target)).toBe(false);
   });
 
   test("a view named like an osq table fails as in osquery; the table still answers", async () => {
+    const views = new Map([["spy_plain", "select 1 as a"]]);
+    expect(checkViews(views)).toEqual(["Error creating view (spy_plain): table spy_plain already exists"]);
     const warnings: string[] = [];
-    const r = await runQuery("select count(*) from spy_plain", { views: new Map([["spy_plain", "select 1 as a"]]), warnings });
+    const r = await runQuery("select count(*) from spy_plain", { views, warnings });
     expect(r.rows).toEqual([[2n]]);
-    expect(warnings).toEqual(["Error creating view (spy_plain): table spy_plain already exists"]);
+    expect(warnings).toEqual([]);
   });
 });
 
