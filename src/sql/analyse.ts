@@ -820,17 +820,54 @@ function disjuncts(expr: Node): Node[] {
  */
 const KEYWORD_TABLES: ReadonlyMap<string, string> = new Map([["groups", "_grps_"]]);
 
+/**
+ * Column names of osquery's tables that sql-parser-cst reads as keywords
+ * (chrome_extension_content_scripts.match, the MATCH operator; SET), with
+ * same-length stand-ins. Masked only where a column can stand (see
+ * isOperandPosition), so `x MATCH 'y'` keeps its operator.
+ */
+const KEYWORD_COLUMNS: ReadonlyMap<string, string> = new Map([
+  ["match", "_mtc_"],
+  ["set", "_st"],
+]);
+
+/** Words after which an operand (a column) starts, never a binary operator. */
+const BEFORE_OPERAND = new Set(["select", "distinct", "all", "where", "and", "or", "not", "by", "on", "when", "then", "else", "having", "as", "case"]);
+
+type Word = { kind: string; text: string; start: number; end: number };
+
+function isOperandPosition(prev: Word | undefined): boolean {
+  if (prev === undefined) return true;
+  if (prev.kind === "punct") return prev.text !== ")";
+  return prev.kind === "word" && BEFORE_OPERAND.has(prev.text.toLowerCase());
+}
+
 export interface MaskedSql {
   readonly text: string;
   readonly unmask: (name: string) => string;
 }
 
-export function maskKeywordTables(sql: string, words: readonly { kind: string; text: string; start: number; end: number }[]): MaskedSql {
+export function maskKeywordTables(sql: string, words: readonly Word[]): MaskedSql {
   let text = sql;
-  for (const t of words) {
-    const stand = t.kind === "word" ? KEYWORD_TABLES.get(t.text.toLowerCase()) : undefined;
+  words.forEach((t, i) => {
+    if (t.kind !== "word") return;
+    const word = t.text.toLowerCase();
+    const stand = KEYWORD_TABLES.get(word) ?? (isOperandPosition(words[i - 1]) ? KEYWORD_COLUMNS.get(word) : undefined);
     if (stand) text = text.slice(0, t.start) + stand + text.slice(t.end);
-  }
-  const back = new Map([...KEYWORD_TABLES].map(([k, v]) => [v, k]));
+  });
+  const back = new Map([...KEYWORD_TABLES, ...KEYWORD_COLUMNS].map(([k, v]) => [v, k]));
   return { text, unmask: (n) => back.get(n.toLowerCase()) ?? n };
+}
+
+/**
+ * Puts the original names back into a tree parsed from masked text, so every
+ * later reading of an identifier (columns above all) sees the SQL's own name;
+ * ranges are unchanged, the stand-ins having the original's length.
+ */
+export function unmaskTree(node: Node, unmask: (name: string) => string): void {
+  if (node.type === "identifier") {
+    const name = unmask(node.name);
+    if (name !== node.name) node.name = name;
+  }
+  for (const c of children(node)) unmaskTree(c, unmask);
 }

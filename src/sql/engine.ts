@@ -4,7 +4,7 @@
 import type { Database } from "bun:sqlite";
 import { isTableName, loadTablesNamed, lookupTable } from "../registry.ts";
 import { identifierOf, tokenize, type Token } from "./lexer.ts";
-import { Analyser, maskKeywordTables, type Analysis, type TableRef } from "./analyse.ts";
+import { Analyser, maskKeywordTables, unmaskTree, type Analysis, type TableRef } from "./analyse.ts";
 import { plan, RequiredColumnError, type PlanStep } from "./plan.ts";
 import { MaterialisedTable } from "./materialise.ts";
 import type { QueryContext } from "../table.ts";
@@ -81,6 +81,7 @@ async function analyseAndRun(
   } catch {
     return fallback(db, sql, tokens, opts, views, trace);
   }
+  unmaskTree(program, masked.unmask);
   const statements = program.statements.filter((s) => s.type !== "empty");
   for (const stmt of statements) gate(stmt);
   const viewLookup = parsedViews(db, views, parse);

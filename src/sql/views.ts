@@ -6,7 +6,7 @@ import { Database } from "bun:sqlite";
 import type { parse as parseSql } from "sql-parser-cst";
 import { verbose } from "../logger/glog.ts";
 import { isTableName } from "../registry.ts";
-import { maskKeywordTables, type ViewDefinition, type ViewLookup } from "./analyse.ts";
+import { maskKeywordTables, unmaskTree, type ViewDefinition, type ViewLookup } from "./analyse.ts";
 import { identifierOf, tokenize } from "./lexer.ts";
 import { quoteIdent } from "./materialise.ts";
 
@@ -83,6 +83,7 @@ export function parsedViews(db: Database, views: ReadonlyMap<string, string>, pa
       let stmt = null;
       try {
         stmt = parse(masked.text, { dialect: "sqlite", includeRange: true }).statements[0] ?? null;
+        if (stmt) unmaskTree(stmt, masked.unmask);
       } catch (e) {
         verbose("views.ts", `view ${name} is filled without constraints: the parser cannot read it (${(e as Error).message.split("\n")[0]})`);
       }

@@ -284,6 +284,20 @@ describe("table names the parser reads as keywords", () => {
     await runQuery("select groups.gid from groups where groups.gid = 0", { trace: plain });
     expect(plain).toEqual(['groups: gid = "0"']);
   });
+
+  test("a column named like a keyword (match) keeps the query analysed: the uid still reaches the generator", async () => {
+    for (const sql of [
+      "select match, script from chrome_extension_content_scripts where uid = 0",
+      "select c.match from chrome_extension_content_scripts c where c.uid = 0",
+      "select script from chrome_extension_content_scripts where match like '%x%' and uid = 0",
+    ]) {
+      const trace: string[] = [];
+      await runQuery(sql, { trace });
+      expect([sql, trace.map((t) => t.replace(/^.*?: /, ""))]).toEqual([sql, [expect.stringContaining('uid = "0"')]]);
+    }
+    // The MATCH operator is left alone: SQLite itself answers (it has no full-text table here).
+    await expect(runQuery("select 'a' match 'a'")).rejects.toThrow(/MATCH/);
+  });
 });
 
 describe("derived tables: subqueries in FROM, CTEs and views", () => {
