@@ -301,3 +301,30 @@ describe("a query that kills the process", () => {
     await store.close();
   });
 });
+
+describe("Fleet's Linux detail queries as Fleet sends them", () => {
+  test("every query gets a discovery entry (SELECT 1 when it has none): each admitted one answers status 0 and \"\"; the gated-off ones are not answered", async () => {
+    const { FLEET_LINUX_QUERIES } = await import("../e2e/fleet-queries.ts");
+    const h = harness(new MemoryStore());
+    const queries: JsonObject = {};
+    const discovery: JsonObject = {};
+    for (const q of FLEET_LINUX_QUERIES) {
+      queries[`fleet_detail_query_${q.key}`] = q.sql;
+      discovery[`fleet_detail_query_${q.key}`] = q.discovery ?? "SELECT 1";
+    }
+    h.session.reads.push(ok({ queries, discovery }));
+    await h.runner.checkIn();
+    const body = h.session.writes()[0]!;
+    const statuses = body.statuses as Record<string, number>;
+    const messages = body.messages as Record<string, string>;
+    const failures = Object.keys(statuses).filter((id) => statuses[id] !== 0 || messages[id] !== "").map((id) => `${id}: ${messages[id]}`);
+    expect(failures).toEqual([]);
+    // The same gate the shell test (test/e2e/planner.test.ts) expects: osq lacks these tables, or is too new for the query.
+    const answered = new Set(Object.keys(statuses));
+    const gatedOff = FLEET_LINUX_QUERIES.map((q) => q.key).filter((k) => !answered.has(`fleet_detail_query_${k}`));
+    expect(gatedOff.sort()).toEqual(["google_chrome_profiles", "kubequery_info", "orbit_info", "software_go_binaries", "software_linux_fleetd_pacman", "software_python_packages"]);
+    for (const rows of Object.values(body.queries as Record<string, JsonObject[]>)) {
+      for (const row of rows) for (const v of Object.values(row)) expect(typeof v).toBe("string");
+    }
+  });
+});
