@@ -126,7 +126,8 @@ export class DistributedRunner {
   /** How long to wait before the next check-in. */
   pauseMs(): number {
     const expire = Number(this.deps.store.get("configurations", ACCELERATE_KEY) ?? "-1");
-    const seconds = this.nowSeconds() > expire ? this.deps.settings().interval : ACCELERATED_INTERVAL;
+    // osquery polls without pause at interval 0; osq waits a second, so a server that is down sees no request storm.
+    const seconds = this.nowSeconds() > expire ? Math.max(1, this.deps.settings().interval) : ACCELERATED_INTERVAL;
     return seconds * 1000;
   }
 

@@ -198,6 +198,11 @@ describe("the loop's pace", () => {
     expect(h.lines).toContain("I Accelerating distributed query checkins for 12 seconds");
   });
 
+  test("distributed_interval=0 waits a second between check-ins, not a busy loop", () => {
+    const h = harness(new MemoryStore(), { settings: { interval: 0 } });
+    expect(h.runner.pauseMs()).toBe(1000);
+  });
+
   test("run() sleeps the computed pause between check-ins and stops when told", async () => {
     const h = harness(new MemoryStore(), { settings: { interval: 10 } });
     h.session.reads.push(ok({ accelerate: 60 }), ok({}), err({ kind: "transport", message: "connection refused" }));
