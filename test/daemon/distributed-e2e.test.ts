@@ -49,6 +49,14 @@ describe("--distributed_plugin=tls in the daemon", () => {
     expect(results.length).toBeGreaterThanOrEqual(2);
   });
 
+  test("turned on by the config's options as Fleet serves them (a JSON boolean and number)", () => {
+    const config = join(dir, "fleet-options.conf");
+    writeFileSync(config, JSON.stringify({ options: { disable_distributed: false, distributed_interval: 1 }, schedule: {} }));
+    const r = osq([...daemonArgs("options", []).filter((a) => !a.startsWith("--config_path=")), `--config_path=${config}`, "--schedule_timeout=2"], { bin: OSQUERYD });
+    expect(r.code).toBe(0);
+    expect(r.stderr.split("\n").filter((l) => l.includes("Distributed read failed: ")).length).toBeGreaterThanOrEqual(2);
+  });
+
   test("distributed queries off (the default): no read is tried", () => {
     const r = osq(daemonArgs("off", ["--distributed_interval=1", "--schedule_timeout=2"]), { bin: OSQUERYD });
     expect(r.code).toBe(0);
