@@ -25,11 +25,12 @@ export const runtime: Runtime = {
   watcherPid: -1,
   extensionsActive: false,
   databasePlugin: "ephemeral",
-  // Only plugins that --config_plugin / --logger_plugin can activate: osquery
+  // Only plugins that --config_plugin / --logger_plugin / --distributed_plugin can activate: osquery
   // lists what is registered, and a listed plugin that fails to start misleads.
   plugins: new Map([
     ["config", new Set(["filesystem"])],
     ["logger", new Set(["filesystem", "stdout"])],
+    ["distributed", new Set(["tls"])],
     ["database", new Set(["ephemeral", "lmdb"])],
     ["sql", new Set(["sql"])],
   ]),

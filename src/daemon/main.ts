@@ -3,6 +3,8 @@
 // config (its options may change logger settings); the logger plugins, which
 // receive the status lines buffered so far; then the scheduler until SIGTERM,
 // SIGINT or --schedule_timeout. SIGHUP and --config_refresh re-read the config.
+// With --disable_distributed=false the live-query loop runs beside the
+// scheduler, through the one remote session the TLS plugins share.
 //
 // The watchdog (a watcher process supervising a worker) is not built yet: the
 // daemon always runs as one process, as osquery does with --disable_watchdog.
@@ -23,6 +25,11 @@ import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { FilesystemLoggerPlugin, parseLoggerMode } from "../../plugins/logger/filesystem.ts";
 import { StdoutLoggerPlugin } from "../../plugins/logger/stdout.ts";
 import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
+import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
+import type { DistributedPlugin } from "../../plugins/distributed/plugin.ts";
+import { openRemoteSession } from "../remote/remote.ts";
+import type { RemoteSession } from "../remote/session.ts";
+import { DistributedRunner } from "./distributed.ts";
 import { Config } from "./config.ts";
 import { Daemon } from "./daemon.ts";
 import { daemonize } from "./daemonize.ts";
@@ -157,6 +164,18 @@ function loggerPlugins(): LoggerPlugin[] | string {
     }
   }
   return plugins;
+}
+
+/** The live-query plugin, null when distributed queries are off, or why it cannot start. */
+function distributedPlugin(remote: () => RemoteSession): DistributedPlugin | null | string {
+  if (flags.bool("disable_distributed")) return null;
+  const name = flags.get("distributed_plugin");
+  if (name !== "tls") return `Cannot activate ${name} distributed plugin: Unknown registry plugin: ${name}`;
+  return new TlsDistributedPlugin(remote(), () => ({
+    readEndpoint: flags.get("distributed_tls_read_endpoint"),
+    writeEndpoint: flags.get("distributed_tls_write_endpoint"),
+    maxAttempts: flags.num("distributed_tls_max_attempts"),
+  }));
 }
 
 /** The database --database_dump reads: no lock, since LMDB lets a running daemon's store be read alongside it. */
@@ -306,8 +325,36 @@ export async function runDaemon(args: string[]): Promise<number> {
   }
   for (const l of loggers) l.init(BINARY, []);
   status.attach(loggers.map((l) => (lines) => l.logStatus(lines)));
+
+  // One session for every TLS plugin: one node key, one enrollment.
+  let remote: RemoteSession | null = null;
+  const remoteSession = (): RemoteSession => (remote ??= openRemoteSession(store));
+  // Set up after the config, whose options may turn distributed queries on.
+  const distributed = distributedPlugin(remoteSession);
+  if (typeof distributed === "string") {
+    status.error(FILE, distributed);
+    return shutdown(EXIT_CATASTROPHIC);
+  }
   daemon.publishTables();
   status.info(FILE, `osquery initialized [version=${OSQUERY_VERSION}]`);
+
+  const liveQueries = distributed
+    ? new DistributedRunner({
+        plugin: distributed,
+        store,
+        clock: systemClock(),
+        log: {
+          info: (m) => status.info("distributed.ts", m),
+          warning: (m) => status.warning("distributed.ts", m),
+          error: (m) => status.error("distributed.ts", m),
+          verbose: (m) => status.verbose("distributed.ts", m),
+        },
+        runQuery: (sql) => runQuery(sql, { views: config?.views() ?? new Map<string, string>() }),
+        settings: () => ({ interval: flags.num("distributed_interval"), denylistDuration: flags.num("distributed_denylist_duration") }),
+      })
+    : null;
+  // run() never rejects: each check-in turns its failures into status lines.
+  const liveQueriesDone = liveQueries?.run() ?? Promise.resolve();
 
   // Config refresh: every config_refresh seconds, config_accelerated_refresh after a failure.
   // Reloads run one at a time; loadConfig never rejects, so one failed reload
@@ -336,6 +383,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   let exitCode = EXIT_SUCCESS;
   const onStop = () => {
     loop.stop();
+    liveQueries?.stop();
     // An in-flight query gets alarm_timeout seconds (at least 10) to finish; then it is abandoned.
     const seconds = Math.max(10, flags.num("alarm_timeout"));
     setTimeout(() => {
@@ -358,6 +406,8 @@ export async function runDaemon(args: string[]): Promise<number> {
     exitCode = EXIT_CATASTROPHIC;
   }
   if (refreshTimer) clearTimeout(refreshTimer);
+  liveQueries?.stop();
+  await liveQueriesDone;
   await refreshing;
   process.off("SIGTERM", onStop);
   process.off("SIGINT", onStop);

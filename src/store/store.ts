@@ -23,7 +23,8 @@ export const DOMAINS = [
   "configurations", // node key, splay, executing query, denylist, instance id
   "query_performance", // per-query statistics
   "carves",
-  "distributed",
+  "distributed", // live queries admitted and not yet answered
+  "distributed_running", // the start time of each live query in progress, by SQL hash
 ] as const;
 
 export type Domain = (typeof DOMAINS)[number];

@@ -74,8 +74,10 @@ describe("osquery_registry lists only plugins that can be activated", () => {
     }
     const tlsConfig = osq(["--config_check", "--config_plugin=tls", `--config_path=${config}`], { bin: OSQUERYD });
     expect(listed("config").includes("tls")).toBe(tlsConfig.code === 0);
-    // osq has no distributed plugin yet: the registry shows none.
-    expect(listed("distributed")).toEqual([]);
+    const tlsDistributed = osq(["--disable_distributed=false", "--distributed_plugin=tls", `--config_path=${config}`, "--ephemeral", "--disable_watchdog", "--schedule_timeout=1", `--logger_path=${join(dir, "dist")}`], {
+      bin: OSQUERYD,
+    });
+    expect(listed("distributed")).toEqual(tlsDistributed.code === 0 ? ["tls"] : []);
   });
 });
 

@@ -19,6 +19,12 @@ describe("os_version", () => {
     expect(row!.arch).toBe(Bun.spawnSync(["uname", "-m"]).stdout.toString().trim());
   });
 
+  test("on this host, platform is one of the Linux names Fleet sends its Linux queries to (FLEET.md §4, HostLinuxOSs)", () => {
+    const fleetLinux = ["linux", "ubuntu", "debian", "rhel", "centos", "sles", "kali", "gentoo", "amzn", "pop", "arch", "linuxmint", "void", "nixos", "endeavouros", "manjaro", "opensuse-leap", "opensuse-tumbleweed", "tuxedo"];
+    const [row] = query("SELECT platform FROM os_version");
+    expect(fleetLinux).toContain(row!.platform!);
+  });
+
   test("fixtures: quoting, codenames, version parts, redhat-release", () => {
     const ubuntu = 'NAME="Ubuntu"\nVERSION="22.04.3 LTS (Jammy Jellyfish)"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n';
     expect(osVersionRow({ osRelease: ubuntu, redhatRelease: null, gentooRelease: null, arch: "x86_64" })).toEqual({
