@@ -59,6 +59,16 @@ const ABSENT: Record<string, () => string | null> = {
   // The shell loads no config in the sweep, so there is no schedule or pack.
   osquery_packs: () => "no config",
   osquery_schedule: () => "no config",
+  // osquery asks the running systemd manager over D-Bus: no manager (not PID 1, no system bus), no units.
+  systemd_units: () => {
+    let bus = false;
+    try {
+      bus = statSync("/var/run/dbus/system_bus_socket").isSocket();
+    } catch {
+      bus = false; // no socket file: no system bus
+    }
+    return unless(!bus || !existsSync("/run/systemd/system"), "no systemd manager on the system bus")();
+  },
   kernel_modules: () => unless(text("/proc/modules") === "", "no loadable modules")(),
   shared_memory: () => unless(text("/proc/sysvipc/shm").split("\n").length < 2, "no SysV segments")(),
   apparmor_profiles: () => unless(text("/sys/kernel/security/apparmor/profiles") === "", "no AppArmor")(),
