@@ -101,3 +101,26 @@ describe("osquery_registry shows the database plugin in use as the one active", 
     expect(snapshot([`--database_path=${join(dir, "daemon.db")}`, `--pidfile=${join(dir, "osqueryd.pid")}`])).toEqual([{ name: "lmdb" }]);
   }, 20000);
 });
+
+describe("osquery_flags lists the flags osquery defines", () => {
+  test("hidden flags are listed; short names, gflags' flagfile and aliases are not", () => {
+    const names = query("select name from osquery_flags").map((r) => r.name!);
+    expect(names).toContain("schedule_lognames");
+    expect(names).toContain("extensions_default_index");
+    for (const absent of ["S", "D", "L", "A", "flagfile", "config_tls_refresh"]) expect(names).not.toContain(absent);
+  });
+
+  test("rows come in byte order of name", () => {
+    const names = query("select name from osquery_flags").map((r) => r.name!);
+    expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+
+  test("custom_ options from the config are string flags with no default", () => {
+    const dir = mkdtempSync(join(tmpdir(), "osq-flags-"));
+    const config = join(dir, "osquery.conf");
+    writeFileSync(config, JSON.stringify({ options: { custom_fid3: "hello" } }));
+    expect(query("select * from osquery_flags where name = 'custom_fid3'", [`--config_path=${config}`])).toEqual([
+      { name: "custom_fid3", type: "string", description: "", default_value: "", value: "hello", shell_only: "0" },
+    ]);
+  });
+});
