@@ -31,6 +31,14 @@ test("osquery_registry lists every table once, active", () => {
   expect(plugins).toContainEqual({ active: "1", name: "filesystem" });
 });
 
+test("osquery_extensions: core's sdk_version is the SDK version; disabled extensions list nothing", () => {
+  const [core] = query("select version, sdk_version from osquery_extensions where uuid = 0");
+  const [info] = query("select version from osquery_info");
+  // osquery's SDK version equals its release version.
+  expect(core).toEqual({ version: info!.version!, sdk_version: info!.version! });
+  expect(query("select * from osquery_extensions", ["--disable_extensions"])).toEqual([]);
+});
+
 test("osquery_extensions lists core as uuid 0 on the configured socket", () => {
   expect(query("select uuid, name, path, type from osquery_extensions", ["--extensions_socket=/tmp/osq-test.em"])).toEqual([
     { name: "core", path: "/tmp/osq-test.em", type: "core", uuid: "0" },
