@@ -1,9 +1,9 @@
 // The tables about osq itself, through the compiled binary.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { OSQUERYD, osq, query } from "../helpers.ts";
+import { OSQUERYD, SHARED, osq, query } from "../helpers.ts";
 
 test("osquery_info describes this process", () => {
   const [row] = query("select pid, version, build_platform, platform_mask, watcher, extensions, start_time from osquery_info");
@@ -130,5 +130,28 @@ describe("osquery_flags lists the flags osquery defines", () => {
     expect(query("select * from osquery_flags where name = 'custom_fid3'", [`--config_path=${config}`])).toEqual([
       { name: "custom_fid3", type: "string", description: "", default_value: "", value: "hello", shell_only: "0" },
     ]);
+  });
+});
+
+describe("osquery_registry follows osquery's registry", () => {
+  test("the shell forces disable_logging, so no logger plugin is active there", () => {
+    const loggers = query("select name, active from osquery_registry where registry = 'logger'");
+    expect(loggers.length).toBeGreaterThan(0);
+    expect(loggers.filter((r) => r.active !== "0")).toEqual([]);
+  });
+
+  test("internal: utility tables, database and sql plugins; other tables are not", () => {
+    const catalogue = JSON.parse(readFileSync(join(SHARED, "tables.json"), "utf8")) as { name: string; utility?: boolean }[];
+    const registered = new Set(query("select name from osquery_registry where registry = 'table'").map((r) => r.name!));
+    const utility = catalogue.filter((t) => t.utility && registered.has(t.name)).map((t) => t.name).sort();
+    expect(utility).toContain("osquery_info");
+    const internalTables = query("select name from osquery_registry where registry = 'table' and internal = 1").map((r) => r.name!);
+    expect(internalTables.sort()).toEqual(utility);
+    expect(query("select registry, name from osquery_registry where registry in ('database', 'sql') and internal = 0")).toEqual([]);
+  });
+
+  test("rows come in byte order of registry, then name", () => {
+    const rows = query("select registry, name from osquery_registry").map((r) => `${r.registry}\u0000${r.name}`);
+    expect(rows).toEqual([...rows].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
   });
 });
