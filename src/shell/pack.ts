@@ -12,6 +12,7 @@ import { Config } from "../daemon/config.ts";
 import { scheduledName } from "../daemon/packs.ts";
 import { daemonTables } from "../daemon/state.ts";
 import { newPerformance } from "../daemon/stats.ts";
+import { runtime } from "../runtime.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { OSQUERY_VERSION } from "../version.ts";
@@ -107,6 +108,9 @@ export async function loadShellConfig(): Promise<Map<string, string>> {
   // osquery_packs shows which are active right after the load.
   await config.scheduledQueries();
   publishConfigTables(config);
+  // osqueryi holds a loaded config like osqueryd, so osquery_info reports its hash and validity.
+  runtime.configValid = config.valid;
+  runtime.configHash = config.hash();
   return new Map([...config.views()].map(([name, sql]) => [name.toLowerCase(), sql]));
 }
 

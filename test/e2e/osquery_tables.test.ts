@@ -1,5 +1,6 @@
 // The tables about osq itself, through the compiled binary.
 import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -154,4 +155,16 @@ describe("osquery_registry follows osquery's registry", () => {
     const rows = query("select registry, name from osquery_registry").map((r) => `${r.registry}\u0000${r.name}`);
     expect(rows).toEqual([...rows].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
   });
+});
+
+test("osquery_info in the shell reports the loaded --config_path config's hash and validity", () => {
+  const dir = mkdtempSync(join(tmpdir(), "osq-info-"));
+  const config = join(dir, "osquery.conf");
+  const text = JSON.stringify({ schedule: { one: { query: "SELECT 1", interval: 60 } } });
+  writeFileSync(config, text);
+  // osquery: SHA1 over the concatenated per-source SHA1 hex digests (one source here).
+  const expected = createHash("sha1").update(createHash("sha1").update(text).digest("hex")).digest("hex");
+  expect(query("select config_hash, config_valid from osquery_info", [`--config_path=${config}`])).toEqual([{ config_hash: expected, config_valid: "1" }]);
+  const missing = [`--config_path=${join(dir, "missing.conf")}`];
+  expect(query("select config_hash, config_valid from osquery_info", missing)).toEqual([{ config_hash: "", config_valid: "0" }]);
 });
