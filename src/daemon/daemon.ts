@@ -16,7 +16,6 @@ import { QueryState, type DiffOutcome } from "./diff.ts";
 import { batchLine, calendarTime, eventLines, snapshotLine, type LineOptions, type QueryLogItem } from "./results.ts";
 import { escapeRow, resultSize, typedRows, valueText } from "./rows.ts";
 import { dueQueries } from "./scheduler.ts";
-import { scheduledName } from "./packs.ts";
 import { daemonTables } from "./state.ts";
 import { newPerformance, recordPerformance, sampleResources, type QueryPerformance } from "./stats.ts";
 
@@ -224,36 +223,35 @@ export class Daemon {
     return out;
   }
 
-  private scheduleRows() {
+  /**
+   * The queries the scheduler would consider now: packs whose discovery fails
+   * are left out (osquery's Config::scheduledQueries skips packs that should not execute).
+   */
+  private async scheduleRows() {
     const config = this.config;
     if (!config) return [];
-    const delimiter = flags.get("pack_delimiter");
     const rows = [];
-    for (const pack of config.packs()) {
-      if (!pack.valid) continue;
-      for (const q of pack.queries) {
-        const name = scheduledName(pack.name, q.name, delimiter);
-        const p = this.performance.get(name);
-        const perf = p && p.sql === q.query ? p : newPerformance(q.query);
-        rows.push({
-          name,
-          query: q.query,
-          interval: q.interval,
-          executions: perf.executions,
-          last_executed: perf.lastExecuted,
-          denylisted: config.isDenylisted(name) ? 1 : 0,
-          output_size: perf.outputSize,
-          wall_time: perf.wallTime,
-          wall_time_ms: perf.wallTimeMs,
-          last_wall_time_ms: perf.lastWallTimeMs,
-          user_time: perf.userTime,
-          last_user_time: perf.lastUserTime,
-          system_time: perf.systemTime,
-          last_system_time: perf.lastSystemTime,
-          average_memory: perf.averageMemory,
-          last_memory: perf.lastMemory,
-        });
-      }
+    for (const { name, query: q, denylisted } of await config.scheduledQueries()) {
+      const p = this.performance.get(name);
+      const perf = p && p.sql === q.query ? p : newPerformance(q.query);
+      rows.push({
+        name,
+        query: q.query,
+        interval: q.interval,
+        executions: perf.executions,
+        last_executed: perf.lastExecuted,
+        denylisted: denylisted ? 1 : 0,
+        output_size: perf.outputSize,
+        wall_time: perf.wallTime,
+        wall_time_ms: perf.wallTimeMs,
+        last_wall_time_ms: perf.lastWallTimeMs,
+        user_time: perf.userTime,
+        last_user_time: perf.lastUserTime,
+        system_time: perf.systemTime,
+        last_system_time: perf.lastSystemTime,
+        average_memory: perf.averageMemory,
+        last_memory: perf.lastMemory,
+      });
     }
     return rows;
   }

@@ -9,7 +9,6 @@ import { logToStderr, verbose, WARNING } from "../logger/glog.ts";
 import { runQuery } from "../sql/engine.ts";
 import { MemoryStore } from "../store/store.ts";
 import { Config } from "../daemon/config.ts";
-import { scheduledName } from "../daemon/packs.ts";
 import { daemonTables } from "../daemon/state.ts";
 import { newPerformance } from "../daemon/stats.ts";
 import { runtime } from "../runtime.ts";
@@ -48,33 +47,29 @@ export function newShellConfig(plugin: ConfigPlugin): Config {
 
 /** osquery_schedule and osquery_packs show the loaded config, as in osquery's shell. */
 function publishConfigTables(config: Config): void {
-  daemonTables.schedule = () => {
-    const delimiter = flags.get("pack_delimiter");
-    return config.packs().filter((p) => p.valid).flatMap((pack) =>
-      pack.queries.map((q) => {
-        const name = scheduledName(pack.name, q.name, delimiter);
-        const perf = newPerformance(q.query);
-        return {
-          name,
-          query: q.query,
-          interval: q.interval,
-          executions: perf.executions,
-          last_executed: perf.lastExecuted,
-          denylisted: config.isDenylisted(name) ? 1 : 0,
-          output_size: perf.outputSize,
-          wall_time: perf.wallTime,
-          wall_time_ms: perf.wallTimeMs,
-          last_wall_time_ms: perf.lastWallTimeMs,
-          user_time: perf.userTime,
-          last_user_time: perf.lastUserTime,
-          system_time: perf.systemTime,
-          last_system_time: perf.lastSystemTime,
-          average_memory: perf.averageMemory,
-          last_memory: perf.lastMemory,
-        };
-      }),
-    );
-  };
+  daemonTables.schedule = async () =>
+    // Only packs that should run here, as osquery's Config::scheduledQueries gives them.
+    (await config.scheduledQueries()).map(({ name, query: q, denylisted }) => {
+      const perf = newPerformance(q.query);
+      return {
+        name,
+        query: q.query,
+        interval: q.interval,
+        executions: perf.executions,
+        last_executed: perf.lastExecuted,
+        denylisted: denylisted ? 1 : 0,
+        output_size: perf.outputSize,
+        wall_time: perf.wallTime,
+        wall_time_ms: perf.wallTimeMs,
+        last_wall_time_ms: perf.lastWallTimeMs,
+        user_time: perf.userTime,
+        last_user_time: perf.lastUserTime,
+        system_time: perf.systemTime,
+        last_system_time: perf.lastSystemTime,
+        average_memory: perf.averageMemory,
+        last_memory: perf.lastMemory,
+      };
+    });
   daemonTables.packs = () =>
     config.packs().map((p) => ({
       name: p.name,

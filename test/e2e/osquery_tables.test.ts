@@ -168,3 +168,20 @@ test("osquery_info in the shell reports the loaded --config_path config's hash a
   const missing = [`--config_path=${join(dir, "missing.conf")}`];
   expect(query("select config_hash, config_valid from osquery_info", missing)).toEqual([{ config_hash: "", config_valid: "0" }]);
 });
+
+test("osquery_schedule leaves out the queries of a pack whose discovery finds nothing", () => {
+  const dir = mkdtempSync(join(tmpdir(), "osq-schedule-"));
+  const config = join(dir, "osquery.conf");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      schedule: { a: { query: "SELECT 1", interval: 10 } },
+      packs: {
+        off: { discovery: ["SELECT 1 WHERE 0"], queries: { q: { query: "SELECT 2", interval: 10 } } },
+        on: { discovery: ["SELECT 1"], queries: { q: { query: "SELECT 3", interval: 10 } } },
+      },
+    }),
+  );
+  expect(query("select name from osquery_schedule", [`--config_path=${config}`]).map((r) => r.name)).toEqual(["a", "pack_on_q"]);
+  expect(query("select name, active from osquery_packs where name = 'off'", [`--config_path=${config}`])).toEqual([{ name: "off", active: "0" }]);
+});
