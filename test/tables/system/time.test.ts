@@ -26,7 +26,7 @@ describe("time", () => {
     expect(row!.datetime).toBe(date(["-u", "-d", `@${t}`, "+%Y-%m-%dT%H:%M:%SZ"]));
     expect(row!.weekday).toBe(date(["-u", "-d", `@${t}`, "+%A"]));
     const zone = date(["+%Z"]);
-    expect(row!.local_timezone).toBe(zone.length <= 4 && zone ? zone : "UTC");
+    expect(row!.local_timezone).toBe(zone.length <= 7 && zone ? zone : "UTC");
     expect(asctime(new Date(t * 1000))).toBe(date(["-u", "-d", `@${t}`, "+%a %b %e %H:%M:%S %Y"]));
   });
 
@@ -40,5 +40,18 @@ describe("time", () => {
     expect(row!.timezone).toBe("UTC");
     expect(row!.date_time).toBe(date(["-u", "-d", `@${t}`, "+%Y-%m-%dT%H:%M:%SZ"]));
     expect(query("SELECT count(*) AS n FROM time")).toEqual([{ n: "1" }]);
+  });
+
+  test("local_timezone keeps abbreviations of up to 7 characters (osquery's 8-byte buffer)", () => {
+    const zoneOf = (tz: string) => {
+      const r = Bun.spawnSync([OSQUERYI, "--json", "SELECT local_timezone FROM time"], { env: { ...process.env, TZ: tz } });
+      return (JSON.parse(r.stdout.toString()) as Record<string, string>[])[0]!.local_timezone;
+    };
+    // POSIX TZ strings name their own abbreviation; date(1) confirms libc reads it so.
+    expect(date(["+%Z"], { TZ: "ABCDEFG+3" })).toBe("ABCDEFG");
+    expect(zoneOf("ABCDEFG+3")).toBe("ABCDEFG");
+    expect(zoneOf("ABCDE+3")).toBe("ABCDE");
+    expect(date(["+%Z"], { TZ: "ABCDEFGH+3" })).toBe("ABCDEFGH");
+    expect(zoneOf("ABCDEFGH+3")).toBe("UTC");
   });
 });
