@@ -1,6 +1,7 @@
 // system_info: hostname, CPU and memory facts against hostname(1), lscpu, getconf, uname, free.
 import { describe, expect, test } from "bun:test";
-import systemInfo, { canonicalHostname, onlineCpuCount, parseCpuinfo, physicalCores } from "../../../tables/system/system_info.ts";
+import systemInfo, { canonicalHostname, parseCpuinfo } from "../../../tables/system/system_info.ts";
+import { onlineCpuCount, physicalCores } from "../../../src/linux/proc.ts";
 import { generate, query } from "../../helpers.ts";
 
 function sh(cmd: string): string {
