@@ -68,6 +68,16 @@ export function isRegularFile(path: string): boolean {
   }
 }
 
+/** True when the path itself is a symbolic link. */
+export function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    // As for pathExists: a path lstat cannot see is no link.
+    return false;
+  }
+}
+
 /** True when the path itself exists (a dangling symlink counts). */
 export function pathExists(path: string): boolean {
   try {

@@ -72,20 +72,34 @@ describe("disk_encryption", () => {
     expect(cryptMapping("/dev/sda", sys, dev)).toBeNull();
   });
 
-  test("children of an encrypted device inherit its status and type", () => {
+  test("children of an encrypted device inherit its status and type, whatever the order", () => {
     const rows = diskEncryptionRows(
       [
+        { name: "/dev/dm-0", uuid: "fs-uuid", parent: "/dev/sda2" },
+        { name: "/dev/dm-1", uuid: "", parent: "/dev/dm-0" },
+        { name: "/dev/dm-2", uuid: "", parent: "/dev/dm-1" },
+        { name: "/dev/nvme0n1", uuid: "", parent: "/dev/nvme0" },
         { name: "/dev/sda", uuid: "", parent: "" },
-        { name: "/dev/dm-0", uuid: "fs-uuid", parent: "" },
-        { name: "/dev/dm-0p1", uuid: "", parent: "/dev/dm-0" },
+        { name: "/dev/sda2", uuid: "", parent: "/dev/sda" },
       ],
-      (n) => (n === "/dev/dm-0" ? { type: "LUKS1-aes-cbc-essiv:sha256" } : null),
+      (n) => (n === "/dev/dm-1" ? { type: "LUKS1-aes-cbc-essiv:sha256" } : null),
     );
+    const plain = { encrypted: 0, encryption_status: "not encrypted", type: "" };
+    const luks = { encrypted: 1, encryption_status: "encrypted", type: "LUKS1-aes-cbc-essiv:sha256" };
     expect(rows).toEqual([
-      { name: "/dev/sda", uuid: "", encrypted: 0, encryption_status: "not encrypted" },
-      { name: "/dev/dm-0", uuid: "fs-uuid", encrypted: 1, encryption_status: "encrypted", type: "LUKS1-aes-cbc-essiv:sha256" },
-      { name: "/dev/dm-0p1", uuid: "", encrypted: 1, encryption_status: "encrypted", type: "LUKS1-aes-cbc-essiv:sha256" },
+      { name: "/dev/dm-0", uuid: "fs-uuid", ...plain },
+      { name: "/dev/dm-1", uuid: "", ...luks },
+      // Its parent comes later in name order; osquery looks it up recursively.
+      { name: "/dev/dm-2", uuid: "", ...luks },
+      { name: "/dev/nvme0n1", uuid: "", ...plain },
+      { name: "/dev/sda", uuid: "", ...plain },
+      { name: "/dev/sda2", uuid: "", ...plain },
     ]);
+  });
+
+  test("a name that is no block device gives no row", async () => {
+    expect(await generate(table, { name: [["=", "/dev/osq-no-such-device"]] })).toEqual([]);
+    expect(query("SELECT name FROM disk_encryption WHERE name = '/dev/osq-no-such-device'")).toEqual([]);
   });
 
   test("e2e: a name constraint asks about that device only", async () => {
