@@ -4,7 +4,7 @@ import { defineTable, type Row } from "../../src/table.ts";
 import { logUnreadable } from "../../src/linux/fs.ts";
 import { ERROR, logToStderr } from "../../src/logger/glog.ts";
 import { loadHwIds, PCI_IDS_PATHS, type HwIds } from "../../src/linux/hwids.ts";
-import { listDir, parseUevent, readTextFile, readUdevRecord, UDEV_DATA_DIR } from "../../src/linux/udev.ts";
+import { comparePaths, listDir, parseUevent, readTextFile, readUdevRecord, UDEV_DATA_DIR } from "../../src/linux/udev.ts";
 
 export default defineTable({
   name: "pci_devices",
@@ -56,16 +56,6 @@ export function readPciDevices(dir: string, ids: HwIds | null, udevDir: string):
     rows.push(pciDeviceRow(parseUevent(uevent), db, ids));
   }
   return rows;
-}
-
-/** Component by component, as systemd's path_compare orders sysfs paths. */
-export function comparePaths(a: string, b: string): number {
-  const x = a.split("/").filter(Boolean);
-  const y = b.split("/").filter(Boolean);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
-  }
-  return x.length - y.length;
 }
 
 /** "8086:0D57" → ["8086", "0d57"], lowercased like pci.ids; null when malformed. */
