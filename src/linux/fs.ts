@@ -129,3 +129,17 @@ export function readAt(fd: number, offset: number | bigint, length: number): Buf
   }
   return buf.subarray(0, done);
 }
+
+/**
+ * Paths compared component by component, a parent right before its
+ * children: systemd's path_compare (udev's enumeration order) and
+ * std::filesystem::path's operator< both order paths so.
+ */
+export function comparePaths(a: string, b: string): number {
+  const x = a.split("/").filter(Boolean);
+  const y = b.split("/").filter(Boolean);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  }
+  return x.length - y.length;
+}

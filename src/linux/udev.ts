@@ -88,16 +88,3 @@ export function udevSanitize(text: string): string {
   const squeezed = text.trim().replace(/\s+/g, "_");
   return squeezed.replace(/[^0-9A-Za-z#+\-.:=@_]/g, "_");
 }
-
-/**
- * udev's enumeration order for sysfs paths: component by component, as
- * systemd's path_compare compares them (a parent right before its children).
- */
-export function comparePaths(a: string, b: string): number {
-  const x = a.split("/").filter(Boolean);
-  const y = b.split("/").filter(Boolean);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
-  }
-  return x.length - y.length;
-}

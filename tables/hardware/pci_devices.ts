@@ -1,10 +1,10 @@
 // pci_devices: PCI functions from /sys/bus/pci/devices, named from pci.ids.
 import { realpathSync } from "node:fs";
 import { defineTable, type Row } from "../../src/table.ts";
-import { logUnreadable } from "../../src/linux/fs.ts";
+import { comparePaths, logUnreadable } from "../../src/linux/fs.ts";
 import { ERROR, logToStderr } from "../../src/logger/glog.ts";
 import { loadHwIds, PCI_IDS_PATHS, type HwIds } from "../../src/linux/hwids.ts";
-import { comparePaths, listDir, parseUevent, readTextFile, readUdevRecord, UDEV_DATA_DIR } from "../../src/linux/udev.ts";
+import { listDir, parseUevent, readTextFile, readUdevRecord, UDEV_DATA_DIR } from "../../src/linux/udev.ts";
 
 export default defineTable({
   name: "pci_devices",

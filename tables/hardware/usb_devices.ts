@@ -3,10 +3,10 @@
 // udev stored nothing (a container without udevd) osq derives the same
 // properties from sysfs, as udev's builtins would.
 import { realpathSync } from "node:fs";
-import { logUnreadable } from "../../src/linux/fs.ts";
+import { comparePaths, logUnreadable } from "../../src/linux/fs.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { loadHwIds, USB_IDS_PATHS, type HwIds } from "../../src/linux/hwids.ts";
-import { comparePaths, listDir, parseUevent, readAttr, readTextFile, readUdevRecord, UDEV_DATA_DIR, udevId, udevSanitize } from "../../src/linux/udev.ts";
+import { listDir, parseUevent, readAttr, readTextFile, readUdevRecord, UDEV_DATA_DIR, udevId, udevSanitize } from "../../src/linux/udev.ts";
 
 export default defineTable({
   name: "usb_devices",
