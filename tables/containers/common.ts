@@ -10,14 +10,16 @@ export interface Listed {
   readonly ids: ReadonlySet<string>;
 }
 
-/** GET /containers/json?all=1 filtered by the query's id (and name) constraints. */
-export async function listContainers(ctx: QueryContext, socket: string, byName = false): Promise<Listed | undefined> {
-  const constraints: Record<string, string[]> = { id: ctx.equals("id") };
-  if (byName) constraints.name = ctx.equals("name");
-  const { query, items } = filterQuery(constraints, true);
+/**
+ * GET /containers/json as osquery's getContainers asks for it: every
+ * container (all=1) filtered by the query's id constraints when there are
+ * some, else the running ones only.
+ */
+export async function listContainers(ctx: QueryContext, socket: string): Promise<Listed | undefined> {
+  const { query, items } = filterQuery("id", ctx.equals("id"), true);
   const body = await dockerApi(`/containers/json${query}`, socket);
   if (!Array.isArray(body)) return undefined;
-  return { items: body, ids: items.id ?? new Set() };
+  return { items: body, ids: items };
 }
 
 /** The container's id as its rows report it. */
