@@ -94,7 +94,8 @@ export function statsRow(id: string, stats: DockerJson): Row {
 }
 
 export async function dockerContainerStatsRows(ctx: QueryContext, socket = dockerSocketPath()): Promise<Row[]> {
-  const ids = ctx.equals("id").filter(isIdPrefix);
+  // A std::set in osquery: each id once, in byte order.
+  const ids = [...new Set(ctx.equals("id"))].sort().filter(isIdPrefix);
   const rows = await mapLimit(ids, 8, async (id) => {
     const stats = await dockerApi(`/containers/${id}/stats?stream=false`, socket);
     return stats === undefined || stats === null || typeof stats !== "object" ? null : statsRow(id, stats);
