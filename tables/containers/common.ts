@@ -32,7 +32,8 @@ export function containerId(container: DockerJson, ids: ReadonlySet<string>): st
  * given (Docker resolves prefixes), or every image from /images/json.
  */
 export async function imageIds(ctx: QueryContext, socket: string): Promise<string[]> {
-  const wanted = ctx.equals("id").filter(isIdPrefix).filter((v) => v !== "");
+  // Each once, in byte order (osquery iterates a std::set).
+  const wanted = [...new Set(ctx.equals("id"))].sort().filter(isIdPrefix).filter((v) => v !== "");
   if (wanted.length > 0) return wanted;
   if (ctx.equals("id").length > 0) return []; // only non-hex values: nothing can match
   const images = await dockerApi("/images/json", socket);
