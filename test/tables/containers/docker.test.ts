@@ -238,6 +238,9 @@ describe("image tables", () => {
       { id: IMG2, layer_id: "3".repeat(64), layer_order: 1 },
     ]);
     expect(await generate(docker_image_layers, { id: [["=", IMG2.slice(0, 6)]] })).toEqual([{ id: IMG2.slice(0, 6), layer_id: "3".repeat(64), layer_order: 1 }]);
+    // Constraint values come once each, in byte order (osquery's std::set).
+    const ids = (await generate(docker_image_layers, { id: [["=", IMG2], ["=", IMG1], ["=", IMG2]] })).map((r) => r.id);
+    expect(ids).toEqual([IMG1, IMG1, IMG2]);
   });
 
   test("docker_image_history", async () => {
