@@ -226,13 +226,38 @@ describe("ec2_instance_metadata", () => {
     }
   });
 
-  test("an unreachable service still gives osquery's one row of empty values", async () => {
+  test("an unreachable service still gives osquery's one row, every column NULL", async () => {
     const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     const base = `http://127.0.0.1:${closed.port}`;
     closed.stop(true);
     const rows = await ec2InstanceMetadata(base, true);
     expect(rows.length).toBe(1);
-    expect(Object.values(rows[0]!).every((v) => v === "")).toBe(true);
+    expect(Object.values(rows[0]!).every((v) => v === undefined)).toBe(true);
+  });
+
+  test("a 404 is an empty value, another status leaves the column NULL", async () => {
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req) {
+        const path = new URL(req.url).pathname;
+        if (path === "/latest/api/token") return new Response("tok");
+        if (path === "/latest/meta-data/mac") return new Response("", { status: 404 });
+        if (path === "/latest/dynamic/instance-identity/document") return new Response(JSON.stringify({ instanceId: "i-1" }));
+        return new Response("boom", { status: 500 });
+      },
+    });
+    try {
+      const [row] = await ec2InstanceMetadata(`http://127.0.0.1:${server.port}`, true);
+      expect(row!.mac).toBe("");
+      expect(row!.instance_id).toBe("i-1");
+      // Present document, missing key: "" as osquery's get(key, "") gives.
+      expect(row!.region).toBe("");
+      expect(row!.local_hostname).toBeUndefined();
+      expect(row!.iam_arn).toBeUndefined();
+    } finally {
+      server.stop(true);
+    }
   });
 });
 
