@@ -119,6 +119,17 @@ describe("osquery_flags lists the flags osquery defines", () => {
     for (const absent of ["S", "D", "L", "A", "flagfile", "config_tls_refresh"]) expect(names).not.toContain(absent);
   });
 
+  test("types are gflags' own, uint32 included", () => {
+    // osquery declares these FLAG(uint32, ...) (extensions, carver, hash cache, TLS sessions).
+    const rows = query("select name, type from osquery_flags where name in ('thrift_timeout', 'carver_block_size', 'carver_expiry', 'hash_cache_max', 'tls_session_timeout', 'config_refresh')");
+    expect(Object.fromEntries(rows.map((r) => [r.name, r.type]))).toEqual({
+      carver_block_size: "uint32", carver_expiry: "uint32", config_refresh: "uint64", hash_cache_max: "uint32", thrift_timeout: "uint32", tls_session_timeout: "uint32",
+    });
+    const big = osq(["--carver_block_size=4294967296", "select 1"]);
+    expect(big.code).not.toBe(0);
+    expect(big.stderr).toContain("uint32 flag 'carver_block_size'");
+  });
+
   test("rows come in byte order of name", () => {
     const names = query("select name from osquery_flags").map((r) => r.name!);
     expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
