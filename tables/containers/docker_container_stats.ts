@@ -59,7 +59,11 @@ export function statsRow(id: string, stats: DockerJson): Row {
   let interval = 0n;
   if (read && preread) {
     interval = BigInt(read.seconds - preread.seconds) * 1_000_000_000n + BigInt(read.nanos - preread.nanos);
-    // Without a previous sample preread is year 1 and the span does not fit a BIGINT.
+    // Deliberately unlike osquery/tables/applications/posix/docker.cpp: its
+    // diffNanos subtracts the fraction digits as integers (".5" counts as 5 ns,
+    // not 500 ms), and its product overflows when preread is Docker's year-1
+    // zero time (no previous sample); here the span is exact, or 0 when it does
+    // not fit a BIGINT.
     if (interval > INT64_MAX || interval < -INT64_MAX) interval = 0n;
   }
   return {
