@@ -196,3 +196,10 @@ test("osquery_schedule leaves out the queries of a pack whose discovery finds no
   expect(query("select name from osquery_schedule", [`--config_path=${config}`]).map((r) => r.name)).toEqual(["a", "pack_on_q"]);
   expect(query("select name, active from osquery_packs where name = 'off'", [`--config_path=${config}`])).toEqual([{ name: "off", active: "0" }]);
 });
+
+test("osquery_events exists with osquery's columns and, with no event publisher running, no rows", () => {
+  const r = osq(["--json", "select * from osquery_events"]);
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+  expect(JSON.parse(r.stdout)).toEqual([]);
+  expect(osq([".schema osquery_events"]).stdout).toContain("`subscriptions` INTEGER, `events` INTEGER, `refreshes` INTEGER, `active` INTEGER");
+});
