@@ -1,9 +1,9 @@
 import { defineTable } from "../../src/table.ts";
 
 // The event publishers and subscribers, with their counters. osquery lists
-// those the event factory has registered (osquery/tables/utility/osquery.cpp),
-// and registers none when events are disabled, as the shell's default is. osq
-// runs no event publisher or subscriber yet, so the list is empty everywhere.
+// every one compiled in, running or not (osquery/events/events.cpp registers
+// them even with --disable_events; only their setup is skipped). osq has no
+// event publisher or subscriber yet, so its list is empty.
 export default defineTable({
   name: "osquery_events",
   utility: true,

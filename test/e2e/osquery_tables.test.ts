@@ -197,7 +197,7 @@ test("osquery_schedule leaves out the queries of a pack whose discovery finds no
   expect(query("select name, active from osquery_packs where name = 'off'", [`--config_path=${config}`])).toEqual([{ name: "off", active: "0" }]);
 });
 
-test("osquery_events exists with osquery's columns and, with no event publisher running, no rows", () => {
+test("osquery_events exists with osquery's columns; osq has no event publishers, so no rows", () => {
   const r = osq(["--json", "select * from osquery_events"]);
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
   expect(JSON.parse(r.stdout)).toEqual([]);
