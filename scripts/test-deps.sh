@@ -14,6 +14,7 @@ pkgs=(
   time            # GNU time: the peak RSS of one child (Bun's maxRSS reports the largest child ever reaped)
   iptables        # iptables-legacy writes and prints the netfilter rules the iptables test reads back
   pciutils        # lspci: the independent reader of PCI devices
+  pci.ids         # the PCI names osquery reads (pci_devices lists nothing without them)
   dmidecode       # the independent reader of the SMBIOS fixtures
   python3         # checks INI, metadata and certificate parsing
   systemd         # the unit files and systemctl

@@ -113,5 +113,5 @@ export function resetRegistry(): void {
 
 provideTableList(async () => {
   await loadTables();
-  return allTables().map((t) => t.name);
+  return allTables().map((t) => ({ name: t.name, utility: t.utility }));
 });

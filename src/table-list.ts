@@ -3,8 +3,14 @@
 // module reads it from here instead of importing the registry, which inlines
 // every table module's names at build time and so must not be imported back.
 
-/** Every registered table's name (loading the built-in modules if needed). */
-export type TableLister = () => Promise<string[]>;
+/** A registered table as the registry lists it; utility tables are osquery's internal plugins. */
+export interface ListedTable {
+  readonly name: string;
+  readonly utility: boolean;
+}
+
+/** Every registered table (loading the built-in modules if needed). */
+export type TableLister = () => Promise<ListedTable[]>;
 
 let lister: TableLister = async () => [];
 
@@ -13,6 +19,6 @@ export function provideTableList(l: TableLister): void {
 }
 
 /** The registered tables; empty until the registry has loaded. */
-export function registeredTableNames(): Promise<string[]> {
+export function registeredTables(): Promise<ListedTable[]> {
   return lister();
 }

@@ -93,6 +93,7 @@ export const tableModules: Readonly<Record<string, () => Promise<{ default: Tabl
   npm_packages: () => import("./packages/npm_packages.ts"),
   oem_strings: () => import("./hardware/oem_strings.ts"),
   os_version: () => import("./system/os_version.ts"),
+  osquery_events: () => import("./osquery/osquery_events.ts"),
   osquery_extensions: () => import("./osquery/osquery_extensions.ts"),
   osquery_flags: () => import("./osquery/osquery_flags.ts"),
   osquery_info: () => import("./osquery/osquery_info.ts"),

@@ -281,10 +281,14 @@ export class Daemon {
     return out;
   }
 
-  private scheduleRows() {
+  /**
+   * The queries the scheduler would consider now: packs whose discovery fails
+   * are left out (osquery's Config::scheduledQueries skips packs that should not execute).
+   */
+  private async scheduleRows() {
     const config = this.config;
     if (!config) return [];
-    return scheduleRows(config, (name, sql) => {
+    return scheduleRows(await config.scheduledQueries(), (name, sql) => {
       const p = this.performance.get(name);
       return p && p.sql === sql ? p : newPerformance(sql);
     });

@@ -32,11 +32,12 @@ export interface PackRow {
 }
 
 export interface DaemonTables {
-  schedule(): ScheduleRow[];
+  /** Async: listing the schedule evaluates each pack's discovery, as osquery's does. */
+  schedule(): Promise<ScheduleRow[]>;
   packs(): PackRow[];
 }
 
 export const daemonTables: DaemonTables = {
-  schedule: () => [],
+  schedule: async () => [],
   packs: () => [],
 };

@@ -2,8 +2,6 @@
 // recordQueryPerformance keeps them: wall time, the change in the process's
 // own user/system CPU time (ms) and resident memory (bytes) across the run,
 // output size. Memory is a running average of the positive changes.
-import { flags } from "../flags/flags.ts";
-import { scheduledName } from "./packs.ts";
 import type { ScheduleRow } from "./state.ts";
 
 export interface QueryPerformance {
@@ -81,43 +79,38 @@ export function recordPerformance(
   p.lastExecuted = run.now;
 }
 
-/** What osquery_schedule needs of a config: its packs and its denylist. */
-export interface ScheduleSource {
-  packs(): readonly { readonly valid: boolean; readonly name: string; readonly queries: readonly { readonly name: string; readonly query: string; readonly interval: number }[] }[];
-  isDenylisted(name: string): boolean;
+/** One query as the config schedules it: the name results go under, its SQL and interval. */
+export interface ScheduleEntry {
+  readonly name: string;
+  readonly query: { readonly query: string; readonly interval: number };
+  readonly denylisted: boolean;
 }
 
 /**
- * osquery_schedule's rows: every query of the valid packs under its scheduled
- * name, with the statistics `perfOf` has for it (the shell has none: all zero).
+ * osquery_schedule's rows for the queries the config schedules (only packs
+ * that should run here, as osquery's Config::scheduledQueries gives them),
+ * with the statistics `perfOf` has for each (the shell has none: all zero).
  */
-export function scheduleRows(config: ScheduleSource, perfOf: (name: string, sql: string) => QueryPerformance): ScheduleRow[] {
-  const delimiter = flags.get("pack_delimiter");
-  const rows: ScheduleRow[] = [];
-  for (const pack of config.packs()) {
-    if (!pack.valid) continue;
-    for (const q of pack.queries) {
-      const name = scheduledName(pack.name, q.name, delimiter);
-      const perf = perfOf(name, q.query);
-      rows.push({
-        name,
-        query: q.query,
-        interval: q.interval,
-        executions: perf.executions,
-        last_executed: perf.lastExecuted,
-        denylisted: config.isDenylisted(name) ? 1 : 0,
-        output_size: perf.outputSize,
-        wall_time: perf.wallTime,
-        wall_time_ms: perf.wallTimeMs,
-        last_wall_time_ms: perf.lastWallTimeMs,
-        user_time: perf.userTime,
-        last_user_time: perf.lastUserTime,
-        system_time: perf.systemTime,
-        last_system_time: perf.lastSystemTime,
-        average_memory: perf.averageMemory,
-        last_memory: perf.lastMemory,
-      });
-    }
-  }
-  return rows;
+export function scheduleRows(entries: readonly ScheduleEntry[], perfOf: (name: string, sql: string) => QueryPerformance): ScheduleRow[] {
+  return entries.map(({ name, query: q, denylisted }) => {
+    const perf = perfOf(name, q.query);
+    return {
+      name,
+      query: q.query,
+      interval: q.interval,
+      executions: perf.executions,
+      last_executed: perf.lastExecuted,
+      denylisted: denylisted ? 1 : 0,
+      output_size: perf.outputSize,
+      wall_time: perf.wallTime,
+      wall_time_ms: perf.wallTimeMs,
+      last_wall_time_ms: perf.lastWallTimeMs,
+      user_time: perf.userTime,
+      last_user_time: perf.lastUserTime,
+      system_time: perf.systemTime,
+      last_system_time: perf.lastSystemTime,
+      average_memory: perf.averageMemory,
+      last_memory: perf.lastMemory,
+    };
+  });
 }

@@ -23,6 +23,12 @@ const VALUE_SCHEMAS: Record<FlagType, v.GenericSchema<string, string>> = {
     v.check((s) => Math.abs(Number(s)) <= 2 ** 31),
     v.transform((s) => String(Number(s))),
   ),
+  uint32: v.pipe(
+    v.string(),
+    v.regex(/^\s*\+?\d+\s*$/),
+    v.check((s) => BigInt(s.trim()) <= 0xffffffffn),
+    v.transform((s) => BigInt(s.trim()).toString()),
+  ),
   uint64: v.pipe(v.string(), v.regex(/^\s*\+?\d+\s*$/), v.transform((s) => BigInt(s.trim()).toString())),
   string: v.string(),
 };

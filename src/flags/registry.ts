@@ -4,7 +4,7 @@
 //   normal — command line or config options; shown in --help
 //   shell  — shell-only; shown in the shell's own --help section
 //   hidden — settable anywhere, never shown in --help
-export type FlagType = "bool" | "int32" | "uint64" | "string";
+export type FlagType = "bool" | "int32" | "uint32" | "uint64" | "string";
 export type FlagKind = "cli" | "normal" | "shell" | "hidden";
 
 export interface FlagSpec {
@@ -105,7 +105,7 @@ tls_server_certs|string|/opt/osquery/share/osquery/certs/certs.pem|cli|CA bundle
 tls_client_cert|string||cli|Client certificate for mutual TLS
 tls_client_key|string||cli|Client private key for mutual TLS
 tls_session_reuse|bool|true|cli|Keep TLS connections open between requests
-tls_session_timeout|uint64|3600|cli|Seconds a reused TLS connection stays open
+tls_session_timeout|uint32|3600|cli|Seconds a reused TLS connection stays open
 tls_accept_gzip|bool|false|cli|Ask the TLS server for gzip-compressed answers
 tls_disable_status_log|bool|false|normal|Send no status logs over TLS
 tls_enroll_override|string|enroll_secret|hidden|Name of the enroll secret field in enroll requests
@@ -131,21 +131,21 @@ disable_tables|string||cli|Tables to turn off, comma separated
 enable_tables|string||cli|Only these tables are available, comma separated
 read_max|uint64|52428800|normal|Largest file in bytes a table reads
 disable_caching|bool|false|normal|Always regenerate cacheable tables
-thrift_timeout|uint64|300|hidden|Seconds before an extension call times out
+thrift_timeout|uint32|300|hidden|Seconds before an extension call times out
 nullvalue|string||shell|Text shown for NULL (default empty)
 disable_carver|bool|true|normal|Turn off file carving
 carver_disable_function|bool|true|normal|Turn off the carve() SQL function
 carver_start_endpoint|string||normal|Endpoint path that starts a carve upload
 carver_continue_endpoint|string||normal|Endpoint path that receives carve blocks
-carver_block_size|uint64|8192|normal|Size in bytes of each uploaded carve block
+carver_block_size|uint32|8192|normal|Size in bytes of each uploaded carve block
 carver_compression|bool|false|normal|Compress carve archives with zstd
-carver_expiry|uint64|86400|normal|Seconds the record of a finished carve is kept
+carver_expiry|uint32|86400|normal|Seconds the record of a finished carve is kept
 docker_socket|string|/var/run/docker.sock|normal|Unix socket of the Docker Engine API
 lxd_socket|string|/var/lib/lxd/unix.socket|normal|Unix socket of the LXD API
 enable_foreign|bool|false|normal|Register the tables of other platforms, which return no rows
 table_delay|uint64|0|hidden|Microseconds to pause between table scans
 disable_hash_cache|bool|false|normal|Hash files every time instead of caching by inode times
-hash_cache_max|uint64|500|normal|Most file hashes kept in the cache
+hash_cache_max|uint32|500|normal|Most file hashes kept in the cache
 utc|bool|true|hidden|Report times in UTC
 S|bool|false|hidden|Run as the shell
 D|bool|false|hidden|Run as the daemon

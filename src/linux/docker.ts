@@ -96,25 +96,20 @@ export function isIdPrefix(value: string): boolean {
 }
 
 /**
- * The "?all=1&filters=..." query built from `=` constraints, e.g.
- * {"id":{"abc":true}}, and the values that went into it per key. Ids are
- * sent only when they are hex (an id or its prefix), as osquery checks.
+ * osquery's getQuery (osquery/tables/applications/posix/docker.cpp): with no
+ * `=` constraint on `key` there is no query string at all, so container
+ * lists hold running containers only; with one, "?[all=1&]filters=" +
+ * {"key":{"v1":true,...}} of the values (sorted, unique) that are hex of at
+ * most 64 characters, possibly none. `items` are the values sent.
  */
-export function filterQuery(
-  constraints: Readonly<Record<string, readonly string[]>>,
-  addAll: boolean,
-): { query: string; items: Record<string, Set<string>> } {
-  const items: Record<string, Set<string>> = {};
-  const filters: Record<string, Record<string, true>> = {};
-  for (const [key, values] of Object.entries(constraints)) {
-    const usable = values.filter((v) => key !== "id" || isIdPrefix(v));
-    items[key] = new Set(usable);
-    if (usable.length > 0) filters[key] = Object.fromEntries(usable.map((v) => [v, true]));
-  }
-  const parts: string[] = [];
-  if (addAll) parts.push("all=1");
-  if (Object.keys(filters).length > 0) parts.push(`filters=${encodeURIComponent(JSON.stringify(filters))}`);
-  return { query: parts.length > 0 ? `?${parts.join("&")}` : "", items };
+export function filterQuery(key: string, values: readonly string[], addAll: boolean): { query: string; items: Set<string> } {
+  const items = new Set<string>();
+  if (values.length === 0) return { query: "", items };
+  for (const v of [...new Set(values)].sort()) if (isIdPrefix(v)) items.add(v);
+  // Built by hand: a JS object would reorder integer-like hex keys.
+  const inner = [...items].map((v) => `${JSON.stringify(v)}:true`).join(",");
+  const filters = encodeURIComponent(`{${JSON.stringify(key)}:{${inner}}}`);
+  return { query: `?${addAll ? "all=1&" : ""}filters=${filters}`, items };
 }
 
 /**

@@ -68,6 +68,16 @@ export function isRegularFile(path: string): boolean {
   }
 }
 
+/** True when the path itself is a symbolic link. */
+export function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    // As for pathExists: a path lstat cannot see is no link.
+    return false;
+  }
+}
+
 /** True when the path itself exists (a dangling symlink counts). */
 export function pathExists(path: string): boolean {
   try {
@@ -118,4 +128,18 @@ export function readAt(fd: number, offset: number | bigint, length: number): Buf
     done += n;
   }
   return buf.subarray(0, done);
+}
+
+/**
+ * Paths compared component by component, a parent right before its
+ * children: systemd's path_compare (udev's enumeration order) and
+ * std::filesystem::path's operator< both order paths so.
+ */
+export function comparePaths(a: string, b: string): number {
+  const x = a.split("/").filter(Boolean);
+  const y = b.split("/").filter(Boolean);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  }
+  return x.length - y.length;
 }

@@ -144,6 +144,11 @@ export async function listUrls(path: string, socket: string): Promise<string[]> 
   return rowOrNull(() => items(child(body, "metadata")).map(([, v]) => leaf(v))) ?? [];
 }
 
+/** Constraint values as osquery iterates them (a std::set of strings): in byte order. */
+export function byteOrder(values: readonly string[]): string[] {
+  return [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /** A sub-resource of a listed URL ("/1.0/networks/lxdbr0" + "/state"), kept before any "?project=" query. */
 export function subResource(url: string, suffix: string): string {
   const q = url.indexOf("?");

@@ -51,3 +51,34 @@ export function bootTime(): number {
   const m = /^btime (\d+)$/m.exec(text);
   return m ? Number(m[1]) : 0;
 }
+
+/**
+ * boost::thread::physical_concurrency: distinct (physical id, core id) pairs
+ * of /proc/cpuinfo; `logical` when there are none or a line is not "k: v".
+ */
+export function physicalCores(text: string, logical: number): number {
+  const cores = new Set<string>();
+  let physicalId = "0";
+  for (const line of text.split("\n")) {
+    if (line.length === 0) continue;
+    const kv = line.split(":");
+    if (kv.length !== 2) return logical;
+    const key = (kv[0] as string).trim();
+    const value = (kv[1] as string).trim();
+    if (key === "physical id") physicalId = value;
+    else if (key === "core id") cores.add(`${physicalId}:${value}`);
+  }
+  return cores.size > 0 ? cores.size : logical;
+}
+
+/** Counts the CPUs in a kernel CPU list such as "0-3,8,10-11". */
+export function onlineCpuCount(list: string | null): number {
+  if (!list) return navigator.hardwareConcurrency;
+  let n = 0;
+  for (const part of list.trim().split(",")) {
+    if (!part) continue;
+    const [a, b] = part.split("-").map(Number);
+    n += b === undefined ? 1 : (b as number) - (a as number) + 1;
+  }
+  return n;
+}

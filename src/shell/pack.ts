@@ -11,6 +11,7 @@ import { MemoryStore } from "../store/store.ts";
 import { Config } from "../daemon/config.ts";
 import { daemonTables } from "../daemon/state.ts";
 import { newPerformance, scheduleRows } from "../daemon/stats.ts";
+import { runtime } from "../runtime.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { OSQUERY_VERSION } from "../version.ts";
@@ -46,7 +47,7 @@ export function newShellConfig(plugin: ConfigPlugin): Config {
 
 /** osquery_schedule and osquery_packs show the loaded config, as in osquery's shell. */
 function publishConfigTables(config: Config): void {
-  daemonTables.schedule = () => scheduleRows(config, (_name, sql) => newPerformance(sql));
+  daemonTables.schedule = async () => scheduleRows(await config.scheduledQueries(), (_name, sql) => newPerformance(sql));
   daemonTables.packs = () =>
     config.packs().map((p) => ({
       name: p.name,
@@ -79,6 +80,9 @@ export async function loadShellConfig(): Promise<Map<string, string>> {
   // The refresh has run each pack's discovery as osquery's addPack does, so
   // osquery_packs shows which are active right after the load.
   publishConfigTables(config);
+  // osqueryi holds a loaded config like osqueryd, so osquery_info reports its hash and validity.
+  runtime.configValid = config.valid;
+  runtime.configHash = config.hash();
   return configViews(config);
 }
 

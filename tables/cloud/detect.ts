@@ -1,8 +1,8 @@
 // Whether this host runs on EC2, Azure or Yandex Cloud, decided from local files only, so
 // that off-cloud hosts never send a packet towards a metadata service.
 // `root` prefixes every path (tests point it at a fixture tree).
-import { existsSync, readFileSync } from "node:fs";
-import { logUnreadable } from "../../src/linux/fs.ts";
+import { readFileSync } from "node:fs";
+import { logUnreadable, pathExists } from "../../src/linux/fs.ts";
 
 function read(root: string, path: string): string {
   try {
@@ -28,12 +28,13 @@ export function isEc2Host(root = ""): boolean {
   return read(root, `${DMI}/product_uuid`).toLowerCase().startsWith("ec2");
 }
 
-/** Azure tags every VM's DMI chassis asset tag with this constant. */
-export const AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77";
-
-/** Azure: the DMI asset tag above, or the Linux agent's log (the file osquery itself checks). */
+/**
+ * Azure: the Linux agent's log exists, the one test osquery's isAzureInstance
+ * makes (osquery/utils/azure/azure_util.cpp); a VM without the agent is not
+ * asked, even though its DMI asset tag would say Azure.
+ */
 export function isAzureHost(root = ""): boolean {
-  return read(root, `${DMI}/chassis_asset_tag`) === AZURE_ASSET_TAG || existsSync(`${root}/var/log/waagent.log`);
+  return pathExists(`${root}/var/log/waagent.log`);
 }
 
 /**

@@ -41,15 +41,32 @@ export async function imdsToken(base: string, attempts = TOKEN_ATTEMPTS): Promis
   return undefined;
 }
 
-/** GET <base>/latest/<path>; "" for 404s, other errors and timeouts (osquery leaves those columns empty). */
-export async function imdsGet(base: string, path: string, token: string | undefined): Promise<string> {
+/**
+ * GET <base>/latest/<path> as osquery's Ec2MetaData::doGet answers it: the
+ * body on 200, "" on 404, undefined on any other status, error or timeout
+ * (osquery/tables/cloud/aws/ec2_instance_metadata.cpp leaves such columns unset).
+ */
+export async function imdsFetch(base: string, path: string, token: string | undefined): Promise<string | undefined> {
   const res = await request(`${base}/latest/${path}`, token ? { headers: { "X-aws-ec2-metadata-token": token } } : {});
-  return res?.status === 200 ? res.body : "";
+  if (res === undefined) return undefined;
+  if (res.status === 404) return "";
+  return res.status === 200 ? res.body : undefined;
 }
 
-/** A text value as a column: trailing newlines dropped, line lists joined with commas. */
-export function metadataText(value: string): string {
-  return value.replace(/\n+$/, "").split("\n").join(",");
+/** imdsFetch, with "" for every failure (credentials and region lookups only need a value). */
+export async function imdsGet(base: string, path: string, token: string | undefined): Promise<string> {
+  return (await imdsFetch(base, path, token)) ?? "";
+}
+
+/**
+ * A text value as a column: trailing newlines dropped, line lists joined with
+ * commas. Deliberately: osquery's setRowField strips every newline before its
+ * join, so "sg-a\nsg-b" would come out "sg-asg-b".
+ */
+export function metadataText(value: string): string;
+export function metadataText(value: string | undefined): string | undefined;
+export function metadataText(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : value.replace(/\n+$/, "").split("\n").join(",");
 }
 
 function jsonField(body: string, key: string): string {
@@ -57,39 +74,62 @@ function jsonField(body: string, key: string): string {
     const v = (JSON.parse(body) as Record<string, unknown>)[key];
     return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : "";
   } catch {
-    // A body that is not JSON has no such field: "" is osquery's value.
+    // A body that is not JSON has no such field: "" is the value callers fall back to.
     return "";
   }
+}
+
+/**
+ * Fields of a JSON document as osquery's JSONEc2MetaData sets them: all
+ * unset when the request failed or the body is not JSON, "" for a missing key.
+ */
+function jsonFields(body: string | undefined, keys: readonly string[]): Map<string, string> | undefined {
+  if (body === undefined) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch (e) {
+    verbose("ec2_instance_metadata.cpp", `Could not parse JSON: ${(e as Error).message}`);
+    return undefined;
+  }
+  const obj = typeof doc === "object" && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
+  return new Map(keys.map((k) => {
+    const v = obj[k];
+    return [k, typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : ""];
+  }));
 }
 
 /** The ec2_instance_metadata row; no rows (and no request at all) unless `detected`. */
 export async function ec2InstanceMetadata(base: string, detected: boolean): Promise<Row[]> {
   if (!detected) return [];
   const token = await imdsToken(base);
-  const [doc, iam, mac, hostname, sshKey, reservation, groups] = await Promise.all([
-    imdsGet(base, "dynamic/instance-identity/document", token),
-    imdsGet(base, "meta-data/iam/info", token),
-    imdsGet(base, "meta-data/mac", token),
-    imdsGet(base, "meta-data/local-hostname", token),
-    imdsGet(base, "meta-data/public-keys/0/openssh-key", token),
-    imdsGet(base, "meta-data/reservation-id", token),
-    imdsGet(base, "meta-data/security-groups", token),
+  const [docBody, iamBody, mac, hostname, sshKey, reservation, groups] = await Promise.all([
+    imdsFetch(base, "dynamic/instance-identity/document", token),
+    imdsFetch(base, "meta-data/iam/info", token),
+    imdsFetch(base, "meta-data/mac", token),
+    imdsFetch(base, "meta-data/local-hostname", token),
+    imdsFetch(base, "meta-data/public-keys/0/openssh-key", token),
+    imdsFetch(base, "meta-data/reservation-id", token),
+    imdsFetch(base, "meta-data/security-groups", token),
   ]);
+  const doc = jsonFields(docBody, ["instanceId", "instanceType", "architecture", "region", "availabilityZone", "privateIp", "imageId", "accountId"]);
+  const iam = jsonFields(iamBody, ["InstanceProfileArn"]);
+  const field = (fields: Map<string, string> | undefined, key: string) => metadataText(fields?.get(key));
   return [
     {
-      instance_id: metadataText(jsonField(doc, "instanceId")),
-      instance_type: metadataText(jsonField(doc, "instanceType")),
-      architecture: metadataText(jsonField(doc, "architecture")),
-      region: metadataText(jsonField(doc, "region")),
-      availability_zone: metadataText(jsonField(doc, "availabilityZone")),
+      instance_id: field(doc, "instanceId"),
+      instance_type: field(doc, "instanceType"),
+      architecture: field(doc, "architecture"),
+      region: field(doc, "region"),
+      availability_zone: field(doc, "availabilityZone"),
       local_hostname: metadataText(hostname),
-      local_ipv4: metadataText(jsonField(doc, "privateIp")),
+      local_ipv4: field(doc, "privateIp"),
       mac: metadataText(mac),
       security_groups: metadataText(groups),
-      iam_arn: metadataText(jsonField(iam, "InstanceProfileArn")),
-      ami_id: metadataText(jsonField(doc, "imageId")),
+      iam_arn: field(iam, "InstanceProfileArn"),
+      ami_id: field(doc, "imageId"),
       reservation_id: metadataText(reservation),
-      account_id: metadataText(jsonField(doc, "accountId")),
+      account_id: field(doc, "accountId"),
       ssh_public_key: metadataText(sshKey),
     },
   ];

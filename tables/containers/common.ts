@@ -10,14 +10,16 @@ export interface Listed {
   readonly ids: ReadonlySet<string>;
 }
 
-/** GET /containers/json?all=1 filtered by the query's id (and name) constraints. */
-export async function listContainers(ctx: QueryContext, socket: string, byName = false): Promise<Listed | undefined> {
-  const constraints: Record<string, string[]> = { id: ctx.equals("id") };
-  if (byName) constraints.name = ctx.equals("name");
-  const { query, items } = filterQuery(constraints, true);
+/**
+ * GET /containers/json as osquery's getContainers asks for it: every
+ * container (all=1) filtered by the query's id constraints when there are
+ * some, else the running ones only.
+ */
+export async function listContainers(ctx: QueryContext, socket: string): Promise<Listed | undefined> {
+  const { query, items } = filterQuery("id", ctx.equals("id"), true);
   const body = await dockerApi(`/containers/json${query}`, socket);
   if (!Array.isArray(body)) return undefined;
-  return { items: body, ids: items.id ?? new Set() };
+  return { items: body, ids: items };
 }
 
 /** The container's id as its rows report it. */
@@ -30,7 +32,8 @@ export function containerId(container: DockerJson, ids: ReadonlySet<string>): st
  * given (Docker resolves prefixes), or every image from /images/json.
  */
 export async function imageIds(ctx: QueryContext, socket: string): Promise<string[]> {
-  const wanted = ctx.equals("id").filter(isIdPrefix).filter((v) => v !== "");
+  // Each once, in byte order (osquery iterates a std::set).
+  const wanted = [...new Set(ctx.equals("id"))].sort().filter(isIdPrefix).filter((v) => v !== "");
   if (wanted.length > 0) return wanted;
   if (ctx.equals("id").length > 0) return []; // only non-hex values: nothing can match
   const images = await dockerApi("/images/json", socket);

@@ -24,6 +24,9 @@ export async function dockerContainerEnvsRows(ctx: QueryContext, socket = docker
       .filter((e): e is string => typeof e === "string")
       .map((e) => {
         const i = e.indexOf("=");
+        // Deliberately "" for an entry without "=": osquery's substr(npos + 1)
+        // wraps to 0 and repeats the whole entry as the value
+        // (osquery/tables/applications/posix/docker.cpp).
         return i < 0 ? { id, key: e, value: "" } : { id, key: e.slice(0, i), value: e.slice(i + 1) };
       });
   });

@@ -18,7 +18,8 @@ export default defineTable({
 export const CHANGE_KINDS: Readonly<Record<number, string>> = { 0: "C", 1: "A", 2: "D" };
 
 export async function dockerContainerFsChangesRows(ctx: QueryContext, socket = dockerSocketPath()): Promise<Row[]> {
-  const ids = ctx.equals("id").filter(isIdPrefix);
+  // A std::set in osquery: each id once, in byte order.
+  const ids = [...new Set(ctx.equals("id"))].sort().filter(isIdPrefix);
   const perId = await mapLimit(ids, 4, async (id) => {
     const changes = await dockerApi(`/containers/${id}/changes`, socket);
     return list(changes).map((c) => ({ id, path: text(c, "Path"), change_type: CHANGE_KINDS[num(c, "Kind", -1)] ?? "" }));

@@ -43,7 +43,7 @@ export function processRow(id: string, f: readonly string[]): Row | null {
   return {
     id,
     pid: f[0],
-    wired_size: 0, // no unpageable counter in ps
+    // wired_size stays NULL: osquery's Linux reader never sets it.
     state: f[1],
     uid: f[2],
     gid: f[3],
@@ -70,7 +70,8 @@ export function processRow(id: string, f: readonly string[]): Row | null {
 }
 
 export async function dockerContainerProcessesRows(ctx: QueryContext, socket = dockerSocketPath()): Promise<Row[]> {
-  const ids = ctx.equals("id").filter(isIdPrefix);
+  // A std::set in osquery: each id once, in byte order.
+  const ids = [...new Set(ctx.equals("id"))].sort().filter(isIdPrefix);
   const perId = await mapLimit(ids, 4, async (id) => {
     const top = await dockerApi(`/containers/${id}/top?ps_args=axwwo%20${PS_FIELDS}`, socket);
     return list(top, "Processes")

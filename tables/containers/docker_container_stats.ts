@@ -59,7 +59,11 @@ export function statsRow(id: string, stats: DockerJson): Row {
   let interval = 0n;
   if (read && preread) {
     interval = BigInt(read.seconds - preread.seconds) * 1_000_000_000n + BigInt(read.nanos - preread.nanos);
-    // Without a previous sample preread is year 1 and the span does not fit a BIGINT.
+    // Deliberately unlike osquery/tables/applications/posix/docker.cpp: its
+    // diffNanos subtracts the fraction digits as integers (".5" counts as 5 ns,
+    // not 500 ms), and its product overflows when preread is Docker's year-1
+    // zero time (no previous sample); here the span is exact, or 0 when it does
+    // not fit a BIGINT.
     if (interval > INT64_MAX || interval < -INT64_MAX) interval = 0n;
   }
   return {
@@ -94,7 +98,8 @@ export function statsRow(id: string, stats: DockerJson): Row {
 }
 
 export async function dockerContainerStatsRows(ctx: QueryContext, socket = dockerSocketPath()): Promise<Row[]> {
-  const ids = ctx.equals("id").filter(isIdPrefix);
+  // A std::set in osquery: each id once, in byte order.
+  const ids = [...new Set(ctx.equals("id"))].sort().filter(isIdPrefix);
   const rows = await mapLimit(ids, 8, async (id) => {
     const stats = await dockerApi(`/containers/${id}/stats?stream=false`, socket);
     return stats === undefined || stats === null || typeof stats !== "object" ? null : statsRow(id, stats);

@@ -62,7 +62,7 @@ function firstName(container: DockerJson): string {
 }
 
 export async function dockerContainersRows(ctx: QueryContext, socket = dockerSocketPath(), procRoot = "/proc"): Promise<Row[]> {
-  const listed = await listContainers(ctx, socket, true);
+  const listed = await listContainers(ctx, socket);
   if (!listed) return [];
   return mapLimit(listed.items, 8, async (c) => {
     const row: Row = {
@@ -80,7 +80,8 @@ export async function dockerContainersRows(ctx: QueryContext, socket = dockerSoc
     if (details !== undefined) {
       row.pid = num(details, "State.Pid", -1);
       row.started_at = text(details, "State.StartedAt");
-      row.finished_at = text(details, "State.FinishedAt");
+      // Docker's zero time for a running container: osquery shows "" instead.
+      row.finished_at = row.state !== "running" ? text(details, "State.FinishedAt") : "";
       row.privileged = flag(details, "HostConfig.Privileged");
       row.readonly_rootfs = flag(details, "HostConfig.ReadonlyRootfs");
       row.path = text(details, "Path");

@@ -14,7 +14,7 @@ export default defineTable({
 });
 
 export async function dockerNetworkLabelsRows(ctx: QueryContext, socket = dockerSocketPath()): Promise<Row[]> {
-  const { query, items } = filterQuery({ id: ctx.equals("id") }, false);
+  const { query, items } = filterQuery("id", ctx.equals("id"), false);
   const networks = await dockerApi(`/networks${query}`, socket);
-  return labelRows(list(networks), "id", "Id", items.id ?? new Set());
+  return labelRows(list(networks), "id", "Id", items);
 }

@@ -17,12 +17,12 @@ export default defineTable({
 });
 
 export async function dockerNetworksRows(ctx: QueryContext, socket = dockerSocketPath()): Promise<Row[]> {
-  const { query, items } = filterQuery({ id: ctx.equals("id") }, false);
+  const { query, items } = filterQuery("id", ctx.equals("id"), false);
   const networks = await dockerApi(`/networks${query}`, socket);
   return list(networks).map((n) => {
     const ipam = list(n, "IPAM.Config")[0];
     return {
-      id: idValue(text(n, "Id"), items.id ?? new Set()),
+      id: idValue(text(n, "Id"), items),
       name: text(n, "Name"),
       driver: text(n, "Driver"),
       created: parseDockerTime(text(n, "Created"))?.seconds ?? 0,

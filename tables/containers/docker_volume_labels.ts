@@ -14,8 +14,8 @@ export default defineTable({
 });
 
 export async function dockerVolumeLabelsRows(ctx: QueryContext, socket = dockerSocketPath()): Promise<Row[]> {
-  const { query } = filterQuery({ name: ctx.equals("name") }, false);
+  const { query, items } = filterQuery("name", ctx.equals("name"), false);
   const body = await dockerApi(`/volumes${query}`, socket);
-  // Volume names are not ids: no prefix mapping.
-  return labelRows(list(body, "Volumes"), "name", "Name", new Set());
+  // Hex name constraints map as ids do (anonymous volumes have hex names).
+  return labelRows(list(body, "Volumes"), "name", "Name", items);
 }

@@ -1,5 +1,5 @@
 // docker_volumes: every volume the daemon manages.
-import { dockerApi, dockerSocketPath, filterQuery, list, text } from "../../src/linux/docker.ts";
+import { dockerApi, dockerSocketPath, filterQuery, idValue, list, text } from "../../src/linux/docker.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -14,10 +14,11 @@ export default defineTable({
 });
 
 export async function dockerVolumesRows(ctx: QueryContext, socket = dockerSocketPath()): Promise<Row[]> {
-  const { query } = filterQuery({ name: ctx.equals("name") }, false);
+  const { query, items } = filterQuery("name", ctx.equals("name"), false);
   const body = await dockerApi(`/volumes${query}`, socket);
   return list(body, "Volumes").map((v) => ({
-    name: text(v, "Name"),
+    // A hex name constraint that prefixes the name stands for it, as for ids (osquery's getValue).
+    name: idValue(text(v, "Name"), items),
     driver: text(v, "Driver"),
     mount_point: text(v, "Mountpoint"),
     type: text(v, "Options.type"),

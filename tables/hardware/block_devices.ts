@@ -1,11 +1,24 @@
-// block_devices: every block device and partition the kernel knows
-// (/sys/class/block), with the filesystem type, UUID and label on it.
-import { existsSync, readlinkSync, realpathSync } from "node:fs";
-import { basename, dirname } from "node:path";
+// block_devices: every block device and partition the kernel knows, walked
+// from sysfs as osquery does (osquery/utils/linux/block_device/block_device_enumeration.cpp):
+//
+// - sysfs is where /proc/mounts mounts it (/sys when absent); each symlink in
+//   its class/block names one device, "/dev/" + the basename of its canonical
+//   path, when that path holds a uevent file;
+// - the parent is the directory above (a partition's disk; "nvme0" for an NVMe
+//   namespace, as osquery gives it), or, for a device directly under a "block"
+//   directory, the first entry of its slaves/ (dm and md devices);
+// - model, serial (device/wwid, else device/serial), vendor (device/vendor,
+//   else device/device/vendor), size and block size are sysfs attributes with
+//   newlines, tabs and spaces trimmed; a device with a known parent takes the
+//   parent's model, serial and vendor instead of its own;
+// - type, UUID and label are probed from the /dev node (root only).
+// Text columns osquery leaves unset are "" (not NULL); rows come in name order.
+import { realpathSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
-import { probePath, type ProbeResult } from "../../src/linux/blkid.ts";
-import { listDir, linkName, parseUevent, readAttr, readTextFile, readUdevRecord, UDEV_DATA_DIR, udevSanitize } from "../../src/linux/udev.ts";
-import { logUnreadable } from "../../src/linux/fs.ts";
+import { probePath } from "../../src/linux/blkid.ts";
+import { isSymlink, listDir, pathExists, readText } from "../../src/linux/fs.ts";
+import { verbose } from "../../src/logger/glog.ts";
 
 export default defineTable({
   name: "block_devices",
@@ -22,168 +35,153 @@ export default defineTable({
     label: "TEXT",
   },
   generate(ctx: QueryContext) {
-    return readBlockDevices({ names: ctx.equals("name") });
+    if (process.getuid?.() !== 0) verbose("block_devices.cpp", "Not running as root, LVM and other column data not available");
+    return enumerateBlockDevices({ names: ctx.equals("name") }).map(blockDeviceRow);
   },
 });
+
+export interface BlockDevice {
+  /** "/dev/sda1". */
+  readonly name: string;
+  /** "/dev/sda", or "" for a root device. */
+  readonly parent: string;
+  model: string;
+  serial: string;
+  vendor: string;
+  /** 512-byte sectors, as sysfs gives it; "" when unknown. */
+  size: string;
+  block_size: string;
+  uuid: string;
+  type: string;
+  label: string;
+  /** The canonical sysfs directory. */
+  readonly path: string;
+  /** Whether the metadata has been read. */
+  loaded: boolean;
+}
 
 export interface BlockDeviceOptions {
   /** Only these device names (e.g. "/dev/sda1"); all when empty. */
   readonly names?: readonly string[];
-  readonly sysClassBlock?: string;
+  /** Also return the parents of the named devices (disk_encryption needs them). */
+  readonly includeParents?: boolean;
+  /** Where sysfs is mounted; read from /proc/mounts when not given. */
+  readonly sysfs?: string;
+  /** Directory of the device nodes probed for a filesystem (default /dev). */
   readonly devDir?: string;
-  readonly udevDir?: string;
 }
 
-interface SysBlock {
-  /** Canonical sysfs path: /sys/devices/.../block/sda[/sda1]. */
-  readonly syspath: string;
-  readonly devname: string;
-  readonly uevent: Map<string, string>;
-}
-
-function sysBlock(classDir: string, entry: string): SysBlock | null {
-  let syspath: string;
-  try {
-    syspath = realpathSync(`${classDir}/${entry}`);
-  } catch {
-    // Vanished since /sys/class/block was listed: no device to report.
-    return null;
+/** The first sysfs mount in /proc/mounts, else /sys. */
+export function sysfsMountpoint(mounts: string | null = readText("/proc/mounts")): string {
+  for (const line of (mounts ?? "").split("\n")) {
+    const [, mount, fs] = line.trim().split(/\s+/);
+    if (fs === "sysfs" && mount) return mount;
   }
-  const text = readTextFile(`${syspath}/uevent`);
-  if (text === null) return null;
-  const uevent = parseUevent(text);
-  const devname = uevent.get("DEVNAME");
-  return devname ? { syspath, devname, uevent } : null;
+  return "/sys";
 }
 
-/**
- * libudev's enumeration order: by sysfs path, with md and dm devices last
- * (they stack on the others). osquery's rows come in this order.
- */
-function udevOrder(a: SysBlock, b: SysBlock): number {
-  const late = (s: SysBlock) => (/\/block\/(md|dm-)/.test(s.syspath) ? 1 : 0);
-  return late(a) - late(b) || (a.syspath < b.syspath ? -1 : a.syspath > b.syspath ? 1 : 0);
-}
-
-/** The nearest sysfs ancestor in the block subsystem (a partition's disk). */
-function blockParent(dev: SysBlock): string | null {
-  const up = dirname(dev.syspath);
-  if (linkName(`${up}/subsystem`) !== "block") return null;
-  const text = readTextFile(`${up}/uevent`);
-  const devname = text === null ? undefined : parseUevent(text).get("DEVNAME");
-  return devname ? `/dev/${devname}` : null;
-}
-
-interface FsInfo {
-  readonly type?: string;
-  readonly uuid?: string;
-  readonly label?: string;
-}
-
-/**
- * The filesystem signature: probed from the device node as osquery's libblkid
- * does; when the node cannot be read, what udev recorded (ID_FS_*), else the
- * /dev/disk/by-uuid and by-label links (which carry no type).
- */
-function filesystem(devnode: string, devname: string, udev: ReadonlyMap<string, string> | null, links: () => LinkMaps): FsInfo | null {
-  const probed: ProbeResult | null = existsSync(devnode) ? probePath(devnode) : null;
-  if (probed) return probed;
-  const type = udev?.get("ID_FS_TYPE");
-  if (type) return { type, uuid: udev?.get("ID_FS_UUID") || undefined, label: udev?.get("ID_FS_LABEL") || undefined };
-  const { uuids, labels } = links();
-  const uuid = uuids.get(devname);
-  const label = labels.get(devname);
-  return uuid === undefined && label === undefined ? null : { uuid, label };
-}
-
-interface LinkMaps {
-  readonly uuids: Map<string, string>;
-  readonly labels: Map<string, string>;
-}
-
-/**
- * The model as udev names it: ID_MODEL_FROM_DATABASE or ID_MODEL from its
- * database; without one, the disk's `device/model` attribute cleaned the way
- * udev's scsi/ata helpers clean it (NVMe keeps it as is, like udev's rule).
- */
-function model(dev: SysBlock, diskDir: string, udev: ReadonlyMap<string, string> | null): string | undefined {
-  if (udev) return udev.get("ID_MODEL_FROM_DATABASE") ?? udev.get("ID_MODEL");
-  const attr = readAttr(`${diskDir}/device/model`);
-  if (attr === null || attr.trim() === "") return undefined;
-  return dev.devname.startsWith("nvme") ? attr.trim() : udevSanitize(attr);
-}
-
-export function readBlockDevices(opts: BlockDeviceOptions = {}): Row[] {
-  const classDir = opts.sysClassBlock ?? "/sys/class/block";
-  const devDir = opts.devDir ?? "/dev";
-  const udevDir = opts.udevDir ?? UDEV_DATA_DIR;
-  const wanted = new Set(opts.names ?? []);
-  const devices = listDir(classDir)
-    .map((e) => sysBlock(classDir, e))
-    .filter((d): d is SysBlock => d !== null)
-    .sort(udevOrder);
-  const nodeOf = (d: SysBlock) => `${devDir}/${d.devname}`;
-  let linkMaps: LinkMaps | null = null;
-  const links = () => (linkMaps ??= { uuids: diskLinks("by-uuid", devDir), labels: diskLinks("by-label", devDir) });
-
-  const rows: Row[] = [];
-  for (const dev of devices) {
-    const name = `/dev/${dev.devname}`;
-    if (wanted.size > 0 && !wanted.has(name)) continue;
-    const major = dev.uevent.get("MAJOR");
-    const minor = dev.uevent.get("MINOR");
-    const udev = major && minor ? readUdevRecord(`b${major}:${minor}`, udevDir)?.properties ?? null : null;
-    const isPartition = existsSync(`${dev.syspath}/partition`);
-    const diskDir = isPartition ? dirname(dev.syspath) : dev.syspath;
-
-    const r: Row = { name };
-    let parent = blockParent(dev);
-    if (parent === null && dev.devname.startsWith("dm-")) {
-      // An LVM logical volume's parent is its physical volume (osquery asks
-      // liblvm; the kernel lists the same devices under slaves/).
-      for (const slave of listDir(`${dev.syspath}/slaves`).sort()) {
-        const node = `${devDir}/${slave}`;
-        if (existsSync(node) && probePath(node)?.type === "LVM2_member") parent = `/dev/${slave}`;
+/** Only the directory above, or the first slave of a device at the top of a "block" directory. */
+function parentOf(path: string, name: string): string {
+  let parent = basename(dirname(path));
+  if (parent === "block") {
+    parent = "";
+    for (const slave of listDir(join(path, "slaves"))) {
+      if (parent !== "") {
+        verbose("block_device_enumeration.cpp", `Too many parent devices in slave directory for: ${name}`);
+        break;
       }
+      parent = slave;
     }
-    if (parent !== null) r.parent = parent;
-    const size = readAttr(`${dev.syspath}/size`);
-    if (size !== null) r.size = size;
-    // Partitions have no queue/ of their own, so no block size (as in osquery).
-    const blockSize = readAttr(`${dev.syspath}/queue/logical_block_size`);
-    if (blockSize !== null) r.block_size = blockSize;
-    const serial = readAttr(`${dev.syspath}/device/wwid`);
-    if (serial !== null) r.serial = serial;
-    const m = model(dev, diskDir, udev);
-    if (m !== undefined) r.model = m;
-    const vendor = readAttr(`${dev.syspath}/device/vendor`);
-    if (vendor !== null) r.vendor = vendor;
-    const fs = filesystem(nodeOf(dev), dev.devname, udev, links);
-    if (fs) {
-      if (fs.type !== undefined) r.type = fs.type;
-      if (fs.uuid !== undefined) r.uuid = fs.uuid;
-      if (fs.label !== undefined) r.label = fs.label;
-    }
-    rows.push(r);
   }
-  return rows;
+  return parent === "" ? "" : `/dev/${parent}`;
 }
 
-/**
- * Maps device names ("sda1") to the /dev/disk/by-<kind> link pointing at them,
- * with udev's \xNN escapes (e.g. \x20 for a space in a label) decoded.
- */
-export function diskLinks(kind: "by-uuid" | "by-label", devDir = "/dev"): Map<string, string> {
-  const out = new Map<string, string>();
-  const dir = `${devDir}/disk/${kind}`;
-  for (const link of listDir(dir)) {
+/** sysfs text with newlines, tabs and spaces trimmed from both ends; null when unreadable or empty. */
+function attribute(path: string): string | null {
+  const text = readText(path, "latin1");
+  if (text === null || text === "") return null;
+  return text.replace(/^[\n\t ]+|[\n\t ]+$/g, "");
+}
+
+function loadMetadata(dev: BlockDevice, all: ReadonlyMap<string, BlockDevice>, devDir: string, seen: Set<string>): void {
+  if (dev.loaded || seen.has(dev.name)) return;
+  seen.add(dev.name);
+  const parent = dev.parent === "" ? undefined : all.get(dev.parent);
+  // The parent first: its model, serial and vendor pass down.
+  if (parent) loadMetadata(parent, all, devDir, seen);
+  const read = (name: string) => attribute(join(dev.path, name));
+  const model = read("device/model");
+  if (model !== null) dev.model = model;
+  for (const name of ["device/wwid", "device/serial"]) {
+    const v = dev.serial === "" ? read(name) : null;
+    if (v !== null) dev.serial = v;
+  }
+  for (const name of ["device/vendor", "device/device/vendor"]) {
+    const v = dev.vendor === "" ? read(name) : null;
+    if (v !== null) dev.vendor = v;
+  }
+  dev.size = read("size") ?? dev.size;
+  dev.block_size = read("queue/logical_block_size") ?? dev.block_size;
+  if (parent) {
+    dev.model = parent.model;
+    dev.serial = parent.serial;
+    dev.vendor = parent.vendor;
+  }
+  const probed = probePath(join(devDir, dev.name.slice("/dev/".length)));
+  if (probed) {
+    dev.type = probed.type;
+    dev.uuid = probed.uuid ?? "";
+    dev.label = probed.label ?? "";
+  }
+  dev.loaded = true;
+}
+
+function byteOrder(a: BlockDevice, b: BlockDevice): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+export function enumerateBlockDevices(opts: BlockDeviceOptions = {}): BlockDevice[] {
+  const classDir = join(opts.sysfs ?? sysfsMountpoint(), "class/block");
+  const devDir = opts.devDir ?? "/dev";
+  const all = new Map<string, BlockDevice>();
+  for (const entry of listDir(classDir)) {
+    const link = join(classDir, entry);
+    if (!isSymlink(link)) {
+      verbose("block_device_enumeration.cpp", `No sysfs symlink for block device: ${entry}`);
+      continue;
+    }
+    let path: string;
     try {
-      const target = basename(readlinkSync(`${dir}/${link}`));
-      out.set(target, link.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
+      path = realpathSync(link);
     } catch (e) {
-      logUnreadable("block_devices.ts", `${dir}/${link}`, e);
-      // Dangling or unreadable link.
+      // Vanished since class/block was listed, or a dangling link.
+      verbose("block_device_enumeration.cpp", `Cannot resolve ${link}: ${(e as Error).message}`);
+      continue;
+    }
+    const name = `/dev/${basename(path)}`;
+    if (!pathExists(join(path, "uevent"))) {
+      verbose("block_device_enumeration.cpp", `Invalid block device. No uevent file found for block device: ${name}`);
+      continue;
+    }
+    all.set(name, { name, parent: parentOf(path, name), path, model: "", serial: "", vendor: "", size: "", block_size: "", uuid: "", type: "", label: "", loaded: false });
+  }
+  const wanted = new Set(opts.names ?? []);
+  const out = new Map<string, BlockDevice>();
+  for (const dev of all.values()) {
+    if (wanted.size > 0 && !wanted.has(dev.name)) continue;
+    loadMetadata(dev, all, devDir, new Set());
+    out.set(dev.name, dev);
+    if (opts.includeParents) {
+      for (let p = all.get(dev.parent); p && !out.has(p.name); p = all.get(p.parent)) out.set(p.name, p);
     }
   }
-  return out;
+  return [...out.values()].sort(byteOrder);
+}
+
+/** The table row: every text column set, sizes NULL when sysfs has none. */
+export function blockDeviceRow(d: BlockDevice): Row {
+  const row: Row = { name: d.name, parent: d.parent, vendor: d.vendor, model: d.model, serial: d.serial, uuid: d.uuid, type: d.type, label: d.label };
+  if (d.size !== "") row.size = d.size;
+  if (d.block_size !== "") row.block_size = d.block_size;
+  return row;
 }

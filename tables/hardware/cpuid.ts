@@ -85,7 +85,8 @@ export function cpuidRows(read: CpuidReader): Row[] {
   if ((leaf0[0] | 0) < 1) return rows; // No usable CPUID.
   rows.push({ feature: "vendor", value: regText(leaf0[1], leaf0[3], leaf0[2]), output_register: "ebx,edx,ecx", output_bit: 0, input_eax: "0" });
 
-  // The 48-byte brand string; osquery keeps the padding NULs, we drop them.
+  // The 48-byte brand string. Deliberately without its padding NULs, which
+  // osquery/tables/system/cpuid.cpp copies into the text value.
   let brand = "";
   for (let i = 0; i < 3; i++) brand += regText(...read(0x80000002 + i, 0));
   rows.push({ feature: "product_name", value: brand.replace(/\0+$/, ""), output_register: "eax,ebx,ecx,edx", output_bit: 0, input_eax: "0x80000002" });

@@ -11,7 +11,7 @@ import { basename } from "node:path";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
 import { listDir, readAttr } from "../../src/linux/udev.ts";
 import { readAt, withFile } from "../../src/linux/fs.ts";
-import { readBlockDevices } from "./block_devices.ts";
+import { enumerateBlockDevices } from "./block_devices.ts";
 import { verbose } from "../../src/logger/glog.ts";
 
 export default defineTable({
@@ -28,11 +28,12 @@ export default defineTable({
   },
   generate(ctx: QueryContext) {
     // osquery reports nothing unless it runs as root (libcryptsetup needs it).
-    if (process.getuid?.() !== 0) return [];
-    const names = ctx.equals("name");
-    const devices = names.length > 0
-      ? names.map((name) => ({ name, uuid: "", parent: "" }))
-      : readBlockDevices().map((r) => ({ name: String(r.name ?? ""), uuid: String(r.uuid ?? ""), parent: String(r.parent ?? "") }));
+    if (process.getuid?.() !== 0) {
+      verbose("disk_encryption.cpp", "Not running as root, disk encryption status not available");
+      return [];
+    }
+    // A named device comes with its parents, in name order (osquery/tables/system/linux/disk_encryption.cpp).
+    const devices = enumerateBlockDevices({ names: ctx.equals("name"), includeParents: true });
     return diskEncryptionRows(devices, (name) => cryptMapping(name));
   },
 });
@@ -49,32 +50,38 @@ export interface BlockDeviceRef {
 }
 
 /**
- * One row per device, in order: a crypt mapping is encrypted; a device whose
- * parent was found encrypted earlier inherits it; the rest are not encrypted.
+ * One row per device, in the order given: a crypt mapping is encrypted; any
+ * other device takes the status of its parent (found recursively), else is
+ * not encrypted.
  */
 export function diskEncryptionRows(devices: readonly BlockDeviceRef[], lookup: (name: string) => CryptMapping | null): Row[] {
-  const encrypted = new Map<string, Row>();
-  const rows: Row[] = [];
-  for (const d of devices) {
-    const r: Row = { name: d.name, uuid: d.uuid };
+  const byName = new Map(devices.map((d) => [d.name, d]));
+  const status = new Map<string, Row>();
+  const statusOf = (d: BlockDeviceRef): Row => {
+    const known = status.get(d.name);
+    if (known) return known;
+    const r: Row = { name: d.name, uuid: d.uuid, encrypted: 0, encryption_status: "not encrypted", type: "" };
+    status.set(d.name, r);
     const mapping = lookup(d.name);
-    const parent = encrypted.get(d.parent);
     if (mapping) {
       r.encrypted = 1;
       r.encryption_status = "encrypted";
       r.type = mapping.type;
-      encrypted.set(d.name, r);
-    } else if (parent) {
-      r.encrypted = 1;
-      r.encryption_status = "encrypted";
-      r.type = parent.type;
     } else {
-      r.encrypted = 0;
-      r.encryption_status = "not encrypted";
+      // osquery copies the status of a parent outside the device set (an NVMe
+      // namespace's "/dev/nvme0") from an empty row, giving "" and NULL; osq
+      // keeps such a device "not encrypted".
+      const parent = d.parent === "" ? undefined : byName.get(d.parent);
+      if (parent) {
+        const p = statusOf(parent);
+        r.encrypted = p.encrypted;
+        r.encryption_status = p.encryption_status;
+        r.type = p.type;
+      }
     }
-    rows.push(r);
-  }
-  return rows;
+    return r;
+  };
+  return devices.map(statusOf);
 }
 
 /** dm/uuid of a crypt target: "CRYPT-LUKS2-<uuid hex>-<name>", "CRYPT-PLAIN-<name>". */

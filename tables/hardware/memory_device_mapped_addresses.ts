@@ -29,7 +29,9 @@ export function memoryDeviceMappedAddressRows(structures: readonly SmbiosStructu
     rows.push({
       handle: hex(wordAt(s, 0x02)),
       memory_device_handle: hex(wordAt(s, 0x0c)),
-      // osquery's own reader never fills this column; the handle is at 0x0E.
+      // Deliberately filled: osquery's genSMBIOSMemoryDeviceMappedAddresses
+      // (osquery/tables/system/posix/smbios_utils.cpp) never sets this spec
+      // column, leaving it NULL; SMBIOS type 20 keeps the handle at 0x0E.
       memory_array_mapped_address_handle: hex(wordAt(s, 0x0e)),
       starting_address: extended ? hex(qwordAt(s, 0x13), 12) : hex(start, 8),
       ending_address: extended ? hex(qwordAt(s, 0x1b), 12) : hex(dwordAt(s, 0x08), 8),

@@ -1,5 +1,8 @@
 // pci_devices: PCI functions from /sys/bus/pci/devices, named from pci.ids.
+import { realpathSync } from "node:fs";
 import { defineTable, type Row } from "../../src/table.ts";
+import { comparePaths, logUnreadable } from "../../src/linux/fs.ts";
+import { ERROR, logToStderr } from "../../src/logger/glog.ts";
 import { loadHwIds, PCI_IDS_PATHS, type HwIds } from "../../src/linux/hwids.ts";
 import { listDir, parseUevent, readTextFile, readUdevRecord, UDEV_DATA_DIR } from "../../src/linux/udev.ts";
 
@@ -26,11 +29,28 @@ export default defineTable({
   },
 });
 
-/** Reads every device under a sysfs PCI devices directory. */
+/**
+ * Reads every device under a sysfs PCI devices directory, in udev's
+ * enumeration order (by canonical sysfs path, so a bridge's devices follow
+ * it). Without a pci.ids osquery lists nothing (osquery/tables/system/linux/pci_devices.cpp).
+ */
 export function readPciDevices(dir: string, ids: HwIds | null, udevDir: string): Row[] {
+  if (ids === null) {
+    logToStderr(ERROR, "pci_devices.cpp", 0, `Unexpected error attempting to read pci.ids at path: ${PCI_IDS_PATHS.join(" ")}`);
+    return [];
+  }
+  const devices: { syspath: string; slot: string }[] = [];
+  for (const slot of listDir(dir)) {
+    try {
+      devices.push({ syspath: realpathSync(`${dir}/${slot}`), slot });
+    } catch (e) {
+      logUnreadable("pci_devices.ts", `${dir}/${slot}`, e);
+    }
+  }
+  devices.sort((a, b) => comparePaths(a.syspath, b.syspath));
   const rows: Row[] = [];
-  for (const slot of listDir(dir).sort()) {
-    const uevent = readTextFile(`${dir}/${slot}/uevent`);
+  for (const { syspath, slot } of devices) {
+    const uevent = readTextFile(`${syspath}/uevent`);
     if (uevent === null) continue;
     const db = readUdevRecord(`+pci:${slot}`, udevDir)?.properties ?? new Map<string, string>();
     rows.push(pciDeviceRow(parseUevent(uevent), db, ids));
@@ -47,8 +67,8 @@ function splitIdPair(text: string | undefined): [string, string] | null {
 
 /**
  * One row from a device's uevent (PCI_SLOT_NAME, PCI_ID, PCI_SUBSYS_ID,
- * PCI_CLASS, DRIVER) and udev properties. Names come from udev's hwdb when
- * present, then from pci.ids, which wins as in osquery.
+ * PCI_CLASS, DRIVER) and udev properties. Vendor and model names come from
+ * udev's hwdb when present, then from pci.ids, which wins as in osquery.
  */
 export function pciDeviceRow(uevent: ReadonlyMap<string, string>, udev: ReadonlyMap<string, string>, ids: HwIds | null): Row {
   const r: Row = {
@@ -91,13 +111,10 @@ export function pciDeviceRow(uevent: ReadonlyMap<string, string>, udev: Readonly
     const full = cls.padStart(6, "0");
     const classId = full.slice(0, 2);
     const subclassId = full.slice(2, 4);
+    // Class names come from udev alone: osquery's pci.ids reader stops at
+    // vendor ffff, before the class list.
     r.pci_class_id = `0x${classId}`;
     r.pci_subclass_id = `0x${subclassId}`;
-    // Without udev's hwdb, name the class from pci.ids' class list (hwdb's source).
-    const c = ids?.classes.get(classId);
-    if (r.pci_class === "" && c) r.pci_class = c.name;
-    const sc = c?.subclasses.get(subclassId);
-    if (r.pci_subclass === "" && sc !== undefined) r.pci_subclass = sc;
   }
   return r;
 }

@@ -7,7 +7,8 @@ import { verbose } from "../../src/logger/glog.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { readPasswd } from "../../src/linux/passwd.ts";
 import { readSystemdUnits, systemdManagerProblem, type SystemdUnit } from "../../src/linux/systemd.ts";
-import { listDir, logUnreadable } from "../../src/linux/fs.ts";
+import { comparePaths, listDir, logUnreadable } from "../../src/linux/fs.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export default defineTable({
   name: "startup_items",
@@ -23,7 +24,8 @@ export default defineTable({
   },
   generate() {
     const rows: Row[] = [];
-    const homes = [...new Set(readPasswd().map((u) => u.home).filter((h) => h !== ""))];
+    // A std::set of paths in osquery's getHomeDirectories (osquery/filesystem/filesystem.cpp): unique, in path order.
+    const homes = [...new Set(readPasswd().map((u) => u.home).filter((h) => h !== ""))].sort(comparePaths);
     for (const home of homes) {
       const base = home.replace(/\/+$/, "");
       for (const item of autostartItems(`${base}/.config/autostart/`)) rows.push(item);
@@ -58,13 +60,16 @@ function ownerOf(dir: string): string | undefined {
   return parts.length > 1 && parts[0] === "home" ? parts[1] : undefined;
 }
 
-/** Name= and Exec= of a .desktop file, taken as osquery does (last match, a value without "="). */
+/**
+ * Name= and Exec= of a .desktop file, taken as osquery does: the last match
+ * whose line osquery's split cuts at "=" into exactly two trimmed pieces.
+ */
 export function parseDesktopEntry(text: string): { name?: string; exec?: string } {
   const out: { name?: string; exec?: string } = {};
   for (const line of text.split("\n")) {
     for (const [key, field] of [["Name=", "name"], ["Exec=", "exec"]] as const) {
       if (!line.startsWith(key)) continue;
-      const parts = line.split("=").filter((p) => p !== "");
+      const parts = osquerySplit(line, "=");
       if (parts.length === 2) out[field] = parts[1];
     }
   }

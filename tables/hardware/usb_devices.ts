@@ -1,5 +1,9 @@
 // usb_devices: USB devices (not interfaces) from /sys/bus/usb/devices, named
-// from udev's database or usb.ids.
+// from udev's database or usb.ids. osquery reads udev's database only; where
+// udev stored nothing (a container without udevd) osq derives the same
+// properties from sysfs, as udev's builtins would.
+import { realpathSync } from "node:fs";
+import { comparePaths, logUnreadable } from "../../src/linux/fs.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { loadHwIds, USB_IDS_PATHS, type HwIds } from "../../src/linux/hwids.ts";
 import { listDir, parseUevent, readAttr, readTextFile, readUdevRecord, UDEV_DATA_DIR, udevId, udevSanitize } from "../../src/linux/udev.ts";
@@ -63,6 +67,8 @@ export function usbDeviceRow(props: ReadonlyMap<string, string>, removable: stri
   const type = (props.get("TYPE") ?? "").split("/").filter((x) => x !== "");
   const [cls, subclass, protocol] = type.length === 3 ? type : ["", "", ""];
   return {
+    // Decimal: osquery casts "010" with strtol base 0 (octal, so 8, and "009"
+    // to NULL) in osquery/sql/dynamic_table_row.cpp; osq keeps the number udev means.
     usb_address: Number(address),
     usb_port: Number(port),
     vendor: props.get("ID_VENDOR_FROM_DATABASE") ?? "",
@@ -79,10 +85,19 @@ export function usbDeviceRow(props: ReadonlyMap<string, string>, removable: stri
   };
 }
 
+/** Every USB device under a sysfs bus directory, in udev's order (by canonical sysfs path). */
 export function readUsbDevices(dir: string, ids: HwIds | null, udevDir: string): Row[] {
+  const devices: { devDir: string; name: string }[] = [];
+  for (const name of listDir(dir)) {
+    try {
+      devices.push({ devDir: realpathSync(`${dir}/${name}`), name });
+    } catch (e) {
+      logUnreadable("usb_devices.ts", `${dir}/${name}`, e);
+    }
+  }
+  devices.sort((a, b) => comparePaths(a.devDir, b.devDir));
   const rows: Row[] = [];
-  for (const name of listDir(dir).sort()) {
-    const devDir = `${dir}/${name}`;
+  for (const { devDir, name } of devices) {
     const text = readTextFile(`${devDir}/uevent`);
     if (text === null) continue;
     const uevent = parseUevent(text);

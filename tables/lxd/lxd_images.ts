@@ -2,7 +2,7 @@
 // image). `WHERE id = ...` fetches those images directly (LXD accepts a
 // fingerprint prefix) and reports the id as given. As in osquery an image
 // missing any field it reads (its properties, update_source, ...) is left out.
-import { bool, child, items, lxdGet, lxdSocketPath, listUrls, mapInOrder, rowOrNull, text, u64 } from "../../src/linux/lxd.ts";
+import { bool, byteOrder, child, items, listUrls, lxdGet, lxdSocketPath, mapInOrder, rowOrNull, text, u64 } from "../../src/linux/lxd.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -28,7 +28,7 @@ export default defineTable({
     update_source_certificate: "TEXT",
     update_source_alias: "TEXT",
   },
-  generate: (ctx) => lxdImagesRows(ctx.equals("id"), lxdSocketPath()),
+  generate: (ctx) => lxdImagesRows(byteOrder(ctx.equals("id")), lxdSocketPath()),
 });
 
 export async function lxdImagesRows(ids: readonly string[], socket: string): Promise<Row[]> {

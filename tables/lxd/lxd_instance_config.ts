@@ -1,6 +1,6 @@
 // lxd_instance_config: every config key of the named LXD containers
 // (`WHERE name = ...` is required), from /1.0/containers/<name>.
-import { child, items, leaf, lxdGet, lxdSocketPath, mapInOrder, rowOrNull } from "../../src/linux/lxd.ts";
+import { byteOrder, child, items, leaf, lxdGet, lxdSocketPath, mapInOrder, rowOrNull } from "../../src/linux/lxd.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -10,7 +10,7 @@ export default defineTable({
     key: "TEXT",
     value: "TEXT",
   },
-  generate: (ctx) => lxdInstanceConfigRows(ctx.equals("name"), lxdSocketPath()),
+  generate: (ctx) => lxdInstanceConfigRows(byteOrder(ctx.equals("name")), lxdSocketPath()),
 });
 
 export async function lxdInstanceConfigRows(names: readonly string[], socket: string): Promise<Row[]> {

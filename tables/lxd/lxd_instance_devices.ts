@@ -1,7 +1,7 @@
 // lxd_instance_devices: the devices of the named LXD containers (`WHERE name
 // = ...` is required), one row per device setting other than its type, from
 // the expanded_devices (profile devices included) of /1.0/containers/<name>.
-import { child, items, leaf, lxdGet, lxdSocketPath, mapInOrder, rowOrNull, text } from "../../src/linux/lxd.ts";
+import { byteOrder, child, items, leaf, lxdGet, lxdSocketPath, mapInOrder, rowOrNull, text } from "../../src/linux/lxd.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -13,7 +13,7 @@ export default defineTable({
     key: "TEXT",
     value: "TEXT",
   },
-  generate: (ctx) => lxdInstanceDevicesRows(ctx.equals("name"), lxdSocketPath()),
+  generate: (ctx) => lxdInstanceDevicesRows(byteOrder(ctx.equals("name")), lxdSocketPath()),
 });
 
 export async function lxdInstanceDevicesRows(names: readonly string[], socket: string): Promise<Row[]> {

@@ -4,7 +4,7 @@
 // those containers. A container missing a core field (name, status,
 // stateful, ephemeral, created_at, config volatile.base_image) is left out, as
 // in osquery; missing image metadata or state only leaves those columns empty.
-import { bool, child, int, lxdGet, lxdSocketPath, listUrls, mapInOrder, partial, rowOrNull, subResource, text } from "../../src/linux/lxd.ts";
+import { bool, byteOrder, child, int, listUrls, lxdGet, lxdSocketPath, mapInOrder, partial, rowOrNull, subResource, text } from "../../src/linux/lxd.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 export default defineTable({
@@ -22,7 +22,7 @@ export default defineTable({
     pid: "INTEGER",
     processes: "INTEGER",
   },
-  generate: (ctx) => lxdInstancesRows(ctx.equals("name"), lxdSocketPath()),
+  generate: (ctx) => lxdInstancesRows(byteOrder(ctx.equals("name")), lxdSocketPath()),
 });
 
 export async function lxdInstancesRows(names: readonly string[], socket: string): Promise<Row[]> {

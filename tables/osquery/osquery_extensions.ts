@@ -25,14 +25,18 @@ export default defineTable({
     type: "TEXT",
   },
   generate() {
+    // With extensions disabled osquery's getExtensions fails and the table is
+    // empty (osquery/extensions/extensions.cpp).
+    if (flags.bool("disable_extensions")) return [];
     const socket = flags.get("extensions_socket");
     return [
-      { uuid: 0, name: "core", version: OSQUERY_VERSION, sdk_version: "0.0.0", path: socket, type: "core" },
+      // Core's "0.0.0" is its min_sdk_version; the sdk_version column is the SDK itself.
+      { uuid: 0, name: "core", version: OSQUERY_VERSION, sdk_version: SDK_VERSION, path: socket, type: "core" },
       ...[...registeredExtensions.values()].map((e) => ({
         uuid: e.uuid,
         name: e.name,
         version: e.version,
-        sdk_version: e.sdkVersion || SDK_VERSION,
+        sdk_version: e.sdkVersion,
         path: `${socket}.${e.uuid}`,
         type: "extension",
       })),

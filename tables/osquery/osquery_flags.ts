@@ -1,6 +1,13 @@
-import { defineTable } from "../../src/table.ts";
+import { defineTable, type Row } from "../../src/table.ts";
 import { flags } from "../../src/flags/flags.ts";
-import { FLAGS } from "../../src/flags/registry.ts";
+import { FLAG_BY_NAME, FLAGS } from "../../src/flags/registry.ts";
+
+/**
+ * Names osq accepts that osquery's own flag list leaves out: `flagfile` is a
+ * gflags built-in rather than an osquery flag, and `config_tls_refresh` is a
+ * FLAG_ALIAS (osquery/core/flags.cpp lists only flags defined through osquery).
+ */
+const NOT_OSQUERY_FLAGS: ReadonlySet<string> = new Set(["flagfile", "config_tls_refresh"]);
 
 export default defineTable({
   name: "osquery_flags",
@@ -14,8 +21,9 @@ export default defineTable({
     shell_only: "INTEGER",
   },
   generate() {
-    // osquery lists every flag but the hidden ones.
-    return FLAGS.filter((f) => f.kind !== "hidden").map((f) => ({
+    // Hidden flags are listed too; only -S, -D, -L, -A style names (two characters
+    // or fewer) are skipped (osquery/tables/utility/osquery.cpp).
+    const rows: Row[] = FLAGS.filter((f) => f.name.length > 2 && !NOT_OSQUERY_FLAGS.has(f.name)).map((f) => ({
       name: f.name,
       type: f.type,
       description: f.description,
@@ -23,5 +31,13 @@ export default defineTable({
       value: flags.get(f.name),
       shell_only: f.kind === "shell" ? 1 : 0,
     }));
+    // custom_* options from the config are flags too, typed string with no default.
+    for (const [name, value] of flags.entries()) {
+      if (name.startsWith("custom_") && !FLAG_BY_NAME.has(name)) {
+        rows.push({ name, type: "string", description: "", default_value: "", value, shell_only: 0 });
+      }
+    }
+    // osquery builds the list in a std::map, so rows come out in byte order of name.
+    return rows.sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0));
   },
 });

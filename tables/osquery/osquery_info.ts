@@ -33,6 +33,8 @@ export default defineTable({
         config_valid: runtime.configValid ? 1 : 0,
         extensions: runtime.extensionsActive ? "active" : "inactive",
         build_platform: "linux",
+        // osquery puts its build host's distribution here (OSQUERY_BUILD_DISTRO);
+        // osq is built by Bun for any distribution, so it names itself.
         build_distro: "osq",
         start_time: runtime.startTime,
         watcher: runtime.watcherPid,

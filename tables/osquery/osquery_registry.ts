@@ -1,7 +1,7 @@
 import { defineTable, type Row } from "../../src/table.ts";
 import { flags } from "../../src/flags/flags.ts";
 import { runtime } from "../../src/runtime.ts";
-import { registeredTableNames } from "../../src/table-list.ts";
+import { registeredTables } from "../../src/table-list.ts";
 
 /** The flag that picks the active plugin of each registry. */
 const ACTIVE_FLAG: Record<string, string> = {
@@ -10,10 +10,30 @@ const ACTIVE_FLAG: Record<string, string> = {
   distributed: "distributed_plugin",
 };
 
+/**
+ * Plugins osquery registers with REGISTER_INTERNAL (they are not broadcast to
+ * extensions): every database plugin (lmdb stands where rocksdb does) and the
+ * sql plugin. Utility tables are internal too (tools/codegen/templates/default.cpp.in).
+ */
+const INTERNAL: Record<string, ReadonlySet<string>> = {
+  database: new Set(["ephemeral", "lmdb"]),
+  sql: new Set(["sql"]),
+};
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function isActive(registry: string, name: string): boolean {
+  // osquery/tables/utility/osquery.cpp: these switches deactivate whole registries.
+  if (registry === "logger" && flags.bool("disable_logging")) return false;
+  if (registry.includes("event") && flags.bool("disable_events")) return false;
   if (registry === "database") return name === runtime.databasePlugin;
   const flag = ACTIVE_FLAG[registry];
   if (!flag) return true;
+  // osquery compares the plugin with the whole flag value, so with
+  // --logger_plugin=filesystem,tls it shows neither as active although both
+  // run (osquery/tables/utility/osquery.cpp). osq reports each one in use.
   return flags.get(flag).split(",").map((s) => s.trim()).includes(name);
 }
 
@@ -28,11 +48,19 @@ export default defineTable({
     active: "INTEGER",
   },
   async generate() {
-    const rows: Row[] = [];
+    // Registries and their plugins live in std::maps in osquery: rows come in byte order.
+    const registries = new Map<string, Map<string, boolean>>();
     for (const [registry, names] of runtime.plugins) {
-      for (const name of names) rows.push({ registry, name, owner_uuid: 0, internal: 0, active: isActive(registry, name) ? 1 : 0 });
+      registries.set(registry, new Map([...names].map((name) => [name, INTERNAL[registry]?.has(name) ?? false])));
     }
-    for (const name of await registeredTableNames()) rows.push({ registry: "table", name, owner_uuid: 0, internal: 0, active: 1 });
+    registries.set("table", new Map((await registeredTables()).map((t) => [t.name, t.utility])));
+    const rows: Row[] = [];
+    for (const registry of [...registries.keys()].sort(byteOrder)) {
+      const plugins = registries.get(registry)!;
+      for (const name of [...plugins.keys()].sort(byteOrder)) {
+        rows.push({ registry, name, owner_uuid: 0, internal: plugins.get(name) ? 1 : 0, active: isActive(registry, name) ? 1 : 0 });
+      }
+    }
     return rows;
   },
 });

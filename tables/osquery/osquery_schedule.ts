@@ -24,7 +24,7 @@ export default defineTable({
     average_memory: "BIGINT",
     last_memory: "BIGINT",
   },
-  generate() {
-    return daemonTables.schedule().map((r) => ({ ...r }));
+  async generate() {
+    return (await daemonTables.schedule()).map((r) => ({ ...r }));
   },
 });

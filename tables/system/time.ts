@@ -1,11 +1,13 @@
 // time: the current time, one row. As osquery, every calendar field is UTC
 // (timezone is always "UTC"); local_timezone is libc's abbreviation of the
-// local zone, limited to 7 characters as osquery's 8-byte strftime buffer is
-// (utility/time.cpp), "UTC" when
+// local zone, limited to 7 characters as osquery's buffer is, "UTC" when
 // empty. timestamp is asctime(3) of UTC plus " UTC"; datetime and iso_8601
 // are "YYYY-MM-DDTHH:MM:SSZ".
 import { localZoneAbbreviation } from "../../src/linux/localtime.ts";
 import { defineTable, type Row } from "../../src/table.ts";
+
+/** strftime's buffer for %Z in osquery, terminating NUL included. */
+const ZONE_BUFFER = 8;
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -63,10 +65,11 @@ export function asctime(d: Date): string {
 }
 
 function localTimezone(now: number): string {
-  // osquery formats into an 8-byte buffer: a longer abbreviation comes out empty.
-  const z = localZoneAbbreviation(now, 8);
+  // osquery formats into an 8-byte buffer (osquery/tables/utility/time.cpp): a
+  // longer abbreviation comes out empty.
+  const z = localZoneAbbreviation(now, ZONE_BUFFER);
   if (z !== null) return z;
   const part = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" }).formatToParts(new Date(now * 1000));
   const name = part.find((p) => p.type === "timeZoneName")?.value ?? "";
-  return name.length <= 7 ? name : "";
+  return name.length < ZONE_BUFFER ? name : "";
 }

@@ -64,9 +64,9 @@ describe("roles and flags", () => {
   test("osquery_flags shows the registry with values", () => {
     const rows = query("select name, type, default_value, value, shell_only from osquery_flags where name in ('logger_tls_period', 'json', 'verbose')");
     expect(rows).toEqual([
-      { default_value: "false", name: "verbose", shell_only: "0", type: "bool", value: "false" },
-      { default_value: "4", name: "logger_tls_period", shell_only: "0", type: "uint64", value: "4" },
       { default_value: "false", name: "json", shell_only: "1", type: "bool", value: "true" },
+      { default_value: "4", name: "logger_tls_period", shell_only: "0", type: "uint64", value: "4" },
+      { default_value: "false", name: "verbose", shell_only: "0", type: "bool", value: "false" },
     ]);
   });
 });

@@ -10,7 +10,10 @@ import { OSQUERYI } from "../../helpers.ts";
 import { inMountNamespace, overlay, sh } from "../../mount_namespace.ts";
 import { signV4 } from "../../../tables/cloud/aws_sigv4.ts";
 import { azureInstanceMetadata, azureInstanceTags, parseAzureTags } from "../../../tables/cloud/azure.ts";
-import { AZURE_ASSET_TAG, isAzureHost, isEc2Host } from "../../../tables/cloud/detect.ts";
+import { isAzureHost, isEc2Host, isYandexCloudHost } from "../../../tables/cloud/detect.ts";
+
+/** The constant Azure writes into every VM's DMI chassis asset tag. */
+const AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77";
 import { ec2InstanceMetadata, ec2InstanceTags, parseCredentialsFile, parseDescribeTags } from "../../../tables/cloud/ec2.ts";
 import { tables } from "../../../tables/cloud/index.ts";
 
@@ -40,7 +43,8 @@ describe("detection from local files", () => {
   });
 
   test("Azure", () => {
-    expect(isAzureHost(fixtureRoot("az", { "sys/class/dmi/id/chassis_asset_tag": `${AZURE_ASSET_TAG}\n` }))).toBe(true);
+    // osquery's isAzureInstance looks at the agent's log only, not at the DMI asset tag.
+    expect(isAzureHost(fixtureRoot("az", { "sys/class/dmi/id/chassis_asset_tag": `${AZURE_ASSET_TAG}\n` }))).toBe(false);
     expect(isAzureHost(fixtureRoot("az-agent", { "var/log/waagent.log": "started\n" }))).toBe(true);
     expect(isAzureHost(fixtureRoot("not-az", { "sys/class/dmi/id/chassis_asset_tag": "No Asset Tag\n" }))).toBe(false);
   });
@@ -51,7 +55,7 @@ describe("detection from local files", () => {
       sh("grep -qi '^ec2' /sys/hypervisor/uuid 2>/dev/null") ||
       sh("cat /sys/class/dmi/id/sys_vendor /sys/class/dmi/id/board_vendor /sys/class/dmi/id/bios_vendor /sys/class/dmi/id/product_version /sys/class/dmi/id/bios_version 2>/dev/null | grep -qi amazon") ||
       sh("grep -qi '^ec2' /sys/class/dmi/id/product_uuid 2>/dev/null");
-    const azure = sh(`grep -qx '${AZURE_ASSET_TAG}' /sys/class/dmi/id/chassis_asset_tag 2>/dev/null`) || sh("test -e /var/log/waagent.log");
+    const azure = sh("test -e /var/log/waagent.log || test -L /var/log/waagent.log");
     expect(isEc2Host()).toBe(ec2);
     expect(isAzureHost()).toBe(azure);
   });
@@ -233,13 +237,38 @@ describe("ec2_instance_metadata", () => {
     }
   });
 
-  test("an unreachable service still gives osquery's one row of empty values", async () => {
+  test("an unreachable service still gives osquery's one row, every column NULL", async () => {
     const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     const base = `http://127.0.0.1:${closed.port}`;
     closed.stop(true);
     const rows = await ec2InstanceMetadata(base, true);
     expect(rows.length).toBe(1);
-    expect(Object.values(rows[0]!).every((v) => v === "")).toBe(true);
+    expect(Object.values(rows[0]!).every((v) => v === undefined)).toBe(true);
+  });
+
+  test("a 404 is an empty value, another status leaves the column NULL", async () => {
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req) {
+        const path = new URL(req.url).pathname;
+        if (path === "/latest/api/token") return new Response("tok");
+        if (path === "/latest/meta-data/mac") return new Response("", { status: 404 });
+        if (path === "/latest/dynamic/instance-identity/document") return new Response(JSON.stringify({ instanceId: "i-1" }));
+        return new Response("boom", { status: 500 });
+      },
+    });
+    try {
+      const [row] = await ec2InstanceMetadata(`http://127.0.0.1:${server.port}`, true);
+      expect(row!.mac).toBe("");
+      expect(row!.instance_id).toBe("i-1");
+      // Present document, missing key: "" as osquery's get(key, "") gives.
+      expect(row!.region).toBe("");
+      expect(row!.local_hostname).toBeUndefined();
+      expect(row!.iam_arn).toBeUndefined();
+    } finally {
+      server.stop(true);
+    }
   });
 });
 

@@ -49,11 +49,16 @@ describe("docker client", () => {
     expect(await dockerApi("/version", "/nonexistent/docker.sock")).toBeUndefined();
   });
   test("filters and id prefixes", () => {
-    expect(filterQuery({ id: [] }, true).query).toBe("?all=1");
-    expect(filterQuery({ id: [] }, false).query).toBe("");
-    const q = filterQuery({ id: ["abc", "not-hex!"] }, true);
+    // osquery's getQuery: no constraint, no query string (not even all=1).
+    expect(filterQuery("id", [], true).query).toBe("");
+    expect(filterQuery("id", [], false).query).toBe("");
+    const q = filterQuery("id", ["abc", "not-hex!"], true);
     expect(decodeURIComponent(q.query)).toBe('?all=1&filters={"id":{"abc":true}}');
-    expect([...q.items.id!]).toEqual(["abc"]);
+    expect([...q.items]).toEqual(["abc"]);
+    // Only unusable values: an empty filter, which Docker reads as "no filter".
+    expect(decodeURIComponent(filterQuery("name", ["my-volume"], false).query)).toBe('?filters={"name":{}}');
+    // Sorted and unique, integer-like hex included.
+    expect(decodeURIComponent(filterQuery("id", ["fff", "123", "abc", "123"], false).query)).toBe('?filters={"id":{"123":true,"abc":true,"fff":true}}');
     expect(idValue("sha256:abcdef", new Set())).toBe("abcdef");
     expect(idValue("abcdef", new Set(["abc"]))).toBe("abc");
     expect(idValue("abcdef", new Set(["x"]))).toBe("abcdef");
@@ -89,14 +94,21 @@ describe("without a daemon", () => {
 });
 
 describe("docker_containers", () => {
-  test("lists all containers with inspect details and namespaces", async () => {
-    const rows = await generate(docker_containers);
+  test("without an id constraint only running containers are listed (no all=1), as in osquery", async () => {
+    fake.requests.length = 0;
+    expect((await generate(docker_containers)).map((r) => r.id)).toEqual([C1]);
+    expect(fake.requests).toContain("/containers/json");
+    expect(fake.requests).not.toContain("/containers/json?all=1");
+  });
+
+  test("lists the constrained containers with inspect details and namespaces", async () => {
+    const rows = await generate(docker_containers, { id: [["=", C1], ["=", C2]] });
     expect(rows.map((r) => r.id)).toEqual([C1, C2]);
     const web = rows[0]!;
     expect(web).toMatchObject({
       name: "/web", image: "nginx:1.25", image_id: IMG1, command: "/docker-entrypoint.sh nginx -g 'daemon off;'",
       created: 1700000000, state: "running", status: "Up 2 hours", pid: process.pid, path: "/docker-entrypoint.sh",
-      config_entrypoint: "/docker-entrypoint.sh", started_at: "2023-11-14T22:13:21.5Z", finished_at: "0001-01-01T00:00:00Z",
+      config_entrypoint: "/docker-entrypoint.sh", started_at: "2023-11-14T22:13:21.5Z", finished_at: "",
       privileged: 0, readonly_rootfs: 1, security_options: "seccomp=unconfined, no-new-privileges",
       env_variables: "PATH=/usr/local/sbin:/usr/bin, NGINX_VERSION=1.25.3, EMPTY=, WEIRD=a=b",
     });
@@ -106,7 +118,6 @@ describe("docker_containers", () => {
     const job = rows[1]!;
     expect(job).toMatchObject({ name: "/job", state: "exited", pid: 0, privileged: 1, config_entrypoint: "", security_options: "" });
     expect(job.net_namespace).toBeUndefined();
-    expect(fake.requests).toContain("/containers/json?all=1");
   });
 
   test("id prefix constraint is sent as a filter and echoed back", async () => {
@@ -165,14 +176,20 @@ describe("container tables", () => {
     expect(rows[0]).toMatchObject({
       id: C1.slice(0, 10), pid: "4242", state: "S", uid: "0", resident_size: "5120000", total_size: "11000000", start_time: "7200",
       parent: "4200", pgroup: "4242", threads: "1", nice: "0", user: "root", time: "00:00:01", cpu: "0.1", mem: "0.2",
-      name: "nginx", cmdline: "nginx: master process nginx -g daemon off;", wired_size: 0,
+      name: "nginx", cmdline: "nginx: master process nginx -g daemon off;",
     });
+    // osquery's Linux reader leaves wired_size unset.
+    expect(rows[0]!.wired_size).toBeUndefined();
     const top = fake.requests.find((r) => r.includes("/top"))!;
     expect(decodeURIComponent(top)).toBe(
       `/containers/${C1.slice(0, 10)}/top?ps_args=axwwo pid,state,uid,gid,euid,egid,suid,sgid,rss,vsz,etime,ppid,pgrp,nlwp,nice,user,time,pcpu,pmem,comm,cmd`,
     );
     // A stopped container has no processes (the daemon answers 409).
     expect(await generate(docker_container_processes, { id: [["=", C2]] })).toEqual([]);
+    // Each id once, in byte order, as osquery's std::set of constraints gives them.
+    fake.requests.length = 0;
+    await generate(docker_container_processes, { id: [["=", C2], ["=", C1], ["=", C2]] });
+    expect(fake.requests.filter((r) => r.includes("/top")).map((r) => r.split("/")[2])).toEqual([C1, C2].sort());
   });
 
   test("docker_container_stats (id required)", async () => {
@@ -221,6 +238,9 @@ describe("image tables", () => {
       { id: IMG2, layer_id: "3".repeat(64), layer_order: 1 },
     ]);
     expect(await generate(docker_image_layers, { id: [["=", IMG2.slice(0, 6)]] })).toEqual([{ id: IMG2.slice(0, 6), layer_id: "3".repeat(64), layer_order: 1 }]);
+    // Constraint values come once each, in byte order (osquery's std::set).
+    const ids = (await generate(docker_image_layers, { id: [["=", IMG2], ["=", IMG1], ["=", IMG2]] })).map((r) => r.id);
+    expect(ids).toEqual([IMG1, IMG1, IMG2]);
   });
 
   test("docker_image_history", async () => {
@@ -275,7 +295,9 @@ describe("daemon, network and volume tables", () => {
       { name: "webdata", key: "env", value: "prod" },
       { name: "webdata", key: "owner", value: "web" },
     ]);
-    expect((await generate(docker_volumes, { name: [["=", "cache"]] })).map((r) => r.name)).toEqual(["cache"]);
+    // A name that is not hex is not sent (osquery's checkConstraintValue): every volume comes back.
+    expect((await generate(docker_volumes, { name: [["=", "cache"]] })).map((r) => r.name)).toEqual(["webdata", "cache"]);
+    expect(fake.requests).toContain(`/volumes?filters=${encodeURIComponent('{"name":{}}')}`);
   });
 });
 
@@ -283,11 +305,12 @@ describe("docker e2e (--docker_socket)", () => {
   const q = (sql: string) => queryAsync(sql, [`--docker_socket=${fake.socket}`]);
 
   test("docker_containers", async () => {
-    const rows = await q("select id, name, state, pid, image_id from docker_containers order by name");
+    const rows = await q(`select id, name, state, pid, image_id from docker_containers where id in ('${C1}', '${C2}') order by name`);
     expect(rows).toEqual([
       { id: C2, name: "/job", state: "exited", pid: "0", image_id: IMG2 },
       { id: C1, name: "/web", state: "running", pid: String(process.pid), image_id: IMG1 },
     ]);
+    expect((await q("select name from docker_containers")).map((r) => r.name)).toEqual(["/web"]);
   });
 
   test("short id in WHERE keeps the row", async () => {

@@ -206,8 +206,9 @@ export function startFakeDocker(pid: number = process.pid): FakeDocker {
       if (p === "/containers/json") {
         let list = url.searchParams.get("all") === "1" ? all : all.filter((c) => c.State === "running");
         const filters = JSON.parse(url.searchParams.get("filters") ?? "{}") as Record<string, Record<string, boolean>>;
-        if (filters.id) list = list.filter((c) => Object.keys(filters.id!).some((id) => c.Id.startsWith(id)));
-        if (filters.name) list = list.filter((c) => Object.keys(filters.name!).some((n) => c.Names.some((x) => x.includes(n.replace(/^\//, "")))));
+        // As Docker's filters.Args: a key with no values filters nothing.
+        if (filters.id && Object.keys(filters.id).length > 0) list = list.filter((c) => Object.keys(filters.id!).some((id) => c.Id.startsWith(id)));
+        if (filters.name && Object.keys(filters.name).length > 0) list = list.filter((c) => Object.keys(filters.name!).some((n) => c.Names.some((x) => x.includes(n.replace(/^\//, "")))));
         return json(list.map(({ _pid, ...c }) => c));
       }
       let m = /^\/containers\/([^/]+)\/(json|top|stats|changes)$/.exec(p);
@@ -233,12 +234,12 @@ export function startFakeDocker(pid: number = process.pid): FakeDocker {
       }
       if (p === "/networks") {
         const filters = JSON.parse(url.searchParams.get("filters") ?? "{}") as Record<string, Record<string, boolean>>;
-        const list = filters.id ? NETWORKS.filter((n) => Object.keys(filters.id!).some((id) => n.Id.startsWith(id))) : NETWORKS;
+        const list = filters.id && Object.keys(filters.id).length > 0 ? NETWORKS.filter((n) => Object.keys(filters.id!).some((id) => n.Id.startsWith(id))) : NETWORKS;
         return json(list);
       }
       if (p === "/volumes") {
         const filters = JSON.parse(url.searchParams.get("filters") ?? "{}") as Record<string, Record<string, boolean>>;
-        const list = filters.name ? VOLUMES.Volumes.filter((v) => Object.keys(filters.name!).some((n) => v.Name.includes(n))) : VOLUMES.Volumes;
+        const list = filters.name && Object.keys(filters.name).length > 0 ? VOLUMES.Volumes.filter((v) => Object.keys(filters.name!).some((n) => v.Name.includes(n))) : VOLUMES.Volumes;
         return json({ ...VOLUMES, Volumes: list });
       }
       if (p === "/info") return json(INFO);

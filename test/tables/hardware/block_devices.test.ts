@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import table, { readBlockDevices } from "../../../tables/hardware/block_devices.ts";
+import table, { blockDeviceRow, enumerateBlockDevices, sysfsMountpoint } from "../../../tables/hardware/block_devices.ts";
 import { probePath } from "../../../src/linux/blkid.ts";
 import { generate, query } from "../../helpers.ts";
 import { tool } from "../../tools.ts";
@@ -98,41 +98,61 @@ describe("block_devices", () => {
     expect(probePath(empty)).toBeNull();
   });
 
-  test("partitions from a sysfs fixture: parent disk, no block size, udev model/filesystem fallback", () => {
-    // /sys/class/block/<name> links into a devices tree; a partition is a
-    // subdirectory of its disk, and both point their subsystem at "block".
-    const root = join(work, "sysfix");
-    const cls = join(root, "class/block");
-    const disk = join(root, "devices/pci0/host0/block/sdz");
-    const part = join(disk, "sdz1");
-    const bus = join(root, "class/bus/block");
+  test("a sysfs fixture walked as osquery does: parents, trimmed attributes, inherited identity, \"\" for unknown text", () => {
+    // <sysfs>/class/block/<name> links into a devices tree; a partition is a
+    // subdirectory of its disk; a dm device names what it sits on in slaves/.
+    const sysfs = join(work, "sysfix");
+    const cls = join(sysfs, "class/block");
+    const disk = join(sysfs, "devices/pci0/host0/block/sdz");
+    const part = join(disk, "sdz2");
+    const dm = join(sysfs, "devices/virtual/block/dm-7");
+    const md = join(sysfs, "devices/virtual/block/md9");
+    const nvme = join(sysfs, "devices/pci0/nvme/nvme3/nvme3n1");
+    for (const d of [join(disk, "queue"), join(disk, "device"), part, join(dm, "slaves"), join(dm, "device"), join(md, "slaves"), join(nvme, "device/device")]) mkdirSync(d, { recursive: true });
     mkdirSync(cls, { recursive: true });
-    mkdirSync(join(disk, "queue"), { recursive: true });
-    mkdirSync(join(disk, "device"), { recursive: true });
-    mkdirSync(part, { recursive: true });
-    mkdirSync(bus, { recursive: true });
-    writeFileSync(join(disk, "uevent"), "MAJOR=65\nMINOR=144\nDEVNAME=sdz\nDEVTYPE=disk\n");
+    for (const d of [disk, part, dm, md, nvme]) writeFileSync(join(d, "uevent"), "MAJOR=1\n");
     writeFileSync(join(disk, "size"), "1000\n");
     writeFileSync(join(disk, "queue/logical_block_size"), "4096\n");
     writeFileSync(join(disk, "device/vendor"), "ATA     \n");
-    writeFileSync(join(disk, "device/model"), "Fake Disk 1000  \n");
-    writeFileSync(join(disk, "device/wwid"), "t10.ATA Fake\n");
-    writeFileSync(join(part, "uevent"), "MAJOR=65\nMINOR=145\nDEVNAME=sdz1\nDEVTYPE=partition\nPARTN=1\n");
+    writeFileSync(join(disk, "device/model"), "\tFake Disk 1000  \n");
+    writeFileSync(join(disk, "device/wwid"), "\n");
+    writeFileSync(join(disk, "device/serial"), "SER-1\n");
     writeFileSync(join(part, "size"), "900\n");
-    writeFileSync(join(part, "partition"), "1\n");
-    symlinkSync(bus, join(disk, "subsystem"));
-    symlinkSync(bus, join(part, "subsystem"));
-    symlinkSync(disk, join(cls, "sdz"));
-    symlinkSync(part, join(cls, "sdz1"));
-    const udev = join(root, "udev");
-    mkdirSync(udev);
-    writeFileSync(join(udev, "b65:145"), "E:ID_MODEL=Fake_Disk_1000\nE:ID_FS_TYPE=xfs\nE:ID_FS_UUID=1234-abcd\nE:ID_FS_LABEL=data\n");
-    const rows = readBlockDevices({ sysClassBlock: cls, devDir: join(root, "dev"), udevDir: udev });
+    writeFileSync(join(dm, "size"), "800\n");
+    // The child's own attributes give way to its parent's.
+    writeFileSync(join(dm, "device/model"), "own model\n");
+    symlinkSync(part, join(dm, "slaves/sdz2"));
+    writeFileSync(join(md, "size"), "0\n");
+    writeFileSync(join(nvme, "size"), "64\n");
+    writeFileSync(join(nvme, "device/device/vendor"), "0x144d\n");
+    for (const [name, target] of [["sdz", disk], ["sdz2", part], ["dm-7", dm], ["md9", md], ["nvme3n1", nvme]] as const) symlinkSync(target, join(cls, name));
+    // Not a symlink, or no uevent: not a block device.
+    mkdirSync(join(cls, "plain-dir"));
+    mkdirSync(join(sysfs, "devices/virtual/block/ghost"), { recursive: true });
+    symlinkSync(join(sysfs, "devices/virtual/block/ghost"), join(cls, "ghost"));
+    const identity = { vendor: "ATA", model: "Fake Disk 1000", serial: "SER-1" };
+    const none = { uuid: "", type: "", label: "" };
+    const rows = enumerateBlockDevices({ sysfs, devDir: join(sysfs, "dev") }).map(blockDeviceRow);
     expect(rows).toEqual([
-      { name: "/dev/sdz", size: "1000", block_size: "4096", serial: "t10.ATA Fake", model: "Fake_Disk_1000", vendor: "ATA     " },
-      { name: "/dev/sdz1", parent: "/dev/sdz", size: "900", model: "Fake_Disk_1000", type: "xfs", uuid: "1234-abcd", label: "data" },
+      { name: "/dev/dm-7", parent: "/dev/sdz2", ...identity, size: "800", ...none },
+      { name: "/dev/md9", parent: "", vendor: "", model: "", serial: "", size: "0", ...none },
+      { name: "/dev/nvme3n1", parent: "/dev/nvme3", vendor: "0x144d", model: "", serial: "", size: "64", ...none },
+      { name: "/dev/sdz", parent: "", ...identity, size: "1000", block_size: "4096", ...none },
+      { name: "/dev/sdz2", parent: "/dev/sdz", ...identity, size: "900", ...none },
     ]);
-    expect(readBlockDevices({ sysClassBlock: cls, devDir: join(root, "dev"), udevDir: udev, names: ["/dev/sdz1"] }).length).toBe(1);
+    expect(enumerateBlockDevices({ sysfs, names: ["/dev/dm-7"] }).map((d) => d.name)).toEqual(["/dev/dm-7"]);
+    expect(enumerateBlockDevices({ sysfs, names: ["/dev/dm-7"], includeParents: true }).map((d) => d.name)).toEqual(["/dev/dm-7", "/dev/sdz", "/dev/sdz2"]);
+  });
+
+  test("sysfs is found through /proc/mounts", () => {
+    expect(sysfsMountpoint("proc /proc proc rw 0 0\nsysfs /mnt/sys sysfs rw 0 0\nsysfs /sys sysfs rw 0 0\n")).toBe("/mnt/sys");
+    expect(sysfsMountpoint("proc /proc proc rw 0 0\n")).toBe("/sys");
+  });
+
+  test("through the binary, text columns are \"\" rather than NULL", () => {
+    const rows = query("SELECT count(*) AS n FROM block_devices WHERE parent IS NULL OR vendor IS NULL OR model IS NULL OR serial IS NULL OR uuid IS NULL OR type IS NULL OR label IS NULL");
+    expect(rows).toEqual([{ n: "0" }]);
+    expect(Number(query("SELECT count(*) AS n FROM block_devices")[0]!.n)).toBeGreaterThan(0);
   });
 
   test("a loop device holding ext4: filesystem and size (vs blkid and sysfs), and by name through the binary", () => {
@@ -147,8 +167,8 @@ describe("block_devices", () => {
     attached.push(dev);
     const ref = blkid(dev);
     const sysSize = readFileSync(`/sys/class/block/${dev.slice(5)}/size`, "utf8").trim();
-    const rows = readBlockDevices({ names: [dev] });
-    expect(rows).toEqual([{ name: dev, size: sysSize, block_size: readFileSync(`/sys/class/block/${dev.slice(5)}/queue/logical_block_size`, "utf8").trim(), type: ref.TYPE, uuid: ref.UUID, label: "loop data" }]);
+    const rows = enumerateBlockDevices({ names: [dev] }).map(blockDeviceRow);
+    expect(rows).toEqual([{ name: dev, parent: "", vendor: "", model: "", serial: "", size: sysSize, block_size: readFileSync(`/sys/class/block/${dev.slice(5)}/queue/logical_block_size`, "utf8").trim(), type: ref.TYPE, uuid: ref.UUID, label: "loop data" }]);
     expect(Number(sysSize) * 512).toBe(24 << 20);
     const e2e = query(`SELECT name, parent, type, uuid, label FROM block_devices WHERE name = '${dev}'`);
     expect(e2e).toEqual([{ name: dev, parent: "", type: "ext4", uuid: ref.UUID!, label: "loop data" }]);

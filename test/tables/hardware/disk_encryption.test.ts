@@ -74,31 +74,50 @@ describe("disk_encryption", () => {
     expect(cryptMapping("/dev/sda", sys, dev)).toBeNull();
   });
 
-  test("children of an encrypted device inherit its status and type", () => {
+  test("children of an encrypted device inherit its status and type, whatever the order", () => {
     const rows = diskEncryptionRows(
       [
+        { name: "/dev/dm-0", uuid: "fs-uuid", parent: "/dev/sda2" },
+        { name: "/dev/dm-1", uuid: "", parent: "/dev/dm-0" },
+        { name: "/dev/dm-2", uuid: "", parent: "/dev/dm-1" },
+        { name: "/dev/nvme0n1", uuid: "", parent: "/dev/nvme0" },
         { name: "/dev/sda", uuid: "", parent: "" },
-        { name: "/dev/dm-0", uuid: "fs-uuid", parent: "" },
-        { name: "/dev/dm-0p1", uuid: "", parent: "/dev/dm-0" },
+        { name: "/dev/sda2", uuid: "", parent: "/dev/sda" },
       ],
-      (n) => (n === "/dev/dm-0" ? { type: "LUKS1-aes-cbc-essiv:sha256" } : null),
+      (n) => (n === "/dev/dm-1" ? { type: "LUKS1-aes-cbc-essiv:sha256" } : null),
     );
+    const plain = { encrypted: 0, encryption_status: "not encrypted", type: "" };
+    const luks = { encrypted: 1, encryption_status: "encrypted", type: "LUKS1-aes-cbc-essiv:sha256" };
     expect(rows).toEqual([
-      { name: "/dev/sda", uuid: "", encrypted: 0, encryption_status: "not encrypted" },
-      { name: "/dev/dm-0", uuid: "fs-uuid", encrypted: 1, encryption_status: "encrypted", type: "LUKS1-aes-cbc-essiv:sha256" },
-      { name: "/dev/dm-0p1", uuid: "", encrypted: 1, encryption_status: "encrypted", type: "LUKS1-aes-cbc-essiv:sha256" },
+      { name: "/dev/dm-0", uuid: "fs-uuid", ...plain },
+      { name: "/dev/dm-1", uuid: "", ...luks },
+      // Its parent comes later in name order; osquery looks it up recursively.
+      { name: "/dev/dm-2", uuid: "", ...luks },
+      { name: "/dev/nvme0n1", uuid: "", ...plain },
+      { name: "/dev/sda", uuid: "", ...plain },
+      { name: "/dev/sda2", uuid: "", ...plain },
     ]);
   });
 
-  test("e2e: one row per /sys/class/block device, encrypted exactly for dm crypt targets; a name constraint asks about that device only", () => {
+  test("e2e: one row per /sys/class/block device, encrypted exactly for dm crypt targets", () => {
     const sysNames = Bun.spawnSync(["sh", "-c", "for d in /sys/class/block/*; do sed -n 's/^DEVNAME=//p' $d/uevent; done"]).stdout.toString().split("\n").filter(Boolean).map((n) => `/dev/${n}`);
     const crypt = cryptTargets();
     const rows = query("SELECT name, encrypted FROM disk_encryption");
     expect(rows.map((r) => r.name).sort()).toEqual([...sysNames].sort());
     // A device on a crypt target's stack is encrypted too; without such stacks the two sets are equal.
     for (const r of rows) if (crypt.has(r.name!)) expect([r.name, r.encrypted]).toEqual([r.name, "1"]);
-    const first = sysNames.find((n) => !crypt.has(n));
-    if (!first) throw new Error("no block device outside a dm-crypt stack to ask about");
-    expect(query(`SELECT name, uuid, encrypted FROM disk_encryption WHERE name = '${first}'`)).toEqual([{ name: first, uuid: "", encrypted: "0" }]);
+  });
+
+  test("a name that is no block device gives no row", async () => {
+    expect(await generate(table, { name: [["=", "/dev/osq-no-such-device"]] })).toEqual([]);
+    expect(query("SELECT name FROM disk_encryption WHERE name = '/dev/osq-no-such-device'")).toEqual([]);
+  });
+
+  test("e2e: a name constraint asks about that device only", async () => {
+    const first = String((await generate(blockDevices))[0]!.name);
+    const direct = await generate(table, { name: [["=", first]] });
+    expect(direct.length).toBe(1);
+    expect(query(`SELECT name, uuid, encrypted FROM disk_encryption WHERE name = '${first}'`)).toEqual([{ name: first, uuid: "", encrypted: String(direct[0]!.encrypted) }]);
+    expect(query("SELECT name FROM disk_encryption").length).toBe((await generate(table)).length);
   });
 });

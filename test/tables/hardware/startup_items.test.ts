@@ -40,6 +40,9 @@ describe("startup_items", () => {
 
   test("desktop entries and scripts from a fixture directory", () => {
     expect(parseDesktopEntry("[Desktop Entry]\nName=Clock\nName[de]=Uhr\nExec=clock --tick\nExec=a=b\n")).toEqual({ name: "Clock", exec: "clock --tick" });
+    // osquery's split trims each piece: blanks around the value go, a blank value is "".
+    expect(parseDesktopEntry("Name= Clock \nExec=\t/usr/bin/clock --tick \r")).toEqual({ name: "Clock", exec: "/usr/bin/clock --tick" });
+    expect(parseDesktopEntry("Name=  \n")).toEqual({ name: "" });
     const dir = mkdtempSync(join(tmpdir(), "osq-autostart-")) + "/";
     writeFileSync(dir + "clock.desktop", "[Desktop Entry]\nName=Clock\nExec=/usr/bin/clock\n");
     mkdirSync(dir + "subdir");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import table, { readUsbDevices } from "../../../tables/hardware/usb_devices.ts";
@@ -57,6 +57,22 @@ describe("usb_devices", () => {
     expect(rows).toEqual(EXPECTED);
     // Without usb.ids, the model is udev's cleaned-up product string.
     expect(readUsbDevices(sys, null, udev)[0]).toMatchObject({ vendor: "", model: "USB_Receiver" });
+  });
+
+  test("rows come in udev's order: by sysfs path, a hub before the devices on it", () => {
+    const base = mkdtempSync(join(tmpdir(), "osq-usb-tree-"));
+    const bus = join(base, "bus");
+    mkdirSync(bus);
+    const dev = (path: string, busnum: string, devnum: string) => {
+      device(base, path, { uevent: `DEVTYPE=usb_device\nTYPE=9/0/1\nBUSNUM=${busnum}\nDEVNUM=${devnum}`, removable: "unknown" });
+      symlinkSync(join(base, path), join(bus, path.split("/").pop()!));
+    };
+    dev("pci0/usb1", "001", "001");
+    dev("pci0/usb1/1-1", "001", "002");
+    dev("pci0/usb1/1-1/1-1.2", "001", "003");
+    dev("pci0/usb2", "002", "001");
+    const order = readUsbDevices(bus, null, join(base, "udev")).map((r) => `${r.usb_address}:${r.usb_port}`);
+    expect(order).toEqual(["1:1", "1:2", "1:3", "2:1"]);
   });
 
   test("on this machine: one row per USB device directory with a bus number", async () => {

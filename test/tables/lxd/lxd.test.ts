@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { lxdSocketPath } from "../../../src/linux/lxd.ts";
+import { DEFAULT_LXD_SOCKET, lxdSocketPath } from "../../../src/linux/lxd.ts";
 import { tables } from "../../../tables/lxd/index.ts";
 import { lxdCertificatesRows } from "../../../tables/lxd/lxd_certificates.ts";
 import { lxdClusterRows } from "../../../tables/lxd/lxd_cluster.ts";
@@ -19,8 +19,9 @@ import { lxdInstanceDevicesRows } from "../../../tables/lxd/lxd_instance_devices
 import { lxdInstancesRows } from "../../../tables/lxd/lxd_instances.ts";
 import { lxdNetworksRows, networkUser } from "../../../tables/lxd/lxd_networks.ts";
 import { lxdStoragePoolsRows } from "../../../tables/lxd/lxd_storage_pools.ts";
-import { OSQUERYI } from "../../helpers.ts";
+import { generate, osq, OSQUERYI } from "../../helpers.ts";
 import { inMountNamespace, overlay, sh } from "../../mount_namespace.ts";
+import { flags } from "../../../src/flags/flags.ts";
 import { queryAsync } from "../apps/e2e.ts";
 import { CERT_FP, CERTIFICATE, CLUSTER, IMAGE_FP, IMAGES, INSTANCES, MEMBERS, NETWORKS, POOL, startFakeLxd, type FakeLxd } from "./fake_lxd.ts";
 
@@ -64,6 +65,21 @@ describe("lxd_instances", () => {
     expect(rows.map((r) => r.name)).toEqual(["web"]);
     expect(lxd.requests).not.toContain("GET /1.0/containers");
     expect(lxd.requests).toContain("GET /1.0/containers/missing");
+  });
+});
+
+describe("constraint order", () => {
+  test("name constraints are fetched once each in byte order, as osquery's std::set gives them", async () => {
+    const config = tables.find((t) => t.name === "lxd_instance_config")!;
+    flags.set("lxd_socket", lxd.socket, "cli");
+    try {
+      lxd.requests.length = 0;
+      const rows = await generate(config, { name: [["=", "web"], ["=", "db"], ["=", "web"]] });
+      expect([...new Set(rows.map((r) => r.name))]).toEqual(["db", "web"]);
+      expect(lxd.requests.filter((r) => r.startsWith("GET /1.0/containers/"))).toEqual(["GET /1.0/containers/db", "GET /1.0/containers/web"]);
+    } finally {
+      flags.set("lxd_socket", DEFAULT_LXD_SOCKET, "cli");
+    }
   });
 });
 

@@ -3,7 +3,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import systemInfo, { canonicalHostname, dmiFields, onlineCpuCount, parseCpuinfo, physicalCores } from "../../../tables/system/system_info.ts";
+import systemInfo, { canonicalHostname, dmiFields, parseCpuinfo } from "../../../tables/system/system_info.ts";
+import { onlineCpuCount, physicalCores } from "../../../src/linux/proc.ts";
 import { generate, query } from "../../helpers.ts";
 
 function sh(cmd: string): string {
