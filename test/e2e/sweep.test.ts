@@ -59,6 +59,8 @@ const ABSENT: Record<string, () => string | null> = {
   // The shell loads no config in the sweep, so there is no schedule or pack.
   osquery_packs: () => "no config",
   osquery_schedule: () => "no config",
+  // No event publisher or subscriber is built yet (issue 11): nothing to list.
+  osquery_events: () => "no event publishers",
   // osquery asks the running systemd manager over D-Bus: no manager (not PID 1, no system bus), no units.
   systemd_units: () => {
     let bus = false;
