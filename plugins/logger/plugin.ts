@@ -15,4 +15,6 @@ export interface LoggerPlugin {
   logSnapshot(line: string): void;
   /** Status lines; throws when it could not write them all (the status log then copies them to stderr). */
   logStatus(lines: readonly StatusLine[]): void;
+  /** Ends work the plugin runs on its own (the tls plugin's drain loop) before the store closes. */
+  stop?(): Promise<void>;
 }

@@ -37,10 +37,20 @@ export interface Store {
   /** Where the store lives, or "" for an in-memory store. */
   readonly path: string;
   get(domain: Domain, key: string): string | undefined;
-  /** Keys of a domain in key order, optionally only those starting with `prefix`. */
-  keys(domain: Domain, prefix?: string): string[];
+  /**
+   * Keys of a domain in key order, optionally only those starting with
+   * `prefix`, and at most `limit` of them (a buffer of a million log lines
+   * is read a batch at a time, never all at once).
+   */
+  keys(domain: Domain, prefix?: string, limit?: number): string[];
   /** Applies the writes `fn` makes atomically; resolves once they are durable. */
   write(fn: (w: StoreWriter) => void): Promise<void>;
+  /**
+   * `write`, for callers that must know before returning (a logger plugin's
+   * logString throws when its line was not kept): durable on return, throws
+   * a StoreError when the commit failed.
+   */
+  writeSync(fn: (w: StoreWriter) => void): void;
   close(): Promise<void>;
 }
 
@@ -105,18 +115,29 @@ export class MemoryStore implements Store {
     return this.data.get(domain)!.get(key);
   }
 
-  keys(domain: Domain, prefix = ""): string[] {
-    return [...this.data.get(domain)!.keys()].filter((k) => k.startsWith(prefix)).sort();
+  keys(domain: Domain, prefix = "", limit = Infinity): string[] {
+    return [...this.data.get(domain)!.keys()]
+      .filter((k) => k.startsWith(prefix))
+      .sort()
+      .slice(0, limit);
   }
 
   write(fn: (w: StoreWriter) => void): Promise<void> {
+    try {
+      this.writeSync(fn);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  writeSync(fn: (w: StoreWriter) => void): void {
     // Staged first, so a throwing `fn` leaves nothing half-applied, as a transaction would.
     const staged = stage(fn);
     for (const [d, k, v] of staged) {
       if (v === null) this.data.get(d)!.delete(k);
       else this.data.get(d)!.set(k, v);
     }
-    return Promise.resolve();
   }
 
   close(): Promise<void> {
@@ -129,7 +150,7 @@ interface LmdbDatabase {
   get(key: string): unknown;
   putSync(key: string, value: string): boolean;
   removeSync(key: string): boolean;
-  getKeys(opts?: { start?: string; end?: string }): Iterable<unknown>;
+  getKeys(opts?: { start?: string; end?: string; limit?: number }): Iterable<unknown>;
 }
 
 interface LmdbEnv {
@@ -150,12 +171,13 @@ class LmdbStore implements Store {
     return typeof v === "string" ? v : undefined;
   }
 
-  keys(domain: Domain, prefix = ""): string[] {
+  keys(domain: Domain, prefix = "", limit?: number): string[] {
     const db = this.dbs.get(domain)!;
     // A range scan, not a filter: the end bound is the prefix with its last character bumped.
-    const range = prefix
+    const range: { start?: string; end?: string; limit?: number } = prefix
       ? { start: prefix, end: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) }
       : {};
+    if (limit !== undefined && Number.isFinite(limit)) range.limit = limit;
     const out: string[] = [];
     for (const k of db.getKeys(range)) if (typeof k === "string") out.push(k);
     return out;
@@ -165,6 +187,10 @@ class LmdbStore implements Store {
   // failed commit's cause in a second promise that nobody awaits (an unhandled
   // rejection) and prints it with console.error; transactionSync throws it here.
   async write(fn: (w: StoreWriter) => void): Promise<void> {
+    this.writeSync(fn);
+  }
+
+  writeSync(fn: (w: StoreWriter) => void): void {
     const staged = stage(fn);
     // LMDB must never meet ENOSPC: lmdb-js 3.5's report of a failed page write
     // overruns a 100-byte buffer, and the process dies of heap corruption a

@@ -1,0 +1,100 @@
+// The buffer of a remote logger (osquery's BufferedLogForwarder storage):
+// every result and status line is put in the store's `logs` domain the moment
+// it is produced, and deleted only once the server has accepted the batch
+// that carried it, so an outage or a kill -9 loses nothing.
+//
+// Keys are `<name>_r_<seq>` for results and `<name>_s_<seq>` for statuses.
+// osquery numbers lines with the Unix second and a counter that restarts with
+// the process, unpadded, so a restart or a tenth line can sort a line before
+// older ones. Here one zero-padded sequence runs across both types and
+// continues from the highest key left in the store, so a range scan of a type
+// is production order, and the two types compare by sequence when purging.
+import type { Store } from "../store/store.ts";
+
+export type LogType = "result" | "status";
+
+export interface BufferedLine {
+  readonly key: string;
+  readonly line: string;
+}
+
+const SEQ_DIGITS = 16;
+
+export class LogBuffer {
+  private nextSeq = 0;
+  private counted = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly name = "tls",
+  ) {}
+
+  private prefix(type: LogType): string {
+    return `${this.name}_${type === "result" ? "r" : "s"}_`;
+  }
+
+  /** Counts what an earlier run left and continues its sequence. */
+  load(): void {
+    let count = 0;
+    for (const type of ["result", "status"] as const) {
+      const keys = this.store.keys("logs", this.prefix(type));
+      count += keys.length;
+      const last = keys[keys.length - 1];
+      if (last !== undefined) this.nextSeq = Math.max(this.nextSeq, seqOf(last) + 1);
+    }
+    this.counted = count;
+  }
+
+  /** Lines buffered now, of both types. */
+  get count(): number {
+    return this.counted;
+  }
+
+  /** Keeps `lines` durably before returning; throws a StoreError when they could not be kept. */
+  append(type: LogType, lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    const first = this.nextSeq;
+    this.store.writeSync((w) => {
+      lines.forEach((line, i) => w.put("logs", this.prefix(type) + String(first + i).padStart(SEQ_DIGITS, "0"), line));
+    });
+    this.nextSeq = first + lines.length;
+    this.counted += lines.length;
+  }
+
+  /** The oldest `max` lines of a type, in production order. */
+  oldest(type: LogType, max: number): BufferedLine[] {
+    const out: BufferedLine[] = [];
+    for (const key of this.store.keys("logs", this.prefix(type), max)) {
+      const line = this.store.get("logs", key);
+      if (line !== undefined) out.push({ key, line });
+    }
+    return out;
+  }
+
+  /** Forgets lines the server accepted (or that can never be sent). */
+  remove(keys: readonly string[]): void {
+    if (keys.length === 0) return;
+    this.store.writeSync((w) => {
+      for (const k of keys) w.del("logs", k);
+    });
+    this.counted = Math.max(0, this.counted - keys.length);
+  }
+
+  /**
+   * Deletes the `n` oldest lines of both types together, by production order,
+   * and returns how many went.
+   */
+  purgeOldest(n: number): number {
+    if (n <= 0) return 0;
+    const candidates = [...this.store.keys("logs", this.prefix("result"), n), ...this.store.keys("logs", this.prefix("status"), n)];
+    candidates.sort((a, b) => seqOf(a) - seqOf(b));
+    const doomed = candidates.slice(0, n);
+    this.remove(doomed);
+    return doomed.length;
+  }
+}
+
+function seqOf(key: string): number {
+  const n = Number(key.slice(key.lastIndexOf("_") + 1));
+  return Number.isFinite(n) ? n : 0;
+}
