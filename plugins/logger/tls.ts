@@ -20,7 +20,7 @@ import { Backoff } from "../../src/remote/log_drain.ts";
 import type { RemoteSession } from "../../src/remote/session.ts";
 import type { Store } from "../../src/store/store.ts";
 import { OSQUERY_VERSION } from "../../src/version.ts";
-import type { LoggerPlugin } from "./plugin.ts";
+import type { LoggerPlugin, ResultLine } from "./plugin.ts";
 
 export interface TlsLoggerSettings {
   readonly endpoint: string;
@@ -122,6 +122,14 @@ export class TlsLoggerPlugin implements LoggerPlugin {
   /** osquery sends snapshots as results. */
   logSnapshot(line: string): void {
     this.buffer.append("result", [line]);
+  }
+
+  /** A run's lines in one commit: one fsync per run, not one per row. */
+  logLines(lines: readonly ResultLine[]): void {
+    this.buffer.append(
+      "result",
+      lines.map((l) => l.line),
+    );
   }
 
   logStatus(lines: readonly StatusLine[]): void {
