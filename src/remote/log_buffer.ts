@@ -19,6 +19,8 @@ export interface BufferedLine {
 }
 
 const SEQ_DIGITS = 16;
+/** Keys read per round when purging: bounded memory whatever buffered_log_max is. */
+const PURGE_CHUNK = 10_000;
 
 export class LogBuffer {
   private nextSeq = 0;
@@ -33,13 +35,12 @@ export class LogBuffer {
     return `${this.name}_${type === "result" ? "r" : "s"}_`;
   }
 
-  /** Counts what an earlier run left and continues its sequence. */
+  /** Counts what an earlier run left and continues its sequence, without reading the lines. */
   load(): void {
     let count = 0;
     for (const type of ["result", "status"] as const) {
-      const keys = this.store.keys("logs", this.prefix(type));
-      count += keys.length;
-      const last = keys[keys.length - 1];
+      count += this.store.count("logs", this.prefix(type));
+      const [last] = this.store.keys("logs", this.prefix(type), { limit: 1, reverse: true });
       if (last !== undefined) this.nextSeq = Math.max(this.nextSeq, seqOf(last) + 1);
     }
     this.counted = count;
@@ -64,7 +65,7 @@ export class LogBuffer {
   /** The oldest `max` lines of a type, in production order. */
   oldest(type: LogType, max: number): BufferedLine[] {
     const out: BufferedLine[] = [];
-    for (const key of this.store.keys("logs", this.prefix(type), max)) {
+    for (const key of this.store.keys("logs", this.prefix(type), { limit: max })) {
       const line = this.store.get("logs", key);
       if (line !== undefined) out.push({ key, line });
     }
@@ -82,15 +83,21 @@ export class LogBuffer {
 
   /**
    * Deletes the `n` oldest lines of both types together, by production order,
-   * and returns how many went.
+   * and returns how many went. A chunk at a time: the k oldest of both are
+   * among the k oldest of each, so no more than two chunks of keys are read.
    */
   purgeOldest(n: number): number {
-    if (n <= 0) return 0;
-    const candidates = [...this.store.keys("logs", this.prefix("result"), n), ...this.store.keys("logs", this.prefix("status"), n)];
-    candidates.sort((a, b) => seqOf(a) - seqOf(b));
-    const doomed = candidates.slice(0, n);
-    this.remove(doomed);
-    return doomed.length;
+    let purged = 0;
+    while (purged < n) {
+      const k = Math.min(n - purged, PURGE_CHUNK);
+      const candidates = [...this.store.keys("logs", this.prefix("result"), { limit: k }), ...this.store.keys("logs", this.prefix("status"), { limit: k })];
+      if (candidates.length === 0) break;
+      candidates.sort((a, b) => seqOf(a) - seqOf(b));
+      const doomed = candidates.slice(0, k);
+      this.remove(doomed);
+      purged += doomed.length;
+    }
+    return purged;
   }
 }
 
