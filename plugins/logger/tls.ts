@@ -4,7 +4,8 @@
 // --logger_tls_period: at most --logger_tls_max_lines per request, results and
 // statuses in separate requests, as `{log_type, data:[objects]}`. A line leaves
 // the buffer only when the server accepted the request that carried it, so a
-// server that is down, or a kill -9 mid-request, costs at most a repeat.
+// server that is down, or a kill -9 mid-request, costs at most a repeat. A
+// backlog goes one bounded request after another (drainOnce).
 //
 // Failures back off per type (log_drain.ts). An outage is reported in one
 // status line per type when it starts (and again only if its reason changes)
@@ -159,34 +160,53 @@ export class TlsLoggerPlugin implements LoggerPlugin {
     }
   }
 
-  /** One pass: a batch of each type that is due, then the buffered_log_max purge. */
+  /**
+   * One pass: for each type that is due, a batch; while batches come back
+   * full and accepted, the next one at once, until the pass has taken a
+   * period; then the buffered_log_max purge.
+   *
+   * osquery sends one batch per type per period, so a backlog of a million
+   * lines at its defaults takes over an hour to catch up. Here the backlog
+   * goes as fast as the server takes it, but never faster: one request at a
+   * time, each at most logger_tls_max_lines, and half of each period idle.
+   */
   async drainOnce(): Promise<void> {
+    const start = this.deps.clock.now();
+    const budget = this.deps.settings().periodSeconds * 1000;
     for (const type of TYPES) {
-      if (this.stopped) return;
-      if (!this.backoff[type].due(this.deps.clock.now())) continue;
-      try {
-        await this.sendBatch(type);
-      } catch (e) {
-        // Only the store can throw here (a full disk deleting sent lines):
-        // those lines stay and go again, which the server must tolerate anyway.
-        this.deps.log.verbose(`TLS logger could not update its buffer: ${errorMessage(e)}`);
+      for (let first = true; ; first = false) {
+        if (this.stopped) return;
+        if (!this.backoff[type].due(this.deps.clock.now())) break;
+        if (!first && this.deps.clock.now() - start >= budget) break;
+        let more = false;
+        try {
+          more = await this.sendBatch(type);
+        } catch (e) {
+          // Only the store can throw here (a full disk deleting sent lines):
+          // those lines stay and go again, which the server must tolerate anyway.
+          this.deps.log.verbose(`TLS logger could not update its buffer: ${errorMessage(e)}`);
+        }
+        if (!more) break;
       }
     }
     this.purge();
   }
 
-  private async sendBatch(type: LogType): Promise<void> {
+  /** Sends the oldest batch of a type; true when it was full and is gone, so more may be waiting. */
+  private async sendBatch(type: LogType): Promise<boolean> {
     const s = this.deps.settings();
-    const batch = this.buffer.oldest(type, Math.max(1, s.maxLines));
-    if (batch.length === 0) return;
+    const max = Math.max(1, s.maxLines);
+    const batch = this.buffer.oldest(type, max);
+    if (batch.length === 0) return false;
+    const full = batch.length === max;
     if (type === "status" && s.disableStatusLog) {
       // Lines buffered before the flag was set: osquery's send drops them as sent.
       this.buffer.remove(batch.map((b) => b.key));
-      return;
+      return full;
     }
     const { data, unsendable } = this.payload(batch, s.maxLineSize);
     if (unsendable.size > 0) this.buffer.remove([...unsendable]);
-    if (data.length === 0) return;
+    if (data.length === 0) return full;
     const body: JsonObject = { log_type: type, data };
     const reply = await this.deps.session.request(s.endpoint, body, { compress: s.compress, attempts: 1 });
     const now = this.deps.clock.now();
@@ -198,7 +218,7 @@ export class TlsLoggerPlugin implements LoggerPlugin {
         this.streaks[type] = null;
         this.deps.log.info(`TLS logger is sending ${type} logs again after ${failures} failed attempts`);
       }
-      return;
+      return full;
     }
     const wait = this.backoff[type].failed(now);
     const reason = reply.error.message;
@@ -209,6 +229,7 @@ export class TlsLoggerPlugin implements LoggerPlugin {
       this.streaks[type] = { reason };
       this.deps.log.warning(report);
     }
+    return false;
   }
 
   /** The batch's lines as JSON objects; lines that can never be sent are returned apart to be dropped. */

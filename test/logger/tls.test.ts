@@ -174,16 +174,32 @@ describe("request body", () => {
 });
 
 describe("batches", () => {
-  test("a backlog drains logger_tls_max_lines per request and one request per type per period, in production order", async () => {
+  test("a backlog goes in requests of logger_tls_max_lines, one after another, in production order", async () => {
     const r = rig(new MemoryStore(), { maxLines: 1024 });
     for (let i = 0; i < 2500; i++) r.plugin.logString(result(i));
-    await r.plugin.drainOnce();
-    expect(r.session.sent.map((s) => (s.body.data as unknown[]).length)).toEqual([1024]);
-    await r.plugin.drainOnce();
     await r.plugin.drainOnce();
     expect(r.session.sent.map((s) => (s.body.data as unknown[]).length)).toEqual([1024, 1024, 452]);
     expect(counters(r.session.sent)).toEqual([...Array(2500).keys()]);
     expect(r.plugin.buffered).toBe(0);
+  });
+
+  test("a pass sends back to back for at most a period, then the loop sleeps a period: a slow server sets the pace", async () => {
+    const r = rig(new MemoryStore(), { maxLines: 100, periodSeconds: 4 });
+    // Each request takes the server 3 s.
+    r.session.answer = () => {
+      r.clock.t += 3000;
+      return ok({});
+    };
+    for (let i = 0; i < 1000; i++) r.plugin.logString(result(i));
+    const start = r.clock.t;
+    await r.plugin.drainOnce();
+    expect(r.session.sent.map((s) => (s.at - start) / 1000)).toEqual([0, 3]);
+    await r.clock.sleep(4000);
+    await r.plugin.drainOnce();
+    expect(r.session.sent.map((s) => (s.at - start) / 1000)).toEqual([0, 3, 10, 13]);
+    expect(counters(r.session.sent)).toEqual([...Array(400).keys()]);
+    // Not a single request ever carries more than the batch size.
+    expect(Math.max(...r.session.sent.map((s) => (s.body.data as unknown[]).length))).toBe(100);
   });
 
   test("a line leaves the buffer only when the server accepted its batch", async () => {
