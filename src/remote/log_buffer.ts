@@ -35,15 +35,29 @@ export class LogBuffer {
     return `${this.name}_${type === "result" ? "r" : "s"}_`;
   }
 
-  /** Counts what an earlier run left and continues its sequence, without reading the lines. */
+  /**
+   * Picks up what an earlier run left: the count kept beside the lines (a
+   * count of a million keys would page the whole buffer in), and the
+   * sequence after the last key of each type.
+   */
   load(): void {
     let count = 0;
     for (const type of ["result", "status"] as const) {
-      count += this.store.count("logs", this.prefix(type));
       const [last] = this.store.keys("logs", this.prefix(type), { limit: 1, reverse: true });
       if (last !== undefined) this.nextSeq = Math.max(this.nextSeq, seqOf(last) + 1);
     }
+    const kept = Number(this.store.get("logs", this.countKey) ?? NaN);
+    if (Number.isSafeInteger(kept) && kept >= 0) {
+      count = kept;
+    } else {
+      for (const type of ["result", "status"] as const) count += this.store.count("logs", this.prefix(type));
+    }
     this.counted = count;
+  }
+
+  /** Outside both types' prefixes; written in the same commit as every change it counts. */
+  private get countKey(): string {
+    return `${this.name}_count`;
   }
 
   /** Lines buffered now, of both types. */
@@ -57,6 +71,7 @@ export class LogBuffer {
     const first = this.nextSeq;
     this.store.writeSync((w) => {
       lines.forEach((line, i) => w.put("logs", this.prefix(type) + String(first + i).padStart(SEQ_DIGITS, "0"), line));
+      w.put("logs", this.countKey, String(this.counted + lines.length));
     });
     this.nextSeq = first + lines.length;
     this.counted += lines.length;
@@ -75,10 +90,12 @@ export class LogBuffer {
   /** Forgets lines the server accepted (or that can never be sent). */
   remove(keys: readonly string[]): void {
     if (keys.length === 0) return;
+    const after = Math.max(0, this.counted - keys.length);
     this.store.writeSync((w) => {
       for (const k of keys) w.del("logs", k);
+      w.put("logs", this.countKey, String(after));
     });
-    this.counted = Math.max(0, this.counted - keys.length);
+    this.counted = after;
   }
 
   /**
