@@ -55,6 +55,8 @@ export interface TlsLoggerDeps {
 }
 
 const TYPES: readonly LogType[] = ["result", "status"];
+/** How long shutdown waits for a request in flight (the client's own timeout is 16 s). */
+const STOP_GRACE_MS = 2000;
 
 /** A status record as osquery's buffered loggers serialise it (INTERFACES §5), keys in order. */
 export function statusJson(l: StatusLine, hostIdentifier: string, decorations: ReadonlyMap<string, string>, topLevel: boolean): string {
@@ -86,6 +88,8 @@ export class TlsLoggerPlugin implements LoggerPlugin {
   private readonly backoff: Record<LogType, Backoff>;
   private readonly streaks: Record<LogType, Streak | null> = { result: null, status: null };
   private stopped = false;
+  /** Set once stop() has returned: the store may be closed. */
+  private abandoned = false;
   private loop: Promise<void> | null = null;
 
   constructor(private readonly deps: TlsLoggerDeps) {
@@ -144,11 +148,19 @@ export class TlsLoggerPlugin implements LoggerPlugin {
     );
   }
 
-  /** Ends the drain loop; resolves once a request in flight has settled. */
-  async stop(): Promise<void> {
+  /**
+   * Ends the drain loop. A request still in flight after `graceMs` is
+   * abandoned: its reply, whenever it comes, no longer touches the store
+   * (which is about to close), and its lines go again on the next run.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopped = true;
     this.deps.clock.wake();
-    await this.loop;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([this.loop ?? Promise.resolve(), grace]);
+    clearTimeout(timer);
+    this.abandoned = true;
   }
 
   /** The drain loop: one pass, then a period's sleep, until stopped. */
@@ -209,6 +221,7 @@ export class TlsLoggerPlugin implements LoggerPlugin {
     if (data.length === 0) return full;
     const body: JsonObject = { log_type: type, data };
     const reply = await this.deps.session.request(s.endpoint, body, { compress: s.compress, attempts: 1 });
+    if (this.abandoned) return false;
     const now = this.deps.clock.now();
     if (reply.ok) {
       this.buffer.remove(batch.filter((b) => !unsendable.has(b.key)).map((b) => b.key));

@@ -159,9 +159,6 @@ function tlsLogger(store: Store, daemon: () => Daemon | null): TlsLoggerPlugin {
   });
 }
 
-/** Seconds shutdown waits for a logger's request in flight; its lines stay buffered for the next run anyway. */
-const LOGGER_STOP_SECONDS = 2;
-
 function loggerPlugins(store: Store, daemon: () => Daemon | null): LoggerPlugin[] | string {
   const plugins: LoggerPlugin[] = [];
   for (const name of flags.get("logger_plugin").split(",").map((s) => s.trim()).filter(Boolean)) {
@@ -284,10 +281,8 @@ export async function runDaemon(args: string[]): Promise<number> {
   const loggers = flags.bool("disable_logging") ? [] : loggerPlugins(store, () => daemon);
   const shutdown = async (code: number): Promise<number> => {
     status.detach();
-    if (Array.isArray(loggers)) {
-      const stops = loggers.map((l) => l.stop?.()).filter((p) => p !== undefined);
-      await Promise.race([Promise.all(stops), Bun.sleep(LOGGER_STOP_SECONDS * 1000)]);
-    }
+    // Before the store closes: a plugin's loop may still be about to write to it.
+    if (Array.isArray(loggers)) await Promise.all(loggers.map((l) => l.stop?.()));
     await store.close().catch((e: unknown) => status.verbose(FILE, `Closing the database failed: ${errorMessage(e)}`));
     dbLock?.release(false);
     pidfile?.release(true);

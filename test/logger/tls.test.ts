@@ -29,7 +29,7 @@ interface Sent {
   readonly at: number;
 }
 
-type Answer = Result<JsonObject, RemoteError> | "hang";
+type Answer = Result<JsonObject, RemoteError> | Promise<Result<JsonObject, RemoteError>> | "hang";
 
 /** Records every request; answers with what `answer` says (success by default). */
 class FakeSession implements RemoteSession {
@@ -39,7 +39,8 @@ class FakeSession implements RemoteSession {
   request(endpoint: string, body: JsonObject, opts?: RequestOptions): Promise<Result<JsonObject, RemoteError>> {
     this.sent.push({ endpoint, body: structuredClone(body), opts, at: this.clock.now() });
     const a = this.answer(body);
-    return a === "hang" ? new Promise(() => {}) : Promise.resolve(a);
+    if (a === "hang") return new Promise(() => {});
+    return a instanceof Promise ? a : Promise.resolve(a);
   }
   of(type: string): Sent[] {
     return this.sent.filter((s) => s.body.log_type === type);
@@ -413,6 +414,22 @@ describe("drain loop", () => {
     expect(clock.sleeps).toEqual([3000, 3000]);
     expect(r.session.of("result").length).toBe(3);
     expect((r.session.of("status")[0]!.body.data as { message: string }[])[0]!.message).toBe("buffered before init");
+  });
+
+  test("stop abandons a request still in flight after its grace: the late reply leaves the store alone", async () => {
+    const r = rig();
+    r.plugin.logString(result(0));
+    let reply!: (a: Result<JsonObject, RemoteError>) => void;
+    r.session.answer = () => new Promise((resolve) => (reply = resolve));
+    r.plugin.init("osqueryd", []);
+    await Bun.sleep(0);
+    expect(r.session.sent.length).toBe(1);
+    await r.plugin.stop(0);
+    reply(ok({}));
+    await Bun.sleep(0);
+    // The line was accepted, but the store is no longer the plugin's to change: it goes again next run.
+    expect(r.plugin.buffered).toBe(1);
+    expect(r.logged).toEqual([]);
   });
 });
 
