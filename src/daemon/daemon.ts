@@ -10,7 +10,7 @@ import type { QueryResult } from "../sql/engine.ts";
 import type { Store } from "../store/store.ts";
 import type { StatusLog } from "../logger/status.ts";
 import { errorMessage } from "../logger/glog.ts";
-import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
+import type { LoggerPlugin, ResultLine } from "../../plugins/logger/plugin.ts";
 import type { Config, ScheduledEntry } from "./config.ts";
 import { Decorators } from "./decorators.ts";
 import { QueryState, type DiffOutcome } from "./diff.ts";
@@ -23,10 +23,7 @@ import { newPerformance, recordPerformance, sampleResources, scheduleRows, type 
 const FILE = "scheduler.ts";
 
 
-interface PendingLine {
-  readonly kind: "result" | "snapshot";
-  readonly line: string;
-}
+type PendingLine = ResultLine;
 
 export interface DaemonDeps {
   readonly store: Store;
@@ -242,10 +239,15 @@ export class Daemon {
       for (const line of lines) queue.push({ kind, line });
       let sent = 0;
       try {
-        for (const p of queue) {
-          if (p.kind === "snapshot") plugin.logSnapshot(p.line);
-          else plugin.logString(p.line);
-          sent++;
+        if (plugin.logLines) {
+          plugin.logLines(queue);
+          sent = queue.length;
+        } else {
+          for (const p of queue) {
+            if (p.kind === "snapshot") plugin.logSnapshot(p.line);
+            else plugin.logString(p.line);
+            sent++;
+          }
         }
       } catch (e) {
         this.deps.status.error(FILE, `Error logging the results of query: ${name}: ${errorMessage(e)}`);

@@ -24,6 +24,8 @@ import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { FilesystemLoggerPlugin, parseLoggerMode } from "../../plugins/logger/filesystem.ts";
 import { StdoutLoggerPlugin } from "../../plugins/logger/stdout.ts";
+import { TlsLoggerPlugin } from "../../plugins/logger/tls.ts";
+import { openRemoteSession } from "../remote/remote.ts";
 import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
 import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
 import type { DistributedPlugin } from "../../plugins/distributed/plugin.ts";
@@ -139,7 +141,34 @@ async function instanceId(store: Store): Promise<string> {
   return id;
 }
 
-function loggerPlugins(): LoggerPlugin[] | string {
+/** The tls logger, reading its flags at each use so config options apply. */
+function tlsLogger(store: Store, daemon: () => Daemon | null): TlsLoggerPlugin {
+  return new TlsLoggerPlugin({
+    session: openRemoteSession(store),
+    store,
+    clock: systemClock(),
+    settings: () => ({
+      endpoint: flags.get("logger_tls_endpoint"),
+      periodSeconds: Math.max(1, flags.num("logger_tls_period")),
+      maxLines: flags.num("logger_tls_max_lines"),
+      maxLineSize: flags.num("logger_tls_max_linesize"),
+      backoffMaxSeconds: flags.num("logger_tls_backoff_max"),
+      compress: flags.bool("logger_tls_compress"),
+      bufferedLogMax: flags.num("buffered_log_max"),
+      disableStatusLog: flags.bool("tls_disable_status_log"),
+      decorationsTopLevel: flags.bool("decorations_top_level"),
+    }),
+    log: {
+      info: (m) => status.info("tls.ts", m),
+      warning: (m) => status.warning("tls.ts", m),
+      verbose: (m) => status.verbose("tls.ts", m),
+    },
+    hostIdentifier: () => daemon()?.hostIdentifier() ?? hostname(),
+    decorations: () => (flags.bool("disable_decorators") ? new Map<string, string>() : (daemon()?.decorators.current() ?? new Map<string, string>())),
+  });
+}
+
+function loggerPlugins(store: Store, daemon: () => Daemon | null): LoggerPlugin[] | string {
   const plugins: LoggerPlugin[] = [];
   for (const name of flags.get("logger_plugin").split(",").map((s) => s.trim()).filter(Boolean)) {
     if (name === "filesystem") {
@@ -159,6 +188,8 @@ function loggerPlugins(): LoggerPlugin[] | string {
       );
     } else if (name === "stdout") {
       plugins.push(new StdoutLoggerPlugin(status));
+    } else if (name === "tls") {
+      plugins.push(tlsLogger(store, daemon));
     } else {
       return `Cannot activate ${name} logger plugin: Unknown registry plugin: ${name}`;
     }
@@ -267,9 +298,12 @@ export async function runDaemon(args: string[]): Promise<number> {
   runtime.instanceId = await instanceId(store);
   runtime.databasePlugin = store.path ? "lmdb" : "ephemeral";
 
-  const loggers = flags.bool("disable_logging") ? [] : loggerPlugins();
+  let daemon: Daemon | null = null;
+  const loggers = flags.bool("disable_logging") ? [] : loggerPlugins(store, () => daemon);
   const shutdown = async (code: number): Promise<number> => {
     status.detach();
+    // Before the store closes: a plugin's loop may still be about to write to it.
+    if (Array.isArray(loggers)) await Promise.all(loggers.map((l) => l.stop?.()));
     await store.close().catch((e: unknown) => status.verbose(FILE, `Closing the database failed: ${errorMessage(e)}`));
     dbLock?.release(false);
     pidfile?.release(true);
@@ -280,7 +314,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     return shutdown(EXIT_CATASTROPHIC);
   }
 
-  const daemon = new Daemon({
+  daemon = new Daemon({
     store,
     loggers,
     status,

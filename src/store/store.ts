@@ -34,14 +34,33 @@ export interface StoreWriter {
   del(domain: Domain, key: string): void;
 }
 
+/** How much of a key range to read, and from which end. */
+export interface KeyScan {
+  readonly limit?: number;
+  /** Last key first. */
+  readonly reverse?: boolean;
+}
+
 export interface Store {
   /** Where the store lives, or "" for an in-memory store. */
   readonly path: string;
   get(domain: Domain, key: string): string | undefined;
-  /** Keys of a domain in key order, optionally only those starting with `prefix`. */
-  keys(domain: Domain, prefix?: string): string[];
+  /**
+   * Keys of a domain in key order, optionally only those starting with
+   * `prefix`; `scan` bounds how many and from which end (a buffer of a
+   * million log lines is read a batch at a time, never all at once).
+   */
+  keys(domain: Domain, prefix?: string, scan?: KeyScan): string[];
+  /** How many keys of a domain start with `prefix`, without reading them out. */
+  count(domain: Domain, prefix?: string): number;
   /** Applies the writes `fn` makes atomically; resolves once they are durable. */
   write(fn: (w: StoreWriter) => void): Promise<void>;
+  /**
+   * `write`, for callers that must know before returning (a logger plugin's
+   * logString throws when its line was not kept): durable on return, throws
+   * a StoreError when the commit failed.
+   */
+  writeSync(fn: (w: StoreWriter) => void): void;
   close(): Promise<void>;
 }
 
@@ -107,18 +126,34 @@ export class MemoryStore implements Store {
     return this.data.get(domain)!.get(key);
   }
 
-  keys(domain: Domain, prefix = ""): string[] {
-    return [...this.data.get(domain)!.keys()].filter((k) => k.startsWith(prefix)).sort();
+  keys(domain: Domain, prefix = "", scan: KeyScan = {}): string[] {
+    const sorted = [...this.data.get(domain)!.keys()].filter((k) => k.startsWith(prefix)).sort();
+    if (scan.reverse) sorted.reverse();
+    return sorted.slice(0, scan.limit ?? Infinity);
+  }
+
+  count(domain: Domain, prefix = ""): number {
+    let n = 0;
+    for (const k of this.data.get(domain)!.keys()) if (k.startsWith(prefix)) n++;
+    return n;
   }
 
   write(fn: (w: StoreWriter) => void): Promise<void> {
+    try {
+      this.writeSync(fn);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  writeSync(fn: (w: StoreWriter) => void): void {
     // Staged first, so a throwing `fn` leaves nothing half-applied, as a transaction would.
     const staged = stage(fn);
     for (const [d, k, v] of staged) {
       if (v === null) this.data.get(d)!.delete(k);
       else this.data.get(d)!.set(k, v);
     }
-    return Promise.resolve();
   }
 
   close(): Promise<void> {
@@ -126,12 +161,26 @@ export class MemoryStore implements Store {
   }
 }
 
+interface LmdbRange {
+  start?: string;
+  end?: string;
+  limit?: number;
+  reverse?: boolean;
+}
+
+/** A range scan of the keys starting with `prefix`: up to the prefix with its last character bumped. */
+function prefixRange(prefix: string): LmdbRange {
+  if (!prefix) return {};
+  return { start: prefix, end: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) };
+}
+
 /** The slice of lmdb-js this module uses, so the rest of osq never needs its types. */
 interface LmdbDatabase {
   get(key: string): unknown;
   putSync(key: string, value: string): boolean;
   removeSync(key: string): boolean;
-  getKeys(opts?: { start?: string; end?: string }): Iterable<unknown>;
+  getKeys(opts?: LmdbRange): Iterable<unknown>;
+  getKeysCount(opts?: LmdbRange): number;
 }
 
 interface LmdbEnv {
@@ -152,21 +201,37 @@ class LmdbStore implements Store {
     return typeof v === "string" ? v : undefined;
   }
 
-  keys(domain: Domain, prefix = ""): string[] {
+  keys(domain: Domain, prefix = "", scan: KeyScan = {}): string[] {
     const db = this.dbs.get(domain)!;
-    // A range scan, not a filter: the end bound is the prefix with its last character bumped.
-    const range = prefix
-      ? { start: prefix, end: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) }
-      : {};
+    const limit = scan.limit !== undefined && Number.isFinite(scan.limit) ? scan.limit : undefined;
     const out: string[] = [];
-    for (const k of db.getKeys(range)) if (typeof k === "string") out.push(k);
-    return out;
+    if (!scan.reverse) {
+      for (const k of db.getKeys({ ...prefixRange(prefix), limit })) if (typeof k === "string") out.push(k);
+      return out;
+    }
+    // Reversed, lmdb-js starts at `start` (inclusive) and stops before `end`:
+    // the bumped bound itself may come first and the bare prefix key is never
+    // reached, so the one is skipped and the other checked on its own.
+    const { start, end } = prefixRange(prefix);
+    for (const k of db.getKeys({ start: end, end: start, reverse: true, limit: limit === undefined ? undefined : limit + 1 })) {
+      if (typeof k === "string" && k.startsWith(prefix)) out.push(k);
+    }
+    if (prefix && db.get(prefix) !== undefined) out.push(prefix);
+    return limit === undefined ? out : out.slice(0, limit);
+  }
+
+  count(domain: Domain, prefix = ""): number {
+    return this.dbs.get(domain)!.getKeysCount(prefixRange(prefix));
   }
 
   // Synchronous on purpose: lmdb-js's asynchronous transaction() leaves a
   // failed commit's cause in a second promise that nobody awaits (an unhandled
   // rejection) and prints it with console.error; transactionSync throws it here.
   async write(fn: (w: StoreWriter) => void): Promise<void> {
+    this.writeSync(fn);
+  }
+
+  writeSync(fn: (w: StoreWriter) => void): void {
     const staged = stage(fn);
     // LMDB must never meet ENOSPC: lmdb-js 3.5's report of a failed page write
     // overruns a 100-byte buffer, and the process dies of heap corruption a

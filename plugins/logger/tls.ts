@@ -1,0 +1,288 @@
+// The tls logger plugin (INTERFACES §8, osquery's TLSLoggerPlugin): result,
+// snapshot and status lines go to the `logs` domain as they are produced
+// (LogBuffer), and a drain loop sends them to --logger_tls_endpoint every
+// --logger_tls_period: at most --logger_tls_max_lines per request, results and
+// statuses in separate requests, as `{log_type, data:[objects]}`. A line leaves
+// the buffer only when the server accepted the request that carried it, so a
+// server that is down, or a kill -9 mid-request, costs at most a repeat. A
+// backlog goes one bounded request after another (drainOnce).
+//
+// Failures back off per type (log_drain.ts). An outage is reported in one
+// status line per type when it starts (and again only if its reason changes)
+// and one when delivery resumes, not once per attempt: those status lines are
+// themselves buffered and sent, and a line per period would be a flood.
+import type { JsonObject } from "../../src/daemon/config-text.ts";
+import { calendarTime } from "../../src/daemon/results.ts";
+import type { Clock } from "../../src/daemon/scheduler.ts";
+import { errorMessage } from "../../src/logger/glog.ts";
+import type { StatusLine } from "../../src/logger/status.ts";
+import { LogBuffer, type BufferedLine, type LogType } from "../../src/remote/log_buffer.ts";
+import { Backoff } from "../../src/remote/log_drain.ts";
+import type { RemoteSession } from "../../src/remote/session.ts";
+import type { Store } from "../../src/store/store.ts";
+import { OSQUERY_VERSION } from "../../src/version.ts";
+import type { LoggerPlugin, ResultLine } from "./plugin.ts";
+
+export interface TlsLoggerSettings {
+  readonly endpoint: string;
+  readonly periodSeconds: number;
+  readonly maxLines: number;
+  readonly maxLineSize: number;
+  readonly backoffMaxSeconds: number;
+  readonly compress: boolean;
+  /** buffered_log_max: 0 for no limit. */
+  readonly bufferedLogMax: number;
+  readonly disableStatusLog: boolean;
+  readonly decorationsTopLevel: boolean;
+}
+
+/** Where the plugin's own status lines go (the daemon's status log). */
+export interface TlsLoggerLog {
+  info(message: string): void;
+  warning(message: string): void;
+  verbose(message: string): void;
+}
+
+export interface TlsLoggerDeps {
+  readonly session: RemoteSession;
+  readonly store: Store;
+  readonly clock: Clock;
+  /** Read at every use, so config options that change the flags apply at once. */
+  readonly settings: () => TlsLoggerSettings;
+  readonly log: TlsLoggerLog;
+  readonly hostIdentifier: () => string;
+  readonly decorations: () => ReadonlyMap<string, string>;
+}
+
+const TYPES: readonly LogType[] = ["result", "status"];
+/** How long shutdown waits for a request in flight (the client's own timeout is 16 s). */
+const STOP_GRACE_MS = 2000;
+
+/** A status record as osquery's buffered loggers serialise it (INTERFACES §5), keys in order. */
+export function statusJson(l: StatusLine, hostIdentifier: string, decorations: ReadonlyMap<string, string>, topLevel: boolean): string {
+  const obj: Record<string, unknown> = {
+    hostIdentifier,
+    calendarTime: calendarTime(new Date(l.time)),
+    unixTime: Math.floor(l.time / 1000),
+    severity: l.severity,
+    filename: l.filename,
+    line: l.line,
+    message: l.message,
+    version: OSQUERY_VERSION,
+  };
+  if (decorations.size > 0) {
+    if (topLevel) for (const [k, v] of decorations) obj[k] = v;
+    else obj.decorations = Object.fromEntries(decorations);
+  }
+  return JSON.stringify(obj);
+}
+
+/** An outage being reported: its reason, so a changed reason is reported again. */
+interface Streak {
+  reason: string;
+}
+
+export class TlsLoggerPlugin implements LoggerPlugin {
+  readonly name = "tls";
+  private readonly buffer: LogBuffer;
+  private readonly backoff: Record<LogType, Backoff>;
+  private readonly streaks: Record<LogType, Streak | null> = { result: null, status: null };
+  private stopped = false;
+  /** Set once stop() has returned: the store may be closed. */
+  private abandoned = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly deps: TlsLoggerDeps) {
+    this.buffer = new LogBuffer(deps.store);
+    const timing = () => {
+      const s = deps.settings();
+      return { periodSeconds: s.periodSeconds, backoffMaxSeconds: s.backoffMaxSeconds };
+    };
+    this.backoff = { result: new Backoff(timing), status: new Backoff(timing) };
+  }
+
+  /** Lines waiting in the store, of both types. */
+  get buffered(): number {
+    return this.buffer.count;
+  }
+
+  setUp(): string | null {
+    try {
+      this.buffer.load();
+      return null;
+    } catch (e) {
+      return `cannot read the buffered logs: ${errorMessage(e)}`;
+    }
+  }
+
+  init(_binary: string, buffered: readonly StatusLine[]): void {
+    this.logStatus(buffered);
+    this.loop ??= this.run();
+  }
+
+  logString(line: string): void {
+    this.buffer.append("result", [line]);
+  }
+
+  /** osquery sends snapshots as results. */
+  logSnapshot(line: string): void {
+    this.buffer.append("result", [line]);
+  }
+
+  /** A run's lines in one commit: one fsync per run, not one per row. */
+  logLines(lines: readonly ResultLine[]): void {
+    this.buffer.append(
+      "result",
+      lines.map((l) => l.line),
+    );
+  }
+
+  logStatus(lines: readonly StatusLine[]): void {
+    const s = this.deps.settings();
+    if (s.disableStatusLog || lines.length === 0) return;
+    const host = this.deps.hostIdentifier();
+    const decorations = this.deps.decorations();
+    this.buffer.append(
+      "status",
+      lines.map((l) => statusJson(l, host, decorations, s.decorationsTopLevel)),
+    );
+  }
+
+  /**
+   * Ends the drain loop. A request still in flight after `graceMs` is
+   * abandoned: its reply, whenever it comes, no longer touches the store
+   * (which is about to close), and its lines go again on the next run.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    this.stopped = true;
+    this.deps.clock.wake();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([this.loop ?? Promise.resolve(), grace]);
+    clearTimeout(timer);
+    this.abandoned = true;
+  }
+
+  /** The drain loop: one pass, then a period's sleep, until stopped. */
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      await this.drainOnce();
+      if (this.stopped) break;
+      await this.deps.clock.sleep(this.deps.settings().periodSeconds * 1000);
+    }
+  }
+
+  /**
+   * One pass: for each type that is due, a batch; while batches come back
+   * full and accepted, the next one at once, until the pass has taken a
+   * period; then the buffered_log_max purge.
+   *
+   * osquery sends one batch per type per period, so a backlog of a million
+   * lines at its defaults takes over an hour to catch up. Here the backlog
+   * goes as fast as the server takes it, but never faster: one request at a
+   * time, each at most logger_tls_max_lines, and half of each period idle.
+   */
+  async drainOnce(): Promise<void> {
+    const start = this.deps.clock.now();
+    const budget = this.deps.settings().periodSeconds * 1000;
+    for (const type of TYPES) {
+      for (let first = true; ; first = false) {
+        if (this.stopped) return;
+        if (!this.backoff[type].due(this.deps.clock.now())) break;
+        if (!first && this.deps.clock.now() - start >= budget) break;
+        let more = false;
+        try {
+          more = await this.sendBatch(type);
+        } catch (e) {
+          // Only the store can throw here (a full disk deleting sent lines):
+          // those lines stay and go again, which the server must tolerate anyway.
+          this.deps.log.verbose(`TLS logger could not update its buffer: ${errorMessage(e)}`);
+        }
+        if (!more) break;
+      }
+    }
+    this.purge();
+  }
+
+  /** Sends the oldest batch of a type; true when it was full and is gone, so more may be waiting. */
+  private async sendBatch(type: LogType): Promise<boolean> {
+    const s = this.deps.settings();
+    const max = Math.max(1, s.maxLines);
+    const batch = this.buffer.oldest(type, max);
+    if (batch.length === 0) return false;
+    const full = batch.length === max;
+    if (type === "status" && s.disableStatusLog) {
+      // Lines buffered before the flag was set: osquery's send drops them as sent.
+      this.buffer.remove(batch.map((b) => b.key));
+      return full;
+    }
+    const { data, unsendable } = this.payload(batch, s.maxLineSize);
+    if (unsendable.size > 0) this.buffer.remove([...unsendable]);
+    if (data.length === 0) return full;
+    const body: JsonObject = { log_type: type, data };
+    const reply = await this.deps.session.request(s.endpoint, body, { compress: s.compress, attempts: 1 });
+    if (this.abandoned) return false;
+    const now = this.deps.clock.now();
+    if (reply.ok) {
+      this.buffer.remove(batch.filter((b) => !unsendable.has(b.key)).map((b) => b.key));
+      const failures = this.backoff[type].failures;
+      this.backoff[type].succeeded();
+      if (this.streaks[type]) {
+        this.streaks[type] = null;
+        this.deps.log.info(`TLS logger is sending ${type} logs again after ${failures} failed attempts`);
+      }
+      return full;
+    }
+    const wait = this.backoff[type].failed(now);
+    const reason = reply.error.message;
+    const report = `TLS logger could not send ${type} logs to ${s.endpoint}: ${reason} (${this.buffer.count} lines kept, next attempt in ${wait} s)`;
+    if (this.streaks[type]?.reason === reason) {
+      this.deps.log.verbose(report);
+    } else {
+      this.streaks[type] = { reason };
+      this.deps.log.warning(report);
+    }
+    return false;
+  }
+
+  /** The batch's lines as JSON objects; lines that can never be sent are returned apart to be dropped. */
+  private payload(batch: readonly BufferedLine[], maxLineSize: number): { data: unknown[]; unsendable: Set<string> } {
+    const data: unknown[] = [];
+    const unsendable = new Set<string>();
+    for (const b of batch) {
+      const size = Buffer.byteLength(b.line);
+      if (maxLineSize > 0 && size > maxLineSize) {
+        this.deps.log.warning(`Linesize exceeds TLS logger maximum: ${size}`);
+        unsendable.add(b.key);
+        continue;
+      }
+      try {
+        data.push(JSON.parse(b.line));
+      } catch (e) {
+        this.deps.log.verbose(`TLS logger dropped a line that is not JSON: ${errorMessage(e)}`);
+        unsendable.add(b.key);
+      }
+    }
+    return { data, unsendable };
+  }
+
+  /**
+   * buffered_log_max: the oldest lines of both types go first. Room is left
+   * for the warning itself, which is buffered too; purging only down to the
+   * limit would make that warning exceed it, and the next pass purge and warn
+   * again, forever.
+   */
+  private purge(): void {
+    const max = this.deps.settings().bufferedLogMax;
+    const count = this.buffer.count;
+    if (max <= 0 || count <= max) return;
+    let purged = 0;
+    try {
+      purged = this.buffer.purgeOldest(count - max + 1);
+    } catch (e) {
+      this.deps.log.verbose(`TLS logger could not purge its buffer: ${errorMessage(e)}`);
+      return;
+    }
+    this.deps.log.warning(`Purging buffered logs limit (${max}) exceeded: ${count}; the ${purged} oldest lines were dropped`);
+  }
+}
