@@ -25,7 +25,6 @@ import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { FilesystemLoggerPlugin, parseLoggerMode } from "../../plugins/logger/filesystem.ts";
 import { StdoutLoggerPlugin } from "../../plugins/logger/stdout.ts";
 import { TlsLoggerPlugin } from "../../plugins/logger/tls.ts";
-import { openRemoteSession } from "../remote/remote.ts";
 import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
 import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
 import type { DistributedPlugin } from "../../plugins/distributed/plugin.ts";
@@ -141,10 +140,14 @@ async function instanceId(store: Store): Promise<string> {
   return id;
 }
 
+/** One session for every TLS plugin of this process: one node key, one enrollment. */
+let remote: RemoteSession | null = null;
+const remoteSession = (store: Store): RemoteSession => (remote ??= openRemoteSession(store));
+
 /** The tls logger, reading its flags at each use so config options apply. */
 function tlsLogger(store: Store, daemon: () => Daemon | null): TlsLoggerPlugin {
   return new TlsLoggerPlugin({
-    session: openRemoteSession(store),
+    session: remoteSession(store),
     store,
     clock: systemClock(),
     settings: () => ({
@@ -360,11 +363,8 @@ export async function runDaemon(args: string[]): Promise<number> {
   for (const l of loggers) l.init(BINARY, []);
   status.attach(loggers.map((l) => (lines) => l.logStatus(lines)));
 
-  // One session for every TLS plugin: one node key, one enrollment.
-  let remote: RemoteSession | null = null;
-  const remoteSession = (): RemoteSession => (remote ??= openRemoteSession(store));
   // Set up after the config, whose options may turn distributed queries on.
-  const distributed = distributedPlugin(remoteSession);
+  const distributed = distributedPlugin(() => remoteSession(store));
   if (typeof distributed === "string") {
     status.error(FILE, distributed);
     return shutdown(EXIT_CATASTROPHIC);
