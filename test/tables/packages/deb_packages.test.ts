@@ -9,7 +9,9 @@ import debPackageFiles from "../../../tables/packages/deb_package_files.ts";
 import debPackages from "../../../tables/packages/deb_packages.ts";
 import { generate, query } from "../../helpers.ts";
 
-const hasDpkg = Bun.which("dpkg-query") !== null;
+function needDpkg(): void {
+  expect(Bun.which("dpkg-query") !== null && Bun.which("dpkg") !== null, "dpkg and dpkg-query are missing (Debian package dpkg)").toBe(true);
+}
 const fixture = mkdtempSync(join(tmpdir(), "osq-dpkg-"));
 afterAll(() => rmSync(fixture, { recursive: true, force: true }));
 
@@ -57,6 +59,17 @@ writeFileSync(join(fixture, "updates", "0001"), "Package: alpha\nStatus: install
 writeFileSync(join(fixture, "updates", "tmp.i"), "Package: alpha\nStatus: install ok installed\nArchitecture: amd64\nVersion: 9\n");
 writeFileSync(join(fixture, "info", "beta.list"), "/.\n/etc\n/etc/beta.conf\n");
 writeFileSync(join(fixture, "info", "libz:amd64.list"), "/.\n/usr/lib/x86_64-linux-gnu/libz.so.1\n");
+// A list with no stanza in status: osquery reads it when the query names it.
+writeFileSync(join(fixture, "info", "ghost.list"), "/opt/ghost\n");
+
+// Two more admindirs, for the order in which several are read.
+const pair = mkdtempSync(join(tmpdir(), "osq-dpkg-pair-"));
+afterAll(() => rmSync(pair, { recursive: true, force: true }));
+for (const [dir, name] of [["a", "apple"], ["b", "banana"]] as const) {
+  mkdirSync(join(pair, dir, "info"), { recursive: true });
+  writeFileSync(join(pair, dir, "status"), `Package: ${name}\nStatus: install ok installed\nArchitecture: all\nVersion: 1\n`);
+  writeFileSync(join(pair, dir, "info", `${name}.list`), `/usr/share/${name}\n`);
+}
 
 describe("dpkg parsing", () => {
   test("control stanzas keep continuation lines and lower-case field names", () => {
@@ -82,7 +95,8 @@ describe("dpkg parsing", () => {
 });
 
 describe("deb_packages", () => {
-  test.skipIf(!hasDpkg)("lists exactly what dpkg-query lists as present, with the same versions", async () => {
+  test("lists exactly what dpkg-query lists as present, with the same versions", async () => {
+    needDpkg();
     const r = Bun.spawnSync(["dpkg-query", "-W", "-f", "${Package} ${Version} ${Architecture} ${db:Status-Status}\\n"]);
     const theirs = r.stdout
       .toString()
@@ -97,7 +111,8 @@ describe("deb_packages", () => {
     expect(ours).toEqual(theirs);
   });
 
-  test.skipIf(!hasDpkg)("size, section, maintainer and status match dpkg-query for one package", async () => {
+  test("size, section, maintainer and status match dpkg-query for one package", async () => {
+    needDpkg();
     const [row] = await generate(debPackages);
     expect(row).toBeDefined();
     const r = Bun.spawnSync(["dpkg-query", "-W", "-f", "${Installed-Size}|${Section}|${Maintainer}|${Status}|${Source}", String(row?.name)]);
@@ -110,10 +125,16 @@ describe("deb_packages", () => {
     expect(rows.every((r) => r.admindir === fixture && r.pid_with_namespace === 0)).toBe(true);
     expect(await generate(debPackages, { admindir: [["=", join(fixture, "nope")]] })).toEqual([]);
   });
+
+  test("several admindirs are read in sorted order, as osquery's constraint set gives them", async () => {
+    const rows = await generate(debPackages, { admindir: [["=", join(pair, "b")], ["=", join(pair, "a")]] });
+    expect(rows.map((r) => `${r.name} ${r.admindir}`)).toEqual([`apple ${join(pair, "a")}`, `banana ${join(pair, "b")}`]);
+  });
 });
 
 describe("deb_package_files", () => {
-  test.skipIf(!hasDpkg)("the files of one package equal `dpkg -L`", async () => {
+  test("the files of one package equal `dpkg -L`", async () => {
+    needDpkg();
     const rows = await generate(debPackageFiles, { package: [["=", "libc6"]] });
     const theirs = Bun.spawnSync(["dpkg", "-L", "libc6"]).stdout.toString().trim().split("\n");
     expect(rows.map((r) => r.path)).toEqual(theirs);
@@ -130,11 +151,26 @@ describe("deb_package_files", () => {
       "libz /usr/lib/x86_64-linux-gnu/libz.so.1",
     ]);
   });
+
+  test("a named package is read from its list file even when status does not list it", async () => {
+    const rows = await generate(debPackageFiles, { admindir: [["=", fixture]], package: [["=", "ghost"]] });
+    expect(rows).toEqual([{ package: "ghost", path: "/opt/ghost", admindir: fixture }]);
+    const named = await generate(debPackageFiles, { admindir: [["=", fixture]], package: [["=", "libz:amd64"]] });
+    expect(named.map((r) => `${r.package} ${r.path}`)).toEqual(["libz:amd64 /.", "libz:amd64 /usr/lib/x86_64-linux-gnu/libz.so.1"]);
+  });
+
+  test("several admindirs and packages are read in sorted order", async () => {
+    const rows = await generate(debPackageFiles, {
+      admindir: [["=", join(pair, "b")], ["=", join(pair, "a")]],
+      package: [["=", "banana"], ["=", "apple"]],
+    });
+    expect(rows.map((r) => r.path)).toEqual(["/usr/share/apple", "/usr/share/banana"]);
+  });
 });
 
-const e2e = (await Bun.file(join(import.meta.dir, "../../../dist/osq")).exists()) && hasDpkg;
-describe.skipIf(!e2e)("end to end (dist/osqueryi)", () => {
+describe("end to end (dist/osqueryi)", () => {
   test("deb_packages count equals dpkg-query's", () => {
+    needDpkg();
     const [row] = query("SELECT count(*) AS n FROM deb_packages");
     const r = Bun.spawnSync(["dpkg-query", "-W", "-f", "${db:Status-Status}\\n"]);
     const n = r.stdout.toString().trim().split("\n").filter((s) => s !== "not-installed").length;
@@ -151,7 +187,13 @@ describe.skipIf(!e2e)("end to end (dist/osqueryi)", () => {
     ]);
   });
 
+  test("admindir IN (...) gives rows in admindir order", () => {
+    const rows = query(`SELECT name FROM deb_packages WHERE admindir IN ('${join(pair, "b")}', '${join(pair, "a")}')`);
+    expect(rows).toEqual([{ name: "apple" }, { name: "banana" }]);
+  });
+
   test("deb_package_files for one package equals dpkg -L", () => {
+    needDpkg();
     const rows = query("SELECT path FROM deb_package_files WHERE package = 'libc6'");
     const theirs = Bun.spawnSync(["dpkg", "-L", "libc6"]).stdout.toString().trim().split("\n");
     expect(rows.map((r) => r.path)).toEqual(theirs);
