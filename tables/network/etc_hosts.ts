@@ -7,20 +7,7 @@ import { defineTable } from "../../src/table.ts";
 import { readText } from "../../src/linux/fs.ts";
 import { forEachNamespace } from "../../src/linux/namespaces.ts";
 import { verbose } from "../../src/logger/glog.ts";
-
-/** osquery's split(): pieces between any of `delims`, empty pieces dropped, each trimmed. */
-export function osquerySplit(text: string, delims = " \t"): string[] {
-  const out: string[] = [];
-  let cur = "";
-  for (const ch of text) {
-    if (delims.includes(ch)) {
-      if (cur.length > 0) out.push(cur.trim());
-      cur = "";
-    } else cur += ch;
-  }
-  if (cur.length > 0) out.push(cur.trim());
-  return out;
-}
+import { osquerySplit } from "../../src/linux/split.ts";
 
 /** address + space-joined hostnames per line; comments (# at a word start) end a line. */
 export function parseHosts(text: string): { address: string; hostnames?: string }[] {

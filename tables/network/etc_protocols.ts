@@ -2,7 +2,7 @@
 // [alias...] [# comment]"). osquery keeps only the first alias.
 import { defineTable, type Row } from "../../src/table.ts";
 import { readText } from "../../src/linux/proc.ts";
-import { osquerySplit } from "./etc_hosts.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export function parseProtocols(text: string): Row[] {
   const rows: Row[] = [];

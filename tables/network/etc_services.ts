@@ -3,7 +3,7 @@
 // with " # ", as osquery does.
 import { defineTable, type Row } from "../../src/table.ts";
 import { readText } from "../../src/linux/proc.ts";
-import { osquerySplit } from "./etc_hosts.ts";
+import { osquerySplit } from "../../src/linux/split.ts";
 
 export function parseServices(text: string): Row[] {
   const rows: Row[] = [];
