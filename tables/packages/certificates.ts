@@ -1,12 +1,25 @@
 // certificates: the certificates in the system's CA bundles (or in the PEM
 // files named by `path = ...`), one row per certificate, with the values
-// osquery reads through OpenSSL.
+// osquery reads through OpenSSL. Paths named by the query are read in sorted
+// order, as osquery's constraint set gives them.
+//
+// osquery (tables/system/linux/certificates.cpp) reads a bundle with
+// PEM_X509_INFO_read_bio, which gives up on the whole file at the first block
+// it cannot decode. osq's decoder is not OpenSSL's, so it deliberately skips
+// only the blocks it cannot decode rather than risk losing a whole bundle
+// over a certificate OpenSSL would have read.
 import { readFileSync } from "node:fs";
+import { compareBytes } from "../../src/linux/glob.ts";
+import { verbose } from "../../src/logger/glog.ts";
 import { certificateInfo, parseCertificateFields, pemCertificates } from "../../src/linux/x509_openssl.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 /** The bundles osquery reads on Linux when no path is given. */
-export const DEFAULT_BUNDLES = ["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt"];
+export const DEFAULT_BUNDLES = [
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/var/lib/ca-certificates/ca-bundle.pem",
+];
 
 export default defineTable({
   name: "certificates",
@@ -37,7 +50,7 @@ export default defineTable({
     store_id: "TEXT platform",
   },
   generate(ctx) {
-    const given = ctx.equals("path");
+    const given = ctx.equals("path").sort(compareBytes);
     return (given.length > 0 ? given : DEFAULT_BUNDLES).flatMap(certificatesFromBundle);
   },
 });
@@ -47,15 +60,16 @@ export function certificatesFromBundle(path: string): Row[] {
   let text: string;
   try {
     text = readFileSync(path, "latin1");
-  } catch {
+  } catch (e) {
+    verbose("certificates.ts", `Failed to open the following file: ${path}: ${(e as Error).message}`);
     return [];
   }
   const rows: Row[] = [];
   for (const der of pemCertificates(text)) {
     try {
       rows.push({ ...certificateInfo(parseCertificateFields(der)), path });
-    } catch {
-      // not a certificate OpenSSL could decode either
+    } catch (e) {
+      verbose("certificates.ts", `Skipping a certificate of ${path} that cannot be decoded: ${(e as Error).message}`);
     }
   }
   return rows;

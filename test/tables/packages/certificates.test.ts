@@ -8,11 +8,14 @@ import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import certificates from "../../../tables/packages/certificates.ts";
+import certificates, { DEFAULT_BUNDLES } from "../../../tables/packages/certificates.ts";
 import type { Row } from "../../../src/table.ts";
 import { generate, query } from "../../helpers.ts";
 
 const openssl = Bun.which("openssl");
+function needOpenssl(): void {
+  expect(openssl, "the openssl command is missing (Debian package openssl)").not.toBeNull();
+}
 const BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 const dir = mkdtempSync(join(tmpdir(), "osq-certs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -121,8 +124,9 @@ async function checkAll(rows: Row[], pems: string[]) {
   }
 }
 
-describe.skipIf(!openssl)("certificates", () => {
+describe("certificates", () => {
   test("this host's CA bundle: every certificate agrees with openssl and node:crypto", async () => {
+    needOpenssl();
     const pems = pemBlocks(readFileSync(BUNDLE, "utf8"));
     const rows = await generate(certificates);
     expect(rows.every((r) => r.path === BUNDLE)).toBe(true);
@@ -130,6 +134,7 @@ describe.skipIf(!openssl)("certificates", () => {
   }, 60_000);
 
   test("unusual names, keys and extensions, made with openssl, through the path constraint", async () => {
+    needOpenssl();
     const make = async (name: string, args: string[]) => {
       const key = join(dir, `${name}.key`);
       const out = join(dir, `${name}.pem`);
@@ -152,14 +157,31 @@ describe.skipIf(!openssl)("certificates", () => {
     await checkAll(rows, pems);
   }, 60_000);
 
+  test("several named bundles are read in sorted order", async () => {
+    needOpenssl();
+    const paths: string[] = [];
+    for (const name of ["zed", "amy"]) {
+      const out = join(dir, `order-${name}.pem`);
+      await run(["req", "-x509", "-nodes", "-days", "30", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-keyout", join(dir, `order-${name}.key`), "-out", out, "-subj", `/CN=${name}`]);
+      paths.push(out);
+    }
+    const rows = await generate(certificates, { path: paths.map((p): [string, string] => ["=", p]) });
+    expect(rows.map((r) => r.common_name)).toEqual(["amy", "zed"]);
+    expect(query(`SELECT common_name FROM certificates WHERE path IN ('${paths[0]}', '${paths[1]}')`)).toEqual([{ common_name: "amy" }, { common_name: "zed" }]);
+  });
+
+  test("the default bundles are osquery's three, openSUSE's included", () => {
+    expect(DEFAULT_BUNDLES).toEqual(["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt", "/var/lib/ca-certificates/ca-bundle.pem"]);
+  });
+
   test("a missing file gives no rows", async () => {
     expect(await generate(certificates, { path: [["=", join(dir, "none.pem")]] })).toEqual([]);
   });
 });
 
-const e2e = (await Bun.file(join(import.meta.dir, "../../../dist/osq")).exists()) && openssl !== null;
-describe.skipIf(!e2e)("end to end (dist/osqueryi)", () => {
+describe("end to end (dist/osqueryi)", () => {
   test("sha1 and serial of the bundle equal openssl's fingerprints", async () => {
+    needOpenssl();
     const rows = query("SELECT sha1, serial, path FROM certificates");
     const pems = pemBlocks(readFileSync(BUNDLE, "utf8"));
     expect(rows.length).toBe(pems.length);
