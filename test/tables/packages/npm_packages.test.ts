@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parsePackageJson } from "../../../src/linux/npm.ts";
 import npmPackages from "../../../tables/packages/npm_packages.ts";
-import { generate, query } from "../../helpers.ts";
+import { OSQUERYI, generate, query } from "../../helpers.ts";
 
 const site = mkdtempSync(join(tmpdir(), "osq-npm-"));
 afterAll(() => rmSync(site, { recursive: true, force: true }));
@@ -51,7 +51,8 @@ describe("npm_packages", () => {
   });
 
   const npm = Bun.which("npm");
-  test.skipIf(!npm)("the host's global top-level packages equal `npm ls -g`", async () => {
+  test("the host's global top-level packages equal `npm ls -g`", async () => {
+    expect(npm, "the npm command is missing (Debian package npm)").not.toBeNull();
     const rootDir = Bun.spawnSync([npm ?? "npm", "root", "-g"]).stdout.toString().trim();
     const ls = JSON.parse(Bun.spawnSync([npm ?? "npm", "ls", "-g", "--depth=0", "--json"]).stdout.toString()) as {
       dependencies?: Record<string, { version: string }>;
@@ -66,8 +67,65 @@ describe("npm_packages", () => {
   });
 });
 
-const e2e = await Bun.file(join(import.meta.dir, "../../../dist/osq")).exists();
-describe.skipIf(!e2e)("end to end (dist/osqueryi)", () => {
+/**
+ * Runs `script` as root in a private mount namespace (tmpfs mounts made there
+ * vanish with it, and never touch the host's /home), then prints the rows of
+ * `sql` that dist/osqueryi returns inside it.
+ */
+function inMountNamespace(script: string, sql: string): Record<string, string>[] {
+  expect(process.getuid?.(), "this test mounts tmpfs in a private mount namespace and must run as root").toBe(0);
+  expect(Bun.which("unshare"), "unshare is missing (Debian package util-linux)").not.toBeNull();
+  const r = Bun.spawnSync(["unshare", "--mount", "--propagation", "private", "sh", "-ec", `${script}\n"$OSQ" --json "$SQL"`], {
+    env: { ...process.env, OSQ: OSQUERYI, SQL: sql },
+  });
+  expect(r.exitCode, r.stderr.toString()).toBe(0);
+  return JSON.parse(r.stdout.toString()) as Record<string, string>[];
+}
+
+describe("search directories and loops (private mount namespace)", () => {
+  test("asdf, fnm, mise and Volta installs under /home are searched, as osquery's list has them", () => {
+    const pkg = (dir: string, name: string) => `mkdir -p '${dir}/node_modules/${name}' && echo '{"name":"${name}"}' > '${dir}/node_modules/${name}/package.json'`;
+    const script = [
+      "mount -t tmpfs osq-test /home",
+      pkg("/home/u/.asdf/installs/nodejs/20.1.0/lib", "osqt-asdf"),
+      pkg("/home/u/.local/share/fnm/node-versions/v20.1.0/installation/lib", "osqt-fnm"),
+      pkg("/home/u/.local/share/mise/installs/node/20.1.0/lib", "osqt-mise"),
+      pkg("/home/u/.volta/tools/image/node/20.1.0/lib", "osqt-volta"),
+      pkg("/home/u/.nvm/versions/node/v20.1.0/lib", "osqt-nvm"),
+    ].join("\n");
+    // Directories found by a pattern carry glob's trailing "/", as in osquery.
+    const rows = inMountNamespace(script, "SELECT name, directory FROM npm_packages WHERE name LIKE 'osqt-%' ORDER BY name");
+    expect(rows).toEqual([
+      { name: "osqt-asdf", directory: "/home/u/.asdf/installs/nodejs/20.1.0/lib/" },
+      { name: "osqt-fnm", directory: "/home/u/.local/share/fnm/node-versions/v20.1.0/installation/lib/" },
+      { name: "osqt-mise", directory: "/home/u/.local/share/mise/installs/node/20.1.0/lib/" },
+      { name: "osqt-nvm", directory: "/home/u/.nvm/versions/node/v20.1.0/lib/" },
+      { name: "osqt-volta", directory: "/home/u/.volta/tools/image/node/20.1.0/lib/" },
+    ]);
+  });
+
+  test("a package directory on another filesystem with the search directory's inode number is still searched", () => {
+    // Two tmpfs roots share inode 1; only the device tells them apart.
+    const top = mkdtempSync(join(tmpdir(), "osq-npm-dev-"));
+    try {
+      const script = [
+        `mount -t tmpfs osq-test '${top}'`,
+        `mkdir -p '${top}/node_modules/outer'`,
+        `mount -t tmpfs osq-test '${top}/node_modules/outer'`,
+        `echo '{"name":"outer"}' > '${top}/node_modules/outer/package.json'`,
+        `mkdir -p '${top}/node_modules/outer/node_modules/inner'`,
+        `echo '{"name":"inner"}' > '${top}/node_modules/outer/node_modules/inner/package.json'`,
+        `[ "$(stat -c %i '${top}')" = "$(stat -c %i '${top}/node_modules/outer')" ]`,
+      ].join("\n");
+      const rows = inMountNamespace(script, `SELECT name, depth FROM npm_packages WHERE directory = '${top}' ORDER BY depth`);
+      expect(rows).toEqual([{ name: "outer", depth: "0" }, { name: "inner", depth: "1" }]);
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("end to end (dist/osqueryi)", () => {
   test("directory and max_depth constraints reach the generator", () => {
     const rows = query(`SELECT name, depth FROM npm_packages WHERE directory = '${site}' AND max_depth = 1 ORDER BY name`);
     expect(rows).toEqual([
