@@ -41,3 +41,21 @@ export async function generate(table: Table, constraints: Record<string, [string
   }
   return await table.generate(new QueryContext(map));
 }
+
+/**
+ * Runs the shell `script` as root in a private mount namespace (mounts made
+ * there, such as a tmpfs over /home or a fixture bound over /etc/passwd,
+ * vanish with it and never touch the host), then `sql` through the compiled
+ * shell inside it, and returns the rows. Throws, naming what is missing, when
+ * the test cannot set that up.
+ */
+export function queryInMountNamespace(script: string, sql: string): Record<string, string>[] {
+  if (process.getuid?.() !== 0) throw new Error("this test mounts filesystems in a private mount namespace and must run as root");
+  if (Bun.which("unshare") === null) throw new Error("unshare is missing (Debian package util-linux)");
+  if (!existsSync(OSQ)) throw new Error("dist/osq is missing: run `npm run build` first");
+  const r = Bun.spawnSync(["unshare", "--mount", "--propagation", "private", "sh", "-ec", `${script}\n"$OSQ" --json "$SQL"`], {
+    env: { ...process.env, OSQ: OSQUERYI, SQL: sql },
+  });
+  if (r.exitCode !== 0) throw new Error(`the namespace script failed (${r.exitCode}): ${r.stderr.toString()}`);
+  return JSON.parse(r.stdout.toString()) as Record<string, string>[];
+}

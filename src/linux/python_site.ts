@@ -5,6 +5,7 @@ import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { GLOB_ALL, resolveFilePattern } from "./glob.ts";
 import type { Row } from "../table.ts";
 import { isDirectory, listDir } from "./fs.ts";
+import { compareBytes } from "./glob.ts";
 
 /** osquery's system search patterns (`%` matches within one path component). */
 export const SYSTEM_SITE_PATTERNS = [
@@ -16,10 +17,38 @@ export const SYSTEM_SITE_PATTERNS = [
   "/usr/lib/python%/dist-packages",
   "/usr/lib/python%/site-packages",
   "/Library/Python/%/site-packages",
+  "/opt/conda/lib/python%/dist-packages",
+  "/opt/conda/lib/python%/site-packages",
+  "/opt/miniconda3/lib/python%/site-packages",
+  "/opt/anaconda3/lib/python%/site-packages",
 ];
 
-/** Below each user's home, in osquery's (sorted) order. */
-const USER_SITE_POSTFIXES = [".local/lib/python%", ".pyenv/versions"];
+/**
+ * Below each user's home (pyenv, user site, asdf, uv, mise, pipx, Poetry,
+ * conda/miniforge, virtualenvwrapper, pew), in osquery's order: its std::set
+ * sorts them. A postfix whose subdirectories hold lib/python%/site-packages
+ * (one per version or environment) yields those; any other is globbed as is.
+ */
+const USER_SITE_POSTFIXES = [
+  ".pyenv/versions",
+  ".local/lib/python%",
+  ".asdf/installs/python",
+  ".local/share/uv/tools",
+  ".local/share/mise/installs/python",
+  ".local/share/pipx/venvs",
+  ".local/pipx/venvs",
+  ".cache/pypoetry/virtualenvs",
+  "miniforge3/lib/python%",
+  "miniconda3/lib/python%",
+  "anaconda3/lib/python%",
+  "mambaforge/lib/python%",
+  "miniforge3/envs",
+  "miniconda3/envs",
+  "anaconda3/envs",
+  "mambaforge/envs",
+  ".virtualenvs",
+  ".local/share/virtualenvs",
+].sort(compareBytes);
 
 export interface PythonMetadata {
   name?: string;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parsePackageJson } from "../../../src/linux/npm.ts";
 import npmPackages from "../../../tables/packages/npm_packages.ts";
-import { OSQUERYI, generate, query } from "../../helpers.ts";
+import { generate, query, queryInMountNamespace } from "../../helpers.ts";
 
 const site = mkdtempSync(join(tmpdir(), "osq-npm-"));
 afterAll(() => rmSync(site, { recursive: true, force: true }));
@@ -67,21 +67,6 @@ describe("npm_packages", () => {
   });
 });
 
-/**
- * Runs `script` as root in a private mount namespace (tmpfs mounts made there
- * vanish with it, and never touch the host's /home), then prints the rows of
- * `sql` that dist/osqueryi returns inside it.
- */
-function inMountNamespace(script: string, sql: string): Record<string, string>[] {
-  expect(process.getuid?.(), "this test mounts tmpfs in a private mount namespace and must run as root").toBe(0);
-  expect(Bun.which("unshare"), "unshare is missing (Debian package util-linux)").not.toBeNull();
-  const r = Bun.spawnSync(["unshare", "--mount", "--propagation", "private", "sh", "-ec", `${script}\n"$OSQ" --json "$SQL"`], {
-    env: { ...process.env, OSQ: OSQUERYI, SQL: sql },
-  });
-  expect(r.exitCode, r.stderr.toString()).toBe(0);
-  return JSON.parse(r.stdout.toString()) as Record<string, string>[];
-}
-
 describe("search directories and loops (private mount namespace)", () => {
   test("asdf, fnm, mise and Volta installs under /home are searched, as osquery's list has them", () => {
     const pkg = (dir: string, name: string) => `mkdir -p '${dir}/node_modules/${name}' && echo '{"name":"${name}"}' > '${dir}/node_modules/${name}/package.json'`;
@@ -94,7 +79,7 @@ describe("search directories and loops (private mount namespace)", () => {
       pkg("/home/u/.nvm/versions/node/v20.1.0/lib", "osqt-nvm"),
     ].join("\n");
     // Directories found by a pattern carry glob's trailing "/", as in osquery.
-    const rows = inMountNamespace(script, "SELECT name, directory FROM npm_packages WHERE name LIKE 'osqt-%' ORDER BY name");
+    const rows = queryInMountNamespace(script, "SELECT name, directory FROM npm_packages WHERE name LIKE 'osqt-%' ORDER BY name");
     expect(rows).toEqual([
       { name: "osqt-asdf", directory: "/home/u/.asdf/installs/nodejs/20.1.0/lib/" },
       { name: "osqt-fnm", directory: "/home/u/.local/share/fnm/node-versions/v20.1.0/installation/lib/" },
@@ -117,7 +102,7 @@ describe("search directories and loops (private mount namespace)", () => {
         `echo '{"name":"inner"}' > '${top}/node_modules/outer/node_modules/inner/package.json'`,
         `[ "$(stat -c %i '${top}')" = "$(stat -c %i '${top}/node_modules/outer')" ]`,
       ].join("\n");
-      const rows = inMountNamespace(script, `SELECT name, depth FROM npm_packages WHERE directory = '${top}' ORDER BY depth`);
+      const rows = queryInMountNamespace(script, `SELECT name, depth FROM npm_packages WHERE directory = '${top}' ORDER BY depth`);
       expect(rows).toEqual([{ name: "outer", depth: "0" }, { name: "inner", depth: "1" }]);
     } finally {
       rmSync(top, { recursive: true, force: true });
