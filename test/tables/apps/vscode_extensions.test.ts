@@ -1,18 +1,18 @@
 // vscode_extensions against fixture extensions.json files in a temp home.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { query } from "../../helpers.ts";
+import { queryInMountNamespace } from "../../helpers.ts";
 import { parseVscodeExtensions, vscodeExtensionsForHome } from "../../../tables/apps/vscode_extensions.ts";
-import { engineReady } from "./e2e.ts";
 
 const entry = (id: string, version: string, extra: Record<string, unknown> = {}) => ({
-  identifier: { id, uuid: `uuid-${id}` },
+  identifier: { id, uuid: `identifier-uuid-${id}` },
   version,
   location: { $mid: 1, path: `/home/u/.vscode/extensions/${id}-${version}`, scheme: "file" },
   relativeLocation: `${id}-${version}`,
   metadata: {
+    id: `uuid-${id}`,
     installedTimestamp: 1700000000123,
     publisherId: `pub-${id}`,
     publisherDisplayName: "Publisher",
@@ -32,6 +32,10 @@ beforeAll(() => {
   write(home, ".vscode", [entry("ms-python.python", "2024.1.0"), { identifier: { id: "broken" } }]);
   write(home, ".vscode-insiders", [entry("rust-lang.rust-analyzer", "0.4.1", { isPreReleaseVersion: true })]);
   write(home, ".vscode-server", [entry("golang.go", "0.40.0", { installedTimestamp: "not a number" })]);
+  write(home, ".cursor", [entry("cursor.ext", "1.0.0")]);
+  write(home, ".vscode-oss", [entry("codium.ext", "1.0.0")]);
+  write(home, ".devin", [entry("devin.ext", "1.0.0")]);
+  write(home, ".trae-server", [entry("trae.ext", "1.0.0")]);
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
@@ -48,29 +52,31 @@ describe("vscode_extensions", () => {
     expect(parseVscodeExtensions("nope", 3, "vscode")).toEqual([]);
   });
 
-  test("reads every edition directory of a home", () => {
+  test("reads every edition directory of a home, forks included, in osquery's path order", () => {
     const rows = vscodeExtensionsForHome(home, 1000);
+    expect(rows.map((r) => `${r.name} ${r.vscode_edition}`)).toEqual([
+      "cursor.ext cursor",
+      "devin.ext windsurf",
+      "trae.ext trae",
+      "ms-python.python vscode",
+      "rust-lang.rust-analyzer vscode_insiders",
+      "codium.ext vscodium",
+      "golang.go vscode",
+    ]);
     const byName = new Map(rows.map((r) => [r.name, r]));
-    expect([...byName.keys()].sort()).toEqual(["golang.go", "ms-python.python", "rust-lang.rust-analyzer"]);
     expect(byName.get("rust-lang.rust-analyzer")).toMatchObject({ vscode_edition: "vscode_insiders", prerelease: 1 });
     expect(byName.get("golang.go")).toMatchObject({ vscode_edition: "vscode", installed_at: undefined });
   });
 });
 
-describe.skipIf(!engineReady())("vscode_extensions e2e", () => {
-  // Root's ~/.vscode-server-insiders is the least likely to exist; it is removed afterwards if we made it.
-  const dir = "/root/.vscode-server-insiders";
-  const preexisting = existsSync(dir);
-  const name = `osq.e2e-${process.pid}`;
-  beforeAll(() => {
-    if (!preexisting) write("/root", ".vscode-server-insiders", [entry(name, "1.2.3")]);
-  });
-  afterAll(() => {
-    if (!preexisting) rmSync(dir, { recursive: true, force: true });
-  });
-
-  test.skipIf(preexisting)("select from vscode_extensions where uid = 0", () => {
-    const rows = query(`select name, version, vscode_edition, installed_at, prerelease, uid from vscode_extensions where uid = 0 and name = '${name}'`);
-    expect(rows).toEqual([{ name, version: "1.2.3", vscode_edition: "vscode_insiders", installed_at: "1700000000123", prerelease: "0", uid: "0" }]);
+describe("vscode_extensions e2e", () => {
+  test("select from vscode_extensions where uid = ... (a fixture user, bound over /etc/passwd in a private namespace)", () => {
+    const passwd = join(home, "passwd");
+    writeFileSync(passwd, `root:x:0:0:root:/root:/bin/sh\nosqt:x:4243:4243::${home}:/bin/sh\n`);
+    const rows = queryInMountNamespace(
+      `mount --bind '${passwd}' /etc/passwd`,
+      "select name, uuid, version, vscode_edition, installed_at, prerelease, uid from vscode_extensions where uid = 4243 and name = 'ms-python.python'",
+    );
+    expect(rows).toEqual([{ name: "ms-python.python", uuid: "uuid-ms-python.python", version: "2024.1.0", vscode_edition: "vscode", installed_at: "1700000000123", prerelease: "0", uid: "4243" }]);
   });
 });
