@@ -1,11 +1,10 @@
 // firefox_addons against fixture Firefox profiles in a temp home.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { query } from "../../helpers.ts";
+import { queryInMountNamespace } from "../../helpers.ts";
 import firefoxAddons, { firefoxAddonsForHome, parseFirefoxExtensions } from "../../../tables/apps/firefox_addons.ts";
-import { engineReady } from "./e2e.ts";
 
 const ADDONS = {
   schemaVersion: 35,
@@ -39,8 +38,8 @@ const ADDONS = {
   ],
 };
 
-function writeProfile(home: string, profile: string, doc: unknown): void {
-  const dir = join(home, ".mozilla/firefox", profile);
+function writeProfile(home: string, profile: string, doc: unknown, base = ".mozilla/firefox"): void {
+  const dir = join(home, base, profile);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "extensions.json"), JSON.stringify(doc));
 }
@@ -52,6 +51,9 @@ beforeAll(() => {
   writeProfile(home, "xyz.other", { addons: [{ id: "third@x", defaultLocale: { name: "Third" } }] });
   mkdirSync(join(home, ".mozilla/firefox/Crash Reports"), { recursive: true });
   writeProfile(home, "broken.profile", "{not json" as unknown);
+  writeProfile(home, "snap.default", { addons: [{ id: "snap@x" }] }, "snap/firefox/common/.mozilla/firefox");
+  writeProfile(home, "xdg.default", { addons: [{ id: "xdg@x" }] }, ".config/mozilla/firefox");
+  writeProfile(home, "Pending Pings", { addons: [{ id: "pings@x" }] });
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
@@ -76,12 +78,19 @@ describe("firefox_addons", () => {
       location: "app-profile",
       path: ADDONS.addons[0]!.path,
     });
-    expect(dark).toMatchObject({ name: "Dark", creator: "null", visible: "0", active: "0", disabled: 1, autoupdate: "0", source_url: "" });
+    expect(dark).toMatchObject({ name: "Dark", creator: "null", visible: "0", active: "0", disabled: 1, autoupdate: "0" });
   });
 
-  test("walks every profile directory of a home", () => {
+  test("a missing key leaves its column NULL; keys are case-sensitive; objects give nothing; reals print six decimals", () => {
+    const [row] = parseFirefoxExtensions(JSON.stringify({ addons: [{ ID: "upper", version: 1.5, type: { nested: 1 }, userDisabled: "T" }] }), 7);
+    expect(row).toEqual({ uid: 7, version: "1.500000", disabled: 1 });
+    expect(parseFirefoxExtensions(JSON.stringify({ ADDONS: [{ id: "x" }] }), 7)).toEqual([]);
+  });
+
+  test("walks every profile directory of a home, in each of osquery's three places", () => {
     const rows = firefoxAddonsForHome(home, 5);
-    expect(rows.map((r) => r.identifier).sort()).toEqual(["disabled@example.com", "third@x", "uBlock0@raymondhill.net"]);
+    // ~/.mozilla/firefox, then the snap's, then the XDG directory; Pending Pings is no profile.
+    expect(rows.map((r) => r.identifier)).toEqual(["uBlock0@raymondhill.net", "disabled@example.com", "third@x", "snap@x", "xdg@x"]);
     expect(rows.every((r) => r.uid === 5)).toBe(true);
     expect(firefoxAddonsForHome(join(home, "missing"), 5)).toEqual([]);
   });
@@ -94,26 +103,15 @@ describe("firefox_addons", () => {
   });
 });
 
-describe.skipIf(!engineReady())("firefox_addons e2e", () => {
-  const base = "/root/.mozilla/firefox";
-  const profile = join(base, `osq-test-${process.pid}-${Date.now()}.default`);
-  let created: string | undefined;
-  beforeAll(() => {
-    created = existsSync(base) ? profile : (mkdirSync(base, { recursive: true }) ?? profile);
-    mkdirSync(profile, { recursive: true });
-    writeFileSync(join(profile, "extensions.json"), JSON.stringify({ addons: [{ id: `e2e-${process.pid}@osq`, version: "9", visible: true }] }));
-  });
-  afterAll(() => {
-    rmSync(profile, { recursive: true, force: true });
-    if (created && created !== profile) rmSync(created, { recursive: true, force: true });
-  });
-
-  test("select from firefox_addons where uid = 0", () => {
-    const rows = query(`select * from firefox_addons where uid = 0 and identifier = 'e2e-${process.pid}@osq'`);
+describe("firefox_addons e2e", () => {
+  test("select from firefox_addons where uid = ... (a fixture user, bound over /etc/passwd in a private namespace)", () => {
+    const passwd = join(home, "passwd");
+    writeFileSync(passwd, `root:x:0:0:root:/root:/bin/sh\nosqt:x:4244:4244::${home}:/bin/sh\n`);
+    const rows = queryInMountNamespace(`mount --bind '${passwd}' /etc/passwd`, "select * from firefox_addons where uid = 4244 and identifier = 'third@x'");
     expect(rows).toEqual([
       {
-        uid: "0", name: "", identifier: `e2e-${process.pid}@osq`, creator: "", type: "", version: "9", description: "",
-        source_url: "", visible: "1", active: "", disabled: "0", autoupdate: "", location: "", path: "",
+        uid: "4244", name: "Third", identifier: "third@x", creator: "", type: "", version: "", description: "",
+        source_url: "", visible: "", active: "", disabled: "0", autoupdate: "", location: "", path: "",
       },
     ]);
   });
