@@ -2,10 +2,10 @@
 // Python's zipfile (an independent ZIP writer); src/linux/zip.ts is checked
 // against `unzip -p`.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { query } from "../../helpers.ts";
+import { queryInMountNamespace } from "../../helpers.ts";
 import { readZipEntry, ZipFile } from "../../../src/linux/zip.ts";
 import {
   isVersionedLibraryName,
@@ -13,7 +13,6 @@ import {
   parsePluginXml,
   sortPluginJars,
 } from "../../../tables/apps/jetbrains_plugins.ts";
-import { engineReady } from "./e2e.ts";
 
 const pluginXml = (name: string, vendor: string, version: string) =>
   `<idea-plugin>\n  <id>com.example.${name}</id>\n  <name>${name}</name>\n  <version>${version}</version>\n  <vendor url="https://example.com" email="a@example.com">${vendor}</vendor>\n</idea-plugin>\n`;
@@ -88,21 +87,16 @@ describe("jetbrains_plugins", () => {
   });
 });
 
-describe.skipIf(!engineReady())("jetbrains_plugins e2e", () => {
-  const dir = `/root/.local/share/JetBrains/WebStorm-osq-test-${process.pid}`;
-  const base = "/root/.local/share/JetBrains";
-  let created: string | undefined;
-  beforeAll(() => {
-    created = existsSync(base) ? dir : (mkdirSync(base, { recursive: true }) ?? dir);
-    makeJar(join(dir, "e2e.jar"), { "META-INF/plugin.xml": pluginXml("E2E Plugin", "Osq", "9.9") });
-  });
-  afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
-    if (created && created !== dir) rmSync(created, { recursive: true, force: true });
-  });
+describe("jetbrains_plugins e2e", () => {
+  const home = mkdtempSync(join(tmpdir(), "osq-jb-home-"));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  test("select from jetbrains_plugins where uid = 0", () => {
-    const rows = query("select * from jetbrains_plugins where uid = 0 and name = 'E2E Plugin'");
-    expect(rows).toEqual([{ product_type: "webstorm", uid: "0", name: "E2E Plugin", version: "9.9", vendor: "Osq", path: join(dir, "e2e.jar") }]);
+  test("select from jetbrains_plugins where uid = ... (a fixture user, bound over /etc/passwd in a private namespace)", () => {
+    const dir = join(home, ".local/share/JetBrains/WebStorm2024.3");
+    makeJar(join(dir, "e2e.jar"), { "META-INF/plugin.xml": pluginXml("E2E Plugin", "Osq", "9.9") });
+    const passwd = join(home, "passwd");
+    writeFileSync(passwd, `root:x:0:0:root:/root:/bin/sh\nosqt:x:4245:4245::${home}:/bin/sh\n`);
+    const rows = queryInMountNamespace(`mount --bind '${passwd}' /etc/passwd`, "select * from jetbrains_plugins where uid = 4245 and name = 'E2E Plugin'");
+    expect(rows).toEqual([{ product_type: "webstorm", uid: "4245", name: "E2E Plugin", version: "9.9", vendor: "Osq", path: join(dir, "e2e.jar") }]);
   });
 });
