@@ -2,14 +2,13 @@
 // browser profiles in a temp home; hashes and ids are checked with sha256sum.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generate, query } from "../../helpers.ts";
+import { generate, queryInMountNamespace } from "../../helpers.ts";
 import contentScriptsTable, { chromeContentScriptsForHome } from "../../../tables/apps/chrome_extension_content_scripts.ts";
 import chromeExtensions, { chromeExtensionsForHome } from "../../../tables/apps/chrome_extensions.ts";
 import { localizeString, manifestProperties, webkitToUnix } from "../../../tables/apps/chrome.ts";
-import { engineReady } from "./e2e.ts";
 
 function sha256sum(path: string): string {
   const r = Bun.spawnSync(["sha256sum", path]);
@@ -85,6 +84,18 @@ function buildHome(home: string, outside: string) {
   writeJson(join(opera, "Preferences"), { extensions: { opsettings: { eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee: { path: "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee/7_0" } } } });
   writeJson(join(opera, "Extensions/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee/7_0/manifest.json"), { name: "Opera Ext", version: "7" });
 
+  // Edge's native directory and Chromium's Flatpak one are among osquery's places.
+  const edge = join(home, ".config/microsoft-edge/Default");
+  writeJson(join(edge, "Preferences"), { profile: { name: "Edgy" } });
+  writeJson(join(edge, "Extensions/gggggggggggggggggggggggggggggggg/2/manifest.json"), { name: "Edge Ext", version: "2" });
+  const flatpak = join(home, ".var/app/org.chromium.Chromium/config/chromium/Default");
+  writeJson(join(flatpak, "Preferences"), { profile: { name: "Flat" } });
+  writeJson(join(flatpak, "Extensions/hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh/1/manifest.json"), { name: "Flatpak Ext", version: "1" });
+  // A dot directory is not searched for profiles (glob's `*` skips it).
+  const hidden = join(home, ".config/google-chrome/.hidden");
+  writeJson(join(hidden, "Preferences"), { profile: { name: "Hidden" } });
+  writeJson(join(hidden, "Extensions/iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii/1/manifest.json"), { name: "Hidden Ext", version: "1" });
+
   // A directory that is not a profile (no Preferences) is ignored.
   writeJson(join(home, ".config/google-chrome/Crashpad/manifest.json"), { name: "not an extension" });
   return { chrome, extA, extB, key };
@@ -112,7 +123,9 @@ describe("chrome_extensions", () => {
   test("one row per extension and profile, with browser types", () => {
     const rows = chromeExtensionsForHome(home, 4242);
     const byName = new Map(rows.map((r) => [r.name, r]));
-    expect([...byName.keys()].sort()).toEqual(["Brave Ext", "Mon Extension", "Opera Ext", "Orphan", "Unpacked"]);
+    expect([...byName.keys()].sort()).toEqual(["Brave Ext", "Edge Ext", "Flatpak Ext", "Mon Extension", "Opera Ext", "Orphan", "Unpacked"]);
+    expect(byName.get("Edge Ext")!.browser_type).toBe("edge");
+    expect(byName.get("Flatpak Ext")!.browser_type).toBe("chromium");
     expect(rows.every((r) => r.uid === 4242)).toBe(true);
     expect(byName.get("Brave Ext")!.browser_type).toBe("brave");
     expect(byName.get("Brave Ext")!.profile).toBe("Work");
@@ -226,45 +239,32 @@ describe("chrome helpers", () => {
   });
 });
 
-describe.skipIf(!engineReady())("chrome_extensions e2e", () => {
-  // Root's home gets a uniquely named Chromium profile for the duration of the test.
-  const base = "/root/.config/chromium";
-  const profile = join(base, `osq-test-${process.pid}-${Date.now()}`);
-  let created: string | undefined;
+describe("chrome_extensions e2e", () => {
+  // The fixture home belongs to a fixture user, bound over /etc/passwd in a
+  // private mount namespace, so nothing is written to a real home.
+  const bindPasswd = () => {
+    const passwd = join(home, "passwd");
+    writeFileSync(passwd, `root:x:0:0:root:/root:/bin/sh\nosqt:x:4246:4246::${home}:/bin/sh\n`);
+    return `mount --bind '${passwd}' /etc/passwd`;
+  };
+  const brave = () => join(home, ".config/BraveSoftware/Brave-Browser/Profile 1");
 
-  beforeAll(() => {
-    created = existsSync(base) ? profile : (mkdirSync(base, { recursive: true }) ?? profile);
-    writeJson(join(profile, "Preferences"), { profile: { name: "osq e2e" } });
-    writeJson(join(profile, "Extensions/ffffffffffffffffffffffffffffffff/3.1/manifest.json"), {
-      name: "E2E Ext",
-      version: "3.1",
-      default_locale: "en",
-      content_scripts: [{ matches: ["https://e2e.example/*"], js: ["e2e.js"] }],
-    });
-  });
-  afterAll(() => {
-    rmSync(profile, { recursive: true, force: true });
-    if (created && created !== profile) rmSync(created, { recursive: true, force: true });
-  });
-
-  test("select from chrome_extensions where uid = 0", () => {
-    const rows = query("select * from chrome_extensions where uid = 0").filter((r) => r.profile_path === realpathSync(profile));
+  test("select from chrome_extensions where uid = ...", () => {
+    const rows = queryInMountNamespace(bindPasswd(), "select * from chrome_extensions where uid = 4246 and name = 'Brave Ext'");
     expect(rows.length).toBe(1);
-    expect(rows[0]!.name).toBe("E2E Ext");
-    expect(rows[0]!.browser_type).toBe("chromium");
-    expect(rows[0]!.profile).toBe("osq e2e");
-    expect(rows[0]!.uid).toBe("0");
-    expect(rows[0]!.manifest_hash).toBe(sha256sum(join(profile, "Extensions/ffffffffffffffffffffffffffffffff/3.1/manifest.json")));
-    // Hidden columns appear only when named; the locale alias mirrors default_locale.
+    expect(rows[0]!.browser_type).toBe("brave");
+    expect(rows[0]!.profile).toBe("Work");
+    expect(rows[0]!.uid).toBe("4246");
+    expect(rows[0]!.profile_path).toBe(brave());
+    expect(rows[0]!.manifest_hash).toBe(sha256sum(join(brave(), "Extensions/dddddddddddddddddddddddddddddddd/1/manifest.json")));
+    // Hidden columns appear only when named.
     expect(rows[0]!.manifest_json).toBeUndefined();
-    const hidden = query("select locale, default_locale, key, permissions_json from chrome_extensions where uid = 0 and name = 'E2E Ext'");
-    expect(hidden).toEqual([{ locale: "en", default_locale: "en", key: "", permissions_json: "{}" }]);
+    const hidden = queryInMountNamespace(bindPasswd(), "select key, permissions_json from chrome_extensions where uid = 4246 and name = 'Brave Ext'");
+    expect(hidden).toEqual([{ key: "", permissions_json: "{}" }]);
   });
 
-  test("select from chrome_extension_content_scripts where uid = 0", () => {
-    const rows = query("select * from chrome_extension_content_scripts where uid = 0").filter(
-      (r) => r.profile_path === realpathSync(profile),
-    );
-    expect(rows.map((r) => `${r.match} ${r.script}`)).toEqual(["https://e2e.example/* e2e.js"]);
+  test("select from chrome_extension_content_scripts where uid = ...", () => {
+    const rows = queryInMountNamespace(bindPasswd(), "select * from chrome_extension_content_scripts where uid = 4246 and path = '" + outside + "'");
+    expect(rows.map((r) => `${r.match} ${r.script}`)).toEqual(["file:///* u.js"]);
   });
 });
