@@ -27,6 +27,7 @@ import { CatastrophicError, Daemon } from "./daemon.ts";
 import { SchedulerLoop, systemClock } from "./scheduler.ts";
 import { writeStdout } from "../io.ts";
 import { INFO as INFO_SEVERITY, setStderrThreshold } from "../logger/glog.ts";
+import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
 
 const BINARY = "osqueryd";
 const FILE = "init.ts";
@@ -278,6 +279,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     if (config && (initial || runtime.configHash !== before)) {
       for (const e of checkViews(config.views())) status.info("views.ts", e);
     }
+    if (config) applyPrometheusTargets(config.section("prometheus_targets"));
     return true;
   };
   await config?.restoreDenylist();

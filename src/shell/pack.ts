@@ -11,6 +11,7 @@ import { Config } from "../daemon/config.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import { OSQUERY_VERSION } from "../version.ts";
 import { runStatement, type ShellState } from "./shell.ts";
+import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
 
 function newConfig(): Config {
   const warn = (m: string) => logToStderr(WARNING, "config.cpp", 0, m);
@@ -37,6 +38,7 @@ export async function loadShellConfig(): Promise<{ views: Map<string, string> } 
   const config = newConfig();
   const error = await config.refresh();
   if (error) return { error };
+  applyPrometheusTargets(config.section("prometheus_targets"));
   return { views: new Map([...config.views()].map(([name, sql]) => [name.toLowerCase(), sql])) };
 }
 
