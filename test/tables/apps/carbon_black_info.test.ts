@@ -1,14 +1,13 @@
 // carbon_black_info: a fixture sensor tree (id file, settings, queue files)
 // checked against independent readings: python's configparser for the INI,
-// printf for the hex id, find for the queue sizes. On this host there is no
-// sensor, so osquery's single row has only the zero queue sizes.
+// printf for the hex id, find for the queue sizes; and the binary on a sensor
+// tree (or none) mounted over /var/lib in a private mount namespace.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import table, { carbonBlackInfo, parseBoostIni, sensorIdColumns } from "../../../tables/apps/carbon_black_info.ts";
-import { generate, query } from "../../helpers.ts";
-import { engineReady } from "./e2e.ts";
+import { carbonBlackInfo, parseBoostIni, sensorIdColumns } from "../../../tables/apps/carbon_black_info.ts";
+import { queryInMountNamespace } from "../../helpers.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "osq-cb-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -94,13 +93,21 @@ describe("carbon_black_info", () => {
     expect(row).toEqual({ binary_queue: 0, event_queue: 0 });
   });
 
-  test.skipIf(existsSync("/var/lib/cb"))("live: no sensor here, one row with only zero queues", async () => {
-    expect(await generate(table)).toEqual([{ binary_queue: 0, event_queue: 0 }]);
-  });
-
-  test.skipIf(!engineReady() || existsSync("/var/lib/cb"))("e2e: one row, also through the cb_info alias", () => {
-    const rows = query("select sensor_id, config_name, binary_queue, event_queue from carbon_black_info");
-    expect(rows).toEqual([{ sensor_id: "", config_name: "", binary_queue: "0", event_queue: "0" }]);
-    expect(query("select count(*) as n from cb_info")).toEqual([{ n: "1" }]);
+  test("e2e: a sensor tree on a tmpfs /var/lib in a private namespace, through both names", () => {
+    const script = [
+      "mount -t tmpfs osq-test /var/lib",
+      "mkdir -p /var/lib/cb/store",
+      "printf '%s' 0123456789a00ff3 > /var/lib/cb/sensor.id",
+      "printf '%s\\n' '[CB]' 'ConfigName=My%20Config' 'CollectStoreFiles=1' 'SensorBackendServer=https%3A//cb.example' > /var/lib/cb/sensorsettings.ini",
+      "head -c 10 /dev/zero > /var/lib/cb/store/filedata",
+      "head -c 7 /dev/zero > /var/lib/cb/events.1",
+    ].join("\n");
+    const sql = "select sensor_id, config_name, collect_store_files, collect_module_loads, sensor_backend_server, binary_queue, event_queue from cb_info";
+    expect(queryInMountNamespace(script, sql)).toEqual([
+      { sensor_id: "4083", config_name: "My Config", collect_store_files: "1", collect_module_loads: "-1", sensor_backend_server: "https://cb.example", binary_queue: "10", event_queue: "7" },
+    ]);
+    expect(queryInMountNamespace("mount -t tmpfs osq-test /var/lib", "select sensor_id, config_name, binary_queue, event_queue from carbon_black_info")).toEqual([
+      { sensor_id: "", config_name: "", binary_queue: "0", event_queue: "0" },
+    ]);
   });
 });

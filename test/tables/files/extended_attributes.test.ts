@@ -9,6 +9,9 @@ import { generate, query } from "../../helpers.ts";
 
 let dir = "";
 let xattrsSupported = true;
+function needXattrs(): void {
+  expect(xattrsSupported, "python3 cannot set user.* xattrs in the temp dir (python3 missing, or no xattr support on its filesystem)").toBe(true);
+}
 
 function python(code: string): string {
   const r = Bun.spawnSync(["python3", "-c", code]);
@@ -35,7 +38,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("extended_attributes", () => {
   test("every attribute Python lists, with osquery's encoding", async () => {
-    if (!xattrsSupported) return;
+    needXattrs();
     const rows = await generate(extendedAttributes, { path: [["=", join(dir, "f")]] });
     const listed = JSON.parse(python(`import os, json; print(json.dumps(sorted(os.listxattr(${JSON.stringify(join(dir, "f"))}))))`));
     expect(rows.map((r) => r.key).sort()).toEqual(listed);
@@ -59,7 +62,7 @@ describe("extended_attributes", () => {
   });
 
   test("directory = and LIKE find the same file", async () => {
-    if (!xattrsSupported) return;
+    needXattrs();
     const byDir = await generate(extendedAttributes, { directory: [["=", dir]] });
     expect(byDir.some((r) => r.path === join(dir, "f") && r.key === "user.text")).toBe(true);
     const byLike = await generate(extendedAttributes, { path: [["LIKE", `${dir}/%`]] });
@@ -74,7 +77,7 @@ describe("extended_attributes", () => {
 
   test("missing paths give nothing; end to end through the binary", () => {
     expect(query(`SELECT * FROM extended_attributes WHERE path = '${dir}/missing'`)).toEqual([]);
-    if (!xattrsSupported) return;
+    needXattrs();
     expect(query(`SELECT key, value, base64 FROM extended_attributes WHERE path = '${join(dir, "f")}' AND key = 'user.text'`)).toEqual([
       { key: "user.text", value: "hello", base64: "0" },
     ]);
