@@ -89,31 +89,54 @@ function joinPath(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
+/** osquery's limit on the depth of a recursive (`**`) walk. */
+const MAX_RECURSIVE_DEPTH = 64;
+
 /**
- * Every directory below `dir`, depth first, without following directory
- * symlinks (a symlink to a directory is listed but not entered), as boost's
- * recursive_directory_iterator walks it for osquery.
+ * Every directory below `dir`, depth first, as osquery's recursive
+ * listDirectoriesInDirectory walks it (osquery/filesystem/filesystem.cpp):
+ * the top level as glob's `*` gives it (sorted, no dot entries), then every
+ * entry below, symlinked directories followed, each directory (by device
+ * and inode, links resolved) entered once, at most 64 levels down.
  */
 export function listDirectoriesRecursive(dir: string): string[] {
   const out: string[] = [];
-  const walk = (d: string) => {
-    let entries;
+  const visited = new Set<string>();
+  const firstVisit = (d: string): boolean => {
     try {
-      entries = readdirSync(d, { withFileTypes: true });
+      const st = statSync(d);
+      const id = `${st.dev}:${st.ino}`;
+      if (visited.has(id)) return false;
+      visited.add(id);
+    } catch {
+      // osquery walks a directory it cannot stat all the same (and finds nothing)
+    }
+    return true;
+  };
+  const walk = (d: string, depth: number) => {
+    if (depth >= MAX_RECURSIVE_DEPTH || !firstVisit(d) || !isDirectory(d)) return;
+    let names: string[];
+    try {
+      names = readdirSync(d);
     } catch {
       return; // permission denied or vanished: skip, as osquery does
     }
-    for (const e of entries) {
-      const path = joinPath(d, e.name);
-      if (e.isDirectory()) {
-        out.push(path);
-        walk(path);
-      } else if (e.isSymbolicLink() && isDirectory(path)) {
-        out.push(path);
-      }
+    for (const name of names) {
+      const path = joinPath(d, name);
+      if (!isDirectory(path)) continue;
+      out.push(path);
+      walk(path, depth + 1);
     }
   };
-  walk(dir);
+  const top = listDir(dir)
+    .filter((n) => !n.startsWith("."))
+    .sort(compareBytes);
+  for (const name of top) {
+    const path = joinPath(dir, name);
+    if (!isDirectory(path)) continue;
+    out.push(path);
+    walk(path, 0);
+  }
   return out;
 }
 

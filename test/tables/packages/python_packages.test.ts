@@ -2,7 +2,7 @@
 // constraint, and this host's site directories, both checked against
 // Python's own importlib.metadata.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parsePythonMetadata } from "../../../src/linux/python_site.ts";
@@ -25,6 +25,14 @@ put("bar-2.1.egg-info/PKG-INFO", "Metadata-Version: 1.1\nName: bar\nVersion: 2.1
 put("foo/_vendor/baz-0.3.dist-info/METADATA", "Name: baz\nVersion: 0.3\n");
 put("loose-1.0.egg-info", "Name: loose\nVersion: 1.0\n"); // a file, not a directory: not listed
 mkdirSync(join(site, "empty-0.1.dist-info"));
+// osquery's recursive listing follows a symlinked directory...
+const linked = mkdtempSync(join(tmpdir(), "osq-site-linked-"));
+afterAll(() => rmSync(linked, { recursive: true, force: true }));
+mkdirSync(join(linked, "linked-1.0.dist-info"));
+writeFileSync(join(linked, "linked-1.0.dist-info/METADATA"), "Name: linked\nVersion: 1.0\n");
+symlinkSync(linked, join(site, "link"));
+// ...and, its top level being glob's `*`, leaves dot directories there out.
+mkdirSync(join(site, ".hidden-0.1.dist-info"));
 
 describe("METADATA parsing (osquery's rules)", () => {
   test("values containing ':' are skipped, and parsing stops at License", () => {
@@ -39,7 +47,10 @@ describe("python_packages", () => {
   test("a directory constraint lists every dist-info/egg-info directory below it", async () => {
     const rows = await generate(pythonPackages, { directory: [["=", site]] });
     const byPath = new Map(rows.map((r) => [String(r.path).slice(site.length), r]));
-    expect([...byPath.keys()].sort()).toEqual(["/bar-2.1.egg-info", "/empty-0.1.dist-info", "/foo-1.0.dist-info", "/foo/_vendor/baz-0.3.dist-info"]);
+    expect([...byPath.keys()].sort()).toEqual([
+      "/bar-2.1.egg-info", "/empty-0.1.dist-info", "/foo-1.0.dist-info", "/foo/_vendor/baz-0.3.dist-info", "/link/linked-1.0.dist-info",
+    ]);
+    expect(byPath.get("/link/linked-1.0.dist-info")).toMatchObject({ name: "linked", version: "1.0" });
     expect(byPath.get("/foo-1.0.dist-info")).toMatchObject({ name: "foo", version: "1.0", author: "Ann", license: "MIT", directory: site, uid: 0 });
     expect(byPath.get("/foo-1.0.dist-info")?.summary).toBeUndefined();
     expect(byPath.get("/bar-2.1.egg-info")).toMatchObject({ name: "bar", version: "2.1", summary: "Bar", author: "" });
