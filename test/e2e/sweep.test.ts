@@ -95,6 +95,8 @@ const ABSENT: Record<string, () => string | null> = {
   intel_me_info: () => unless(!existsSync("/dev/mei0"), "no Intel ME")(),
   msr: () => unless(!existsSync("/dev/cpu/0/msr"), "no msr driver")(),
   usb_devices: () => unless(entries("/sys/bus/usb/devices").length === 0, "no USB")(),
+  // sd_booted(3)'s test: without /run/systemd/system systemd is not the init, and osquery's D-Bus ListUnits fails.
+  systemd_units: () => unless(!existsSync("/run/systemd/system"), "not booted with systemd")(),
   // A profile may hold no extension; rows are owed only for installed ones.
   chrome_extension_content_scripts: () => "only extensions with content scripts have rows",
   chrome_extensions: () => unless(![".config/google-chrome", ".config/chromium", ".config/BraveSoftware/Brave-Browser", ".config/microsoft-edge"].some((d) => anyUnder(d, "Extensions")), "no Chromium extension")(),
