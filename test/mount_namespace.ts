@@ -4,6 +4,8 @@
 // independent system tool read a fixture where osquery reads the real file,
 // and nothing outside the namespace sees a change.
 
+import { OSQUERYI } from "./helpers.ts";
+
 const SEPARATOR = "--- osq mount namespace ---";
 
 /**
@@ -16,6 +18,12 @@ export function inMountNamespace(setup: readonly string[], commands: readonly st
   const run = Bun.spawnSync(["unshare", "-m", ...(opts.privateNetwork ? ["-n"] : []), "sh", "-c", script], { stderr: "pipe" });
   if (run.exitCode !== 0) throw new Error(`needs root (unshare -m and mount): ${run.stderr.toString().trim()}`);
   return run.stdout.toString().split(`${SEPARATOR}\n`).slice(0, commands.length);
+}
+
+/** The compiled shell's rows for `sql`, run inside a private mount namespace after `setup`. */
+export function selectInMountNamespace(setup: readonly string[], sql: string): Record<string, string>[] {
+  const [out] = inMountNamespace(setup, [`${sh(OSQUERYI)} --json ${sh(sql)}`]);
+  return JSON.parse(out ?? "") as Record<string, string>[];
 }
 
 /** Quotes a string for sh. */

@@ -38,6 +38,7 @@ import { SchedulerLoop, systemClock } from "./scheduler.ts";
 import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut } from "../shortcuts.ts";
 import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logger/glog.ts";
 import { keepRunning } from "../logger/last-resort.ts";
+import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
 
 const BINARY = "osqueryd";
 const FILE = "init.ts";
@@ -347,6 +348,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     if (config && (initial || runtime.configHash !== before)) {
       for (const e of checkViews(config.views())) status.info("views.ts", e);
     }
+    if (config) applyPrometheusTargets(config.section("prometheus_targets"));
     return true;
   };
   await config?.restoreDenylist();

@@ -5,7 +5,9 @@ import { existsSync } from "node:fs";
 import { GLOB_FILES, resolveFilePattern } from "./glob.ts";
 import { osquerySplit } from "./split.ts";
 import type { Row } from "../table.ts";
-import { readText } from "./fs.ts";
+import { readableAs, readText } from "./fs.ts";
+import { readPasswd } from "./passwd.ts";
+import { verbose } from "../logger/glog.ts";
 
 export interface AptSource {
   readonly baseUri: string;
@@ -100,11 +102,30 @@ export function parseReleaseFile(text: string): Row {
   return row;
 }
 
-function sourceRow(source: string, s: AptSource, root: string): Row | null {
+/**
+ * osquery reads APT's files after dropping privileges to "nobody" (when that
+ * user exists), so a file nobody may not read (a 0600 sources list holding
+ * credentials) is skipped with a warning. osq runs with its own privileges
+ * and applies the same permission check instead.
+ */
+type ReadAs = (path: string) => string | null;
+
+function readerFor(root: string): ReadAs {
+  const nobody = readPasswd(root).find((u) => u.username === "nobody");
+  return (path) => {
+    if (nobody && !readableAs(path, nobody.uid, nobody.gid, root)) {
+      verbose("apt.ts", `Cannot read ${path} as nobody: permission denied`);
+      return null;
+    }
+    return readText(root + path);
+  };
+}
+
+function sourceRow(source: string, s: AptSource, root: string, read: ReadAs): Row | null {
   const cache = s.cacheParts.join("_").replaceAll("/", "_");
   const [release] = resolveFilePattern(`/var/lib/apt/lists/${cache}_%Release`, GLOB_FILES, { root });
   if (release === undefined) return null; // apt has not fetched this source: osquery leaves it out
-  const text = readText(root + release);
+  const text = read(release);
   if (text === null) return null;
   return { ...parseReleaseFile(text), source, base_uri: s.baseUri, name: s.name, pid_with_namespace: 0 };
 }
@@ -112,29 +133,29 @@ function sourceRow(source: string, s: AptSource, root: string): Row | null {
 /** Every apt_sources row of the system under `root` ("" for this host). */
 export function aptSourcesFrom(root = ""): Row[] {
   const rows: Row[] = [];
+  const read = readerFor(root);
   const lists: string[] = [];
   if (existsSync(`${root}/etc/apt/sources.list`)) lists.push("/etc/apt/sources.list");
   for (const item of resolveFilePattern("/etc/apt/sources.list.d/%.list", GLOB_FILES, { root })) lists.push(item);
   for (const file of lists) {
-    const text = readText(root + file);
+    const text = read(file);
     if (text === null) continue;
     for (const line of osquerySplit(text, "\n")) {
       const s = parseAptSourceLine(line);
-      const row = s && sourceRow(file, s, root);
+      const row = s && sourceRow(file, s, root, read);
       if (row) rows.push(row);
     }
   }
   for (const file of resolveFilePattern("/etc/apt/sources.list.d/%.sources", GLOB_FILES, { root })) {
-    const text = readText(root + file);
+    const text = read(file);
     if (text === null) continue;
     for (const block of text.split("\n\n")) {
       if (block === "") continue;
       for (const s of parseDeb822Block(block)) {
-        const row = sourceRow(file, s, root);
+        const row = sourceRow(file, s, root, read);
         if (row) rows.push(row);
       }
     }
   }
   return rows;
 }
-

@@ -190,11 +190,12 @@ export function parseDpkgList(text: string): string[] {
 
 /**
  * The files dpkg recorded for a package: <admindir>/info/<name>:<arch>.list
- * for Multi-Arch: same packages, <name>.list for the others. null when
- * neither can be read.
+ * for Multi-Arch: same packages, <name>.list for the others (the only name
+ * tried when `arch` is null). null when none can be read.
  */
-export function readDpkgList(admindir: string, name: string, arch: string): string[] | null {
-  for (const file of [`${name}:${arch}.list`, `${name}.list`]) {
+export function readDpkgList(admindir: string, name: string, arch: string | null): string[] | null {
+  const files = arch === null ? [`${name}.list`] : [`${name}:${arch}.list`, `${name}.list`];
+  for (const file of files) {
     try {
       return parseDpkgList(readFileSync(join(admindir, "info", file), "utf8"));
     } catch {

@@ -143,3 +143,31 @@ export function comparePaths(a: string, b: string): number {
   }
   return x.length - y.length;
 }
+
+/**
+ * Whether a process running as `uid`/`gid` (and no other group) could read
+ * the absolute `path`: search permission on "/" and each directory below it,
+ * and read permission on the file, by the owner/group/other mode bits (ACLs
+ * are not consulted). `root` prefixes every stat (a container's root seen
+ * from the host) without being checked itself. For tables osquery reads after
+ * dropping privileges to "nobody".
+ */
+export function readableAs(path: string, uid: number, gid: number, root = ""): boolean {
+  const allowed = (p: string, bit: number): boolean => {
+    try {
+      const st = statSync(root + p);
+      const shift = st.uid === uid ? 6 : st.gid === gid ? 3 : 0;
+      return ((st.mode >> shift) & bit) !== 0;
+    } catch {
+      return false;
+    }
+  };
+  const parts = path.split("/").filter((p) => p.length > 0);
+  let dir = "";
+  if (!allowed("/", 1)) return false;
+  for (const part of parts.slice(0, -1)) {
+    dir = `${dir}/${part}`;
+    if (!allowed(dir, 1)) return false;
+  }
+  return allowed(path, 4);
+}

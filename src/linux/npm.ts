@@ -7,7 +7,10 @@ import type { Row } from "../table.ts";
 import { isDirectory, logUnreadable } from "./fs.ts";
 import { verbose } from "../logger/glog.ts";
 
-/** osquery's Linux/macOS search patterns; each names a directory holding node_modules/. */
+/**
+ * osquery's Linux/macOS search patterns (system, npm-global, nvm, asdf, fnm,
+ * mise, Volta); each names a directory holding node_modules/.
+ */
 export const NODE_MODULES_PATTERNS = [
   "/usr/local/lib",
   "/opt/homebrew/lib",
@@ -16,6 +19,15 @@ export const NODE_MODULES_PATTERNS = [
   "/home/%/.nvm/versions/node/%/lib",
   "/Users/%/.npm-global/lib",
   "/Users/%/.nvm/versions/node/%/lib",
+  "/home/%/.asdf/installs/nodejs/%/lib",
+  "/Users/%/.asdf/installs/nodejs/%/lib",
+  "/home/%/.local/share/fnm/node-versions/%/installation/lib",
+  "/Users/%/Library/Application Support/fnm/node-versions/%/installation/lib",
+  "/Users/%/.local/share/fnm/node-versions/%/installation/lib",
+  "/home/%/.local/share/mise/installs/node/%/lib",
+  "/Users/%/.local/share/mise/installs/node/%/lib",
+  "/home/%/.volta/tools/image/node/%/lib",
+  "/Users/%/.volta/tools/image/node/%/lib",
 ];
 
 export const DEFAULT_MAX_DEPTH = 100;
@@ -75,18 +87,20 @@ function joinPath(dir: string, rel: string): string {
  * Rows for one search directory: its node_modules/<pkg>/package.json and
  * node_modules/@scope/<pkg>/package.json, then the same below each package
  * that has its own node_modules, while depth < maxDepth (-1: no limit).
- * Directories already visited (by inode) are not searched twice.
+ * Directories already visited (by device and inode: an inode number is only
+ * unique within its filesystem) are not searched twice.
  */
 export function npmSiteRows(site: string, maxDepth: number, root = ""): Row[] {
   const rows: Row[] = [];
   const stack: [string, number][] = [[site, 0]];
-  const visited = new Set<number>();
+  const visited = new Set<string>();
   while (stack.length > 0) {
     const [dir, depth] = stack.pop() as [string, number];
     try {
-      const ino = lstatSync(root + dir).ino;
-      if (visited.has(ino)) continue;
-      visited.add(ino);
+      const st = lstatSync(root + dir);
+      const id = `${st.dev}:${st.ino}`;
+      if (visited.has(id)) continue;
+      visited.add(id);
     } catch {
       // osquery searches a path it cannot stat all the same (it will find nothing)
     }

@@ -19,7 +19,8 @@ const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "
  * Splits an atom such as `>=dev-lang/python-3.11.8-r2` into the package
  * (`dev-lang/python`) and the version with its operator (`>=3.11.8-r2`); a
  * lone leading '=' is dropped. The version starts at the last '-' followed by
- * a digit (or the one before it, for an `-rN` revision).
+ * a digit (or the one before it, for an `-rN` revision), and only after the
+ * category's '/': an atom without one keeps its whole text as the package.
  */
 export function splitPackageVersion(atom: string): [pkg: string, version: string] {
   let s = atom.endsWith("/") ? atom.slice(0, -1) : atom;
@@ -30,7 +31,7 @@ export function splitPackageVersion(atom: string): [pkg: string, version: string
   }
   const divider = s.indexOf("/");
   const tryAt = (pos: number): boolean => {
-    if (pos >= 0 && pos > divider && pos < s.length - 1 && isDigit(s[pos + 1])) {
+    if (divider >= 0 && pos > divider && pos < s.length - 1 && isDigit(s[pos + 1])) {
       version += s.slice(pos + 1);
       s = s.slice(0, pos);
       return true;
@@ -102,6 +103,9 @@ export function portageUse(root = ""): Row[] {
 /**
  * portage_keywords rows from the three files' texts: one per distinct atom,
  * with its first keyword and whether package.mask/package.unmask name it.
+ * (osquery, tables/system/linux/portage.cpp, tests `unmasked.empty()` where
+ * it means the opposite, so it lists nothing when only package.unmask has
+ * entries; osq deliberately lists them.)
  */
 export function parseKeywordSummary(keywords: string, masked: string, unmasked: string): Row[] {
   const entries = new Map<string, { package: string; version: string; keyword: string; mask: number; unmask: number }>();

@@ -2,7 +2,7 @@
 // every *.dist-info (METADATA) or *.egg-info (PKG-INFO) directory anywhere
 // below a site directory, the system ones and those under users' homes.
 import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { GLOB_ALL, resolveFilePattern } from "./glob.ts";
+import { GLOB_ALL, compareBytes, resolveFilePattern } from "./glob.ts";
 import type { Row } from "../table.ts";
 import { isDirectory, listDir, logUnreadable } from "./fs.ts";
 
@@ -16,10 +16,38 @@ export const SYSTEM_SITE_PATTERNS = [
   "/usr/lib/python%/dist-packages",
   "/usr/lib/python%/site-packages",
   "/Library/Python/%/site-packages",
+  "/opt/conda/lib/python%/dist-packages",
+  "/opt/conda/lib/python%/site-packages",
+  "/opt/miniconda3/lib/python%/site-packages",
+  "/opt/anaconda3/lib/python%/site-packages",
 ];
 
-/** Below each user's home, in osquery's (sorted) order. */
-const USER_SITE_POSTFIXES = [".local/lib/python%", ".pyenv/versions"];
+/**
+ * Below each user's home (pyenv, user site, asdf, uv, mise, pipx, Poetry,
+ * conda/miniforge, virtualenvwrapper, pew), in osquery's order: its std::set
+ * sorts them. A postfix whose subdirectories hold lib/python%/site-packages
+ * (one per version or environment) yields those; any other is globbed as is.
+ */
+const USER_SITE_POSTFIXES = [
+  ".pyenv/versions",
+  ".local/lib/python%",
+  ".asdf/installs/python",
+  ".local/share/uv/tools",
+  ".local/share/mise/installs/python",
+  ".local/share/pipx/venvs",
+  ".local/pipx/venvs",
+  ".cache/pypoetry/virtualenvs",
+  "miniforge3/lib/python%",
+  "miniconda3/lib/python%",
+  "anaconda3/lib/python%",
+  "mambaforge/lib/python%",
+  "miniforge3/envs",
+  "miniconda3/envs",
+  "anaconda3/envs",
+  "mambaforge/envs",
+  ".virtualenvs",
+  ".local/share/virtualenvs",
+].sort(compareBytes);
 
 export interface PythonMetadata {
   name?: string;
@@ -60,32 +88,55 @@ function joinPath(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
+/** osquery's limit on the depth of a recursive (`**`) walk. */
+const MAX_RECURSIVE_DEPTH = 64;
+
 /**
- * Every directory below `dir`, depth first, without following directory
- * symlinks (a symlink to a directory is listed but not entered), as boost's
- * recursive_directory_iterator walks it for osquery.
+ * Every directory below `dir`, depth first, as osquery's recursive
+ * listDirectoriesInDirectory walks it (osquery/filesystem/filesystem.cpp):
+ * the top level as glob's `*` gives it (sorted, no dot entries), then every
+ * entry below, symlinked directories followed, each directory (by device
+ * and inode, links resolved) entered once, at most 64 levels down.
  */
 export function listDirectoriesRecursive(dir: string): string[] {
   const out: string[] = [];
-  const walk = (d: string) => {
-    let entries;
+  const visited = new Set<string>();
+  const firstVisit = (d: string): boolean => {
     try {
-      entries = readdirSync(d, { withFileTypes: true });
+      const st = statSync(d);
+      const id = `${st.dev}:${st.ino}`;
+      if (visited.has(id)) return false;
+      visited.add(id);
+    } catch {
+      // osquery walks a directory it cannot stat all the same (and finds nothing)
+    }
+    return true;
+  };
+  const walk = (d: string, depth: number) => {
+    if (depth >= MAX_RECURSIVE_DEPTH || !firstVisit(d) || !isDirectory(d)) return;
+    let names: string[];
+    try {
+      names = readdirSync(d);
     } catch (e) {
       logUnreadable("python_site.ts", d, e);
       return; // permission denied or vanished: skip, as osquery does
     }
-    for (const e of entries) {
-      const path = joinPath(d, e.name);
-      if (e.isDirectory()) {
-        out.push(path);
-        walk(path);
-      } else if (e.isSymbolicLink() && isDirectory(path)) {
-        out.push(path);
-      }
+    for (const name of names) {
+      const path = joinPath(d, name);
+      if (!isDirectory(path)) continue;
+      out.push(path);
+      walk(path, depth + 1);
     }
   };
-  walk(dir);
+  const top = listDir(dir)
+    .filter((n) => !n.startsWith("."))
+    .sort(compareBytes);
+  for (const name of top) {
+    const path = joinPath(dir, name);
+    if (!isDirectory(path)) continue;
+    out.push(path);
+    walk(path, 0);
+  }
   return out;
 }
 

@@ -238,7 +238,7 @@ export function openSockets(pids: readonly string[] | null): OpenSocket[] {
  * A process whose ns/net link cannot be read (e.g. a protected pid 1) counts
  * as namespace "0", and osquery then reads /proc/<pid>/net through it even
  * when that namespace was also read under its real inode, listing its sockets
- * twice. osq keeps osquery's "0" for namespaces it cannot name but drops the
+ * twice (tables/networking/linux/process_open_sockets.cpp). osq keeps osquery's "0" for namespaces it cannot name but drops the
  * copies of sockets already listed under a known namespace.
  */
 function withoutUnknownDuplicates(sockets: SocketInfo[]): SocketInfo[] {

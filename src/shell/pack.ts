@@ -16,6 +16,7 @@ import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { OSQUERY_VERSION } from "../version.ts";
 import { runStatement, type ShellState } from "./shell.ts";
+import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
 
 const warn = (m: string) => logToStderr(WARNING, "config.cpp", 0, m);
 
@@ -83,6 +84,7 @@ export async function loadShellConfig(): Promise<Map<string, string>> {
   // osqueryi holds a loaded config like osqueryd, so osquery_info reports its hash and validity.
   runtime.configValid = config.valid;
   runtime.configHash = config.hash();
+  applyPrometheusTargets(config.section("prometheus_targets"));
   return configViews(config);
 }
 
@@ -110,6 +112,7 @@ export async function runPack(state: ShellState, name: string): Promise<number> 
     process.stderr.write(`Error: no pack named ${name} in ${flags.get("config_path")}\n`);
     return 1;
   }
+  applyPrometheusTargets(config.section("prometheus_targets"));
   for (const [view, sql] of configViews(config)) state.views.set(view, sql);
   let code = 0;
   for (const q of pack.queries) {

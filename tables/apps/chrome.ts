@@ -23,18 +23,31 @@ import {
 } from "./ptree_json.ts";
 import { isDirectory as isDir, readText as readFileText, logUnreadable } from "../../src/linux/fs.ts";
 
-/** Where each browser keeps its profiles, relative to a Linux home directory (osquery's list). */
+/**
+ * Where each browser keeps its profiles, relative to a Linux home directory,
+ * in the order of osquery's list (tables/applications/chrome/utils.cpp):
+ * native, snap and Flatpak installs.
+ */
 export const CHROME_BROWSERS: readonly (readonly [browser: string, dir: string])[] = [
   ["chrome", ".config/google-chrome"],
   ["chrome_beta", ".config/google-chrome-beta"],
   ["chrome_dev", ".config/google-chrome-unstable"],
   ["brave", ".config/BraveSoftware/Brave-Browser"],
+  ["brave", ".var/app/com.brave.Browser/config/BraveSoftware/Brave-Browser"],
+  ["brave_beta", ".config/BraveSoftware/Brave-Browser-Beta"],
+  ["brave_beta", ".var/app/com.brave.Browser/config/BraveSoftware/Brave-Browser-Beta"],
+  ["brave_nightly", ".config/BraveSoftware/Brave-Browser-Nightly"],
+  ["brave_nightly", ".var/app/com.brave.Browser/config/BraveSoftware/Brave-Browser-Nightly"],
   ["chromium", ".config/chromium"],
   ["chromium", "snap/chromium/common/chromium"],
+  ["chromium", ".var/app/org.chromium.Chromium/config/chromium"],
   ["yandex", ".config/yandex-browser-beta"],
+  ["edge", ".config/microsoft-edge"],
+  ["edge_beta", ".config/microsoft-edge-beta"],
+  ["edge_dev", ".config/microsoft-edge-dev"],
   ["opera", ".config/opera"],
   ["vivaldi", ".config/vivaldi"],
-  ["island", ".config/island"],
+  ["vivaldi", ".var/app/com.vivaldi.Vivaldi/config/vivaldi"],
 ];
 
 const PREFERENCES = "Preferences";
@@ -86,9 +99,11 @@ function isReadableFile(path: string): boolean {
   }
 }
 
+/** osquery's listDirectoriesInDirectory: glob's `dir/*` for folders, so dot directories are left out. */
 function subdirectories(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => !e.name.startsWith("."))
       .filter((e) => e.isDirectory() || (e.isSymbolicLink() && isDir(join(dir, e.name))))
       .map((e) => join(dir, e.name))
       .sort();

@@ -1,10 +1,12 @@
 // firefox_addons: add-ons listed in the extensions.json of every Firefox
-// profile directory (~/.mozilla/firefox/<profile>/) of the selected users.
-import { readdirSync, readFileSync } from "node:fs";
+// profile directory of the selected users, read as osquery
+// (tables/applications/browser_firefox.cpp) reads them with rapidjson.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { GLOB_FOLDERS, resolveFilePattern } from "../../src/linux/glob.ts";
 import { usersFromContext } from "../../src/linux/users.ts";
+import { verbose } from "../../src/logger/glog.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import { children, parseJson, pathCI, scalarText, type Json } from "./ptree_json.ts";
 import { logUnreadable } from "../../src/linux/fs.ts";
 
 export default defineTable({
@@ -31,70 +33,98 @@ export default defineTable({
   },
 });
 
-// osquery's tryTo<bool> spellings: flags in extensions.json become 1/0.
-const BOOL_TEXT = new Map<string, string>([
-  ["1", "1"], ["0", "0"], ["y", "1"], ["yes", "1"], ["n", "0"], ["no", "0"], ["t", "1"], ["true", "1"],
-  ["f", "0"], ["false", "0"], ["ok", "1"], ["disable", "0"], ["enable", "1"], ["on", "1"], ["off", "0"],
-]);
-
-function field(addon: Json, path: string): string {
-  const v = pathCI(addon, path);
-  const text = scalarText(v);
-  // JSON booleans (and the integer columns) read as 1/0 like osquery's jsonBoolAsInt.
-  return typeof v === "boolean" ? (v ? "1" : "0") : text;
+/** JSON values as osquery's JSON::valueToString gives them; objects and arrays have none. */
+function valueText(v: unknown): string | undefined {
+  if (typeof v === "boolean") return v ? "1" : "0";
+  // std::to_string(double) prints six decimals.
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(6);
+  if (typeof v === "string") return v;
+  if (v === null) return "null";
+  return undefined;
 }
 
-function flag(addon: Json, path: string): string {
-  const text = field(addon, path);
-  return BOOL_TEXT.get(text.toLowerCase()) ?? text;
+/** JSON::valueToBool: true, "true"/"t" in any case, or a non-zero number. */
+function valueTrue(v: unknown): boolean {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string") return v.toLowerCase() === "true" || v.toLowerCase() === "t";
+  if (typeof v === "number") return v !== 0;
+  return false;
 }
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A member by dotted path, every level but the last an object (exact, case-sensitive keys). */
+function nested(addon: Obj, path: string): unknown {
+  let cur: unknown = addon;
+  for (const key of path.split(".")) {
+    if (!isObj(cur) || !Object.hasOwn(cur, key)) return undefined;
+    cur = cur[key];
+  }
+  return cur;
+}
+
+/** extensions.json keys and the columns they fill; a missing key leaves its column NULL. */
+const ADDON_KEYS: readonly (readonly [key: string, column: string])[] = [
+  ["defaultLocale.name", "name"],
+  ["id", "identifier"],
+  ["type", "type"],
+  ["version", "version"],
+  ["defaultLocale.creator", "creator"],
+  ["defaultLocale.description", "description"],
+  ["sourceURI", "source_url"],
+  ["visible", "visible"],
+  ["active", "active"],
+  ["applyBackgroundUpdates", "autoupdate"],
+  ["location", "location"],
+  ["path", "path"],
+];
 
 /** The rows of one profile's extensions.json text. */
 export function parseFirefoxExtensions(text: string, uid: number): Row[] {
-  const doc = parseJson(text);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    verbose("firefox_addons.ts", `Failed to parse to JSON the extensions file: ${(e as Error).message}`);
+    return [];
+  }
+  if (!isObj(doc) || !Array.isArray(doc.addons)) return [];
   const rows: Row[] = [];
-  for (const addon of children(pathCI(doc, "addons"))) {
-    const disabled = ["softDisable", "appDisabled", "userDisabled"].some((k) => scalarText(pathCI(addon, k)) === "true");
-    rows.push({
-      uid,
-      name: field(addon, "defaultLocale.name"),
-      identifier: field(addon, "id"),
-      creator: field(addon, "defaultLocale.creator"),
-      type: field(addon, "type"),
-      version: field(addon, "version"),
-      description: field(addon, "defaultLocale.description"),
-      source_url: field(addon, "sourceURI"),
-      visible: flag(addon, "visible"),
-      active: flag(addon, "active"),
-      disabled: disabled ? 1 : 0,
-      autoupdate: flag(addon, "applyBackgroundUpdates"),
-      location: field(addon, "location"),
-      path: field(addon, "path"),
-    });
+  for (const addon of doc.addons) {
+    if (!isObj(addon)) continue;
+    const row: Row = { uid };
+    for (const [key, column] of ADDON_KEYS) {
+      const text = valueText(nested(addon, key));
+      if (text !== undefined) row[column] = text;
+    }
+    row.disabled = ["softDisable", "appDisabled", "userDisabled"].some((k) => valueTrue(addon[k])) ? 1 : 0;
+    rows.push(row);
   }
   return rows;
 }
 
-/** Every profile directory under ~/.mozilla/firefox that has an extensions.json. */
+/**
+ * Where profiles live below a home: the classic directory, the snap's, and
+ * the XDG one Firefox 147 creates new profiles in.
+ */
+export const FIREFOX_PATHS = ["/.mozilla/firefox/", "/snap/firefox/common/.mozilla/firefox/", "/.config/mozilla/firefox/"];
+
+/** Every profile directory (not Crash Reports or Pending Pings) that has an extensions.json. */
 export function firefoxAddonsForHome(home: string, uid: number): Row[] {
-  const base = join(home, ".mozilla/firefox");
-  let entries: string[];
-  try {
-    entries = readdirSync(base, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name)
-      .sort();
-  } catch (e) {
-    logUnreadable("firefox_addons.ts", base, e);
-    return [];
+  const profiles: string[] = [];
+  for (const path of FIREFOX_PATHS) {
+    // listDirectoriesInDirectory: glob's `dir/*` for folders, trailing '/' removed.
+    for (const dir of resolveFilePattern(`${home}${path}%`, GLOB_FOLDERS)) profiles.push(dir.replace(/\/$/, ""));
   }
   const rows: Row[] = [];
-  for (const name of entries) {
+  for (const profile of profiles) {
+    if (profile.endsWith("Crash Reports") || profile.endsWith("Pending Pings")) continue;
     let text: string;
     try {
-      text = readFileSync(join(base, name, "extensions.json"), "utf8");
+      text = readFileSync(join(profile, "extensions.json"), "utf8");
     } catch (e) {
-      logUnreadable("firefox_addons.ts", join(base, name, "extensions.json"), e);
+      logUnreadable("firefox_addons.ts", join(profile, "extensions.json"), e);
       continue;
     }
     for (const item of parseFirefoxExtensions(text, uid)) rows.push(item);

@@ -114,12 +114,19 @@ export function sortPluginJars(pluginDirName: string, files: string[]): string[]
   });
 }
 
+/**
+ * Files and directories of `dir` as osquery's listFilesInDirectory and
+ * listDirectoriesInDirectory give them: glob's `dir/*`, so sorted and
+ * without dot entries.
+ */
 function list(dir: string): { files: string[]; dirs: string[] } {
   const files: string[] = [];
   const dirs: string[] = [];
   let names: string[];
   try {
-    names = readdirSync(dir).sort();
+    names = readdirSync(dir)
+      .filter((n) => !n.startsWith("."))
+      .sort();
   } catch (e) {
     logUnreadable("jetbrains_plugins.ts", dir, e);
     return { files, dirs };

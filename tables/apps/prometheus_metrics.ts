@@ -9,8 +9,9 @@
 // dropped): the first piece is metric_name (labels included, as written), the
 // second metric_value; timestamp_ms is when the scrape finished, in Unix ms.
 //
-// There is no config loader yet: the daemon's config handling is to call
-// setPrometheusTargets() with that section; until then the table is empty.
+// The daemon and the shell (with --config_path) hand the config's sections to
+// applyPrometheusTargets() whenever a config is applied; without targets the
+// table is empty.
 import { httpFetch, readBody } from "../../src/http.ts";
 import { verbose } from "../../src/logger/glog.ts";
 import { osquerySplit } from "../../src/linux/split.ts";
@@ -36,6 +37,22 @@ let targets: { urls: readonly string[]; timeoutSeconds: number } = { urls: [], t
 /** Sets the targets from the config's prometheus_targets section (urls and optional timeout in seconds). */
 export function setPrometheusTargets(urls: readonly string[], timeoutSeconds = DEFAULT_PROMETHEUS_TIMEOUT): void {
   targets = { urls: [...urls], timeoutSeconds };
+}
+
+/**
+ * Takes the prometheus_targets section of each config source (source name →
+ * value, in source order). As osquery's config parser keeps it, the last
+ * source that has one wins; string urls are the targets and a whole number
+ * `timeout` the seconds each may take. A section without urls leaves the
+ * table empty.
+ */
+export function applyPrometheusTargets(sections: ReadonlyMap<string, unknown>): void {
+  const last = [...sections.values()].at(-1);
+  const section = typeof last === "object" && last !== null && !Array.isArray(last) ? (last as Record<string, unknown>) : {};
+  const urls = Array.isArray(section.urls) ? section.urls.filter((u): u is string => typeof u === "string") : [];
+  const timeout = section.timeout;
+  const seconds = typeof timeout === "number" && Number.isInteger(timeout) && timeout >= 0 ? timeout : DEFAULT_PROMETHEUS_TIMEOUT;
+  setPrometheusTargets(urls, seconds);
 }
 
 export interface ScrapeResult {

@@ -7,7 +7,8 @@
 // before the NUL is printable ASCII; anything else, including an empty value,
 // is base64-encoded with base64 = 1. Missing paths yield nothing.
 //
-// osquery's Linux implementation ignores `directory`; osq also honours it
+// osquery's Linux implementation (tables/system/linux/extended_attributes.cpp)
+// ignores `directory`, though the spec makes it a required column; osq honours it
 // (=, IN, LIKE), listing the non-hidden, non-directory entries one level down,
 // as osquery's older POSIX implementation did.
 import { statSync } from "node:fs";

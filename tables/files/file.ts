@@ -7,8 +7,9 @@
 // follows links) supplies the other fields, falling back to the lstat data
 // for a dangling link; `type` comes from following the link ("unknown" when
 // the target is missing, "error" when it cannot be stat'ed). Times are whole
-// seconds. osquery reports btime 0 on Linux; osq reads the real birth time
-// via statx where the filesystem records one (0 otherwise).
+// seconds. osquery (tables/utility/file.cpp) reports btime 0 on Linux, taking
+// it for unavailable; osq deliberately reads the real birth time via statx
+// where the filesystem records one (0 otherwise).
 import { lstatSync, readdirSync, readlinkSync, statSync, accessSync, constants, type BigIntStats } from "node:fs";
 import {
   GLOB_ALL,

@@ -3,17 +3,16 @@
 //
 // As osquery: only paths that are regular files after following links are
 // hashed (directories and devices are skipped); a file osquery would refuse
-// to read (over its 50 MiB read_max, or unreadable) still gets a row, with
-// empty digests. Files whose stat size is 0 (e.g. /proc files) are read to
+// to read (over --read_max, 50 MiB by default, or unreadable) still gets a
+// row, with empty digests. Files whose stat size is 0 (e.g. /proc files) are read to
 // their end, as osquery reads "special" files in blocks.
 import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
 import { GLOB_ALL, GLOB_NO_CANON, boostParentPath, expandPathConstraints, joinPath } from "../../src/linux/glob.ts";
 import { forEachNamespace, type NamespaceTarget } from "../../src/linux/namespaces.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
 import { isDirectory, isRegularFile, logUnreadable } from "../../src/linux/fs.ts";
-
-/** osquery's --read_max default: 50 MiB. */
-export const READ_MAX = 50 * 1024 * 1024;
+import { flags } from "../../src/flags/flags.ts";
+import { verbose } from "../../src/logger/glog.ts";
 
 export default defineTable({
   name: "hash",
@@ -76,7 +75,7 @@ export interface FileHashes {
 const EMPTY: FileHashes = { md5: "", sha1: "", sha256: "" };
 
 /** Streams the file once through all three digests; EMPTY when osquery would not read it. */
-export function hashFile(path: string, readMax: number = READ_MAX): FileHashes {
+export function hashFile(path: string, readMax: number = flags.num("read_max")): FileHashes {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -86,21 +85,28 @@ export function hashFile(path: string, readMax: number = READ_MAX): FileHashes {
   }
   try {
     const size = statSync(path).size;
-    if (size > readMax) return EMPTY;
+    if (size > readMax) {
+      verbose("hash.ts", `Cannot read ${path} size exceeds limit: ${size} > ${readMax}`);
+      return EMPTY;
+    }
     const md5 = new Bun.CryptoHasher("md5");
     const sha1 = new Bun.CryptoHasher("sha1");
     const sha256 = new Bun.CryptoHasher("sha256");
     const buf = Buffer.allocUnsafe(64 * 1024);
     let total = 0;
     // osquery reads a regular file up to its stat size; a zero-size ("special")
-    // file is read to EOF and refused once it reaches read_max.
+    // file is read to EOF and refused once it passes read_max
+    // (osquery/filesystem/filesystem.cpp, checkFileReadLimit).
     for (;;) {
       const want = size > 0 ? Math.min(buf.length, size - total) : buf.length;
       if (want <= 0) break;
       const n = readSync(fd, buf, 0, want, null);
       if (n <= 0) break;
       total += n;
-      if (size === 0 && total >= readMax) return EMPTY;
+      if (size === 0 && total > readMax) {
+        verbose("hash.ts", `Cannot read ${path} size exceeds limit: ${total} > ${readMax}`);
+        return EMPTY;
+      }
       const chunk = buf.subarray(0, n);
       md5.update(chunk);
       sha1.update(chunk);

@@ -1,9 +1,12 @@
 // etc_hosts (alias hosts): the entries of /etc/hosts. With the hidden
-// pid_with_namespace column constrained, the file is read inside that
-// process's mount namespace (through /proc/<pid>/root), as osquery does for
-// containers, and the rows carry that pid.
-import { defineTable, type Row } from "../../src/table.ts";
-import { readText } from "../../src/linux/proc.ts";
+// pid_with_namespace column constrained, the file is read inside each named
+// process's mount namespace (the shared namespace helper), and the rows carry
+// that pid; a constraint that names no usable pid (0, a range) reads nothing,
+// as osquery's container worker does.
+import { defineTable } from "../../src/table.ts";
+import { readText } from "../../src/linux/fs.ts";
+import { forEachNamespace } from "../../src/linux/namespaces.ts";
+import { verbose } from "../../src/logger/glog.ts";
 import { osquerySplit } from "../../src/linux/split.ts";
 
 /** address + space-joined hostnames per line; comments (# at a word start) end a line. */
@@ -36,16 +39,13 @@ export default defineTable({
     pid_with_namespace: "INTEGER hidden additional",
   },
   generate(ctx) {
-    const pids = ctx.equals("pid_with_namespace").filter((p) => /^[0-9]+$/.test(p) && p !== "0");
-    const sources: [string, number][] = pids.length > 0
-      ? pids.map((p) => [`/proc/${p}/root/etc/hosts`, Number(p)])
-      : [["/etc/hosts", 0]];
-    const rows: Row[] = [];
-    for (const [path, pid] of sources) {
-      const text = readText(path);
-      if (text === null) continue;
-      for (const e of parseHosts(text)) rows.push({ ...e, pid_with_namespace: pid });
-    }
-    return rows;
+    return forEachNamespace(ctx, (ns) => {
+      const text = readText(`${ns.root}/etc/hosts`);
+      if (text === null) {
+        verbose("etc_hosts.ts", `Cannot read ${ns.root}/etc/hosts`);
+        return [];
+      }
+      return parseHosts(text);
+    });
   },
 });

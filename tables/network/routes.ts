@@ -101,7 +101,9 @@ export function parseRouteMessage(body: Uint8Array, ifname: (index: number) => s
 }
 
 function routesFromNetlink(): Row[] | null {
-  // struct rtmsg all zero: AF_UNSPEC, every table.
+  // struct rtmsg all zero: AF_UNSPEC, every table. osquery
+  // (tables/networking/linux/routes.cpp) reads the dump into one 64 KiB
+  // buffer and silently drops what does not fit; osq deliberately reads it all.
   const messages = netlinkDump(NETLINK_ROUTE, RTM_GETROUTE, new Uint8Array(12));
   if (messages === null) return null;
   const names = new Map<number, string | null>();

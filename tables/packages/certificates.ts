@@ -1,7 +1,15 @@
 // certificates: the certificates in the system's CA bundles (or in the PEM
 // files named by `path = ...`), one row per certificate, with the values
-// osquery reads through OpenSSL.
+// osquery reads through OpenSSL. Paths named by the query are read in sorted
+// order, as osquery's constraint set gives them.
+//
+// osquery (tables/system/linux/certificates.cpp) reads a bundle with
+// PEM_X509_INFO_read_bio, which gives up on the whole file at the first block
+// it cannot decode. osq's decoder is not OpenSSL's, so it deliberately skips
+// only the blocks it cannot decode rather than risk losing a whole bundle
+// over a certificate OpenSSL would have read.
 import { readFileSync } from "node:fs";
+import { compareBytes } from "../../src/linux/glob.ts";
 import { logUnreadable } from "../../src/linux/fs.ts";
 import { decodeCertificate, pemCertificates } from "../../src/linux/x509.ts";
 import { verbose } from "../../src/logger/glog.ts";
@@ -9,7 +17,11 @@ import { certificateInfo } from "../../src/linux/x509_info.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 
 /** The bundles osquery reads on Linux when no path is given. */
-export const DEFAULT_BUNDLES = ["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt"];
+export const DEFAULT_BUNDLES = [
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/var/lib/ca-certificates/ca-bundle.pem",
+];
 
 export default defineTable({
   name: "certificates",
@@ -40,7 +52,7 @@ export default defineTable({
     store_id: "TEXT platform",
   },
   generate(ctx) {
-    const given = ctx.equals("path");
+    const given = ctx.equals("path").sort(compareBytes);
     return (given.length > 0 ? given : DEFAULT_BUNDLES).flatMap(certificatesFromBundle);
   },
 });

@@ -1,7 +1,8 @@
 // deb_packages: the packages dpkg knows as installed (any state but
 // not-installed) in an admin directory, /var/lib/dpkg unless the query names
-// others with `admindir = ...`.
+// others with `admindir = ...` (taken, as osquery does, as a sorted set).
 import { join } from "node:path";
+import { compareBytes } from "../../src/linux/glob.ts";
 import { readDpkgDatabase } from "../../src/linux/dpkg.ts";
 import { namespaceRoots, stampNamespace } from "../../src/linux/namespaces.ts";
 import { defineTable, type Row } from "../../src/table.ts";
@@ -27,7 +28,7 @@ export default defineTable({
     mount_namespace_id: "TEXT hidden",
   },
   generate(ctx) {
-    const given = ctx.equals("admindir");
+    const given = ctx.equals("admindir").sort(compareBytes);
     const admindirs = given.length > 0 ? given : [DEFAULT_ADMINDIR];
     return namespaceRoots(ctx).flatMap((ns) => stampNamespace(debPackagesFrom(admindirs, ns.root), ns));
   },

@@ -129,6 +129,10 @@ export function resolverRows(state: ResolverState): Row[] {
   state.nameservers.forEach((address, id) =>
     rows.push({ id, type: "nameserver", address, netmask: "32", options: state.options, pid_with_namespace: 0 }),
   );
+  // osquery (tables/networking/posix/dns_resolvers.cpp) passes the sortlist's
+  // struct in_addr to getnameinfo as if it were a sockaddr, so its family is
+  // read from the address bytes and the address comes out "" or garbage; osq
+  // shows the configured address instead of copying that bug.
   state.sortlist.forEach((s, id) =>
     rows.push({ id, type: "sortlist", address: s.address, netmask: String(s.mask), options: state.options, pid_with_namespace: 0 }),
   );

@@ -85,6 +85,18 @@ function buildHome(home: string, outside: string) {
   writeJson(join(opera, "Preferences"), { extensions: { opsettings: { eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee: { path: "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee/7_0" } } } });
   writeJson(join(opera, "Extensions/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee/7_0/manifest.json"), { name: "Opera Ext", version: "7" });
 
+  // Edge's native directory and Chromium's Flatpak one are among osquery's places.
+  const edge = join(home, ".config/microsoft-edge/Default");
+  writeJson(join(edge, "Preferences"), { profile: { name: "Edgy" } });
+  writeJson(join(edge, "Extensions/gggggggggggggggggggggggggggggggg/2/manifest.json"), { name: "Edge Ext", version: "2" });
+  const flatpak = join(home, ".var/app/org.chromium.Chromium/config/chromium/Default");
+  writeJson(join(flatpak, "Preferences"), { profile: { name: "Flat" } });
+  writeJson(join(flatpak, "Extensions/hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh/1/manifest.json"), { name: "Flatpak Ext", version: "1" });
+  // A dot directory is not searched for profiles (glob's `*` skips it).
+  const hidden = join(home, ".config/google-chrome/.hidden");
+  writeJson(join(hidden, "Preferences"), { profile: { name: "Hidden" } });
+  writeJson(join(hidden, "Extensions/iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii/1/manifest.json"), { name: "Hidden Ext", version: "1" });
+
   // A directory that is not a profile (no Preferences) is ignored.
   writeJson(join(home, ".config/google-chrome/Crashpad/manifest.json"), { name: "not an extension" });
   return { chrome, extA, extB, key };
@@ -112,7 +124,9 @@ describe("chrome_extensions", () => {
   test("one row per extension and profile, with browser types", () => {
     const rows = chromeExtensionsForHome(home, 4242);
     const byName = new Map(rows.map((r) => [r.name, r]));
-    expect([...byName.keys()].sort()).toEqual(["Brave Ext", "Mon Extension", "Opera Ext", "Orphan", "Unpacked"]);
+    expect([...byName.keys()].sort()).toEqual(["Brave Ext", "Edge Ext", "Flatpak Ext", "Mon Extension", "Opera Ext", "Orphan", "Unpacked"]);
+    expect(byName.get("Edge Ext")!.browser_type).toBe("edge");
+    expect(byName.get("Flatpak Ext")!.browser_type).toBe("chromium");
     expect(rows.every((r) => r.uid === 4242)).toBe(true);
     expect(byName.get("Brave Ext")!.browser_type).toBe("brave");
     expect(byName.get("Brave Ext")!.profile).toBe("Work");

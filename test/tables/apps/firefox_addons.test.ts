@@ -38,8 +38,8 @@ const ADDONS = {
   ],
 };
 
-function writeProfile(home: string, profile: string, doc: unknown): void {
-  const dir = join(home, ".mozilla/firefox", profile);
+function writeProfile(home: string, profile: string, doc: unknown, base = ".mozilla/firefox"): void {
+  const dir = join(home, base, profile);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "extensions.json"), JSON.stringify(doc));
 }
@@ -51,6 +51,9 @@ beforeAll(() => {
   writeProfile(home, "xyz.other", { addons: [{ id: "third@x", defaultLocale: { name: "Third" } }] });
   mkdirSync(join(home, ".mozilla/firefox/Crash Reports"), { recursive: true });
   writeProfile(home, "broken.profile", "{not json" as unknown);
+  writeProfile(home, "snap.default", { addons: [{ id: "snap@x" }] }, "snap/firefox/common/.mozilla/firefox");
+  writeProfile(home, "xdg.default", { addons: [{ id: "xdg@x" }] }, ".config/mozilla/firefox");
+  writeProfile(home, "Pending Pings", { addons: [{ id: "pings@x" }] });
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
@@ -75,12 +78,19 @@ describe("firefox_addons", () => {
       location: "app-profile",
       path: ADDONS.addons[0]!.path,
     });
-    expect(dark).toMatchObject({ name: "Dark", creator: "null", visible: "0", active: "0", disabled: 1, autoupdate: "0", source_url: "" });
+    expect(dark).toMatchObject({ name: "Dark", creator: "null", visible: "0", active: "0", disabled: 1, autoupdate: "0" });
   });
 
-  test("walks every profile directory of a home", () => {
+  test("a missing key leaves its column NULL; keys are case-sensitive; objects give nothing; reals print six decimals", () => {
+    const [row] = parseFirefoxExtensions(JSON.stringify({ addons: [{ ID: "upper", version: 1.5, type: { nested: 1 }, userDisabled: "T" }] }), 7);
+    expect(row).toEqual({ uid: 7, version: "1.500000", disabled: 1 });
+    expect(parseFirefoxExtensions(JSON.stringify({ ADDONS: [{ id: "x" }] }), 7)).toEqual([]);
+  });
+
+  test("walks every profile directory of a home, in each of osquery's three places", () => {
     const rows = firefoxAddonsForHome(home, 5);
-    expect(rows.map((r) => r.identifier).sort()).toEqual(["disabled@example.com", "third@x", "uBlock0@raymondhill.net"]);
+    // ~/.mozilla/firefox, then the snap's, then the XDG directory; Pending Pings is no profile.
+    expect(rows.map((r) => r.identifier)).toEqual(["uBlock0@raymondhill.net", "disabled@example.com", "third@x", "snap@x", "xdg@x"]);
     expect(rows.every((r) => r.uid === 5)).toBe(true);
     expect(firefoxAddonsForHome(join(home, "missing"), 5)).toEqual([]);
   });

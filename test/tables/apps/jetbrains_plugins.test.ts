@@ -42,6 +42,10 @@ beforeAll(() => {
   makeJar(join(idea, "aws-toolkit/lib/aws-toolkit-core.jar"), { "META-INF/plugin.xml": pluginXml("AWS Toolkit", "AWS", "3.1") }, true);
   makeJar(join(idea, "empty-plugin/lib/nothing.jar"), { "README": "no plugin.xml here" });
   writeFileSync(join(idea, "notes.txt"), "not an archive");
+  // Dot entries are not listed (osquery lists with glob's `*`).
+  makeJar(join(idea, ".hidden.jar"), { "META-INF/plugin.xml": pluginXml("Hidden", "X", "1") });
+  makeJar(join(idea, ".cache/lib/cached.jar"), { "META-INF/plugin.xml": pluginXml("Cached", "X", "1") });
+  makeJar(join(idea, "aws-toolkit/lib/.aws-toolkit-a.jar"), { "META-INF/plugin.xml": pluginXml("Dotted", "X", "1") });
   makeJar(join(home, ".local/share/JetBrains/PyCharmCE2024.1/py.jar"), { "META-INF/plugin.xml": pluginXml("PyPlugin", "Py", "5") });
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));

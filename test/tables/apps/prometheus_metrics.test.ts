@@ -1,11 +1,15 @@
 // prometheus_metrics: the text-format reading (osquery's own test bodies and
 // labelled samples), and real scrapes of a Bun.serve exporter on 127.0.0.1
-// (redirects, error bodies, timeouts, duplicate targets). The binary has no
-// config loader yet, so end to end it must answer with no rows.
+// (redirects, error bodies, timeouts, duplicate targets). End to end, the
+// binary scrapes the targets of a --config_path and has no rows without one.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
-import table, { doubleValue, parsePrometheusText, prometheusMetricsRows, scrapeRows, scrapeTargets, setPrometheusTargets } from "../../../tables/apps/prometheus_metrics.ts";
-import { generate, query } from "../../helpers.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import table, { applyPrometheusTargets, doubleValue, parsePrometheusText, prometheusMetricsRows, scrapeRows, scrapeTargets, setPrometheusTargets } from "../../../tables/apps/prometheus_metrics.ts";
+import { generate, OSQUERYI, query } from "../../helpers.ts";
+import { queryAsync } from "./e2e.ts";
 
 const NODE_EXPORTER = `# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
 # TYPE process_cpu_seconds_total counter
@@ -101,6 +105,46 @@ describe("scraping 127.0.0.1", () => {
   });
 });
 
-test("e2e: without configured targets the binary returns no rows", () => {
-  expect(query("select * from prometheus_metrics")).toEqual([]);
+describe("e2e (dist/osqueryi)", () => {
+  test("without configured targets the binary returns no rows", () => {
+    expect(query("select * from prometheus_metrics")).toEqual([]);
+  });
+
+  test("a --config_path with prometheus_targets is scraped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "osq-prom-"));
+    try {
+      const config = join(dir, "osquery.conf");
+      writeFileSync(config, JSON.stringify({ prometheus_targets: { urls: [`${base}/other`, `${base}/moved`], timeout: 2 } }));
+      const rows = await queryAsync("select target_name, metric_name, metric_value from prometheus_metrics", [`--config_path=${config}`]);
+      expect(rows).toEqual([
+        { target_name: `${base}/moved`, metric_name: "up", metric_value: "1.0" },
+        { target_name: `${base}/other`, metric_name: "up", metric_value: "1.0" },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("`--pack` scrapes the prometheus_targets of the same config", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "osq-prom-pack-"));
+    try {
+      const config = join(dir, "osquery.conf");
+      const pack = { queries: { up: { query: "select target_name, metric_name from prometheus_metrics", interval: 60 } } };
+      writeFileSync(config, JSON.stringify({ prometheus_targets: { urls: [`${base}/other`] }, packs: { scrape: pack } }));
+      // Asynchronous: the exporter answers from this process's event loop.
+      const proc = Bun.spawn([OSQUERYI, "--json", `--config_path=${config}`, "--pack", "scrape"], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+      const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+      expect(JSON.parse(stdout)).toEqual([{ target_name: `${base}/other`, metric_name: "up" }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("applyPrometheusTargets takes the last source that has the section", async () => {
+    applyPrometheusTargets(new Map<string, unknown>([["a", { urls: [`${base}/metrics`] }], ["b", { urls: [`${base}/other`, 5], timeout: 3 }]]));
+    expect((await prometheusMetricsRows()).map((r) => r.target_name)).toEqual([`${base}/other`]);
+    applyPrometheusTargets(new Map());
+    expect(await prometheusMetricsRows()).toEqual([]);
+  });
 });

@@ -8,11 +8,12 @@ import { inMountNamespace, overlay, sh } from "../../mount_namespace.ts";
 import { parseVscodeExtensions, vscodeExtensionsForHome } from "../../../tables/apps/vscode_extensions.ts";
 
 const entry = (id: string, version: string, extra: Record<string, unknown> = {}) => ({
-  identifier: { id, uuid: `uuid-${id}` },
+  identifier: { id, uuid: `identifier-uuid-${id}` },
   version,
   location: { $mid: 1, path: `/home/u/.vscode/extensions/${id}-${version}`, scheme: "file" },
   relativeLocation: `${id}-${version}`,
   metadata: {
+    id: `uuid-${id}`,
     installedTimestamp: 1700000000123,
     publisherId: `pub-${id}`,
     publisherDisplayName: "Publisher",
@@ -32,6 +33,10 @@ beforeAll(() => {
   write(home, ".vscode", [entry("ms-python.python", "2024.1.0"), { identifier: { id: "broken" } }]);
   write(home, ".vscode-insiders", [entry("rust-lang.rust-analyzer", "0.4.1", { isPreReleaseVersion: true })]);
   write(home, ".vscode-server", [entry("golang.go", "0.40.0", { installedTimestamp: "not a number" })]);
+  write(home, ".cursor", [entry("cursor.ext", "1.0.0")]);
+  write(home, ".vscode-oss", [entry("codium.ext", "1.0.0")]);
+  write(home, ".devin", [entry("devin.ext", "1.0.0")]);
+  write(home, ".trae-server", [entry("trae.ext", "1.0.0")]);
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
@@ -48,10 +53,18 @@ describe("vscode_extensions", () => {
     expect(parseVscodeExtensions("nope", 3, "vscode")).toEqual([]);
   });
 
-  test("reads every edition directory of a home", () => {
+  test("reads every edition directory of a home, forks included, in osquery's path order", () => {
     const rows = vscodeExtensionsForHome(home, 1000);
+    expect(rows.map((r) => `${r.name} ${r.vscode_edition}`)).toEqual([
+      "cursor.ext cursor",
+      "devin.ext windsurf",
+      "trae.ext trae",
+      "ms-python.python vscode",
+      "rust-lang.rust-analyzer vscode_insiders",
+      "codium.ext vscodium",
+      "golang.go vscode",
+    ]);
     const byName = new Map(rows.map((r) => [r.name, r]));
-    expect([...byName.keys()].sort()).toEqual(["golang.go", "ms-python.python", "rust-lang.rust-analyzer"]);
     expect(byName.get("rust-lang.rust-analyzer")).toMatchObject({ vscode_edition: "vscode_insiders", prerelease: 1 });
     expect(byName.get("golang.go")).toMatchObject({ vscode_edition: "vscode", installed_at: undefined });
   });
@@ -67,9 +80,9 @@ describe("vscode_extensions e2e", () => {
       // Root's real home is untouched: the fixture is laid over it inside a private mount namespace.
       const [out] = inMountNamespace(
         [...overlay(rootHome, join(fixture, "overlay")), `rm -rf ${sh(join(rootHome, ".vscode-server-insiders"))}`, `cp -a ${sh(join(fixture, ".vscode-server-insiders"))} ${sh(rootHome)}/`],
-        [`${sh(OSQUERYI)} --json ${sh("select name, version, vscode_edition, installed_at, prerelease, uid from vscode_extensions where uid = 0 and vscode_edition = 'vscode_insiders'")}`],
+        [`${sh(OSQUERYI)} --json ${sh("select name, uuid, version, vscode_edition, installed_at, prerelease, uid from vscode_extensions where uid = 0 and vscode_edition = 'vscode_insiders'")}`],
       );
-      expect(JSON.parse(out ?? "")).toEqual([{ name: "osq.e2e", version: "1.2.3", vscode_edition: "vscode_insiders", installed_at: "1700000000123", prerelease: "0", uid: "0" }]);
+      expect(JSON.parse(out ?? "")).toEqual([{ name: "osq.e2e", uuid: "uuid-osq.e2e", version: "1.2.3", vscode_edition: "vscode_insiders", installed_at: "1700000000123", prerelease: "0", uid: "0" }]);
     } finally {
       rmSync(fixture, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 // hash: digests checked against md5sum/sha1sum/sha256sum; path, directory and LIKE.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hash, { hashFile } from "../../../tables/files/hash.ts";
@@ -57,6 +57,22 @@ describe("hash", () => {
   test("files over read_max get empty digests", () => {
     expect(hashFile(join(dir, "big.bin"), 1024)).toEqual({ md5: "", sha1: "", sha256: "" });
     expect(hashFile(join(dir, "missing"))).toEqual({ md5: "", sha1: "", sha256: "" });
+  });
+
+  test("a zero-size (special) file exactly read_max long is still hashed", () => {
+    // osquery refuses a read only once it has read more than read_max bytes.
+    const path = `/proc/${process.pid}/cmdline`;
+    const length = readFileSync(path).length;
+    expect(length, "this test needs a non-empty /proc/<pid>/cmdline").toBeGreaterThan(0);
+    expect(hashFile(path, length)).toEqual(sums(path));
+    expect(hashFile(path, length - 1)).toEqual({ md5: "", sha1: "", sha256: "" });
+  });
+
+  test("--read_max decides which files are too large", () => {
+    const path = join(dir, "text");
+    const sql = `SELECT path, md5 FROM hash WHERE path = '${path}'`;
+    expect(query(sql, ["--read_max=10"])).toEqual([{ path, md5: "" }]);
+    expect(query(sql, ["--read_max=20"])).toEqual([{ path, md5: sums(path).md5 }]);
   });
 
   test("end to end through the binary", () => {

@@ -22,6 +22,16 @@ describe("etc_hosts", () => {
     expect(rows.every((r) => r.pid_with_namespace === process.pid)).toBe(true);
   });
 
+  test("a pid_with_namespace constraint naming no process reads nothing, not the host's file", async () => {
+    // osquery hands any pid_with_namespace constraint to its container worker,
+    // which skips pids whose mount namespace it cannot open (0 has none) and
+    // has nothing to do for a range.
+    expect(awkHosts("/etc/hosts").length, "this test needs entries in /etc/hosts").toBeGreaterThan(0);
+    expect(await generate(etcHosts, { pid_with_namespace: [["=", "0"]] })).toEqual([]);
+    expect(await generate(etcHosts, { pid_with_namespace: [[">", "0"]] })).toEqual([]);
+    expect(query("SELECT address FROM etc_hosts WHERE pid_with_namespace = 0")).toEqual([]);
+  });
+
   test("parser: comments, blank lines, lone addresses", () => {
     const text = "# header\n\n127.0.0.1\tlocalhost  loopback # trailing\n  ::1 ip6-localhost\n10.0.0.1\n   # indented comment\n";
     expect(parseHosts(text)).toEqual([

@@ -8,7 +8,7 @@ import { X509Certificate } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import certificates from "../../../tables/packages/certificates.ts";
+import certificates, { DEFAULT_BUNDLES } from "../../../tables/packages/certificates.ts";
 import type { Row } from "../../../src/table.ts";
 import { generate, query } from "../../helpers.ts";
 import { tool } from "../../tools.ts";
@@ -152,6 +152,22 @@ describe("certificates", () => {
     expect(rows[0]?.ca).toBe(0);
     await checkAll(rows, pems);
   }, 60_000);
+
+  test("several named bundles are read in sorted order", async () => {
+    const paths: string[] = [];
+    for (const name of ["zed", "amy"]) {
+      const out = join(dir, `order-${name}.pem`);
+      await run(["req", "-x509", "-nodes", "-days", "30", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-keyout", join(dir, `order-${name}.key`), "-out", out, "-subj", `/CN=${name}`]);
+      paths.push(out);
+    }
+    const rows = await generate(certificates, { path: paths.map((p): [string, string] => ["=", p]) });
+    expect(rows.map((r) => r.common_name)).toEqual(["amy", "zed"]);
+    expect(query(`SELECT common_name FROM certificates WHERE path IN ('${paths[0]}', '${paths[1]}')`)).toEqual([{ common_name: "amy" }, { common_name: "zed" }]);
+  });
+
+  test("the default bundles are osquery's three, openSUSE's included", () => {
+    expect(DEFAULT_BUNDLES).toEqual(["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt", "/var/lib/ca-certificates/ca-bundle.pem"]);
+  });
 
   test("a missing file gives no rows", async () => {
     expect(await generate(certificates, { path: [["=", join(dir, "none.pem")]] })).toEqual([]);

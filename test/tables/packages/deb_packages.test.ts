@@ -57,6 +57,17 @@ writeFileSync(join(fixture, "updates", "0001"), "Package: alpha\nStatus: install
 writeFileSync(join(fixture, "updates", "tmp.i"), "Package: alpha\nStatus: install ok installed\nArchitecture: amd64\nVersion: 9\n");
 writeFileSync(join(fixture, "info", "beta.list"), "/.\n/etc\n/etc/beta.conf\n");
 writeFileSync(join(fixture, "info", "libz:amd64.list"), "/.\n/usr/lib/x86_64-linux-gnu/libz.so.1\n");
+// A list with no stanza in status: osquery reads it when the query names it.
+writeFileSync(join(fixture, "info", "ghost.list"), "/opt/ghost\n");
+
+// Two more admindirs, for the order in which several are read.
+const pair = mkdtempSync(join(tmpdir(), "osq-dpkg-pair-"));
+afterAll(() => rmSync(pair, { recursive: true, force: true }));
+for (const [dir, name] of [["a", "apple"], ["b", "banana"]] as const) {
+  mkdirSync(join(pair, dir, "info"), { recursive: true });
+  writeFileSync(join(pair, dir, "status"), `Package: ${name}\nStatus: install ok installed\nArchitecture: all\nVersion: 1\n`);
+  writeFileSync(join(pair, dir, "info", `${name}.list`), `/usr/share/${name}\n`);
+}
 
 describe("dpkg parsing", () => {
   test("control stanzas keep continuation lines and lower-case field names", () => {
@@ -112,6 +123,11 @@ describe("deb_packages", () => {
     expect(rows.every((r) => r.admindir === fixture && r.pid_with_namespace === 0)).toBe(true);
     expect(await generate(debPackages, { admindir: [["=", join(fixture, "nope")]] })).toEqual([]);
   });
+
+  test("several admindirs are read in sorted order, as osquery's constraint set gives them", async () => {
+    const rows = await generate(debPackages, { admindir: [["=", join(pair, "b")], ["=", join(pair, "a")]] });
+    expect(rows.map((r) => `${r.name} ${r.admindir}`)).toEqual([`apple ${join(pair, "a")}`, `banana ${join(pair, "b")}`]);
+  });
 });
 
 describe("deb_package_files", () => {
@@ -133,6 +149,21 @@ describe("deb_package_files", () => {
       "libz /usr/lib/x86_64-linux-gnu/libz.so.1",
     ]);
   });
+
+  test("a named package is read from its list file even when status does not list it", async () => {
+    const rows = await generate(debPackageFiles, { admindir: [["=", fixture]], package: [["=", "ghost"]] });
+    expect(rows).toEqual([{ package: "ghost", path: "/opt/ghost", admindir: fixture }]);
+    const named = await generate(debPackageFiles, { admindir: [["=", fixture]], package: [["=", "libz:amd64"]] });
+    expect(named.map((r) => `${r.package} ${r.path}`)).toEqual(["libz:amd64 /.", "libz:amd64 /usr/lib/x86_64-linux-gnu/libz.so.1"]);
+  });
+
+  test("several admindirs and packages are read in sorted order", async () => {
+    const rows = await generate(debPackageFiles, {
+      admindir: [["=", join(pair, "b")], ["=", join(pair, "a")]],
+      package: [["=", "banana"], ["=", "apple"]],
+    });
+    expect(rows.map((r) => r.path)).toEqual(["/usr/share/apple", "/usr/share/banana"]);
+  });
 });
 
 describe("end to end (dist/osqueryi)", () => {
@@ -152,6 +183,11 @@ describe("end to end (dist/osqueryi)", () => {
       "libz:amd64 1.2.13 install ok installed",
       "libz:i386 1.2.13 install ok installed",
     ]);
+  });
+
+  test("admindir IN (...) gives rows in admindir order", () => {
+    const rows = query(`SELECT name FROM deb_packages WHERE admindir IN ('${join(pair, "b")}', '${join(pair, "a")}')`);
+    expect(rows).toEqual([{ name: "apple" }, { name: "banana" }]);
   });
 
   test("deb_package_files for one package equals dpkg -L", () => {

@@ -8,6 +8,7 @@ import { parsePackageJson } from "../../../src/linux/npm.ts";
 import npmPackages from "../../../tables/packages/npm_packages.ts";
 import { generate, query } from "../../helpers.ts";
 import { tool } from "../../tools.ts";
+import { selectInMountNamespace } from "../../mount_namespace.ts";
 
 const site = mkdtempSync(join(tmpdir(), "osq-npm-"));
 afterAll(() => rmSync(site, { recursive: true, force: true }));
@@ -64,6 +65,49 @@ describe("npm_packages", () => {
       .map((r) => `${r.name} ${r.version}`)
       .sort();
     expect(ours).toEqual(theirs);
+  });
+});
+
+describe("search directories and loops (private mount namespace)", () => {
+  test("asdf, fnm, mise and Volta installs under /home are searched, as osquery's list has them", () => {
+    const pkg = (dir: string, name: string) => `mkdir -p '${dir}/node_modules/${name}' && echo '{"name":"${name}"}' > '${dir}/node_modules/${name}/package.json'`;
+    const setup = [
+      "mount -t tmpfs osq-test /home",
+      pkg("/home/u/.asdf/installs/nodejs/20.1.0/lib", "osqt-asdf"),
+      pkg("/home/u/.local/share/fnm/node-versions/v20.1.0/installation/lib", "osqt-fnm"),
+      pkg("/home/u/.local/share/mise/installs/node/20.1.0/lib", "osqt-mise"),
+      pkg("/home/u/.volta/tools/image/node/20.1.0/lib", "osqt-volta"),
+      pkg("/home/u/.nvm/versions/node/v20.1.0/lib", "osqt-nvm"),
+    ];
+    // Directories found by a pattern carry glob's trailing "/", as in osquery.
+    const rows = selectInMountNamespace(setup, "SELECT name, directory FROM npm_packages WHERE name LIKE 'osqt-%' ORDER BY name");
+    expect(rows).toEqual([
+      { name: "osqt-asdf", directory: "/home/u/.asdf/installs/nodejs/20.1.0/lib/" },
+      { name: "osqt-fnm", directory: "/home/u/.local/share/fnm/node-versions/v20.1.0/installation/lib/" },
+      { name: "osqt-mise", directory: "/home/u/.local/share/mise/installs/node/20.1.0/lib/" },
+      { name: "osqt-nvm", directory: "/home/u/.nvm/versions/node/v20.1.0/lib/" },
+      { name: "osqt-volta", directory: "/home/u/.volta/tools/image/node/20.1.0/lib/" },
+    ]);
+  });
+
+  test("a package directory on another filesystem with the search directory's inode number is still searched", () => {
+    // Two tmpfs roots share inode 1; only the device tells them apart.
+    const top = mkdtempSync(join(tmpdir(), "osq-npm-dev-"));
+    try {
+      const setup = [
+        `mount -t tmpfs osq-test '${top}'`,
+        `mkdir -p '${top}/node_modules/outer'`,
+        `mount -t tmpfs osq-test '${top}/node_modules/outer'`,
+        `echo '{"name":"outer"}' > '${top}/node_modules/outer/package.json'`,
+        `mkdir -p '${top}/node_modules/outer/node_modules/inner'`,
+        `echo '{"name":"inner"}' > '${top}/node_modules/outer/node_modules/inner/package.json'`,
+        `[ "$(stat -c %i '${top}')" = "$(stat -c %i '${top}/node_modules/outer')" ]`,
+      ];
+      const rows = selectInMountNamespace(setup, `SELECT name, depth FROM npm_packages WHERE directory = '${top}' ORDER BY depth`);
+      expect(rows).toEqual([{ name: "outer", depth: "0" }, { name: "inner", depth: "1" }]);
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
   });
 });
 

@@ -34,6 +34,10 @@ describe("atom splitting", () => {
     expect(splitPackageVersion(">=sys-libs/glibc-2.39")).toEqual(["sys-libs/glibc", ">=2.39"]);
     expect(splitPackageVersion("=app-misc/foo-bar-1.0")).toEqual(["app-misc/foo-bar", "1.0"]);
     expect(splitPackageVersion("x11-libs/gtk+")).toEqual(["x11-libs/gtk+", ""]);
+    // osquery looks for the version only after the category's '/'.
+    expect(splitPackageVersion("foo-1.2")).toEqual(["foo-1.2", ""]);
+    expect(splitPackageVersion(">=bar-2.0-r1")).toEqual(["bar-2.0-r1", ">="]);
+    expect(parseKeywordSummary("baz-3.1 ~amd64\n", "", "")).toEqual([{ package: "baz-3.1", version: "", keyword: "~amd64", mask: 0, unmask: 0 }]);
   });
 });
 

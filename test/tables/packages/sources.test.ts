@@ -1,7 +1,7 @@
 // apt_sources and yum_sources: fixture roots with both source formats, and
 // this host's apt configuration checked against `apt-get indextargets`.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { aptSourcesFrom, parseAptSourceLine, parseDeb822Block } from "../../../src/linux/apt.ts";
@@ -54,6 +54,37 @@ describe("apt source parsing", () => {
 });
 
 describe("apt_sources", () => {
+  test("files the nobody user may not read are skipped, as osquery reads them after dropping to nobody", () => {
+    const r2 = mkdtempSync(join(tmpdir(), "osq-sources-nobody-"));
+    try {
+      chmodSync(r2, 0o755);
+      const at = (rel: string, text: string, mode: number) => {
+        mkdirSync(dirname(join(r2, rel)), { recursive: true, mode: 0o755 });
+        writeFileSync(join(r2, rel), text, { mode });
+        chmodSync(join(r2, rel), mode);
+      };
+      at("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", 0o644);
+      at("etc/apt/sources.list", "deb http://open.example/debian stable main\n", 0o644);
+      at("etc/apt/sources.list.d/secret.list", "deb https://user:pw@secret.example/apt focal main\n", 0o600);
+      at("etc/apt/sources.list.d/nobodys.list", "deb http://mine.example/apt focal main\n", 0o600);
+      chownSync(join(r2, "etc/apt/sources.list.d/nobodys.list"), 65534, 65534);
+      at("var/lib/apt/lists/open.example_debian_dists_stable_InRelease", release("bookworm", "12"), 0o644);
+      at("var/lib/apt/lists/user:pw@secret.example_apt_dists_focal_InRelease", release("focal", "20.04"), 0o644);
+      at("var/lib/apt/lists/mine.example_apt_dists_focal_InRelease", release("focal", "20.04"), 0o644);
+      // The kernel's own answer, as nobody: setpriv drops to it and test -r asks.
+      const setpriv = tool("setpriv", "util-linux");
+      const asNobody = (rel: string) =>
+        Bun.spawnSync([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "test", "-r", join(r2, rel)]).exitCode === 0;
+      expect(["etc/apt/sources.list", "etc/apt/sources.list.d/secret.list", "etc/apt/sources.list.d/nobodys.list"].map(asNobody)).toEqual([true, false, true]);
+      expect(aptSourcesFrom(r2).map((r) => `${r.source}|${r.name}`)).toEqual([
+        "/etc/apt/sources.list|open.example/debian stable",
+        "/etc/apt/sources.list.d/nobodys.list|mine.example/apt focal",
+      ]);
+    } finally {
+      rmSync(r2, { recursive: true, force: true });
+    }
+  });
+
   test("a fixture root: only sources apt has fetched, with their Release fields", () => {
     const rows = aptSourcesFrom(root);
     expect(rows.map((r) => `${r.source}|${r.name}|${r.base_uri}|${r.release}|${r.version}`)).toEqual(APT_FIXTURE_ROWS);
@@ -63,7 +94,8 @@ describe("apt_sources", () => {
   test("this host's sources equal the fetched targets `apt-get indextargets` reports", async () => {
     const rows = await generate(aptSources);
     expect(rows.map((x) => hostKey(x)).sort()).toEqual(indextargets());
-  });
+    // apt-get alone can take seconds on a loaded machine.
+  }, 30_000);
 });
 
 /** apt-get's own list of fetched sources: entry file, site, suite, codename, version, origin. */
