@@ -19,6 +19,8 @@ import { MemoryStore, openStore, type Store } from "../store/store.ts";
 import { createPidfile, readPidfile, tryLock, type HeldLock } from "../store/lock.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
+import { TlsConfigPlugin } from "../../plugins/config/tls.ts";
+import { openRemoteSession, tlsSession } from "../remote/remote.ts";
 import { FilesystemLoggerPlugin, parseLoggerMode } from "../../plugins/logger/filesystem.ts";
 import { StdoutLoggerPlugin } from "../../plugins/logger/stdout.ts";
 import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
@@ -47,8 +49,18 @@ function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-function configPlugin(): ConfigPlugin | null {
+/** The plugin --config_plugin names; `store` is the daemon's once open (an in-memory one before, for the shortcuts). */
+function configPlugin(store: () => Store): ConfigPlugin | null {
   const name = flags.get("config_plugin");
+  if (name === "tls") {
+    return new TlsConfigPlugin({
+      endpoint: () => flags.get("config_tls_endpoint"),
+      attempts: () => flags.num("config_tls_max_attempts"),
+      request: (endpoint, body, attempts) => openRemoteSession(store()).request(endpoint, body, { attempts }),
+      enrollAlways: () => flags.bool("enroll_always") && !flags.bool("disable_enrollment"),
+      clearNodeKey: () => tlsSession(store()).enrollment.clear(),
+    });
+  }
   if (name !== "filesystem") return null;
   return new FilesystemConfigPlugin(
     () => flags.get("config_path"),
@@ -208,7 +220,8 @@ export async function runDaemon(args: string[]): Promise<number> {
   keepRunning((message) => status.error(FILE, message));
   // Tables report what they could not read through glog's VLOG, shown with --verbose.
   if (flags.bool("verbose")) setStderrThreshold(INFO_SEVERITY);
-  const plugin = configPlugin();
+  let remoteStore: Store = new MemoryStore();
+  const plugin = configPlugin(() => remoteStore);
 
   const shortcut = await runShortcut({
     plugin,
@@ -243,6 +256,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     return EXIT_CATASTROPHIC;
   }
   const { store, lock: dbLock } = opened;
+  remoteStore = store;
   runtime.instanceId = await instanceId(store);
   runtime.databasePlugin = store.path ? "lmdb" : "ephemeral";
 
