@@ -82,6 +82,11 @@ export class Enrollment {
     const endpoint = flags.get("enroll_tls_endpoint");
     const max = flags.num("tls_enroll_max_attempts");
     const maxInterval = flags.num("tls_enroll_max_interval");
+    // Not a failure that time mends: retrying would only hold the caller up.
+    if (flags.get("tls_hostname") === "") {
+      status.warning(FILE, "Cannot enroll: --tls_hostname is not set");
+      return "";
+    }
     status.verbose(FILE, `TLSEnrollPlugin requesting a node enroll key from: https://${flags.get("tls_hostname")}${endpoint}`);
     const requestTime = this.deps.now();
     let step = 1;
