@@ -13,6 +13,8 @@
 //   srv.fail = new Set(["config"])               // answer HTTP 500 + {"error"} on those endpoints
 //   srv.stall = new Set(["log"])                 // never answer (the client times out)
 //   srv.nodeInvalidNext = 1                      // the next N authenticated requests get node_invalid
+//   srv.httpStatus.set("config", 500)           // the usual body, with another HTTP status
+//   srv.redirects.set("/old", "/api/v1/osquery/config")  // answer 307 + Location on a path
 //   srv.requireGzip = true                       // refuse (400) request bodies that are not gzipped
 //   startServer({ pki, requireClientCert: true })// mTLS: the handshake needs pki.clientCert
 //   startServer({ pki, style: "osctrl" })        // /<env>/enroll|config|log|read|write|init|block, 200 + node_invalid
@@ -132,6 +134,10 @@ export class TestServer {
   stall = new Set<Endpoint>();
   nodeInvalidNext = 0;
   requireGzip = false;
+  /** endpoint → HTTP status sent with its usual body (the client must read the body, not the status). */
+  readonly httpStatus = new Map<Endpoint, number>();
+  /** path → Location answered with a 307 (the request is recorded, then redirected). */
+  readonly redirects = new Map<string, string>();
   /** Node keys handed out, in order; the last one is valid. */
   readonly nodeKeys: string[] = [];
   private readonly server: ReturnType<typeof Bun.serve>;
@@ -233,6 +239,8 @@ export class TestServer {
     req.headers.forEach((v, k) => (headers[k] = v));
     this.requests.push({ endpoint, path, method: req.method, headers, body, raw, gzipped });
 
+    const location = this.redirects.get(path);
+    if (location !== undefined) return new Response(null, { status: 307, headers: { location } });
     if (endpoint === null) return this.reply(404, { error: `no such endpoint ${path}` });
     if (this.stall.has(endpoint)) return new Promise<Response>((resolve) => this.stalled.push(() => resolve(this.reply(503, { error: "stalled" }))));
     if (this.fail.has(endpoint)) return this.reply(500, { error: "told to fail" });
@@ -242,7 +250,7 @@ export class TestServer {
     if ((req.headers.get("accept-encoding") ?? "").includes("gzip")) {
       return new Response(gzipSync(JSON.stringify(answer)), { headers: { "content-type": "application/json", "content-encoding": "gzip" } });
     }
-    return this.reply(200, answer);
+    return this.reply(this.httpStatus.get(endpoint) ?? 200, answer);
   }
 
   private answer(endpoint: Endpoint, body: Record<string, unknown> | null): Response | Record<string, unknown> {
