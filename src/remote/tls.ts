@@ -33,12 +33,20 @@ export interface TlsSettings {
   readonly timeoutMs: number;
 }
 
+/** Paths already warned about: a missing default bundle would otherwise warn on every request. */
+const warned = new Set<string>();
+
 function readPem(path: string, what: string): string | undefined {
   if (path === "") return undefined;
   try {
-    return readFileSync(path, "utf8");
+    const pem = readFileSync(path, "utf8");
+    warned.delete(path);
+    return pem;
   } catch (e) {
-    status.warning(FILE, `Cannot read TLS ${what}: ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const why = `Cannot read TLS ${what}: ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+    if (warned.has(path)) status.verbose(FILE, why);
+    else status.warning(FILE, why);
+    warned.add(path);
     return undefined;
   }
 }

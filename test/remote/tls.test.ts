@@ -66,7 +66,7 @@ async function runDaemon(srv: TestServer, extra: string[], seconds: number, dir 
   return { code, stderr, dir };
 }
 
-function results(dir: string): { name: string; snapshot?: Record<string, string>[]; diffResults?: { added: Record<string, string>[] } }[] {
+function results(dir: string): { name: string; columns?: Record<string, string> }[] {
   const path = join(dir, "osqueryd.results.log");
   if (!existsSync(path)) return [];
   return readFileSync(path, "utf8")
@@ -166,8 +166,12 @@ describe("--config_plugin=tls", () => {
   test("the served config runs: options, packs named with the served delimiter, results in the filesystem log", async () => {
     const srv = server();
     srv.config = {
-      options: { pack_delimiter: "/", logger_tls_period: 10 },
-      schedule: { plain: { query: "SELECT 'x' AS v", interval: 1 } },
+      // Fleet's options arrive as JSON numbers and booleans.
+      options: { pack_delimiter: "/", distributed_interval: 17, disable_distributed: false },
+      schedule: {
+        plain: { query: "SELECT 'x' AS v", interval: 1 },
+        flags: { query: "SELECT name, value FROM osquery_flags WHERE name IN ('pack_delimiter', 'distributed_interval', 'disable_distributed')", interval: 1 },
+      },
       packs: { Global: { queries: { q: { query: "SELECT 2 AS two", interval: 1 } } } },
     };
     const run = await runDaemon(srv, [], 3);
@@ -175,6 +179,9 @@ describe("--config_plugin=tls", () => {
     const names = new Set(results(run.dir).map((l) => l.name));
     expect(names.has("plain")).toBe(true);
     expect(names.has("pack/Global/q")).toBe(true);
+    // One event-format line per added row (--log_result_events).
+    const flagRows = results(run.dir).filter((l) => l.name === "flags").map((l) => l.columns!);
+    expect(Object.fromEntries(flagRows.map((r) => [r.name, r.value]))).toEqual({ pack_delimiter: "/", distributed_interval: "17", disable_distributed: "false" });
   }, 60_000);
 
   test("--config_refresh fetches again and the new schedule replaces the old", async () => {
