@@ -47,22 +47,23 @@ function openssl(args: string[], cwd: string): void {
   }
 }
 
-function signed(dir: string, name: string, subject: string, ext: string, ca: { cert: string; key: string }): void {
+function signed(dir: string, name: string, subject: string, ext: string, ca: { cert: string; key: string }, days = 2): void {
   openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject], dir);
   writeFileSync(join(dir, `${name}.ext`), ext);
-  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-days", "2", "-out", `${name}.pem`, "-extfile", `${name}.ext`], dir);
+  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-days", String(days), "-out", `${name}.pem`, "-extfile", `${name}.ext`], dir);
 }
 
 /**
  * A fresh CA with a server certificate and a client certificate, in a temp
  * dir. The server certificate names localhost and 127.0.0.1 unless
- * `serverNames` says otherwise (a wrong-host-name test names another host).
+ * `serverNames` says otherwise (a wrong-host-name test names another host);
+ * `serverDays` -1 makes a server certificate that expired yesterday.
  */
-export function makePki(serverNames: readonly string[] = ["DNS:localhost", "IP:127.0.0.1"]): Pki {
+export function makePki(serverNames: readonly string[] = ["DNS:localhost", "IP:127.0.0.1"], serverDays = 2): Pki {
   const dir = mkdtempSync(join(tmpdir(), "osq-pki-"));
   openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=osq test CA"], dir);
   const ca = { cert: "ca.pem", key: "ca.key" };
-  signed(dir, "server", "/CN=osq test server", `subjectAltName=${serverNames.join(",")}\nextendedKeyUsage=serverAuth\n`, ca);
+  signed(dir, "server", "/CN=osq test server", `subjectAltName=${serverNames.join(",")}\nextendedKeyUsage=serverAuth\n`, ca, serverDays);
   signed(dir, "client", "/CN=osq test client", "extendedKeyUsage=clientAuth\n", ca);
   return {
     dir,

@@ -266,6 +266,18 @@ describe("TLS", () => {
     expect(lines[0]).toContain("does not name this host");
   }, 60_000);
 
+  test("an expired server certificate: no request reaches the server, one status line says why", async () => {
+    const expired = makePki(undefined, -1);
+    const srv = startServer({ pki: expired });
+    servers.push(srv);
+    const run = await runDaemon(srv, ["--tls_enroll_max_attempts=1"], 1);
+    rmSync(expired.dir, { recursive: true, force: true });
+    expect(srv.requests.length).toBe(0);
+    const lines = run.stderr.split("\n").filter((l) => l.includes("Failed enrollment request"));
+    expect(lines.length).toBe(1);
+    expect(lines[0]).toContain("the server certificate has expired");
+  }, 60_000);
+
   test("--tls_accept_gzip asks for gzip and reads the gzipped config", async () => {
     const srv = server();
     srv.config = { schedule: { z: { query: "SELECT 1 AS z", interval: 1 } } };
