@@ -63,7 +63,7 @@ test("compress: the body goes gzipped with Content-Encoding: gzip, the node key 
   expect(plain).toEqual({ ok: false, error: { kind: "rejected", message: "Request failed: gzip required" } });
 });
 
-test("the body decides, not the HTTP status: an error at 200 fails, {} at 500 would succeed", async () => {
+test("the body decides, not the HTTP status: an error at 200 fails, a good body at 500 succeeds", async () => {
   const srv = server();
   const s = session();
   srv.config = { error: "served as an error" };
@@ -179,4 +179,34 @@ test("two plugins asking at once share one enrollment", async () => {
   const [a, b] = await Promise.all([s.request(srv.paths.config, {}), s.request(srv.paths.read, {})]);
   expect(a.ok && b.ok).toBe(true);
   expect(srv.requestsTo("enroll").length).toBe(1);
+});
+
+test("osctrl's refusal of a bad secret (403, empty body) is a failed enrollment, not a key", async () => {
+  const srv = server({ style: "osctrl", secret: "the-real-one" });
+  const wrong = `${pki.dir}/wrong-secret-osctrl`;
+  await Bun.write(wrong, "not-it");
+  setFlag("enroll_secret_path", wrong);
+  setFlag("tls_enroll_max_attempts", "2");
+  const write = status.stderrWrite;
+  const lines: string[] = [];
+  status.stderrWrite = (t) => void lines.push(t);
+  try {
+    const r = await session().request(srv.paths.config, {});
+    expect(r).toEqual({ ok: false, error: { kind: "transport", message: "TLS request not sent: enrollment failed, no node key" } });
+  } finally {
+    status.stderrWrite = write;
+  }
+  expect(srv.requestsTo("enroll").length).toBe(2);
+  expect(lines.join("")).toContain("No node key returned from TLS enroll plugin");
+  expect(srv.requestsTo("config").length).toBe(0);
+});
+
+test("a key the server keeps refusing: one re-enrollment, then node_invalid for the plugin", async () => {
+  const srv = server();
+  srv.nodeInvalidNext = 2;
+  const r = await session().request(srv.paths.config, {});
+  expect(r.ok).toBe(false);
+  if (!r.ok) expect(r.error.kind).toBe("node_invalid");
+  expect(srv.requestsTo("enroll").length).toBe(2);
+  expect(srv.requestsTo("config").length).toBe(2);
 });
