@@ -2,7 +2,6 @@
 // Each scheduled run (osquery's launchQuery): the `always` decorators, the
 // query with its resource use measured, then either a snapshot line or the
 // diff against the stored state (committed first) and the result lines.
-import { hostname } from "node:os";
 import { flags } from "../flags/flags.ts";
 import { runtime } from "../runtime.ts";
 import { hostIdentifier } from "../identity.ts";
