@@ -31,6 +31,8 @@ export interface TlsSettings {
   /** host[:port] of an HTTP CONNECT proxy. */
   readonly proxy?: string;
   readonly timeoutMs: number;
+  /** --tls_session_reuse: keep the connection open between requests. */
+  readonly reuse: boolean;
 }
 
 /** Paths already warned about: a missing default bundle would otherwise warn on every request. */
@@ -62,7 +64,7 @@ export function tlsSettings(): TlsSettings {
     if (key === undefined) cert = undefined;
   }
   const proxy = flags.get("proxy_hostname");
-  return { hostname: flags.get("tls_hostname"), ca, cert, key, acceptGzip: flags.bool("tls_accept_gzip"), proxy: proxy || undefined, timeoutMs: TIMEOUT_MS };
+  return { hostname: flags.get("tls_hostname"), ca, cert, key, acceptGzip: flags.bool("tls_accept_gzip"), proxy: proxy || undefined, timeoutMs: TIMEOUT_MS, reuse: flags.bool("tls_session_reuse") };
 }
 
 export interface PostOptions {
@@ -140,6 +142,7 @@ export async function post(s: TlsSettings, endpoint: string, body: JsonObject, o
         tls,
         proxy: s.proxy ? `http://${s.proxy}` : undefined,
         signal: AbortSignal.timeout(s.timeoutMs),
+        keepalive: s.reuse,
       });
     } catch (e) {
       return err({ kind: "transport", message: describeFailure(e, url) });

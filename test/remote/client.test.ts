@@ -210,3 +210,18 @@ test("a key the server keeps refusing: one re-enrollment, then node_invalid for 
   expect(srv.requestsTo("enroll").length).toBe(2);
   expect(srv.requestsTo("config").length).toBe(2);
 });
+
+test("--tls_session_reuse keeps one connection; false opens one per request", async () => {
+  const srv = server();
+  const s = session();
+  await s.request(srv.paths.config, {});
+  await s.request(srv.paths.config, {});
+  const reused = srv.requests.map((r) => r.clientPort);
+  expect(new Set(reused).size).toBe(1);
+
+  setFlag("tls_session_reuse", "false");
+  await s.request(srv.paths.config, {});
+  await s.request(srv.paths.config, {});
+  const fresh = srv.requests.slice(reused.length).map((r) => r.clientPort);
+  expect(new Set(fresh).size).toBe(2);
+});

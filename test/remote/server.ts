@@ -93,6 +93,8 @@ export interface RecordedRequest {
   readonly body: Record<string, unknown> | null;
   readonly raw: string;
   readonly gzipped: boolean;
+  /** The client's source port: the same port for two requests means one reused connection. */
+  readonly clientPort: number;
 }
 
 export interface ServerOptions {
@@ -238,7 +240,8 @@ export class TestServer {
     }
     const headers: Record<string, string> = {};
     req.headers.forEach((v, k) => (headers[k] = v));
-    this.requests.push({ endpoint, path, method: req.method, headers, body, raw, gzipped });
+    const clientPort = this.server.requestIP(req)?.port ?? 0;
+    this.requests.push({ endpoint, path, method: req.method, headers, body, raw, gzipped, clientPort });
 
     const location = this.redirects.get(path);
     if (location !== undefined) return new Response(null, { status: 307, headers: { location } });

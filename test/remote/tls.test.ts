@@ -106,6 +106,25 @@ describe("enrollment", () => {
     expect(config.headers.authorization).toBe("NodeKey node-key-1");
   }, 60_000);
 
+  test("--host_identifier=uuid and =instance send the values host_details reports", async () => {
+    const srv = server({ style: "osctrl" });
+    await runDaemon(srv, ["--host_identifier=uuid"], 1);
+    const byUuid = srv.requestsTo("enroll")[0]!.body!;
+    const details = byUuid.host_details as Record<string, Record<string, string>>;
+    // osctrl names the node after the identifier, upper-cased: it must be the machine's UUID.
+    const dmi = existsSync("/sys/class/dmi/id/product_uuid") ? readFileSync("/sys/class/dmi/id/product_uuid", "utf8").trim() : "";
+    const mid = readFileSync("/etc/machine-id", "utf8").trim();
+    const expected = (dmi || `${mid.slice(0, 8)}-${mid.slice(8, 12)}-${mid.slice(12, 16)}-${mid.slice(16, 20)}-${mid.slice(20)}`).toUpperCase();
+    expect(byUuid.host_identifier).toBe(expected);
+    expect(details.system_info!.uuid).toBe(expected);
+
+    const srv2 = server();
+    await runDaemon(srv2, ["--host_identifier=instance"], 1);
+    const byInstance = srv2.requestsTo("enroll")[0]!.body!;
+    expect(byInstance.host_identifier).toMatch(/^[0-9a-f-]{36}$/);
+    expect(byInstance.host_identifier).toBe((byInstance.host_details as Record<string, Record<string, string>>).osquery_info!.instance_id!);
+  }, 60_000);
+
   test("the node key is kept in the database; --enroll_always enrolls again", async () => {
     const srv = server();
     const dir = tempDir();
