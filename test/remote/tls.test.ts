@@ -219,6 +219,12 @@ describe("--config_plugin=tls", () => {
     expect(names.lastIndexOf("first")).toBeLessThan(names.lastIndexOf("second"));
   }, 60_000);
 
+  test("osctrl's --config_tls_refresh (osquery's old name) sets the refresh too", async () => {
+    const srv = server({ style: "osctrl" });
+    await runDaemon(srv, ["--config_tls_refresh=1"], 4);
+    expect(srv.requestsTo("config").length).toBeGreaterThanOrEqual(3);
+  }, 60_000);
+
   test("a failed fetch keeps the last good config and retries after --config_accelerated_refresh", async () => {
     const srv = server();
     // A value that changes every second, so the diff logs a line each run.
