@@ -86,6 +86,8 @@ export function describeFailure(e: unknown, url: string): string {
     CERT_NOT_YET_VALID: "the server certificate is not valid yet",
     ERR_TLS_CERT_ALTNAME_INVALID: "the server certificate does not name this host",
     ECONNREFUSED: "connection refused",
+    // The server ended the handshake, as one that requires a client certificate does when none is given.
+    EPROTO: "the TLS handshake failed",
     TimeoutError: "no reply within the timeout",
   };
   const name = typeof code === "string" ? code : e instanceof Error ? e.name : "";

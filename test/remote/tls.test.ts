@@ -267,7 +267,7 @@ describe("TLS", () => {
     const srv = server({ requireClientCert: true });
     const run = await runDaemon(srv, ["--tls_enroll_max_attempts=1", "--config_tls_max_attempts=1"], 1);
     expect(srv.requests.length).toBe(0);
-    expect(run.stderr).toMatch(/Failed enrollment request to https:\/\/localhost:\d+\/api\/v1\/osquery\/enroll \(TLS request to .* failed: /);
+    expect(run.stderr).toMatch(/Failed enrollment request to https:\/\/localhost:\d+\/api\/v1\/osquery\/enroll \(TLS request to .* failed: the TLS handshake failed \(EPROTO\)\)/);
   }, 60_000);
 
   test("an untrusted CA: no request reaches the server, one status line says why", async () => {
