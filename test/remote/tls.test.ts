@@ -219,6 +219,14 @@ describe("--config_plugin=tls", () => {
     expect(names.lastIndexOf("first")).toBeLessThan(names.lastIndexOf("second"));
   }, 60_000);
 
+  test("a pack given by name is not resolved by the tls plugin (as in osquery); the inline packs still run", async () => {
+    const srv = server();
+    srv.config = { packs: { named: "/etc/osquery/packs/named.conf", inline: { queries: { q: { query: "SELECT 1 AS one", interval: 1 } } } } };
+    const run = await runDaemon(srv, [], 2);
+    expect(run.stderr).toContain("Error reading the query pack named: named: Not implemented");
+    expect(results(run.dir).some((l) => l.name === "pack_inline_q")).toBe(true);
+  }, 60_000);
+
   test("osctrl's --config_tls_refresh (osquery's old name) sets the refresh too", async () => {
     const srv = server({ style: "osctrl" });
     await runDaemon(srv, ["--config_tls_refresh=1"], 4);
