@@ -28,7 +28,7 @@ export const runtime: Runtime = {
   // Only plugins that --config_plugin / --logger_plugin / --distributed_plugin can activate: osquery
   // lists what is registered, and a listed plugin that fails to start misleads.
   plugins: new Map([
-    ["config", new Set(["filesystem"])],
+    ["config", new Set(["filesystem", "tls"])],
     ["logger", new Set(["filesystem", "stdout", "tls"])],
     ["distributed", new Set(["tls"])],
     ["database", new Set(["ephemeral", "lmdb"])],

@@ -2,9 +2,9 @@
 // Each scheduled run (osquery's launchQuery): the `always` decorators, the
 // query with its resource use measured, then either a snapshot line or the
 // diff against the stored state (committed first) and the result lines.
-import { hostname } from "node:os";
 import { flags } from "../flags/flags.ts";
-import { hostUuid, runtime } from "../runtime.ts";
+import { runtime } from "../runtime.ts";
+import { hostIdentifier } from "../identity.ts";
 import { lookupTable } from "../registry.ts";
 import type { QueryResult } from "../sql/engine.ts";
 import type { Store } from "../store/store.ts";
@@ -38,7 +38,6 @@ export class Daemon {
   config: Config | null = null;
   readonly decorators: Decorators;
   private readonly performance = new Map<string, QueryPerformance>();
-  private readonly ephemeralId = crypto.randomUUID();
   /** Result lines a logger plugin failed to take, oldest first. */
   private readonly backlog = new Map<LoggerPlugin, PendingLine[]>();
   /** Names of the scheduled queries that have run in this process (startup_priority runs each once). */
@@ -95,20 +94,7 @@ export class Daemon {
   }
 
   hostIdentifier(): string {
-    switch (flags.get("host_identifier")) {
-      case "uuid":
-        return hostUuid();
-      case "instance":
-        return runtime.instanceId;
-      case "ephemeral":
-        return this.ephemeralId;
-      case "specified": {
-        const id = flags.get("specified_identifier");
-        if (id !== "") return id;
-        break;
-      }
-    }
-    return hostname();
+    return hostIdentifier();
   }
 
   /** osquery's launchQuery. */

@@ -22,14 +22,15 @@ import { MemoryStore, openStore, type Store } from "../store/store.ts";
 import { createPidfile, readPidfile, tryLock, type HeldLock } from "../store/lock.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
+import { TlsConfigPlugin } from "../../plugins/config/tls.ts";
+import { openRemoteSession, tlsSession } from "../remote/remote.ts";
+import type { RemoteSession } from "../remote/session.ts";
 import { FilesystemLoggerPlugin, parseLoggerMode } from "../../plugins/logger/filesystem.ts";
 import { StdoutLoggerPlugin } from "../../plugins/logger/stdout.ts";
 import { TlsLoggerPlugin } from "../../plugins/logger/tls.ts";
 import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
 import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
 import type { DistributedPlugin } from "../../plugins/distributed/plugin.ts";
-import { openRemoteSession } from "../remote/remote.ts";
-import type { RemoteSession } from "../remote/session.ts";
 import { DistributedRunner } from "./distributed.ts";
 import { Config } from "./config.ts";
 import { Daemon } from "./daemon.ts";
@@ -57,8 +58,18 @@ function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-function configPlugin(): ConfigPlugin | null {
+/** The plugin --config_plugin names; `store` is the daemon's once open (an in-memory one before, for the shortcuts). */
+function configPlugin(store: () => Store): ConfigPlugin | null {
   const name = flags.get("config_plugin");
+  if (name === "tls") {
+    return new TlsConfigPlugin({
+      endpoint: () => flags.get("config_tls_endpoint"),
+      attempts: () => flags.num("config_tls_max_attempts"),
+      request: (endpoint, body, attempts) => openRemoteSession(store()).request(endpoint, body, { attempts }),
+      enrollAlways: () => flags.bool("enroll_always") && !flags.bool("disable_enrollment"),
+      clearNodeKey: () => tlsSession(store()).enrollment.clear(),
+    });
+  }
   if (name !== "filesystem") return null;
   return new FilesystemConfigPlugin(
     () => flags.get("config_path"),
@@ -141,14 +152,11 @@ async function instanceId(store: Store): Promise<string> {
   return id;
 }
 
-/** One session for every TLS plugin of this process: one node key, one enrollment. */
-let remote: RemoteSession | null = null;
-const remoteSession = (store: Store): RemoteSession => (remote ??= openRemoteSession(store));
-
 /** The tls logger, reading its flags at each use so config options apply. */
 function tlsLogger(store: Store, daemon: () => Daemon | null): TlsLoggerPlugin {
   return new TlsLoggerPlugin({
-    session: remoteSession(store),
+    // openRemoteSession keeps one session per store: every TLS plugin shares one node key and enrollment.
+    session: openRemoteSession(store),
     store,
     clock: systemClock(),
     settings: () => ({
@@ -264,7 +272,8 @@ export async function runDaemon(args: string[]): Promise<number> {
   keepRunning((message) => status.error(FILE, message));
   // Tables report what they could not read through glog's VLOG, shown with --verbose.
   if (flags.bool("verbose")) setStderrThreshold(INFO_SEVERITY);
-  const plugin = configPlugin();
+  let remoteStore: Store = new MemoryStore();
+  const plugin = configPlugin(() => remoteStore);
 
   const shortcut = await runShortcut({
     plugin,
@@ -299,6 +308,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     return EXIT_CATASTROPHIC;
   }
   const { store, lock: dbLock } = opened;
+  remoteStore = store;
   runtime.instanceId = await instanceId(store);
   runtime.databasePlugin = store.path ? "lmdb" : "ephemeral";
 
@@ -366,7 +376,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   status.attach(loggers.map((l) => (lines) => l.logStatus(lines)));
 
   // Set up after the config, whose options may turn distributed queries on.
-  const distributed = distributedPlugin(() => remoteSession(store));
+  const distributed = distributedPlugin(() => openRemoteSession(store));
   if (typeof distributed === "string") {
     status.error(FILE, distributed);
     return shutdown(EXIT_CATASTROPHIC);

@@ -33,6 +33,13 @@ const VALUE_SCHEMAS: Record<FlagType, v.GenericSchema<string, string>> = {
   string: v.string(),
 };
 
+/**
+ * osquery's FLAG_ALIAS: setting the old name also sets the flag it stands for
+ * (osctrl still generates --config_tls_refresh); the old name keeps its own
+ * value in osquery_flags, as in osquery.
+ */
+const ALIASES: ReadonlyMap<string, string> = new Map([["config_tls_refresh", "config_refresh"]]);
+
 /** Normalises `value` for flag `spec`, or returns the gflags-style error text. */
 export function checkFlagValue(spec: FlagSpec, value: string): { ok: true; value: string } | { ok: false; error: string } {
   const r = v.safeParse(VALUE_SCHEMAS[spec.type], value);
@@ -85,6 +92,11 @@ export class Flags {
     if (!r.ok) return r.error;
     this.values.set(name, r.value);
     this.sources.set(name, source);
+    const target = ALIASES.get(name);
+    if (target !== undefined) {
+      this.values.set(target, r.value);
+      this.sources.set(target, source);
+    }
     return null;
   }
 

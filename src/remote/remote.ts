@@ -1,15 +1,87 @@
 // Opens the daemon's one remote session: the TLS client with enrollment, shared
-// by the tls config, logger, distributed and carver plugins.
-//
-// PLACEHOLDER while the TLS client is being built (issue 8): every request
-// fails as a transport error, so a plugin wired to it behaves as with a server
-// that cannot be reached. The TLS client's branch replaces this body.
+// by the tls config, logger, distributed and carver plugins. One session per
+// store, so plugins opened apart still share one node key and one enrollment
+// (two enrollments at once would leave one plugin with a key the server has
+// already replaced).
 import type { Store } from "../store/store.ts";
-import { err } from "../result.ts";
-import type { RemoteSession } from "./session.ts";
+import { flags } from "../flags/flags.ts";
+import { status } from "../logger/status.ts";
+import { errorMessage } from "../logger/glog.ts";
+import { runQuery } from "../sql/engine.ts";
+import type { JsonObject } from "../daemon/config-text.ts";
+import { err, type Result } from "../result.ts";
+import type { RemoteError, RemoteSession, RequestOptions } from "./session.ts";
+import { post, postWithRetries, tlsSettings, type Sleep } from "./tls.ts";
+import { Enrollment, HOST_DETAIL_TABLES } from "./enroll.ts";
 
-export function openRemoteSession(_store: Store): RemoteSession {
-  return {
-    request: async () => err({ kind: "transport", message: "the TLS client is not built yet" }),
-  };
+const FILE = "remote.ts";
+
+/** host_details: the first row of each table, every value as a JSON string. */
+async function hostDetails(): Promise<Record<string, Record<string, string>>> {
+  const details: Record<string, Record<string, string>> = {};
+  for (const table of HOST_DETAIL_TABLES) {
+    try {
+      const r = await runQuery(`SELECT * FROM ${table}`);
+      const row = r.rows[0];
+      if (!row) continue;
+      const detail: Record<string, string> = {};
+      r.columns.forEach((c, i) => (detail[c.name] = row[i] === null || row[i] === undefined ? "" : String(row[i])));
+      details[table] = detail;
+    } catch (e) {
+      status.verbose(FILE, `Host detail ${table} left out of the enroll request: ${errorMessage(e)}`);
+    }
+  }
+  return details;
+}
+
+export class TlsSession implements RemoteSession {
+  readonly enrollment: Enrollment;
+
+  constructor(
+    store: Store,
+    private readonly sleep: Sleep = (ms) => Bun.sleep(ms),
+  ) {
+    this.enrollment = new Enrollment({
+      store,
+      send: (endpoint, body) => post(tlsSettings(), endpoint, body),
+      hostDetails,
+      sleep,
+      now: () => Math.floor(Date.now() / 1000),
+    });
+  }
+
+  async request(endpoint: string, body: JsonObject, opts: RequestOptions = {}): Promise<Result<JsonObject, RemoteError>> {
+    for (let round = 0; ; round++) {
+      const key = await this.enrollment.nodeKey();
+      if (key === "" && !flags.bool("disable_enrollment")) {
+        return err({ kind: "transport", message: "TLS request not sent: enrollment failed, no node key" });
+      }
+      const r = await postWithRetries(
+        () => post(tlsSettings(), endpoint, { ...body, node_key: key }, { nodeKey: key, compress: opts.compress }),
+        opts.attempts ?? 1,
+        this.sleep,
+      );
+      if (r.ok || r.error.kind !== "node_invalid") return r;
+      if (flags.bool("disable_reenrollment")) return r;
+      await this.enrollment.clear();
+      if (round > 0) return r;
+      status.info(FILE, `${r.error.message}: enrolling again`);
+    }
+  }
+}
+
+const sessions = new WeakMap<Store, TlsSession>();
+
+export function openRemoteSession(store: Store): RemoteSession {
+  return tlsSession(store);
+}
+
+/** The session with its enrollment, for the tls config plugin's --enroll_always. */
+export function tlsSession(store: Store): TlsSession {
+  let s = sessions.get(store);
+  if (!s) {
+    s = new TlsSession(store);
+    sessions.set(store, s);
+  }
+  return s;
 }
