@@ -7,7 +7,7 @@
 // The watchdog (a watcher process supervising a worker) is not built yet: the
 // daemon always runs as one process, as osquery does with --disable_watchdog.
 import { mkdirSync, statSync } from "node:fs";
-import { hostname } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { flags, parseCommandLine } from "../flags/flags.ts";
@@ -30,6 +30,9 @@ import { SchedulerLoop, systemClock } from "./scheduler.ts";
 import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut } from "../shortcuts.ts";
 import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logger/glog.ts";
 import { keepRunning } from "../logger/last-resort.ts";
+import { openRemoteSession } from "../remote/remote.ts";
+import { useCarveStore } from "../remote/carves.ts";
+import { Carver } from "../remote/carver.ts";
 
 const BINARY = "osqueryd";
 const FILE = "init.ts";
@@ -89,6 +92,26 @@ async function takePidfile(): Promise<HeldLock | string> {
   if (typeof lock !== "string") return lock;
   const holder = lock === "Busy" ? readPidfile(path) : null;
   return `${BINARY} Pidfile check failed: Pidfile::Error::${lock}${holder ? ` (${BINARY} is already running with pid ${holder}, ${path})` : ` (${path})`}`;
+}
+
+/** The carver, or null with --disable_carver; it uploads through the one remote session. */
+function carver(store: Store): Carver | null {
+  if (flags.bool("disable_carver")) return null;
+  return new Carver({
+    store,
+    session: openRemoteSession(store),
+    settings: () => ({
+      startEndpoint: flags.get("carver_start_endpoint"),
+      continueEndpoint: flags.get("carver_continue_endpoint"),
+      blockSize: flags.num("carver_block_size"),
+      compression: flags.bool("carver_compression"),
+      expiry: flags.num("carver_expiry"),
+      readMax: flags.num("read_max"),
+      tempDir: tmpdir(),
+    }),
+    log: { warning: (m) => status.warning("carver.ts", m), verbose: (m) => status.verbose("carver.ts", m) },
+    now: nowSeconds,
+  });
 }
 
 /** The store and the lock that keeps a second daemon off it. */
@@ -247,6 +270,8 @@ export async function runDaemon(args: string[]): Promise<number> {
   const { store, lock: dbLock } = opened;
   runtime.instanceId = await instanceId(store);
   runtime.databasePlugin = store.path ? "lmdb" : "ephemeral";
+  // The carves table and carve() record requests in the daemon's store.
+  useCarveStore(store);
 
   const loggers = flags.bool("disable_logging") ? [] : loggerPlugins();
   const shutdown = async (code: number): Promise<number> => {
@@ -308,6 +333,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   status.attach(loggers.map((l) => (lines) => l.logStatus(lines)));
   daemon.publishTables();
   status.info(FILE, `osquery initialized [version=${OSQUERY_VERSION}]`);
+  const carves = carver(store);
 
   // Config refresh: every config_refresh seconds, config_accelerated_refresh after a failure.
   // Reloads run one at a time; loadConfig never rejects, so one failed reload
@@ -332,6 +358,8 @@ export async function runDaemon(args: string[]): Promise<number> {
     } catch (e) {
       status.error(FILE, `Scheduler tick failed: ${errorMessage(e)}`);
     }
+    // osquery starts pending carves every 60 ticks; a carve runs beside the schedule, not in its tick.
+    if (i % 60 === 0) carves?.schedule();
   });
   let exitCode = EXIT_SUCCESS;
   const onStop = () => {
@@ -358,6 +386,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     exitCode = EXIT_CATASTROPHIC;
   }
   if (refreshTimer) clearTimeout(refreshTimer);
+  await carves?.stop();
   await refreshing;
   process.off("SIGTERM", onStop);
   process.off("SIGINT", onStop);
