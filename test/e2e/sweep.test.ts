@@ -59,6 +59,8 @@ const ABSENT: Record<string, () => string | null> = {
   // The shell loads no config in the sweep, so there is no schedule or pack.
   osquery_packs: () => "no config",
   osquery_schedule: () => "no config",
+  // The shell's carve records live in its ephemeral database, and the sweep requests none.
+  carves: () => "no carve requested",
   kernel_modules: () => unless(text("/proc/modules") === "", "no loadable modules")(),
   shared_memory: () => unless(text("/proc/sysvipc/shm").split("\n").length < 2, "no SysV segments")(),
   apparmor_profiles: () => unless(text("/sys/kernel/security/apparmor/profiles") === "", "no AppArmor")(),
