@@ -25,6 +25,8 @@ pkgs=(
   util-linux      # unshare, nsenter, utmpdump, ipcmk, lsblk, losetup
   mount
   strace          # shows the ycloud table never connects off a non-Yandex host
+  tar             # GNU tar reads back the carve archives
+  zstd            # decompresses --carver_compression archives independently
 )
 need=()
 for pkg in "${pkgs[@]}"; do

@@ -12,6 +12,7 @@ export const tableModules: Readonly<Record<string, () => Promise<{ default: Tabl
   azure_instance_tags: () => import("./cloud/azure_instance_tags.ts"),
   block_devices: () => import("./hardware/block_devices.ts"),
   carbon_black_info: () => import("./apps/carbon_black_info.ts"),
+  carves: () => import("./files/carves.ts"),
   certificates: () => import("./packages/certificates.ts"),
   chrome_extension_content_scripts: () => import("./apps/chrome_extension_content_scripts.ts"),
   chrome_extensions: () => import("./apps/chrome_extensions.ts"),

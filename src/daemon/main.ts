@@ -9,7 +9,7 @@
 // The watchdog (a watcher process supervising a worker) is not built yet: the
 // daemon always runs as one process, as osquery does with --disable_watchdog.
 import { mkdirSync, statSync } from "node:fs";
-import { hostname } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { flags, parseCommandLine } from "../flags/flags.ts";
@@ -40,6 +40,8 @@ import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut } from "../s
 import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logger/glog.ts";
 import { keepRunning } from "../logger/last-resort.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
+import { useCarveStore } from "../remote/carves.ts";
+import { Carver } from "../remote/carver.ts";
 
 const BINARY = "osqueryd";
 const FILE = "init.ts";
@@ -109,6 +111,26 @@ async function takePidfile(): Promise<HeldLock | string> {
   if (typeof lock !== "string") return lock;
   const holder = lock === "Busy" ? readPidfile(path) : null;
   return `${BINARY} Pidfile check failed: Pidfile::Error::${lock}${holder ? ` (${BINARY} is already running with pid ${holder}, ${path})` : ` (${path})`}`;
+}
+
+/** The carver, or null with --disable_carver; it uploads through the one remote session. */
+function carver(store: Store): Carver | null {
+  if (flags.bool("disable_carver")) return null;
+  return new Carver({
+    store,
+    session: openRemoteSession(store),
+    settings: () => ({
+      startEndpoint: flags.get("carver_start_endpoint"),
+      continueEndpoint: flags.get("carver_continue_endpoint"),
+      blockSize: flags.num("carver_block_size"),
+      compression: flags.bool("carver_compression"),
+      expiry: flags.num("carver_expiry"),
+      readMax: flags.num("read_max"),
+      tempDir: tmpdir(),
+    }),
+    log: { warning: (m) => status.warning("carver.ts", m), verbose: (m) => status.verbose("carver.ts", m) },
+    now: nowSeconds,
+  });
 }
 
 /** The store and the lock that keeps a second daemon off it. */
@@ -311,6 +333,8 @@ export async function runDaemon(args: string[]): Promise<number> {
   remoteStore = store;
   runtime.instanceId = await instanceId(store);
   runtime.databasePlugin = store.path ? "lmdb" : "ephemeral";
+  // The carves table and carve() record requests in the daemon's store.
+  useCarveStore(store);
 
   let daemon: Daemon | null = null;
   const loggers = flags.bool("disable_logging") ? [] : loggerPlugins(store, () => daemon);
@@ -383,6 +407,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   }
   daemon.publishTables();
   status.info(FILE, `osquery initialized [version=${OSQUERY_VERSION}]`);
+  const carves = carver(store);
 
   const liveQueries = distributed
     ? new DistributedRunner({
@@ -425,6 +450,8 @@ export async function runDaemon(args: string[]): Promise<number> {
     } catch (e) {
       status.error(FILE, `Scheduler tick failed: ${errorMessage(e)}`);
     }
+    // osquery starts pending carves every 60 ticks; a carve runs beside the schedule, not in its tick.
+    if (i % 60 === 0) carves?.schedule();
   });
   let exitCode = EXIT_SUCCESS;
   const onStop = () => {
@@ -454,6 +481,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   if (refreshTimer) clearTimeout(refreshTimer);
   liveQueries?.stop();
   await liveQueriesDone;
+  await carves?.stop();
   await refreshing;
   process.off("SIGTERM", onStop);
   process.off("SIGINT", onStop);

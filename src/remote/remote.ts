@@ -57,7 +57,7 @@ export class TlsSession implements RemoteSession {
         return err({ kind: "transport", message: "TLS request not sent: enrollment failed, no node key" });
       }
       const r = await postWithRetries(
-        () => post(tlsSettings(), endpoint, { ...body, node_key: key }, { nodeKey: key, compress: opts.compress }),
+        () => post(tlsSettings(), endpoint, opts.nodeKeyInBody === false ? body : { ...body, node_key: key }, { nodeKey: key, compress: opts.compress }),
         opts.attempts ?? 1,
         this.sleep,
       );

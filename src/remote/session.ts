@@ -24,6 +24,12 @@ export interface RequestOptions {
   readonly compress?: boolean;
   /** Attempts before giving up (each plugin has its own *_max_attempts flag). */
   readonly attempts?: number;
+  /**
+   * false: send the body as given, without node_key (the key still goes in the
+   * Authorization header). Carve blocks need it: osquery sends none in them,
+   * and Fleet reads a block's body as exactly four keys (FLEET.md §7).
+   */
+  readonly nodeKeyInBody?: boolean;
 }
 
 export interface RemoteSession {

@@ -6,5 +6,5 @@ export const OSQUERY_FUNCTION_NAMES: ReadonlySet<string> = new Set([
   "inet_aton", "in_cidr_block", "community_id_v1", "community_id_v1_strict",
   "md5", "sha1", "sha256", "to_base64", "conditional_to_base64", "from_base64",
   "log", "cot", "ceil", "floor",
-  "version_compare",
+  "version_compare", "carve",
 ]);

@@ -20,6 +20,8 @@ import { createHash } from "node:crypto";
 import { Database } from "bun:sqlite";
 import { osquerySplit } from "../linux/split.ts";
 import { osqueryVersionCompare, type OsqueryVersionFlavor } from "./versions.ts";
+import { flags } from "../flags/flags.ts";
+import { newCarveGuid, requestCarveLater } from "../remote/carves.ts";
 
 /** An error raised by an extension function; its message is osquery's. */
 export class SQLFunctionError extends Error {
@@ -615,6 +617,18 @@ function versionCompare(args: readonly SqlValue[]): number {
   return osqueryVersionCompare(asCString(a) ?? "", asCString(b) ?? "", flavor);
 }
 
+/**
+ * carve(path), an aggregate: every non-NULL path of the group becomes one
+ * carve request. The reply texts are cut to 13 characters, as osquery's are
+ * ("Carve Started", "Carve Failed:"); a group without paths requests nothing.
+ */
+function carveResult(paths: Set<string>): SqlResult {
+  if (paths.size === 0) return null;
+  if (flags.bool("carver_disable_function")) return "Carve Failed: function disabled".slice(0, 13);
+  const guid = requestCarveLater(paths, newCarveGuid(), Math.floor(Date.now() / 1000));
+  return `Carve Started: ${guid}`.slice(0, 13);
+}
+
 // ---------------------------------------------------------------------------
 // Registration
 // ---------------------------------------------------------------------------
@@ -626,7 +640,7 @@ const VARARGS = { ...OPTS, varargs: true } as const;
 export const FUNCTION_NAMES: readonly string[] = [
   "split", "regex_split", "regex_match", "concat", "concat_ws", "inet_aton", "in_cidr_block",
   "community_id_v1", "community_id_v1_strict", "md5", "sha1", "sha256", "to_base64", "from_base64",
-  "conditional_to_base64", "log", "cot", "ceil", "floor", "version_compare",
+  "conditional_to_base64", "log", "cot", "ceil", "floor", "version_compare", "carve",
 ];
 
 /**
@@ -689,4 +703,15 @@ export function registerFunctions(db: Database): void {
 
   // Versions
   db.function("version_compare", VARARGS, (...args: SqlValue[]): SqlResult => versionCompare(args));
+
+  // Carving
+  db.aggregate("carve", {
+    safeIntegers: true,
+    start: () => new Set<string>(),
+    step: (paths: Set<string>, path: SqlValue) => {
+      if (path !== null) paths.add(typeof path === "string" ? path : path instanceof Uint8Array ? decoder.decode(path) : String(path));
+      return paths;
+    },
+    result: carveResult,
+  });
 }

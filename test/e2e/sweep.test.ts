@@ -71,6 +71,8 @@ const ABSENT: Record<string, () => string | null> = {
     }
     return unless(!bus || !existsSync("/run/systemd/system"), "no systemd manager on the system bus")();
   },
+  // The shell's carve records live in its ephemeral database, and the sweep requests none.
+  carves: () => "no carve requested",
   kernel_modules: () => unless(text("/proc/modules") === "", "no loadable modules")(),
   shared_memory: () => unless(text("/proc/sysvipc/shm").split("\n").length < 2, "no SysV segments")(),
   apparmor_profiles: () => unless(text("/sys/kernel/security/apparmor/profiles") === "", "no AppArmor")(),

@@ -625,6 +625,6 @@ test("OSQUERY_FUNCTION_NAMES lists exactly what registerFunctions registers", as
   const { OSQUERY_FUNCTION_NAMES } = await import("../../src/sql/function-names.ts");
   const { registerFunctions: register } = await import("../../src/sql/functions.ts");
   const names = new Set<string>();
-  register({ function: (name: string) => void names.add(name) } as never);
+  register({ function: (name: string) => void names.add(name), aggregate: (name: string) => void names.add(name) } as never);
   expect([...names].sort()).toEqual([...OSQUERY_FUNCTION_NAMES].sort());
 });
