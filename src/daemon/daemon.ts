@@ -18,7 +18,7 @@ import { batchLine, calendarTime, eventLines, snapshotLine, type LineOptions, ty
 import { escapeRow, resultSize, typedRows, valueText } from "./rows.ts";
 import { dueQueries } from "./scheduler.ts";
 import { daemonTables } from "./state.ts";
-import { newPerformance, recordPerformance, sampleResources, scheduleRows, type QueryPerformance } from "./stats.ts";
+import { newPerformance, recordPerformance, sampleResources, scheduleRows, packRows, type QueryPerformance } from "./stats.ts";
 
 const FILE = "scheduler.ts";
 
@@ -50,16 +50,7 @@ export class Daemon {
   /** Publishes this daemon's schedule and packs to the osquery_* tables. */
   publishTables(): void {
     daemonTables.schedule = () => this.scheduleRows();
-    daemonTables.packs = () =>
-      (this.config?.packs() ?? []).map((p) => ({
-        name: p.name,
-        platform: p.platform,
-        version: p.version,
-        shard: p.shard,
-        discovery_cache_hits: p.stats.hits,
-        discovery_executions: p.stats.misses,
-        active: p.active ? 1 : 0,
-      }));
+    daemonTables.packs = () => packRows(this.config?.packs() ?? []);
   }
 
   /**

@@ -2,7 +2,7 @@
 // recordQueryPerformance keeps them: wall time, the change in the process's
 // own user/system CPU time (ms) and resident memory (bytes) across the run,
 // output size. Memory is a running average of the positive changes.
-import type { ScheduleRow } from "./state.ts";
+import type { PackRow, ScheduleRow } from "./state.ts";
 
 export interface QueryPerformance {
   /** The SQL the figures belong to: a changed text starts them afresh. */
@@ -113,4 +113,27 @@ export function scheduleRows(entries: readonly ScheduleEntry[], perfOf: (name: s
       last_memory: perf.lastMemory,
     };
   });
+}
+
+/** What osquery_packs shows of a pack. */
+export interface PackSource {
+  readonly name: string;
+  readonly platform: string;
+  readonly version: string;
+  readonly shard: number;
+  readonly active: boolean;
+  readonly stats: { readonly hits: number; readonly misses: number };
+}
+
+/** osquery_packs' rows: discovery hits and misses as osquery counts them. */
+export function packRows(packs: readonly PackSource[]): PackRow[] {
+  return packs.map((p) => ({
+    name: p.name,
+    platform: p.platform,
+    version: p.version,
+    shard: p.shard,
+    discovery_cache_hits: p.stats.hits,
+    discovery_executions: p.stats.misses,
+    active: p.active ? 1 : 0,
+  }));
 }

@@ -10,7 +10,7 @@ import { checkViews, runQuery } from "../sql/engine.ts";
 import { MemoryStore } from "../store/store.ts";
 import { Config } from "../daemon/config.ts";
 import { daemonTables } from "../daemon/state.ts";
-import { newPerformance, scheduleRows } from "../daemon/stats.ts";
+import { newPerformance, packRows, scheduleRows } from "../daemon/stats.ts";
 import { runtime } from "../runtime.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
@@ -49,16 +49,7 @@ export function newShellConfig(plugin: ConfigPlugin): Config {
 /** osquery_schedule and osquery_packs show the loaded config, as in osquery's shell. */
 function publishConfigTables(config: Config): void {
   daemonTables.schedule = async () => scheduleRows(await config.scheduledQueries(), (_name, sql) => newPerformance(sql));
-  daemonTables.packs = () =>
-    config.packs().map((p) => ({
-      name: p.name,
-      platform: p.platform,
-      version: p.version,
-      shard: p.shard,
-      discovery_cache_hits: p.stats.hits,
-      discovery_executions: p.stats.misses,
-      active: p.active ? 1 : 0,
-    }));
+  daemonTables.packs = () => packRows(config.packs());
 }
 
 /**

@@ -14,6 +14,7 @@ import type { RemoteError, RemoteSession, RequestOptions } from "../../src/remot
 import type { Clock } from "../../src/daemon/scheduler.ts";
 import { DistributedRunner, type DistributedSettings } from "../../src/daemon/distributed.ts";
 import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
+import { FakeClock } from "../fake_clock.ts";
 
 const READ = "/api/v1/osquery/distributed/read";
 const WRITE = "/api/v1/osquery/distributed/write";
@@ -22,20 +23,6 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** A clock that moves only when told to: sleeping advances it instantly. */
-class FakeClock implements Clock {
-  sleeps: number[] = [];
-  constructor(public t: number) {}
-  now(): number {
-    return this.t;
-  }
-  sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
-    this.t += ms;
-    return Promise.resolve();
-  }
-  wake(): void {}
-}
 
 type Reply = Result<JsonObject, RemoteError>;
 

@@ -12,25 +12,12 @@ import { Daemon } from "../../src/daemon/daemon.ts";
 import type { Config, ScheduledEntry } from "../../src/daemon/config.ts";
 import { NO_STARTUP_PRIORITY, Pack, type ScheduledQuery } from "../../src/daemon/packs.ts";
 import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
+import { FakeClock } from "../fake_clock.ts";
 
 afterAll(() => {
   for (const name of ["host_identifier", "specified_identifier"]) flags.set(name, FLAG_BY_NAME.get(name)!.defaultValue, "default");
 });
 
-/** A clock that moves only when told to: sleeping advances it instantly. */
-class FakeClock implements Clock {
-  sleeps: number[] = [];
-  constructor(public t: number) {}
-  now(): number {
-    return this.t;
-  }
-  sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
-    this.t += ms;
-    return Promise.resolve();
-  }
-  wake(): void {}
-}
 
 function query(name: string, splayed: number, extra: Partial<ScheduledQuery> = {}): ScheduledQuery {
   return {

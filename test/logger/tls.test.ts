@@ -21,6 +21,7 @@ import { NO_STARTUP_PRIORITY, Pack } from "../../src/daemon/packs.ts";
 import { StatusLog } from "../../src/logger/status.ts";
 import { runQuery } from "../../src/sql/engine.ts";
 import { TlsLoggerPlugin, type TlsLoggerSettings } from "../../plugins/logger/tls.ts";
+import { FakeClock } from "../fake_clock.ts";
 
 interface Sent {
   readonly endpoint: string;
@@ -47,20 +48,6 @@ class FakeSession implements RemoteSession {
   }
 }
 
-/** A clock that moves only when told to: sleeping advances it instantly. */
-class FakeClock implements Clock {
-  sleeps: number[] = [];
-  constructor(public t = 1_700_000_000_000) {}
-  now(): number {
-    return this.t;
-  }
-  sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
-    this.t += ms;
-    return Promise.resolve();
-  }
-  wake(): void {}
-}
 
 const DOWN: Answer = err({ kind: "transport", message: "connection refused" });
 
