@@ -19,7 +19,7 @@ import { err, ok, type Result } from "../result.ts";
 import { MemoryStore, openStore, type Store } from "../store/store.ts";
 import { tryLock, type HeldLock } from "../store/lock.ts";
 import { takePidfile } from "./pidfile.ts";
-import { superviseWorker, watcherPid } from "../watchdog/worker.ts";
+import { dieWithWatcher, superviseWorker, watcherPid } from "../watchdog/worker.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { FilesystemLoggerPlugin, parseLoggerMode } from "../../plugins/logger/filesystem.ts";
@@ -198,6 +198,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   }
 
   const worker = watcherPid();
+  if (worker !== null) dieWithWatcher();
   let pidfile: HeldLock | null = null;
   if (!flags.bool("ephemeral") && !worker) {
     const taken = await takePidfile(BINARY);

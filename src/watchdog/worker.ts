@@ -5,9 +5,12 @@
 // moment stays recorded as executing_query and is denylisted by the next worker.
 import { runtime } from "../runtime.ts";
 import { verbose } from "../logger/glog.ts";
+import { libc } from "../linux/libc.ts";
 
 /** How often the worker looks for its watcher; osquery looks every 3 s, the contract asks for 3 s at most. */
 const WATCHER_POLL_MS = 1000;
+const PR_SET_PDEATHSIG = 1;
+const SIGKILL = 9;
 
 /** The watcher's pid when this process is a worker, else null. */
 export function watcherPid(): number | null {
@@ -15,6 +18,18 @@ export function watcherPid(): number | null {
   if (raw === undefined) return null;
   const pid = Number(raw);
   return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/**
+ * Makes the kernel SIGKILL this worker when its watcher dies without stopping
+ * it first (SIGKILL, a crash): busy or not, the worker is gone at once and its
+ * database lock is free for the next osqueryd. Called before the database is
+ * opened; superviseWorker's poll covers a watcher that died before this.
+ */
+export function dieWithWatcher(): void {
+  if (libc()?.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) !== 0) {
+    verbose("watcher.ts", "prctl(PR_SET_PDEATHSIG) failed: the worker notices its watcher's death by polling");
+  }
 }
 
 /**

@@ -157,6 +157,17 @@ describe("watcher and worker", () => {
     await waitFor("the worker's exit", () => !alive(child), 3000);
   }, 20_000);
 
+  test("SIGKILL of the watcher while the worker is busy in a query: the worker is gone within 1 s", async () => {
+    writeConfig({ schedule: { spin: { query: "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c", interval: 1 } } });
+    const w = start();
+    const child = await worker(w.pid);
+    await waitFor("the busy query", () => stderr().includes("osquery initialized"));
+    await Bun.sleep(1000);
+    w.kill(9);
+    await w.exited;
+    await waitFor("the worker's exit", () => !alive(child), 1000);
+  }, 20_000);
+
   test("SIGTERM of the watcher: both exit, the watcher with 0, and the pidfile is gone", async () => {
     writeConfig(quiet);
     const w = start();
