@@ -179,6 +179,18 @@ describe("watcher and worker", () => {
     expect(existsSync(join(dir, "osqueryd.pid"))).toBe(false);
   }, 20_000);
 
+  test("SIGHUP to the watcher reloads the worker's config; osquery_info.watcher names the watcher", async () => {
+    writeConfig({ schedule: { first: { query: "SELECT watcher FROM osquery_info", interval: 1, snapshot: true } } });
+    const w = start();
+    const child = await worker(w.pid);
+    const info = await waitFor("the first query", () => snapshots().find((s) => s.name === "first"));
+    expect(info.snapshot).toEqual([{ watcher: String(w.pid) }]);
+    writeConfig({ schedule: { second: { query: "SELECT 2 AS two", interval: 1, snapshot: true } } });
+    w.kill("SIGHUP");
+    await waitFor("the reloaded query", () => snapshots().some((s) => s.name === "second"));
+    expect(childrenOf(w.pid)).toEqual([child]);
+  }, 20_000);
+
   test("a worker that exits 78 ends the watcher with 78", async () => {
     writeConfig(quiet);
     // A database path under a regular file: the worker cannot open it (78); the watcher never tries.
