@@ -200,7 +200,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   const worker = watcherPid();
   if (worker !== null) dieWithWatcher();
   let pidfile: HeldLock | null = null;
-  if (!flags.bool("ephemeral") && !worker) {
+  if (!flags.bool("ephemeral") && worker === null) {
     const taken = await takePidfile(BINARY);
     if (typeof taken === "string") {
       status.error(FILE, taken);
