@@ -198,7 +198,10 @@ export async function runDaemon(args: string[]): Promise<number> {
   }
 
   const worker = watcherPid();
-  if (worker !== null) dieWithWatcher();
+  if (worker !== null && !dieWithWatcher(worker)) {
+    status.info(FILE, `osqueryd worker (${process.pid}) detected killed watcher (${worker})`);
+    return EXIT_SUCCESS;
+  }
   let pidfile: HeldLock | null = null;
   if (!flags.bool("ephemeral") && worker === null) {
     const taken = await takePidfile(BINARY);

@@ -23,13 +23,15 @@ export function watcherPid(): number | null {
 /**
  * Makes the kernel SIGKILL this worker when its watcher dies without stopping
  * it first (SIGKILL, a crash): busy or not, the worker is gone at once and its
- * database lock is free for the next osqueryd. Called before the database is
- * opened; superviseWorker's poll covers a watcher that died before this.
+ * database lock is free for the next osqueryd. Returns false when the watcher
+ * is already gone (the signal would never come): the worker then must not start.
  */
-export function dieWithWatcher(): void {
+export function dieWithWatcher(watcher: number): boolean {
   if (libc()?.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) !== 0) {
     verbose("watcher.ts", "prctl(PR_SET_PDEATHSIG) failed: the worker notices its watcher's death by polling");
   }
+  // Checked after prctl: a watcher that died before it left this process to the reaper.
+  return process.ppid === watcher;
 }
 
 /**

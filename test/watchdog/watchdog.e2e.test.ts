@@ -21,9 +21,16 @@ beforeEach(() => {
 
 afterEach(async () => {
   for (const p of procs) {
-    for (const child of childrenOf(p.pid)) kill(child, 9);
     p.kill(9);
     await p.exited;
+    // Workers die with their watcher; any that did not would be a bug to catch here, not leave running.
+    let left = workersOf(p.pid);
+    for (let i = 0; i < 20 && left.length > 0; i++) {
+      await Bun.sleep(50);
+      left = workersOf(p.pid);
+    }
+    for (const pid of left) kill(pid, 9);
+    expect(left).toEqual([]);
   }
   procs = [];
   rmSync(dir, { recursive: true, force: true });
@@ -53,6 +60,20 @@ function childrenOf(pid: number): number[] {
     .filter((n) => /^\d+$/.test(n))
     .map(Number)
     .filter((p) => parentOf(p) === pid);
+}
+
+/** Live processes started by the watcher `watcher` (OSQUERY_WORKER in their environment), wherever they were reparented. */
+function workersOf(watcher: number): number[] {
+  return readdirSync("/proc")
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((p) => {
+      try {
+        return alive(p) && environ(p).includes(`OSQUERY_WORKER=${watcher}`);
+      } catch {
+        return false; // exited, or not ours to read
+      }
+    });
 }
 
 const alive = (pid: number) => parentOf(pid) !== null;
@@ -166,6 +187,17 @@ describe("watcher and worker", () => {
     w.kill(9);
     await w.exited;
     await waitFor("the worker's exit", () => !alive(child), 1000);
+  }, 20_000);
+
+  test("a worker whose watcher is already gone (OSQUERY_WORKER not its parent) exits 0 before running anything", () => {
+    writeConfig(quiet);
+    const r = Bun.spawnSync(
+      [OSQUERYD, `--config_path=${join(dir, "osquery.conf")}`, `--database_path=${join(dir, "osquery.db")}`, `--logger_path=${join(dir, "logs")}`, `--pidfile=${join(dir, "osqueryd.pid")}`],
+      { env: { ...process.env, OSQUERY_WORKER: "999999999" }, stderr: "pipe", timeout: 10_000 },
+    );
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr.toString()).toContain("detected killed watcher (999999999)");
+    expect(existsSync(join(dir, "logs", "osqueryd.results.log"))).toBe(false);
   }, 20_000);
 
   test("SIGTERM of the watcher: both exit, the watcher with 0, and the pidfile is gone", async () => {
