@@ -4,7 +4,9 @@
 // osquery-monitoring, hardware-monitoring), every query at a 10-second
 // interval, and reports the process's average CPU (percent of one core) and
 // peak RSS, beside a compiled Bun hello-world's peak RSS measured in the same
-// run. Targets (issue 3): peak RSS under 64 MB, average CPU under 2%.
+// run. Targets (issue 3): peak RSS under 64 MB, average CPU under 2%. The
+// watchdog is on, as by default: the figures are the worker's, and the
+// watcher's RSS is reported beside them (issue 9: at most 1.3x hello-world).
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +51,27 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime + stime
 }
 
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+}
+
+/** The watcher's worker, waited for: the first /proc entry whose parent is the watcher. */
+async function workerOf(watcher: number): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    for (const name of readdirSync("/proc")) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        if (parentOf(Number(name)) === watcher) return Number(name);
+      } catch {
+        // exited while the list was read
+      }
+    }
+    await Bun.sleep(50);
+  }
+  throw new Error("osqueryd started no worker");
+}
+
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** A compiled Bun hello-world's peak RSS: the runtime's floor. */
@@ -80,35 +103,42 @@ const daemon = Bun.spawn(
   ],
   { stdout: "ignore", stderr: "inherit" },
 );
+const worker = await workerOf(daemon.pid);
 const started = performance.now();
 let peakSampled = 0;
+let watcherPeak = 0;
 let samples = 0;
 let rssSum = 0;
 /** CPU and time once start-up is over, so the steady state can be told from the whole run. */
 let warm: { cpu: number; at: number } | null = null;
 while (performance.now() - started < SECONDS * 1000) {
   await Bun.sleep(500);
-  if (!warm && performance.now() - started >= WARM_UP_MS) warm = { cpu: cpuTicks(daemon.pid) / CLK_TCK, at: performance.now() };
-  const rss = statusField(daemon.pid, "VmRSS");
+  if (!warm && performance.now() - started >= WARM_UP_MS) warm = { cpu: cpuTicks(worker) / CLK_TCK, at: performance.now() };
+  watcherPeak = Math.max(watcherPeak, statusField(daemon.pid, "VmRSS"));
+  const rss = statusField(worker, "VmRSS");
   peakSampled = Math.max(peakSampled, rss);
   rssSum += rss;
   samples++;
 }
 const endedAt = performance.now();
 const wall = (endedAt - started) / 1000;
-const cpu = cpuTicks(daemon.pid) / CLK_TCK;
-const peak = Math.max(peakSampled, statusField(daemon.pid, "VmHWM"));
+const cpu = cpuTicks(worker) / CLK_TCK;
+const peak = Math.max(peakSampled, statusField(worker, "VmHWM"));
+watcherPeak = Math.max(watcherPeak, statusField(daemon.pid, "VmHWM"));
+// Most of the watcher's RSS is clean pages of the executable, shared with the worker; its own memory is the dirty part.
+const watcherDirty = (/^Private_Dirty:\s+(\d+) kB/m.exec(readFileSync(`/proc/${daemon.pid}/smaps_rollup`, "utf8"))?.[1] ?? "0") as string;
 daemon.kill("SIGTERM");
 const code = await daemon.exited;
 
 const resultsLog = readFileSync(join(dir, "logs", "osqueryd.results.log"), "utf8");
 const logs = readdirSync(join(dir, "logs"));
-console.log(`osqueryd, ${Object.keys(SCHEDULE).length} queries every 10 s (splayed), ${wall.toFixed(0)} s, exit ${code}:`);
+console.log(`osqueryd worker, ${Object.keys(SCHEDULE).length} queries every 10 s (splayed), ${wall.toFixed(0)} s, exit ${code}:`);
 console.log(`  average CPU: ${((cpu / wall) * 100).toFixed(2)}% of one core (target < 2%), ${cpu.toFixed(2)} s of CPU`);
 if (warm) {
   const steady = ((cpu - warm.cpu) / ((endedAt - warm.at) / 1000)) * 100;
   console.log(`  after the first ${WARM_UP_MS / 1000} s (start-up excluded): ${steady.toFixed(2)}% of one core`);
 }
 console.log(`  peak RSS:    ${mb(peak)} (target < 64 MB); average RSS ${mb(rssSum / Math.max(1, samples))}`);
-console.log(`  compiled Bun hello-world peak RSS in this run: ${mb(hello)} (osqueryd = ${(peak / hello).toFixed(2)}x)`);
+console.log(`  compiled Bun hello-world peak RSS in this run: ${mb(hello)} (worker = ${(peak / hello).toFixed(2)}x)`);
+console.log(`  watcher peak RSS: ${mb(watcherPeak)} (${(watcherPeak / hello).toFixed(2)}x hello-world, target <= 1.3x), of which private dirty ${mb(Number(watcherDirty) * 1024)}`);
 console.log(`  results log: ${resultsLog.split("\n").filter(Boolean).length} lines; log dir: ${logs.join(", ")}`);

@@ -51,6 +51,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (role === "daemon") {
+    // The watcher loads only src/watchdog/ and what it imports: no tables, SQL or database.
+    const { isWatcher, runWatcher } = await import("./watchdog/watcher.ts");
+    if (isWatcher(args)) return runWatcher(args);
     const { runDaemon } = await import("./daemon/main.ts");
     return runDaemon(args);
   }

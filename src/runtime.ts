@@ -10,6 +10,8 @@ export interface Runtime {
   configValid: boolean;
   /** Pid of the watchdog's watcher, or -1 when this process has none. */
   watcherPid: number;
+  /** Set when the watcher stopped this worker for a resource limit: the running query stays recorded. */
+  resourceLimitHit: boolean;
   extensionsActive: boolean;
   /** The database plugin in use: "lmdb" once a store on disk is open, else "ephemeral". */
   databasePlugin: "ephemeral" | "lmdb";
@@ -23,6 +25,7 @@ export const runtime: Runtime = {
   configHash: "",
   configValid: false,
   watcherPid: -1,
+  resourceLimitHit: false,
   extensionsActive: false,
   databasePlugin: "ephemeral",
   // Only plugins that --config_plugin / --logger_plugin / --distributed_plugin can activate: osquery

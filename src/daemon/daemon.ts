@@ -174,7 +174,8 @@ export class Daemon {
     const snapshot = perf;
     await store
       .write((w) => {
-        w.put("configurations", "executing_query", "");
+        // A worker stopped for a resource limit leaves the query recorded, for the next worker to denylist.
+        if (!runtime.resourceLimitHit) w.put("configurations", "executing_query", "");
         w.put("query_performance", name, JSON.stringify(snapshot));
       })
       .catch((e: unknown) => status.verbose(FILE, `Cannot save the performance of ${name}: ${errorMessage(e)}`));

@@ -6,13 +6,17 @@
 // the parent exits; the pidfile is the child's, as in osquery.
 import { errorMessage } from "../logger/glog.ts";
 
-/** Starts the detached copy of this daemon; returns an error text when it cannot be started. */
-export function daemonize(args: readonly string[]): string | null {
+/** The command that runs this program again: the executable, and the script when run from source. */
+export function ownCommand(): string[] {
   // Compiled, argv[1] is the binary's own virtual path; run from source, it is the script.
   const script = process.argv[1];
-  const prefix = script && !script.startsWith("/$bunfs/") ? [script] : [];
+  return script && !script.startsWith("/$bunfs/") ? [process.execPath, script] : [process.execPath];
+}
+
+/** Starts the detached copy of this daemon; returns an error text when it cannot be started. */
+export function daemonize(args: readonly string[]): string | null {
   try {
-    const child = Bun.spawn([process.execPath, ...prefix, "daemon", ...args, "--nodaemonize"], {
+    const child = Bun.spawn([...ownCommand(), "daemon", ...args, "--nodaemonize"], {
       argv0: process.argv0,
       cwd: "/",
       detached: true,

@@ -6,8 +6,8 @@
 // With --disable_distributed=false the live-query loop runs beside the
 // scheduler, through the one remote session the TLS plugins share.
 //
-// The watchdog (a watcher process supervising a worker) is not built yet: the
-// daemon always runs as one process, as osquery does with --disable_watchdog.
+// With the watchdog on, this runs as the worker (src/watchdog/), under a
+// watcher that holds the pidfile; with --disable_watchdog it runs alone.
 import { mkdirSync, statSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -19,7 +19,9 @@ import { checkViews, runQuery } from "../sql/engine.ts";
 import { status } from "../logger/status.ts";
 import { err, ok, type Result } from "../result.ts";
 import { MemoryStore, openStore, type Store } from "../store/store.ts";
-import { createPidfile, readPidfile, tryLock, type HeldLock } from "../store/lock.ts";
+import { tryLock, type HeldLock } from "../store/lock.ts";
+import { takePidfile } from "./pidfile.ts";
+import { dieWithWatcher, superviseWorker, watcherPid } from "../watchdog/worker.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { TlsConfigPlugin } from "../../plugins/config/tls.ts";
@@ -77,40 +79,6 @@ function configPlugin(store: () => Store): ConfigPlugin | null {
     () => flags.get("config_path"),
     (m) => status.warning("filesystem.ts", m),
   );
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    // ESRCH (gone) or EPERM (not ours): either way this daemon cannot stop it.
-    return false;
-  }
-}
-
-/** osquery's pidfile step: refuse a second daemon, or with --force stop the first. */
-async function takePidfile(): Promise<HeldLock | string> {
-  const path = flags.get("pidfile");
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-  } catch {
-    // createPidfile reports the real problem
-  }
-  let lock = createPidfile(path);
-  if (lock === "Busy" && flags.bool("force")) {
-    const pid = readPidfile(path);
-    if (pid !== null && pid !== process.pid && alive(pid)) {
-      process.kill(pid, "SIGTERM");
-      for (let retry = 0; retry < 5 && lock === "Busy"; retry++) {
-        await Bun.sleep(2000);
-        lock = createPidfile(path);
-      }
-    }
-  }
-  if (typeof lock !== "string") return lock;
-  const holder = lock === "Busy" ? readPidfile(path) : null;
-  return `${BINARY} Pidfile check failed: Pidfile::Error::${lock}${holder ? ` (${BINARY} is already running with pid ${holder}, ${path})` : ` (${path})`}`;
 }
 
 /** The carver, or null with --disable_carver; it uploads through the one remote session. */
@@ -314,9 +282,14 @@ export async function runDaemon(args: string[]): Promise<number> {
     return EXIT_SUCCESS;
   }
 
+  const worker = watcherPid();
+  if (worker !== null && !dieWithWatcher(worker)) {
+    status.info(FILE, `osqueryd worker (${process.pid}) detected killed watcher (${worker})`);
+    return EXIT_SUCCESS;
+  }
   let pidfile: HeldLock | null = null;
-  if (!flags.bool("ephemeral")) {
-    const taken = await takePidfile();
+  if (!flags.bool("ephemeral") && worker === null) {
+    const taken = await takePidfile(BINARY);
     if (typeof taken === "string") {
       status.error(FILE, taken);
       return EXIT_FAILURE;
@@ -471,6 +444,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   process.on("SIGTERM", onStop);
   process.on("SIGINT", onStop);
   process.on("SIGHUP", onHup);
+  const endSupervision = worker === null ? null : superviseWorker(worker, onStop);
   try {
     const end = await loop.run();
     if (end === "timeout") status.info(FILE, `The scheduler ended after ${flags.num("schedule_timeout")} seconds`);
@@ -486,5 +460,6 @@ export async function runDaemon(args: string[]): Promise<number> {
   process.off("SIGTERM", onStop);
   process.off("SIGINT", onStop);
   process.off("SIGHUP", onHup);
+  endSupervision?.();
   return shutdown(exitCode);
 }

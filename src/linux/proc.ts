@@ -82,3 +82,101 @@ export function onlineCpuCount(list: string | null): number {
   }
   return n;
 }
+
+/**
+ * The process name as osquery reads it from the Name line of /proc/<pid>/status:
+ * the kernel escapes "\" and newlines there, and osquery splits the line on ':'
+ * (dropping empty pieces, trimming each) before joining the value back.
+ */
+export function statusName(comm: string): string {
+  const escaped = comm.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+  return statusValue(`\t${escaped}`);
+}
+
+/** The value of a "Key:<value>" status line after osquery's split(line, ':', 1). */
+function statusValue(raw: string): string {
+  return raw
+    .split(":")
+    .filter((p) => p.length > 0)
+    .map((p) => p.trim())
+    .join(":");
+}
+
+/** The fields of /proc/<pid>/stat after "comm)": [0] = state (field 3 of proc(5)). */
+export function statDetails(text: string): { comm: string; details: string[] } | null {
+  const close = text.lastIndexOf(")");
+  if (close < 0 || text.length <= close + 2) return null;
+  const open = text.indexOf("(");
+  const details = text.slice(close + 2).trim().split(" ").filter((f) => f.length > 0);
+  if (details.length <= 19) return null;
+  return { comm: open >= 0 && open < close ? text.slice(open + 1, close) : "", details };
+}
+
+/** What osquery takes from /proc/<pid>/status. */
+export interface StatusInfo {
+  name?: string;
+  uid?: string; euid?: string; suid?: string;
+  gid?: string; egid?: string; sgid?: string;
+  residentSize?: number;
+  totalSize?: number;
+}
+
+export function parseStatus(text: string): StatusInfo {
+  const out: StatusInfo = {};
+  for (const line of text.split("\n")) {
+    const i = line.indexOf(":");
+    if (i <= 0) continue;
+    const key = line.slice(0, i).trim();
+    const raw = line.slice(i + 1);
+    switch (key) {
+      case "Name":
+        out.name = statusValue(raw);
+        break;
+      case "VmRSS":
+        out.residentSize = kibibytes(raw);
+        break;
+      case "VmSize":
+        out.totalSize = kibibytes(raw);
+        break;
+      case "Uid":
+      case "Gid": {
+        const ids = raw.trim().split("\t");
+        if (ids.length !== 4) break;
+        if (key === "Uid") [out.uid, out.euid, out.suid] = ids;
+        else [out.gid, out.egid, out.sgid] = ids;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** "  1234 kB" → bytes; the kernel's kB is 1024 bytes. */
+function kibibytes(raw: string): number | undefined {
+  const n = Number.parseInt(raw.trim(), 10);
+  return Number.isNaN(n) ? undefined : n * 1024;
+}
+
+/** What the watchdog measures of a process, in the units of osquery's processes table. */
+export interface ProcessUsage {
+  readonly parent: number;
+  readonly userMs: number;
+  readonly systemMs: number;
+  readonly residentBytes: number;
+}
+
+/** A process's parent, CPU time and resident size; null once it has exited. */
+export function processUsage(pid: number): ProcessUsage | null {
+  const stat = readProcFile(pid, "stat");
+  const details = stat === null ? null : statDetails(stat);
+  const status = readProcFile(pid, "status");
+  if (!details || status === null) return null;
+  const d = details.details;
+  const ticksToMs = (field: string | undefined) => (Number(field) * 1000) / CLK_TCK;
+  return {
+    parent: Number(d[1]),
+    userMs: ticksToMs(d[11]),
+    systemMs: ticksToMs(d[12]),
+    residentBytes: parseStatus(status).residentSize ?? 0,
+  };
+}
