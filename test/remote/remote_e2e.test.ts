@@ -163,6 +163,50 @@ describe("tls logger and node_invalid", () => {
   }
 });
 
+describe("tls logger edges", () => {
+  test("snapshots go as results; a line above --logger_tls_max_linesize is dropped with a warning, its batch still goes", async () => {
+    const srv = server();
+    srv.config = {
+      schedule: {
+        snap: { query: "SELECT 'snapshot' AS s", interval: 1, snapshot: true },
+        big: { query: "SELECT printf('%.3000c', 'x') AS b", interval: 1 },
+      },
+    };
+    const dir = tempDir();
+    const run = await finished(spawnDaemon(srv, dir, 4, ["--logger_tls_period=1", "--logger_tls_max_linesize=1000"]), 40_000);
+    expect(run.code).toBe(0);
+    const results = delivered(logRequests(srv, "result"));
+    const snaps = results.filter((r) => r.name === "snap");
+    expect(snaps.length).toBeGreaterThan(0);
+    expect(snaps[0]!.action).toBe("snapshot");
+    expect(results.filter((r) => r.name === "big")).toEqual([]);
+    const messages = delivered(logRequests(srv, "status")).map((s) => s.message as string);
+    expect(messages.some((m) => /^Linesize exceeds TLS logger maximum: \d+$/.test(m))).toBe(true);
+  }, 60_000);
+
+  test("SIGTERM while a log request hangs: the daemon exits promptly and the lines go on the next start", async () => {
+    const srv = server();
+    srv.config = { schedule: { tick: TICK } };
+    const dir = tempDir();
+    const flags = ["--logger_tls_period=1"];
+    const d = spawnDaemon(srv, dir, 30, flags);
+    await srv.waitFor((r) => r.some((x) => x.endpoint === "log" && x.body?.log_type === "result"), 20_000, "a first result batch");
+    srv.stall.add("log");
+    const from = srv.requests.length;
+    await srv.waitFor((r) => r.slice(from).some((x) => x.endpoint === "log"), 20_000, "a stalled log request");
+    const t0 = Date.now();
+    d.proc.kill("SIGTERM");
+    const run = await finished(d, 30_000);
+    expect(run.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    srv.stall.delete("log");
+    const restart = srv.requests.length;
+    expect((await finished(spawnDaemon(srv, dir, 3, flags), 40_000)).code).toBe(0);
+    const got = new Set(delivered(srv.requests.slice(0, from).concat(srv.requests.slice(restart)).filter((r) => r.endpoint === "log" && r.body?.log_type === "result")).map(key));
+    expect(fileResults(dir).map(key).filter((l) => !got.has(l))).toEqual([]);
+  }, 90_000);
+});
+
 describe("outage", () => {
   test("a 20 s outage (HTTP 500): every line arrives once, in order, with back-off instead of a storm", async () => {
     const srv = server();
@@ -276,7 +320,7 @@ describe("live queries", () => {
       // The next authenticated request is refused as node_invalid: the agent enrolls again and carries on.
       srv.nodeInvalidNext = 1;
       srv.distributed = {
-        queries: { good: "SELECT 1 AS n, 'x' AS s, 2.5 AS f, NULL AS z", bad: "SELECT * FROM no_such_table_rte2e", gated: "SELECT 3 AS never" },
+        queries: { good: "SELECT 1 AS n, 'x' AS s, 2.5 AS f, NULL AS z, 1.0 AS r, 'a\"b' AS q", bad: "SELECT * FROM no_such_table_rte2e", gated: "SELECT 3 AS never" },
         discovery: { gated: "SELECT 1 WHERE 0" },
       };
       const sentAt = Date.now();
@@ -294,7 +338,9 @@ describe("live queries", () => {
       expect(write.path).toBe(srv.paths.write);
       const body = write.body!;
       expect(Object.keys(body.queries as object).sort()).toEqual(["bad", "good"]);
-      expect(body.queries).toEqual({ good: [{ n: "1", s: "x", f: "2.5", z: "" }], bad: [] });
+      expect(body.queries).toEqual({ good: [{ n: "1", s: "x", f: "2.5", z: "", r: "1.0", q: 'a"b' }], bad: [] });
+      // The SELECT's column order, not sorted; a real keeps its ".0".
+      expect(write.raw).toContain(`"good":[{"n":"1","s":"x","f":"2.5","z":"","r":"1.0","q":"a\\"b"}]`);
       expect(body.statuses).toEqual({ good: 0, bad: 1 });
       const messages = body.messages as Record<string, string>;
       expect(messages.good).toBe("");
