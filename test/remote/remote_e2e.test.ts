@@ -356,6 +356,31 @@ describe("live queries", () => {
   }
 });
 
+test("accelerate: the server's window makes the agent check in every 5 s instead of --distributed_interval", async () => {
+  const srv = server();
+  srv.config = { schedule: {} };
+  srv.distributed = { queries: {}, accelerate: 60 };
+  const dir = tempDir();
+  const run = await finished(spawnDaemon(srv, dir, 13, ["--disable_distributed=false", "--distributed_interval=100", "--logger_plugin=filesystem"]), 40_000);
+  expect(run.code).toBe(0);
+  // At 0, 5 and 10 s: three reads in 13 s, where the interval alone allows one.
+  expect(srv.requestsTo("read").length).toBe(3);
+}, 60_000);
+
+test("decorations reach the tls logger's result and status lines", async () => {
+  const srv = server();
+  srv.config = { decorators: { load: ["SELECT 'deco-value' AS deco"] }, schedule: { one: { query: "SELECT 1 AS one", interval: 1 } } };
+  const dir = tempDir();
+  const run = await finished(spawnDaemon(srv, dir, 3, ["--logger_tls_period=1"]), 40_000);
+  expect(run.code).toBe(0);
+  const results = delivered(logRequests(srv, "result"));
+  expect(results.length).toBeGreaterThan(0);
+  for (const r of results) expect(r.decorations).toEqual({ deco: "deco-value" });
+  // Status lines logged once the decorators ran carry them too.
+  const statuses = delivered(logRequests(srv, "status"));
+  expect(statuses.some((s) => (s.decorations as Record<string, string> | undefined)?.deco === "deco-value")).toBe(true);
+}, 60_000);
+
 /** README's "Joining a fleet" flagfile, with the test server's host, CA and secret in place of the example's. */
 function fleetFlagfile(srv: TestServer, dir: string): string {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
