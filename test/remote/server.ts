@@ -222,7 +222,9 @@ export class TestServer {
 
   private async handle(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname;
-    const endpoint = (Object.keys(this.paths) as Endpoint[]).find((k) => this.paths[k] === path) ?? null;
+    // Fleet serves its osquery API under /api/osquery/ as well as /api/v1/osquery/ (its flagfile uses both).
+    const canonical = (this.opts.style ?? "fleet") === "fleet" ? path.replace(/^\/api\/osquery\//, "/api/v1/osquery/") : path;
+    const endpoint = (Object.keys(this.paths) as Endpoint[]).find((k) => this.paths[k] === canonical) ?? null;
     const bytes = Buffer.from(await req.arrayBuffer());
     const gzipped = (req.headers.get("content-encoding") ?? "").toLowerCase() === "gzip";
     let raw: string;
