@@ -23,7 +23,7 @@ const MAX_REDIRECTS = 10;
 export interface TlsSettings {
   /** host[:port] of the server. */
   readonly hostname: string;
-  /** PEM CA bundle, or undefined for the system store. */
+  /** PEM CA bundle: --tls_server_certs, else the system's bundle; undefined: Bun's root store. */
   readonly ca?: string;
   readonly cert?: string;
   readonly key?: string;
@@ -33,6 +33,31 @@ export interface TlsSettings {
   readonly timeoutMs: number;
   /** --tls_session_reuse: keep the connection open between requests. */
   readonly reuse: boolean;
+}
+
+/**
+ * The system's CA bundle, where each distribution family keeps it (Debian and
+ * Ubuntu, RHEL and Fedora, SUSE, Alpine): certificates an administrator added
+ * with update-ca-certificates or update-ca-trust are trusted, as they are by
+ * osquery's OpenSSL. None found: Bun's own root store.
+ */
+export const SYSTEM_CA_BUNDLES = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem",
+  "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+  "/etc/ssl/cert.pem",
+];
+
+export function systemCaBundle(paths: readonly string[] = SYSTEM_CA_BUNDLES): string | undefined {
+  for (const path of paths) {
+    try {
+      return readFileSync(path, "utf8");
+    } catch (e) {
+      status.verbose(FILE, `No system CA bundle at ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  return undefined;
 }
 
 /** Paths already warned about: a missing default bundle would otherwise warn on every request. */
@@ -55,7 +80,7 @@ function readPem(path: string, what: string): string | undefined {
 
 /** The client's settings from the flags; PEM files are read on every call so rotated certificates take effect. */
 export function tlsSettings(): TlsSettings {
-  const ca = readPem(flags.get("tls_server_certs"), "server certificate(s)");
+  const ca = readPem(flags.get("tls_server_certs"), "server certificate(s)") ?? systemCaBundle();
   let cert: string | undefined;
   let key: string | undefined;
   if (flags.get("tls_client_cert") !== "" && flags.get("tls_client_key") !== "") {

@@ -9,7 +9,7 @@ import { flags } from "../../src/flags/flags.ts";
 import { status } from "../../src/logger/status.ts";
 import { MemoryStore } from "../../src/store/store.ts";
 import { TlsSession } from "../../src/remote/remote.ts";
-import { post, tlsSettings } from "../../src/remote/tls.ts";
+import { post, systemCaBundle, tlsSettings } from "../../src/remote/tls.ts";
 import { makePki, startServer, type Pki, type TestServer } from "./server.ts";
 
 let pki: Pki;
@@ -145,6 +145,18 @@ test("an unreadable --tls_server_certs: a warning, then the system store, which 
   }
   expect(lines.join("")).toContain(`Cannot read TLS server certificate(s): ${pki.dir}/missing.pem`);
   expect(srv.requests.length).toBe(0);
+});
+
+test("the system store is the distribution's CA bundle: a CA added there is trusted", async () => {
+  const srv = server();
+  // The first bundle on the list that exists wins; missing ones are passed over.
+  const ca = systemCaBundle([`${pki.dir}/no-such-bundle.crt`, `${pki.dir}/ca.pem`]);
+  expect(ca).toBe(await Bun.file(`${pki.dir}/ca.pem`).text());
+  const r = await post({ ...tlsSettings(), ca }, srv.paths.enroll, { enroll_secret: "x" });
+  expect(srv.requests.length).toBe(1);
+  expect(r.ok || r.error.kind !== "transport").toBe(true);
+  // This host's own bundle is what the flagless client reads (Debian's ca-certificates).
+  expect(systemCaBundle()).toBe(await Bun.file("/etc/ssl/certs/ca-certificates.crt").text());
 });
 
 test("enroll retries wait min(n², --tls_enroll_max_interval) seconds, --tls_enroll_max_attempts in all", async () => {
