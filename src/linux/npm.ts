@@ -2,7 +2,7 @@
 // each package in a search directory's node_modules (scoped ones included),
 // then of the packages nested in their own node_modules, to a maximum depth.
 import { lstatSync, readFileSync, statSync } from "node:fs";
-import { GLOB_ALL, resolveFilePattern } from "./glob.ts";
+import { GLOB_ALL, joinPath, resolveFilePattern } from "./glob.ts";
 import type { Row } from "../table.ts";
 import { isDirectory, logUnreadable } from "./fs.ts";
 import { verbose } from "../logger/glog.ts";
@@ -77,10 +77,6 @@ export function parsePackageJson(text: string): NpmManifest | null {
     }
   }
   return out;
-}
-
-function joinPath(dir: string, rel: string): string {
-  return dir.endsWith("/") ? dir + rel : `${dir}/${rel}`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // every *.dist-info (METADATA) or *.egg-info (PKG-INFO) directory anywhere
 // below a site directory, the system ones and those under users' homes.
 import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { GLOB_ALL, compareBytes, resolveFilePattern } from "./glob.ts";
+import { GLOB_ALL, compareBytes, joinPath, resolveFilePattern } from "./glob.ts";
 import type { Row } from "../table.ts";
 import { isDirectory, listDir, logUnreadable } from "./fs.ts";
 
@@ -82,10 +82,6 @@ export function parsePythonMetadata(text: string): PythonMetadata {
     }
   }
   return out;
-}
-
-function joinPath(dir: string, name: string): string {
-  return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
 /** osquery's limit on the depth of a recursive (`**`) walk. */
