@@ -6,21 +6,11 @@
 // src/sql/ is held to the same rule; its findings are listed with file and
 // line so they can be fixed where they are.
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ROOT } from "../helpers.ts";
+import { DIRS, sources } from "./sources.ts";
 
-const DIRS = ["src", "tables", "plugins"];
-
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...sources(p));
-    else if (e.name.endsWith(".ts")) out.push(p);
-  }
-  return out;
-}
 
 // A catch clause or a .catch() handler whose body holds only whitespace.
 const EMPTY_CATCH = /\bcatch\s*(?:\(\s*[\w$]*\s*(?::\s*[\w$]+\s*)?\))?\s*\{\s*\}|\.catch\(\s*(?:\(\s*[\w$]*\s*(?::\s*[\w$]+\s*)?\)|[\w$]+)\s*=>\s*(?:\{\s*\}|undefined|null|void 0)\s*\)/g;

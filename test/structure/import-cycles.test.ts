@@ -8,21 +8,11 @@
 // load imports them back. Bun macro imports (`with { type: "macro" }`, as in
 // src/registry.ts) run at bundle time, not at run time; scanImports omits them.
 import { expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { ROOT } from "../helpers.ts";
+import { DIRS, sources } from "./sources.ts";
 
-const DIRS = ["src", "tables", "plugins"];
-
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...sources(p));
-    else if (e.name.endsWith(".ts")) out.push(p);
-  }
-  return out;
-}
 
 /** Imports of a file resolved to files of the tree; packages and builtins are left out. */
 function imports(file: string, transpiler: Bun.Transpiler): string[] {
