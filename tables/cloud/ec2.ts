@@ -6,7 +6,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { httpFetch } from "../../src/http.ts";
 import type { Row } from "../../src/table.ts";
-import { signV4, type AwsCredentials } from "./aws_sigv4.ts";
+import { signV4, type AwsCredentials } from "../../src/aws/sigv4.ts";
+import { parseCredentialsFile } from "../../src/aws/profile.ts";
 import { verbose } from "../../src/logger/glog.ts";
 import { logUnreadable } from "../../src/linux/fs.ts";
 
@@ -135,27 +136,6 @@ export async function ec2InstanceMetadata(base: string, detected: boolean): Prom
   ];
 }
 
-/** Keys of one INI section ([default] or [profile]) of an AWS credentials file. */
-export function parseCredentialsFile(text: string, profile: string): AwsCredentials | undefined {
-  let section = "";
-  const values = new Map<string, string>();
-  for (const raw of text.split("\n")) {
-    const line = raw.replace(/[#;].*$/, "").trim();
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) {
-      section = header[1]!.trim();
-      continue;
-    }
-    const kv = /^([^=]+)=(.*)$/.exec(line);
-    if (kv && section === profile) values.set(kv[1]!.trim().toLowerCase(), kv[2]!.trim());
-  }
-  const id = values.get("aws_access_key_id");
-  const secret = values.get("aws_secret_access_key");
-  if (!id || !secret) return undefined;
-  const token = values.get("aws_session_token");
-  return { accessKeyId: id, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) };
-}
-
 /**
  * The AWS SDK's default chain as osquery configures it (no aws_* flags here):
  * environment, the shared credentials file, then the instance profile role.
@@ -181,6 +161,11 @@ export async function resolveCredentials(
     logUnreadable("ec2.ts", env.AWS_SHARED_CREDENTIALS_FILE || join(home, ".aws", "credentials"), e);
     // no shared credentials file
   }
+  return instanceProfileCredentials(base, token);
+}
+
+/** The temporary credentials of the instance's IAM role, from the metadata service. */
+export async function instanceProfileCredentials(base: string, token: string | undefined): Promise<AwsCredentials | undefined> {
   const role = (await imdsGet(base, "meta-data/iam/security-credentials/", token)).split("\n")[0]?.trim();
   if (!role) return undefined;
   const body = await imdsGet(base, `meta-data/iam/security-credentials/${role}`, token);

@@ -8,13 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OSQUERYI } from "../../helpers.ts";
 import { inMountNamespace, overlay, sh } from "../../mount_namespace.ts";
-import { signV4 } from "../../../tables/cloud/aws_sigv4.ts";
+import { signV4 } from "../../../src/aws/sigv4.ts";
 import { azureInstanceMetadata, azureInstanceTags, parseAzureTags } from "../../../tables/cloud/azure.ts";
 import { isAzureHost, isEc2Host, isYandexCloudHost } from "../../../tables/cloud/detect.ts";
 
 /** The constant Azure writes into every VM's DMI chassis asset tag. */
 const AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77";
-import { ec2InstanceMetadata, ec2InstanceTags, parseCredentialsFile, parseDescribeTags } from "../../../tables/cloud/ec2.ts";
+import { ec2InstanceMetadata, ec2InstanceTags, parseDescribeTags } from "../../../tables/cloud/ec2.ts";
+import { parseCredentialsFile } from "../../../src/aws/profile.ts";
 import { tables } from "../../../tables/cloud/index.ts";
 
 let dir: string;

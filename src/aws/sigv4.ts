@@ -1,5 +1,6 @@
-// AWS Signature Version 4 for the one AWS API call osq makes (EC2
-// DescribeTags); small enough to keep instead of pulling in the AWS SDK.
+// AWS Signature Version 4, shared by the one AWS call the cloud tables make
+// (EC2 DescribeTags) and the Kinesis, Firehose and STS calls of the AWS
+// loggers; small enough to keep instead of pulling in the AWS SDK.
 import { createHash, createHmac } from "node:crypto";
 
 export interface AwsCredentials {
