@@ -27,6 +27,7 @@ pkgs=(
   strace          # shows the ycloud table never connects off a non-Yandex host
   tar             # GNU tar reads back the carve archives
   zstd            # decompresses --carver_compression archives independently
+  rsyslog         # the system logger the syslog logger test sends to, on a private socket
 )
 need=()
 for pkg in "${pkgs[@]}"; do

@@ -30,6 +30,7 @@ import type { RemoteSession } from "../remote/session.ts";
 import { FilesystemLoggerPlugin, parseLoggerMode } from "../../plugins/logger/filesystem.ts";
 import { StdoutLoggerPlugin } from "../../plugins/logger/stdout.ts";
 import { TlsLoggerPlugin } from "../../plugins/logger/tls.ts";
+import { SyslogLoggerPlugin } from "../../plugins/logger/syslog.ts";
 import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
 import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
 import type { DistributedPlugin } from "../../plugins/distributed/plugin.ts";
@@ -192,6 +193,8 @@ function loggerPlugins(store: Store, daemon: () => Daemon | null): LoggerPlugin[
       plugins.push(new StdoutLoggerPlugin(status));
     } else if (name === "tls") {
       plugins.push(tlsLogger(store, daemon));
+    } else if (name === "syslog") {
+      plugins.push(new SyslogLoggerPlugin(() => ({ facility: flags.num("logger_syslog_facility"), prependCee: flags.bool("logger_syslog_prepend_cee") })));
     } else {
       return `Cannot activate ${name} logger plugin: Unknown registry plugin: ${name}`;
     }

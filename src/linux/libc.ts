@@ -1,6 +1,6 @@
 // The one binding of glibc through bun:ffi: the calls Node and Bun do not
 // expose (netlink and interface ioctls, xattrs, flock, strftime's %Z, the MEI
-// device's ioctl/read/write, prctl's parent-death signal). libc.so.6 is opened once, on first use, so a
+// device's ioctl/read/write, prctl's parent-death signal, syslog(3)). libc.so.6 is opened once, on first use, so a
 // process that never needs it never loads it. Callers get null when it cannot
 // be opened (not glibc, e.g. musl) and fall back to what they can do without.
 import { dlopen, FFIType } from "bun:ffi";
@@ -33,6 +33,10 @@ const SYMBOLS = {
   setxattr: { args: [ptr, ptr, ptr, u64, i32], returns: i32 },
   // processes
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
+  // the system logger (syslog(3) is variadic: it is only ever called with "%s" and one string)
+  openlog: { args: [ptr, i32, i32], returns: none },
+  syslog: { args: [i32, ptr, ptr], returns: none },
+  closelog: { args: [], returns: none },
   // time
   localtime_r: { args: [ptr, ptr], returns: ptr },
   strftime: { args: [ptr, u64, ptr, ptr], returns: u64 },
