@@ -32,7 +32,7 @@ export const runtime: Runtime = {
   // lists what is registered, and a listed plugin that fails to start misleads.
   plugins: new Map([
     ["config", new Set(["filesystem", "tls"])],
-    ["logger", new Set(["filesystem", "stdout", "syslog", "tls"])],
+    ["logger", new Set(["aws_firehose", "aws_kinesis", "filesystem", "stdout", "syslog", "tls"])],
     ["distributed", new Set(["tls"])],
     ["database", new Set(["ephemeral", "lmdb"])],
     ["sql", new Set(["sql"])],

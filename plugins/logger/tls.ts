@@ -12,7 +12,6 @@
 // and one when delivery resumes, not once per attempt: those status lines are
 // themselves buffered and sent, and a line per period would be a flood.
 import type { JsonObject } from "../../src/daemon/config-text.ts";
-import { calendarTime } from "../../src/daemon/results.ts";
 import type { Clock } from "../../src/daemon/scheduler.ts";
 import { errorMessage } from "../../src/logger/glog.ts";
 import type { StatusLine } from "../../src/logger/status.ts";
@@ -20,7 +19,7 @@ import { LogBuffer, type BufferedLine, type LogType } from "../../src/remote/log
 import { Backoff } from "../../src/remote/log_drain.ts";
 import type { RemoteSession } from "../../src/remote/session.ts";
 import type { Store } from "../../src/store/store.ts";
-import { OSQUERY_VERSION } from "../../src/version.ts";
+import { purgeOverLimit, statusJson } from "./buffered.ts";
 import type { LoggerPlugin, ResultLine } from "./plugin.ts";
 
 export interface TlsLoggerSettings {
@@ -57,25 +56,6 @@ export interface TlsLoggerDeps {
 const TYPES: readonly LogType[] = ["result", "status"];
 /** How long shutdown waits for a request in flight (the client's own timeout is 16 s). */
 const STOP_GRACE_MS = 2000;
-
-/** A status record as osquery's buffered loggers serialise it (INTERFACES §5), keys in order. */
-export function statusJson(l: StatusLine, hostIdentifier: string, decorations: ReadonlyMap<string, string>, topLevel: boolean): string {
-  const obj: Record<string, unknown> = {
-    hostIdentifier,
-    calendarTime: calendarTime(new Date(l.time)),
-    unixTime: Math.floor(l.time / 1000),
-    severity: l.severity,
-    filename: l.filename,
-    line: l.line,
-    message: l.message,
-    version: OSQUERY_VERSION,
-  };
-  if (decorations.size > 0) {
-    if (topLevel) for (const [k, v] of decorations) obj[k] = v;
-    else obj.decorations = Object.fromEntries(decorations);
-  }
-  return JSON.stringify(obj);
-}
 
 /** An outage being reported: its reason, so a changed reason is reported again. */
 interface Streak {
@@ -266,23 +246,7 @@ export class TlsLoggerPlugin implements LoggerPlugin {
     return { data, unsendable };
   }
 
-  /**
-   * buffered_log_max: the oldest lines of both types go first. Room is left
-   * for the warning itself, which is buffered too; purging only down to the
-   * limit would make that warning exceed it, and the next pass purge and warn
-   * again, forever.
-   */
   private purge(): void {
-    const max = this.deps.settings().bufferedLogMax;
-    const count = this.buffer.count;
-    if (max <= 0 || count <= max) return;
-    let purged = 0;
-    try {
-      purged = this.buffer.purgeOldest(count - max + 1);
-    } catch (e) {
-      this.deps.log.verbose(`TLS logger could not purge its buffer: ${errorMessage(e)}`);
-      return;
-    }
-    this.deps.log.warning(`Purging buffered logs limit (${max}) exceeded: ${count}; the ${purged} oldest lines were dropped`);
+    purgeOverLimit(this.buffer, this.deps.settings().bufferedLogMax, this.deps.log, "TLS logger");
   }
 }

@@ -31,6 +31,9 @@ import { FilesystemLoggerPlugin, parseLoggerMode } from "../../plugins/logger/fi
 import { StdoutLoggerPlugin } from "../../plugins/logger/stdout.ts";
 import { TlsLoggerPlugin } from "../../plugins/logger/tls.ts";
 import { SyslogLoggerPlugin } from "../../plugins/logger/syslog.ts";
+import { AwsLoggerPlugin, FIREHOSE, KINESIS, type StreamService } from "../../plugins/logger/aws.ts";
+import { AwsClient, awsSettingsFromFlags } from "../aws/client.ts";
+import { resolveRegion, serviceEndpoint } from "../aws/region.ts";
 import type { LoggerPlugin } from "../../plugins/logger/plugin.ts";
 import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
 import type { DistributedPlugin } from "../../plugins/distributed/plugin.ts";
@@ -171,6 +174,47 @@ function tlsLogger(store: Store, daemon: () => Daemon | null): TlsLoggerPlugin {
   });
 }
 
+/** An AWS stream logger (aws_kinesis, aws_firehose), reading its flags at each use so config options apply. */
+function awsLogger(service: StreamService, store: Store, daemon: () => Daemon | null): AwsLoggerPlugin {
+  const flag = (suffix: string) => `${service.name}_${suffix}`;
+  const file = `${service.name}.ts`;
+  const log = {
+    info: (m: string) => status.info(file, m),
+    warning: (m: string) => status.warning(file, m),
+    error: (m: string) => status.error(file, m),
+    verbose: (m: string) => status.verbose(file, m),
+  };
+  const client = new AwsClient(() => awsSettingsFromFlags(), log);
+  return new AwsLoggerPlugin({
+    service,
+    store,
+    clock: systemClock(),
+    settings: () => ({
+      stream: flags.get(flag("stream")),
+      periodSeconds: flags.num(flag("period")),
+      sendStatus: service !== KINESIS || !flags.bool("aws_kinesis_disable_log_status"),
+      randomPartitionKey: service === KINESIS && flags.bool("aws_kinesis_random_partition_key"),
+      bufferedLogMax: flags.num("buffered_log_max"),
+      decorationsTopLevel: flags.bool("decorations_top_level"),
+    }),
+    sink: {
+      resolve: () => {
+        const s = awsSettingsFromFlags();
+        const endpoint = flags.get(flag("endpoint"));
+        // osquery checks the region against its list only when no endpoint override names the server.
+        const region = resolveRegion(flags.get(flag("region")), endpoint === "", s, log.verbose);
+        if (!region.ok) return region;
+        const url = serviceEndpoint(service.service, region.value, endpoint, s.enforceFips);
+        return url.ok ? ok({ region: region.value, url: url.value }) : url;
+      },
+      call: (region, url, target, body) => client.callJson(service.service, region, url, target, body),
+    },
+    log,
+    hostIdentifier: () => daemon()?.hostIdentifier() ?? hostname(),
+    decorations: () => (flags.bool("disable_decorators") ? new Map<string, string>() : (daemon()?.decorators.current() ?? new Map<string, string>())),
+  });
+}
+
 function loggerPlugins(store: Store, daemon: () => Daemon | null): LoggerPlugin[] | string {
   const plugins: LoggerPlugin[] = [];
   for (const name of flags.get("logger_plugin").split(",").map((s) => s.trim()).filter(Boolean)) {
@@ -193,6 +237,10 @@ function loggerPlugins(store: Store, daemon: () => Daemon | null): LoggerPlugin[
       plugins.push(new StdoutLoggerPlugin(status));
     } else if (name === "tls") {
       plugins.push(tlsLogger(store, daemon));
+    } else if (name === "aws_kinesis") {
+      plugins.push(awsLogger(KINESIS, store, daemon));
+    } else if (name === "aws_firehose") {
+      plugins.push(awsLogger(FIREHOSE, store, daemon));
     } else if (name === "syslog") {
       plugins.push(new SyslogLoggerPlugin(() => ({ facility: flags.num("logger_syslog_facility"), prependCee: flags.bool("logger_syslog_prepend_cee") })));
     } else {

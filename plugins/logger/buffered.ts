@@ -1,0 +1,51 @@
+// What osquery's buffered loggers (tls, aws_kinesis, aws_firehose; its
+// BufferedLogForwarder) share besides the buffer itself: how a status line is
+// serialised, and the buffered_log_max purge.
+import { calendarTime } from "../../src/daemon/results.ts";
+import { errorMessage } from "../../src/logger/glog.ts";
+import type { StatusLine } from "../../src/logger/status.ts";
+import type { LogBuffer } from "../../src/remote/log_buffer.ts";
+import { OSQUERY_VERSION } from "../../src/version.ts";
+
+/** A status record as osquery's buffered loggers serialise it (INTERFACES §5), keys in order. */
+export function statusJson(l: StatusLine, hostIdentifier: string, decorations: ReadonlyMap<string, string>, topLevel: boolean): string {
+  const obj: Record<string, unknown> = {
+    hostIdentifier,
+    calendarTime: calendarTime(new Date(l.time)),
+    unixTime: Math.floor(l.time / 1000),
+    severity: l.severity,
+    filename: l.filename,
+    line: l.line,
+    message: l.message,
+    version: OSQUERY_VERSION,
+  };
+  if (decorations.size > 0) {
+    if (topLevel) for (const [k, v] of decorations) obj[k] = v;
+    else obj.decorations = Object.fromEntries(decorations);
+  }
+  return JSON.stringify(obj);
+}
+
+export interface PurgeLog {
+  warning(message: string): void;
+  verbose(message: string): void;
+}
+
+/**
+ * buffered_log_max (0: no limit): the oldest lines of both types go first.
+ * Room is left for the warning itself, which is buffered too; purging only
+ * down to the limit would make that warning exceed it, and the next pass
+ * purge and warn again, forever.
+ */
+export function purgeOverLimit(buffer: LogBuffer, max: number, log: PurgeLog, who: string): void {
+  const count = buffer.count;
+  if (max <= 0 || count <= max) return;
+  let purged = 0;
+  try {
+    purged = buffer.purgeOldest(count - max + 1);
+  } catch (e) {
+    log.verbose(`${who} could not purge its buffer: ${errorMessage(e)}`);
+    return;
+  }
+  log.warning(`Purging buffered logs limit (${max}) exceeded: ${count}; the ${purged} oldest lines were dropped`);
+}
