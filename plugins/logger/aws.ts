@@ -128,6 +128,17 @@ const LINES_PER_PASS = 500;
 const MAX_ATTEMPTS = 100;
 const FIRST_RETRY_DELAY_MS = 3000;
 const STOP_GRACE_MS = 2000;
+const EXCERPT_CHARS = 200;
+
+/**
+ * The start of a dropped line, for the error that reports it. osquery logs
+ * the whole line; that error is a status line these plugins buffer and send
+ * in turn, so a record too big to send would make one too big to send, and
+ * so on every period.
+ */
+function excerpt(line: string): string {
+  return line.length <= EXCERPT_CHARS ? line : `${line.slice(0, EXCERPT_CHARS)}… (${line.length - EXCERPT_CHARS} more characters)`;
+}
 
 /** Milliseconds before attempt `retry` (0-based) of a batch, as osquery waits. */
 export function retryDelayMs(retry: number): number {
@@ -280,13 +291,13 @@ export class AwsLoggerPlugin implements LoggerPlugin {
       try {
         text = withLogType(l.line, type);
       } catch (e) {
-        this.deps.log.error(`${svc.name}: The following log record has been discarded because it was not in JSON format (${errorMessage(e)}): ${l.line}`);
+        this.deps.log.error(`${svc.name}: The following log record has been discarded because it was not in JSON format (${errorMessage(e)}): ${excerpt(l.line)}`);
         doomed.push(l.key);
         continue;
       }
       const data = Buffer.from(svc.newline ? text + "\n" : text);
       if (data.length >= svc.maxBytesPerRecord || data.length >= svc.maxBytesPerBatch) {
-        tooBig.push(text);
+        tooBig.push(`${data.length} bytes: ${excerpt(text)}`);
         doomed.push(l.key);
         continue;
       }

@@ -51,7 +51,8 @@ export function libcSyslog(): SyslogSink | null {
       c.openlog(ptr(ident), LOG_PID | LOG_CONS, facility << 3);
     },
     write(priority, message) {
-      c.syslog(priority, ptr(format), ptr(cString(message)));
+      const text = cString(message);
+      c.syslog(priority, ptr(format), ptr(text));
     },
   };
 }

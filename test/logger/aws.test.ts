@@ -14,6 +14,11 @@ import type { Subprocess } from "bun";
 import { CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { withLogType } from "../../plugins/logger/ptree_json.ts";
+import { AwsLoggerPlugin, FIREHOSE, KINESIS, retryDelayMs, type StreamService } from "../../plugins/logger/aws.ts";
+import { resolveRegion, serviceEndpoint } from "../../src/aws/region.ts";
+import { err, ok, type Result } from "../../src/result.ts";
+import { openStore } from "../../src/store/store.ts";
+import { FakeClock } from "../fake_clock.ts";
 import { OSQUERYD, osq, query } from "../helpers.ts";
 import { AwsTestServer, verifySigV4, type Secret } from "../aws/aws_server.ts";
 
@@ -392,5 +397,120 @@ describe("registry and flags", () => {
       aws_sts_session_name: ["string", "default", "default"],
       aws_sts_timeout: ["uint64", "3600", "3600"],
     });
+  });
+});
+
+describe("regions and endpoints as osquery resolves them", () => {
+  const inputs = (over: Partial<Parameters<typeof resolveRegion>[2]> = {}) => ({ region: "", profileName: "", enforceFips: false, profileDir: join(dir, ".aws"), ...over });
+  test("the service flag, then --aws_region, then the profile, then us-east-1; unknown regions refused unless an endpoint is set", () => {
+    expect(resolveRegion("eu-west-3", true, inputs({ region: "us-west-1" }))).toEqual(ok("eu-west-3"));
+    expect(resolveRegion("", true, inputs({ region: "us-west-1" }))).toEqual(ok("us-west-1"));
+    expect(resolveRegion("", true, inputs())).toEqual(ok("us-east-1"));
+    expect(resolveRegion("moon-1", true, inputs())).toEqual(err("Invalid region moon-1"));
+    expect(resolveRegion("moon-1", false, inputs())).toEqual(ok("moon-1"));
+    // A named profile must exist and give a region; the unnamed default may be missing.
+    expect(resolveRegion("", true, inputs({ profileName: "p" }))).toMatchObject({ ok: false });
+    mkdirSync(join(dir, ".aws"));
+    writeFileSync(join(dir, ".aws", "config"), "[default]\nregion = ca-central-1\n[profile p]\nregion = sa-east-1\n[profile q]\noutput = json\n[profile bad]\nregion = nowhere\n");
+    expect(resolveRegion("", true, inputs())).toEqual(ok("ca-central-1"));
+    expect(resolveRegion("", true, inputs({ profileName: "p" }))).toEqual(ok("sa-east-1"));
+    expect(resolveRegion("", true, inputs({ profileName: "q" }))).toEqual(err("AWS region not found for profile: q"));
+    expect(resolveRegion("", true, inputs({ profileName: "r" }))).toEqual(err("AWS profile not found: r"));
+    expect(resolveRegion("", true, inputs({ profileName: "bad" }))).toEqual(err("Invalid aws_region in profile: nowhere"));
+    expect(resolveRegion("eu-west-1", true, inputs({ enforceFips: true }))).toEqual(err("Region eu-west-1 is not FIPS compliant"));
+  });
+
+  test("regional, China, FIPS and overridden endpoints", () => {
+    const url = (r: Result<URL, string>) => (r.ok ? r.value.href : r.error);
+    expect(url(serviceEndpoint("kinesis", "eu-west-1", "", false))).toBe("https://kinesis.eu-west-1.amazonaws.com/");
+    expect(url(serviceEndpoint("firehose", "cn-north-1", "", false))).toBe("https://firehose.cn-north-1.amazonaws.com.cn/");
+    expect(url(serviceEndpoint("kinesis", "us-east-2", "", true))).toBe("https://kinesis-fips.us-east-2.amazonaws.com/");
+    expect(url(serviceEndpoint("kinesis", "us-gov-west-1", "", true))).toBe("https://kinesis.us-gov-west-1.amazonaws.com/");
+    expect(url(serviceEndpoint("firehose", "us-gov-west-1", "", true))).toBe("https://firehose-fips.us-gov-west-1.amazonaws.com/");
+    // A bare host:port gets the SDK's default scheme.
+    expect(url(serviceEndpoint("kinesis", "us-east-1", "localhost:4567", false))).toBe("https://localhost:4567/");
+    expect(url(serviceEndpoint("kinesis", "us-east-1", "http://127.0.0.1:4567", false))).toBe("http://127.0.0.1:4567/");
+    expect(url(serviceEndpoint("kinesis", "us-east-1", "http://127.0.0.1:1", true))).toBe("Cannot override the endpoint when FIPS is enforced");
+  });
+});
+
+describe("batching and retries (a recording sink, the real LMDB buffer)", () => {
+  interface Call {
+    body: { Records: { Data: string; PartitionKey?: string }[] };
+  }
+  async function rig(service: StreamService, answer: (call: Call, n: number) => Result<unknown, string>) {
+    const store = await openStore(join(dir, "db"));
+    const clock = new FakeClock();
+    const calls: Call[] = [];
+    const logged: string[] = [];
+    const log = { info: (m: string) => logged.push(m), warning: (m: string) => logged.push(m), error: (m: string) => logged.push(m), verbose: () => {} };
+    const plugin = new AwsLoggerPlugin({
+      service,
+      store,
+      clock,
+      settings: () => ({ stream: "s", periodSeconds: 10, sendStatus: true, randomPartitionKey: false, bufferedLogMax: 0, decorationsTopLevel: false }),
+      sink: {
+        resolve: () => ok({ region: "us-east-1", url: new URL("http://127.0.0.1:9/") }),
+        call: async (_region, _url, _target, body) => {
+          const call = { body: body as Call["body"] };
+          calls.push(call);
+          return answer(call, calls.length);
+        },
+      },
+      log,
+      hostIdentifier: () => "host-1",
+      decorations: () => new Map(),
+    });
+    expect(plugin.setUp()).toBeNull();
+    return { store, clock, calls, logged, plugin };
+  }
+  const okReply = (call: Call) => ok({ FailedRecordCount: 0, Records: call.body.Records.map(() => ({ SequenceNumber: "1", ShardId: "shardId-000000000000" })) });
+  const data = (c: Call) => c.body.Records.map((r) => Buffer.from(r.Data, "base64").toString());
+
+  test("500 records a request, then the rest; a record over 1 MB and a line that is not JSON are dropped with an error", async () => {
+    const r = await rig(KINESIS, okReply);
+    const lines = Array.from({ length: 620 }, (_v, i) => JSON.stringify({ name: "q", counter: i }));
+    r.plugin.logLines(lines.map((line) => ({ kind: "result", line })));
+    r.plugin.logString(JSON.stringify({ name: "big", pad: "x".repeat(1_000_000) }));
+    r.plugin.logString("not json");
+    await r.plugin.drainOnce();
+    expect(r.calls.map((c) => c.body.Records.length)).toEqual([500, 120]);
+    expect(r.calls.flatMap(data)).toEqual(lines.map((l, i) => l.replace(`"counter":${i}`, `"counter":"${i}"`).replace(/}$/, ',"log_type":"result"}')));
+    expect(r.calls[0]!.body.Records.every((x) => x.PartitionKey === "host-1")).toBe(true);
+    const tooBig = r.logged.find((m) => m.startsWith("aws_kinesis: The following log records have been discarded because they were too big"));
+    // The report names the record without carrying it: it is itself a status line that must fit in a record.
+    expect(tooBig).toContain('1000043 bytes: {"name":"big","pad":"xxx');
+    expect(tooBig!.length).toBeLessThan(1000);
+    expect(r.logged.some((m) => m.includes("not in JSON format") && m.endsWith(": not json"))).toBe(true);
+    expect(r.plugin.buffered).toBe(0);
+    await r.store.close();
+  });
+
+  test("Firehose packs at most 4 MB a request", async () => {
+    const r = await rig(FIREHOSE, (call) => ok({ FailedPutCount: 0, RequestResponses: call.body.Records.map(() => ({ RecordId: "x" })) }));
+    const line = JSON.stringify({ name: "q", pad: "y".repeat(900_000) });
+    for (let i = 0; i < 9; i++) r.plugin.logString(line);
+    await r.plugin.drainOnce();
+    // 900 kB records: four fit under 4 MB, the fifth would not.
+    expect(r.calls.map((c) => c.body.Records.length)).toEqual([4, 4, 1]);
+    expect(r.calls.flatMap(data).every((d) => d.endsWith('"log_type":"result"}\n'))).toBe(true);
+    await r.store.close();
+  });
+
+  test("refused records alone are sent again, 4 s then 5 s later; a failed request is retried whole", async () => {
+    const r = await rig(KINESIS, (call, n) => {
+      if (n === 1) return ok({ FailedRecordCount: 1, Records: call.body.Records.map((_x, i) => (i === 1 ? { ErrorCode: "ProvisionedThroughputExceededException", ErrorMessage: "Rate exceeded" } : { SequenceNumber: "1" })) });
+      if (n === 2) return err("Request to http://127.0.0.1:9/ failed: connection refused");
+      return okReply(call);
+    });
+    r.plugin.logLines(["a", "b", "c"].map((v) => ({ kind: "result" as const, line: JSON.stringify({ v }) })));
+    await r.plugin.drainOnce();
+    expect(r.calls.map((c) => data(c).map((d) => (JSON.parse(d) as { v: string }).v))).toEqual([["a", "b", "c"], ["b"], ["b"]]);
+    expect(r.clock.sleeps).toEqual([retryDelayMs(1), retryDelayMs(2)]);
+    expect([retryDelayMs(0), retryDelayMs(1), retryDelayMs(2), retryDelayMs(99)]).toEqual([0, 4000, 5000, 102_000]);
+    expect(r.logged.filter((m) => m.includes("could not send")).length).toBe(2);
+    expect(r.logged.at(-1)).toBe("aws_kinesis: sending logs again after 2 failed attempts");
+    expect(r.plugin.buffered).toBe(0);
+    await r.store.close();
   });
 });
