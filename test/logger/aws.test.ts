@@ -247,6 +247,17 @@ describe("aws_firehose", () => {
     expect(server.batches[0]).toMatchObject({ accessKeyId: "AKIDPROFILE", region: "ap-southeast-2" });
   });
 
+  test("--aws_session_token goes with the key flags; without flags, the AWS_* environment", async () => {
+    const withToken = daemon(["--logger_plugin=aws_firehose", ...firehoseFlags(), "--aws_access_key_id=ASIATEMP", "--aws_secret_access_key=temp-secret", "--aws_session_token=the-session-token"]);
+    await waitFor("records signed with the session token", () => server.batches.some((b) => b.accessKeyId === "ASIATEMP"));
+    await stopDaemon(withToken);
+    const fromEnv = daemon(["--logger_plugin=aws_firehose", ...firehoseFlags()], { env: { AWS_ACCESS_KEY_ID: "AKIDPROFILE", AWS_SECRET_ACCESS_KEY: "profile-secret" }, name: "env" });
+    await waitFor("records signed with the environment's key", () => server.batches.some((b) => b.accessKeyId === "AKIDPROFILE"));
+    await stopDaemon(fromEnv);
+    expect(server.rejected).toEqual([]);
+    expect(server.assumeRoleCalls).toEqual([]);
+  });
+
   test("an unknown stream is reported and its lines kept", async () => {
     const p = daemon(["--logger_plugin=aws_firehose", `--aws_firehose_endpoint=${server.url}`, "--aws_firehose_stream=missing", "--aws_firehose_period=1", "--aws_access_key_id=AKIDFIREHOSE", "--aws_secret_access_key=firehose/secret+key"]);
     await waitFor("the warning", () => stderrOf().includes("ResourceNotFoundException: Firehose missing not found"));
