@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { Server as HttpServerClass, type Server as HttpServer } from "node:http";
+import { createServer, Server as HttpServerClass, type Server as HttpServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -256,6 +256,43 @@ describe("aws_firehose", () => {
     await stopDaemon(fromEnv);
     expect(server.rejected).toEqual([]);
     expect(server.assumeRoleCalls).toEqual([]);
+  });
+
+  test("--aws_enable_proxy: requests go through the --aws_proxy_* proxy, with its credentials", async () => {
+    const seen: string[] = [];
+    // A forward proxy on 127.0.0.1: it passes each request on as it came, so the signature still holds.
+    const proxy = createServer(async (req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers["proxy-authorization"] ?? "(no proxy credentials)"}`);
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && !["proxy-authorization", "proxy-connection", "connection", "host", "content-length"].includes(k)) headers.set(k, v);
+      const reply = await fetch(req.url!, { method: req.method, headers, body: Buffer.concat(chunks) });
+      res.writeHead(reply.status, { "content-type": reply.headers.get("content-type") ?? "application/json" });
+      res.end(Buffer.from(await reply.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const proxyPort = (proxy.address() as AddressInfo).port;
+      const p = daemon([
+        "--logger_plugin=aws_firehose",
+        ...firehoseFlags(),
+        "--aws_access_key_id=AKIDFIREHOSE",
+        "--aws_secret_access_key=firehose/secret+key",
+        "--aws_enable_proxy",
+        "--aws_proxy_scheme=http",
+        "--aws_proxy_host=127.0.0.1",
+        `--aws_proxy_port=${proxyPort}`,
+        "--aws_proxy_username=proxy-user",
+        "--aws_proxy_password=proxy:pass",
+      ]);
+      await waitFor("records through the proxy", () => server.records().length >= 1);
+      await stopDaemon(p);
+    } finally {
+      proxy.close();
+    }
+    expect(server.rejected).toEqual([]);
+    expect(seen[0]).toBe(`POST ${server.url}/ Basic ${Buffer.from("proxy-user:proxy:pass").toString("base64")}`);
   });
 
   test("an unknown stream is reported and its lines kept", async () => {
