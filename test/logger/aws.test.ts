@@ -8,8 +8,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createServer, Server as HttpServerClass, type Server as HttpServer } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
 import { CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -21,6 +22,7 @@ import { openStore } from "../../src/store/store.ts";
 import { FakeClock } from "../fake_clock.ts";
 import { OSQUERYD, osq, query } from "../helpers.ts";
 import { AwsTestServer, verifySigV4, type Secret } from "../aws/aws_server.ts";
+import { makeOtherCa, makePki } from "../remote/server.ts";
 
 let dir: string;
 let procs: Subprocess[] = [];
@@ -344,6 +346,42 @@ describe("aws_kinesis against kinesalite", () => {
   afterAll(() => {
     kinesis?.destroy();
     kinesalite?.close();
+  });
+
+  test("an endpoint given as host:port is HTTPS, its certificate checked against --tls_server_certs", async () => {
+    const pki = makePki();
+    const other = makeOtherCa();
+    const create = (await import("kinesalite")).default;
+    const secure = create({ ssl: true, key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert), createStreamMs: 0 });
+    await new Promise<void>((resolve) => secure.listen(0, "127.0.0.1", resolve));
+    const securePort = (secure.address() as AddressInfo).port;
+    const reader = new KinesisClient({
+      endpoint: `https://127.0.0.1:${securePort}`,
+      region: "us-east-1",
+      credentials: { accessKeyId: "reader", secretAccessKey: "reader" },
+      requestHandler: new NodeHttpHandler({ httpsAgent: new HttpsAgent({ ca: readFileSync(pki.caFile) }) }),
+    });
+    try {
+      await reader.send(new CreateStreamCommand({ StreamName: "tls", ShardCount: 1 }));
+      const flags = ["--logger_plugin=aws_kinesis", `--aws_kinesis_endpoint=127.0.0.1:${securePort}`, "--aws_kinesis_stream=tls", "--aws_kinesis_period=1", "--aws_access_key_id=AKIDKINESIS", "--aws_secret_access_key=kinesis-secret", "--aws_kinesis_disable_log_status"];
+      const untrusted = daemon([...flags, `--tls_server_certs=${other}`], { name: "untrusted" });
+      await waitFor("the certificate warning", () => stderrOf("untrusted").includes("the server certificate is not signed by a trusted CA"));
+      await stopDaemon(untrusted);
+      const trusted = daemon([...flags, `--tls_server_certs=${pki.caFile}`]);
+      const records = await waitFor("records over HTTPS", async () => {
+        const d = await reader.send(new DescribeStreamCommand({ StreamName: "tls" }));
+        const it = await reader.send(new GetShardIteratorCommand({ StreamName: "tls", ShardId: d.StreamDescription!.Shards![0]!.ShardId!, ShardIteratorType: "TRIM_HORIZON" }));
+        const r = await reader.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator }));
+        return (r.Records ?? []).length > 0 && r.Records!;
+      });
+      await stopDaemon(trusted);
+      expect(Buffer.from(records[0]!.Data!).toString()).toContain('"name":"clock"');
+    } finally {
+      reader.destroy();
+      secure.close();
+      rmSync(pki.dir, { recursive: true, force: true });
+      rmSync(dirname(other), { recursive: true, force: true });
+    }
   });
 
   async function newStream(): Promise<string> {
