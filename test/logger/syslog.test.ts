@@ -12,6 +12,7 @@ import type { Subprocess } from "bun";
 import { OSQUERYD } from "../helpers.ts";
 import { inMountNamespace, overlay, sh } from "../mount_namespace.ts";
 import { tool } from "../tools.ts";
+import { statusPriority } from "../../plugins/logger/syslog.ts";
 
 let dir: string;
 let rsyslog: Subprocess;
@@ -127,4 +128,9 @@ describe("syslog logger", () => {
     expect(results[0]!.message.startsWith("{")).toBe(true);
     expect((JSON.parse(results[0]!.message) as { name: string }).name).toBe("who");
   });
+});
+
+test("status severities map as osquery maps them: INFO notice, WARNING warning, ERROR err, FATAL crit", () => {
+  // <syslog.h>: LOG_CRIT 2, LOG_ERR 3, LOG_WARNING 4, LOG_NOTICE 5.
+  expect([0, 1, 2, 3].map(statusPriority)).toEqual([5, 4, 3, 2]);
 });
