@@ -14,8 +14,8 @@
 // system's `file_paths`/`exclude_paths`/`file_paths_query`/`file_accesses`.
 import * as v from "valibot";
 import { createHash } from "node:crypto";
-import { flags } from "../flags/flags.ts";
-import { FLAG_BY_NAME } from "../flags/registry.ts";
+import { flags, noEffectNotes } from "../flags/flags.ts";
+import { FLAG_BY_NAME, flagSpec } from "../flags/registry.ts";
 import { compareBytes, sqlPatternToGlob } from "../linux/glob.ts";
 import { errorMessage } from "../logger/glog.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
@@ -469,12 +469,12 @@ export class Config {
         applied.push(name);
         continue;
       }
-      const spec = FLAG_BY_NAME.get(name);
-      if (!spec) {
+      if (!flagSpec(name)) {
         log.warn(`Cannot set unknown or invalid flag: ${name}`);
         continue;
       }
-      if (spec.kind === "cli") {
+      // osquery checks the CLI-only mark on the name as given, which an alias lacks.
+      if (FLAG_BY_NAME.get(name)?.kind === "cli") {
         log.warn(`The CLI only flag --${name} cannot be set from the config: set it in the flagfile or on the command line`);
         continue;
       }
@@ -482,6 +482,7 @@ export class Config {
       if (err) log.warn(`Cannot set option ${name}: ${err}`);
       else applied.push(name);
     }
+    for (const note of noEffectNotes(applied)) log.verbose(note);
     this.env.onOptions?.(applied);
   }
 

@@ -12,7 +12,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { flags, parseCommandLine } from "../flags/flags.ts";
+import { flags, noEffectNotes, parseCommandLine } from "../flags/flags.ts";
 import { runtime } from "../runtime.ts";
 import { OSQUERY_VERSION } from "../version.ts";
 import { checkViews, runQuery } from "../sql/engine.ts";
@@ -38,7 +38,7 @@ import { Config } from "./config.ts";
 import { Daemon } from "./daemon.ts";
 import { daemonize } from "./daemonize.ts";
 import { SchedulerLoop, systemClock } from "./scheduler.ts";
-import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut } from "../shortcuts.ts";
+import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut, serviceShortcut } from "../shortcuts.ts";
 import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logger/glog.ts";
 import { keepRunning } from "../logger/last-resort.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
@@ -262,6 +262,9 @@ export async function runDaemon(args: string[]): Promise<number> {
   keepRunning((message) => status.error(FILE, message));
   // Tables report what they could not read through glog's VLOG, shown with --verbose.
   if (flags.bool("verbose")) setStderrThreshold(INFO_SEVERITY);
+  for (const note of noEffectNotes()) status.verbose(FILE, note);
+  const service = serviceShortcut({ info: (m) => status.info(FILE, m), error: (m) => status.error(FILE, m) });
+  if (service !== null) return service;
   let remoteStore: Store = new MemoryStore();
   const plugin = configPlugin(() => remoteStore);
 

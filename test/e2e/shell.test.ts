@@ -21,7 +21,7 @@ describe("roles and flags", () => {
     expect(shell).toContain("osquery shell-only CLI flags:");
     expect(shell).toMatch(/\n    --json {2,}\S/);
     expect(shell).toMatch(/\n    --config_path VALUE {2,}\S/);
-    expect(shell).not.toContain("--disable_database"); // hidden
+    expect(shell).not.toContain("--rocksdb_write_buffer"); // hidden
     const daemon = osq(["-D", "--help"]).stdout;
     expect(daemon).toContain("Usage: osqueryd [OPTION]... ");
     expect(daemon).not.toContain("shell-only");
