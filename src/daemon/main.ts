@@ -69,7 +69,8 @@ function configPlugin(store: () => Store): ConfigPlugin | null {
     return new TlsConfigPlugin({
       endpoint: () => flags.get("config_tls_endpoint"),
       attempts: () => flags.num("config_tls_max_attempts"),
-      request: (endpoint, body, attempts) => openRemoteSession(store()).request(endpoint, body, { attempts }),
+      request: (endpoint, body, attempts, get) => openRemoteSession(store()).request(endpoint, body, { attempts, get }),
+      nodeApi: () => flags.bool("tls_node_api"),
       enrollAlways: () => flags.bool("enroll_always") && !flags.bool("disable_enrollment"),
       clearNodeKey: () => tlsSession(store()).enrollment.clear(),
     });
