@@ -35,6 +35,7 @@ import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
 import type { DistributedPlugin } from "../../plugins/distributed/plugin.ts";
 import { DistributedRunner } from "./distributed.ts";
 import { Config } from "./config.ts";
+import { applyAutoTables } from "./auto_tables.ts";
 import { Daemon } from "./daemon.ts";
 import { daemonize } from "./daemonize.ts";
 import { SchedulerLoop, systemClock } from "./scheduler.ts";
@@ -359,7 +360,14 @@ export async function runDaemon(args: string[]): Promise<number> {
     if (config && (initial || runtime.configHash !== before)) {
       for (const e of checkViews(config.views())) status.info("views.ts", e);
     }
-    if (config) applyPrometheusTargets(config.section("prometheus_targets"));
+    if (config) {
+      applyPrometheusTargets(config.section("prometheus_targets"));
+      applyAutoTables(config.section("auto_table_construction"), {
+        info: (m) => status.info("auto_tables.ts", m),
+        warn: (m) => status.warning("auto_tables.ts", m),
+        verbose: (m) => status.verbose("auto_tables.ts", m),
+      });
+    }
     return true;
   };
   await config?.restoreDenylist();
