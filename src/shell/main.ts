@@ -62,9 +62,10 @@ export async function runShell(args: string[]): Promise<number> {
     process.stderr.write(`Error: cannot open --output file: ${(e as Error).message}\n`);
     return 1;
   }
-  // An explicit config is read first: its options may change the output settings.
+  // The config is read first, as osquery's shell reads it at start (the
+  // default --config_path too): its options may change the output settings.
   let views = new Map<string, string>();
-  if (flags.isSet("config_path") && !flags.get("pack")) {
+  if (!flags.get("pack")) {
     const { loadShellConfig } = await import("./pack.ts");
     views = await loadShellConfig();
   }

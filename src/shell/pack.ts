@@ -1,5 +1,6 @@
-// The shell's use of a config: with an explicit --config_path, osqueryi reads
-// it as the daemon does (filesystem plugin), applies its options, offers its
+// The shell's use of a config: osqueryi reads --config_path (its default
+// /etc/osquery/osquery.conf too, as osquery's shell loads the config at
+// start) as the daemon does (filesystem plugin), applies its options, offers its
 // views and shows its schedule and packs in osquery_schedule / osquery_packs
 // (never run here, so every execution count is 0). `--pack NAME` runs every
 // query of that pack, printing each result in the shell's output mode.
