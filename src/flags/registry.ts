@@ -147,7 +147,7 @@ carver_expiry|uint32|86400|cli|Seconds the record of a finished carve is kept
 docker_socket|string|/var/run/docker.sock|normal|Unix socket of the Docker Engine API
 lxd_socket|string|/var/lib/lxd/unix.socket|normal|Unix socket of the LXD API
 enable_foreign|bool|false|normal|Register the tables of other platforms, which return no rows
-table_delay|uint64|0|normal|Microseconds to pause between table scans
+table_delay|uint64|0|normal|Milliseconds to pause before a table is scanned again in one query
 disable_hash_cache|bool|false|normal|Hash files every time instead of caching by inode times
 hash_cache_max|uint32|500|normal|Most file hashes kept in the cache
 utc|bool|true|hidden|Report times in UTC
@@ -329,7 +329,6 @@ export const NO_EFFECT: ReadonlyMap<string, string> = new Map([
     (n) => [n, "osq has no kafka_producer logger"] as const,
   ),
   ["disable_memory", "no osq table reads physical memory"],
-  ["distributed_loginfo", "osq logs distributed queries at verbose level only"],
   ["dns_resolver_refresh_interval", "osq resolves names through the runtime's resolver, which keeps no resolver to refresh"],
   ["enable_watchdog_debug", "osq's watchdog logs its measurements at verbose level"],
   ["experiment_list", "osq has no experiments"],
@@ -342,6 +341,11 @@ export const NO_EFFECT: ReadonlyMap<string, string> = new Map([
   ["thrift_string_size_limit", "osq's Thrift reader bounds messages by their own length"],
   ["thrift_verbose", "osq's Thrift code has no library log to turn on"],
   ["tls_allow_unsafe", "osq always verifies the TLS server"],
-  ["tls_dump", "osq does not dump TLS requests"],
   ["worker_threads", "osquery itself no longer uses it"],
+  ["utc", "osquery itself no longer reads it"],
+  ["disable_caching", "osq keeps no cache of table results to turn off"],
+  ...["disable_hash_cache", "hash_cache_max"].map((n) => [n, "osq keeps no cache of file hashes"] as const),
+  ["schedule_reload", "LMDB needs no periodic reset, and every query runs on a fresh SQLite database"],
+  ["table_delay", "osq scans each table once per query, so there is no repeated scan to pause before"],
+  ["tls_session_timeout", "the runtime's HTTP client decides how long a kept connection lives"],
 ]);

@@ -174,6 +174,9 @@ export function judgeReply(text: string): Result<JsonObject, RemoteError> {
 export async function post(s: TlsSettings, endpoint: string, body: JsonObject, opts: PostOptions = {}): Promise<Result<JsonObject, RemoteError>> {
   if (s.hostname === "") return err({ kind: "transport", message: "TLS request failed: --tls_hostname is not set" });
   const json = Buffer.from(JSON.stringify(body));
+  // --tls_dump prints raw bodies to stderr, outside the status log, as osquery does.
+  const dump = flags.bool("verbose") && flags.bool("tls_dump");
+  if (dump && !opts.get) process.stderr.write(`${json.toString("utf8")}\n`);
   const payload = opts.compress ? gzipSync(json) : json;
   let url = `https://${s.hostname}${endpoint}`;
   const tls = { ca: s.ca, cert: s.cert, key: s.key, rejectUnauthorized: true };
@@ -209,6 +212,7 @@ export async function post(s: TlsSettings, endpoint: string, body: JsonObject, o
     } catch (e) {
       return err({ kind: "transport", message: describeFailure(e, url) });
     }
+    if (dump) process.stderr.write(`${text}\n`);
     return judgeReply(text);
   }
 }

@@ -364,3 +364,31 @@ describe("--tls_secret_always and --tls_node_api", () => {
     expect(config.query).toEqual([["enroll_secret", srv.secret], ["node_key", "node-key-1"]]);
   }, 60_000);
 });
+
+describe("--tls_dump and --distributed_loginfo", () => {
+  test("--verbose --tls_dump prints each request body and reply to stderr as they went over the wire", async () => {
+    const srv = server();
+    srv.config = { options: { custom_marker: "dumped-config" } };
+    const plain = await runDaemon(srv, ["--verbose"], 1);
+    expect(plain.stderr).not.toContain("dumped-config");
+    const run = await runDaemon(srv, ["--verbose", "--tls_dump"], 1);
+    const lines = run.stderr.split("\n");
+    // The reply to the config request, raw, on a line of its own.
+    expect(lines).toContain(JSON.stringify(srv.config));
+    const enroll = lines.find((l) => l.startsWith("{") && l.includes('"host_identifier"'));
+    expect(enroll && JSON.parse(enroll).enroll_secret).toBe(srv.secret);
+  }, 60_000);
+
+  test("--distributed_loginfo logs each distributed query at INFO without --verbose", async () => {
+    const srv = server();
+    srv.distributed = { queries: { "q-1": "SELECT 1 AS one" } };
+    const flagsOn = ["--disable_distributed=false", "--distributed_interval=1", "--logger_min_stderr=0"];
+    const quiet = await runDaemon(srv, flagsOn, 2);
+    expect(srv.requestsTo("write").length).toBeGreaterThan(0);
+    expect(quiet.stderr).not.toContain("Executing distributed query");
+    const srv2 = server();
+    srv2.distributed = { queries: { "q-1": "SELECT 1 AS one" } };
+    const run = await runDaemon(srv2, [...flagsOn, "--distributed_loginfo"], 2);
+    expect(run.stderr).toMatch(/^I.*Executing distributed query: q-1: SELECT 1 AS one$/m);
+  }, 60_000);
+});
