@@ -13,8 +13,10 @@ export function helpText(role: "shell" | "daemon"): string {
   const normal = sorted.filter((f) => f.kind === "normal");
   const shell = role === "shell" ? sorted.filter((f) => f.kind === "shell") : [];
   const flagfile = FLAGS.find((f) => f.name === "flagfile")!;
-  const shown = [flagfile, ...cli, ...normal, ...shell];
-  const col = Math.max(...shown.map((f) => usage(f).length)) + 2;
+  // osquery aligns descriptions past the longest name of every flag it defines,
+  // hidden ones included: four spaces, "--", the name, room for " VALUE", two spaces.
+  const longest = Math.max(...FLAGS.filter((f) => f !== flagfile).map((f) => f.name.length));
+  const col = 6 + longest + 6 + 2;
   const line = (f: FlagSpec) => usage(f).padEnd(col) + f.description;
   const out = [
     `osquery ${OSQUERY_VERSION}, your OS as a high-performance relational database`,

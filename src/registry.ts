@@ -54,12 +54,15 @@ export async function loadTables(): Promise<void> {
 /** Whether `name` may be a table, without loading any table module. */
 export function isTableName(name: string): boolean {
   const lower = name.toLowerCase();
-  if (BUILTIN_NAMES.has(lower) || extensionTables.has(lower) || (byName?.has(lower) ?? false)) return true;
+  if (BUILTIN_NAMES.has(lower) || extensionTables.has(lower) || configTables.has(lower) || (byName?.has(lower) ?? false)) return true;
   // Before the foreign tables are loaded any name may be one: loading them settles it.
   return flags.bool("enable_foreign") && (foreign === null || foreign.has(lower));
 }
 
 const extensionTables = new Map<string, Table>();
+
+/** Tables the config builds (auto_table_construction), replaced as a set on each config update. */
+const configTables = new Map<string, Table>();
 
 function listFlag(name: string): Set<string> {
   return new Set(flags.get(name).split(",").map((s) => s.trim()).filter(Boolean));
@@ -77,9 +80,10 @@ let byName: Map<string, Table> | null = null;
 function index(): Map<string, Table> {
   if (byName) return byName;
   byName = new Map();
-  for (const t of [...loaded.values(), ...(foreign?.values() ?? []), ...extensionTables.values()]) {
+  for (const t of [...loaded.values(), ...(foreign?.values() ?? []), ...extensionTables.values(), ...configTables.values()]) {
     if (!enabled(t)) continue;
-    byName.set(t.name, t);
+    // Config-built tables keep the case they were given; lookups are by lower case.
+    byName.set(t.name.toLowerCase(), t);
     for (const a of t.aliases) byName.set(a, t);
   }
   return byName;
@@ -103,6 +107,19 @@ export function registerExtensionTable(table: Table): void {
 
 export function removeExtensionTable(name: string): void {
   extensionTables.delete(name);
+  byName = null;
+}
+
+/** Whether `name` (any case) is a built-in table, one of its aliases, or an extension's table: a config-built table may not take it. */
+export function isCoreTableName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return BUILTIN_NAMES.has(lower) || extensionTables.has(lower);
+}
+
+/** Replaces the tables the config builds. */
+export function setConfigTables(tables: readonly Table[]): void {
+  configTables.clear();
+  for (const t of tables) configTables.set(t.name.toLowerCase(), t);
   byName = null;
 }
 

@@ -26,6 +26,25 @@ export interface ShortcutEnv {
   error(message: string): void;
 }
 
+/**
+ * --install and --uninstall, which osquery checks before anything starts:
+ * they register a Windows service, so on Linux each says so and the exit is
+ * 1, as osquery's POSIX build does. Null when neither is set.
+ */
+export function serviceShortcut(log: { info(m: string): void; error(m: string): void }): number | null {
+  const install = flags.bool("install");
+  const uninstall = flags.bool("uninstall");
+  if (install && uninstall) {
+    log.error("osqueryd service install and uninstall can not be requested together");
+    return EXIT_FAILURE;
+  }
+  if (!install && !uninstall) return null;
+  const verb = install ? "install" : "uninstall";
+  log.info(`The --${verb} service flag only applies to Windows platforms`);
+  log.error(`Unable to ${verb} the osqueryd service`);
+  return EXIT_FAILURE;
+}
+
 /** Whether one of the shortcut flags is set: the role then runs no shell and no schedule. */
 export function wantsShortcut(): boolean {
   return flags.bool("config_check") || flags.bool("config_dump") || flags.bool("database_dump");

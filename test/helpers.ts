@@ -17,9 +17,10 @@ export interface RunResult {
 }
 
 /** Runs dist/osqueryi (or another role link) with arguments and optional stdin. */
-export function osq(args: readonly string[], opts: { stdin?: string; bin?: string; env?: Record<string, string> } = {}): RunResult {
+export function osq(args: readonly string[], opts: { stdin?: string; bin?: string; env?: Record<string, string>; cwd?: string } = {}): RunResult {
   if (!existsSync(OSQ)) throw new Error("dist/osq is missing: run `npm run build` first");
   const r = Bun.spawnSync([opts.bin ?? OSQUERYI, ...args], {
+    cwd: opts.cwd,
     stdin: opts.stdin === undefined ? "ignore" : new TextEncoder().encode(opts.stdin),
     env: { ...process.env, ...opts.env },
   });

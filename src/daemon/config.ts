@@ -14,8 +14,8 @@
 // system's `file_paths`/`exclude_paths`/`file_paths_query`/`file_accesses`.
 import * as v from "valibot";
 import { createHash } from "node:crypto";
-import { flags } from "../flags/flags.ts";
-import { FLAG_BY_NAME } from "../flags/registry.ts";
+import { flags, noEffectNotes } from "../flags/flags.ts";
+import { FLAG_BY_NAME, flagSpec } from "../flags/registry.ts";
 import { compareBytes, sqlPatternToGlob } from "../linux/glob.ts";
 import { errorMessage } from "../logger/glog.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
@@ -39,6 +39,34 @@ const KNOWN_KEYS = new Set([
   "file_accesses", "yara", "prometheus_targets", "auto_table_construction", "events", "feature_vectors",
   "kafka_topics", "logger",
 ]);
+
+/**
+ * Keys osquery reads on Linux for a feature osq does not have: accepted
+ * without a warning, and --verbose says why they change nothing here.
+ */
+const UNUSED_KEYS: ReadonlyMap<string, string> = new Map([
+  ["yara", "osq has no yara tables"],
+  ["feature_vectors", "only osquery's Windows event log publisher reads it"],
+  ["kafka_topics", "osq has no kafka_producer logger"],
+  ["logger", "no osq logger plugin reads a config section"],
+]);
+
+/**
+ * What osquery's yara parser says at verbose level about a `yara` value's
+ * shape: signatures is an object of arrays of rule files, signature_urls an
+ * array, file_paths an object of categories.
+ */
+export function yaraNotes(value: unknown): string[] {
+  if (!v.is(JsonObjectSchema, value)) return [];
+  const notes: string[] = [];
+  if (value.signatures !== undefined) {
+    if (!v.is(JsonObjectSchema, value.signatures)) notes.push("YARA signatures must contain a dictionary");
+    else for (const [group, files] of Object.entries(value.signatures)) if (!Array.isArray(files)) notes.push(`YARA signature group ${group} must be an array`);
+  }
+  if (value.signature_urls !== undefined && !Array.isArray(value.signature_urls)) notes.push("YARA signature_urls must be an array");
+  if (value.file_paths !== undefined && !v.is(JsonObjectSchema, value.file_paths)) notes.push("YARA file_paths key is invalid");
+  return notes;
+}
 
 /** Keys that, when present, must hold an object or array (osquery warns and skips otherwise). */
 const CONTAINER_KEYS = [...KNOWN_KEYS].filter((k) => k !== "schedule" && k !== "packs");
@@ -342,7 +370,12 @@ export class Config {
     const parsed = parseConfigText(text);
     if (!parsed.ok) return parsed.error;
     const doc = parsed.doc;
-    for (const key of Object.keys(doc)) if (!KNOWN_KEYS.has(key)) log.verbose(`Config ${source}: key "${key}" is not used by osq`);
+    for (const key of Object.keys(doc)) {
+      const unused = UNUSED_KEYS.get(key);
+      if (!KNOWN_KEYS.has(key)) log.verbose(`Config ${source}: key "${key}" is not used by osq`);
+      else if (unused) log.verbose(`Config ${source}: key "${key}" is accepted but does nothing here: ${unused}`);
+    }
+    for (const note of yaraNotes(doc.yara)) log.verbose(note);
     const packEnv = this.packEnv(splays);
     const built: [Pack, JsonObject][] = [];
     if (v.is(JsonObjectSchema, doc.schedule)) built.push([buildPack("main", source, { queries: doc.schedule }, packEnv), {}]);
@@ -469,12 +502,12 @@ export class Config {
         applied.push(name);
         continue;
       }
-      const spec = FLAG_BY_NAME.get(name);
-      if (!spec) {
+      if (!flagSpec(name)) {
         log.warn(`Cannot set unknown or invalid flag: ${name}`);
         continue;
       }
-      if (spec.kind === "cli") {
+      // osquery checks the CLI-only mark on the name as given, which an alias lacks.
+      if (FLAG_BY_NAME.get(name)?.kind === "cli") {
         log.warn(`The CLI only flag --${name} cannot be set from the config: set it in the flagfile or on the command line`);
         continue;
       }
@@ -482,6 +515,7 @@ export class Config {
       if (err) log.warn(`Cannot set option ${name}: ${err}`);
       else applied.push(name);
     }
+    for (const note of noEffectNotes(applied)) log.verbose(note);
     this.env.onOptions?.(applied);
   }
 

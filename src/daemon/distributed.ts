@@ -20,6 +20,7 @@ import { createHash } from "node:crypto";
 import type { QueryResult } from "../sql/engine.ts";
 import type { Store } from "../store/store.ts";
 import { errorMessage } from "../logger/glog.ts";
+import { flags } from "../flags/flags.ts";
 import type { DistributedPlugin } from "../../plugins/distributed/plugin.ts";
 import { isJsonObject, type JsonObject } from "./config-text.ts";
 import { valueText } from "./rows.ts";
@@ -219,7 +220,9 @@ export class DistributedRunner {
     }
     // Committed before the run, so that a query that kills the process is denylisted on the next start.
     await this.write((w) => w.put("distributed_running", key, String(this.nowSeconds())), `Failed to set distributed query as running: "${sql}"`);
-    log.verbose(`Executing distributed query: ${id}: ${sql}`);
+    // --distributed_loginfo raises the line to INFO, where a logger plugin sees it, unless --verbose shows it anyway.
+    if (!flags.bool("verbose") && flags.bool("distributed_loginfo")) log.info(`Executing distributed query: ${id}: ${sql}`);
+    else log.verbose(`Executing distributed query: ${id}: ${sql}`);
     const sample = this.deps.sample ?? sampleResources;
     const before = sample();
     const t0 = this.deps.clock.now();

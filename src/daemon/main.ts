@@ -12,7 +12,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { flags, parseCommandLine } from "../flags/flags.ts";
+import { flags, noEffectNotes, parseCommandLine } from "../flags/flags.ts";
 import { runtime } from "../runtime.ts";
 import { OSQUERY_VERSION } from "../version.ts";
 import { checkViews, runQuery } from "../sql/engine.ts";
@@ -39,10 +39,11 @@ import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
 import type { DistributedPlugin } from "../../plugins/distributed/plugin.ts";
 import { DistributedRunner } from "./distributed.ts";
 import { Config } from "./config.ts";
+import { applyAutoTables } from "./auto_tables.ts";
 import { Daemon } from "./daemon.ts";
 import { daemonize } from "./daemonize.ts";
 import { SchedulerLoop, systemClock } from "./scheduler.ts";
-import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut } from "../shortcuts.ts";
+import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut, serviceShortcut } from "../shortcuts.ts";
 import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logger/glog.ts";
 import { keepRunning } from "../logger/last-resort.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
@@ -73,7 +74,8 @@ function configPlugin(store: () => Store): ConfigPlugin | null {
     return new TlsConfigPlugin({
       endpoint: () => flags.get("config_tls_endpoint"),
       attempts: () => flags.num("config_tls_max_attempts"),
-      request: (endpoint, body, attempts) => openRemoteSession(store()).request(endpoint, body, { attempts }),
+      request: (endpoint, body, attempts, get) => openRemoteSession(store()).request(endpoint, body, { attempts, get }),
+      nodeApi: () => flags.bool("tls_node_api"),
       enrollAlways: () => flags.bool("enroll_always") && !flags.bool("disable_enrollment"),
       clearNodeKey: () => tlsSession(store()).enrollment.clear(),
     });
@@ -313,6 +315,9 @@ export async function runDaemon(args: string[]): Promise<number> {
   keepRunning((message) => status.error(FILE, message));
   // Tables report what they could not read through glog's VLOG, shown with --verbose.
   if (flags.bool("verbose")) setStderrThreshold(INFO_SEVERITY);
+  for (const note of noEffectNotes()) status.verbose(FILE, note);
+  const service = serviceShortcut({ info: (m) => status.info(FILE, m), error: (m) => status.error(FILE, m) });
+  if (service !== null) return service;
   let remoteStore: Store = new MemoryStore();
   const plugin = configPlugin(() => remoteStore);
 
@@ -406,7 +411,14 @@ export async function runDaemon(args: string[]): Promise<number> {
     if (config && (initial || runtime.configHash !== before)) {
       for (const e of checkViews(config.views())) status.info("views.ts", e);
     }
-    if (config) applyPrometheusTargets(config.section("prometheus_targets"));
+    if (config) {
+      applyPrometheusTargets(config.section("prometheus_targets"));
+      applyAutoTables(config.section("auto_table_construction"), {
+        info: (m) => status.info("auto_tables.ts", m),
+        warn: (m) => status.warning("auto_tables.ts", m),
+        verbose: (m) => status.verbose("auto_tables.ts", m),
+      });
+    }
     return true;
   };
   await config?.restoreDenylist();

@@ -6,7 +6,7 @@ import * as v from "valibot";
 import { readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { errorMessage, verbose } from "../logger/glog.ts";
-import { FLAG_BY_NAME, FLAGS, type FlagSpec, type FlagType } from "./registry.ts";
+import { FLAG_ALIASES, FLAGS, NO_EFFECT, flagSpec, type FlagSpec, type FlagType } from "./registry.ts";
 
 const BOOL_TRUE = new Set(["true", "t", "yes", "y", "1"]);
 const BOOL_FALSE = new Set(["false", "f", "no", "n", "0"]);
@@ -33,13 +33,6 @@ const VALUE_SCHEMAS: Record<FlagType, v.GenericSchema<string, string>> = {
   string: v.string(),
 };
 
-/**
- * osquery's FLAG_ALIAS: setting the old name also sets the flag it stands for
- * (osctrl still generates --config_tls_refresh); the old name keeps its own
- * value in osquery_flags, as in osquery.
- */
-const ALIASES: ReadonlyMap<string, string> = new Map([["config_tls_refresh", "config_refresh"]]);
-
 /** Normalises `value` for flag `spec`, or returns the gflags-style error text. */
 export function checkFlagValue(spec: FlagSpec, value: string): { ok: true; value: string } | { ok: false; error: string } {
   const r = v.safeParse(VALUE_SCHEMAS[spec.type], value);
@@ -58,11 +51,12 @@ export class Flags {
   }
 
   has(name: string): boolean {
-    return this.values.has(name);
+    return this.values.has(FLAG_ALIASES.get(name) ?? name);
   }
 
+  /** A flag's value; an alias reads the flag it stands for, as gflags shares their storage. */
   get(name: string): string {
-    const value = this.values.get(name);
+    const value = this.values.get(FLAG_ALIASES.get(name) ?? name);
     if (value === undefined) throw new Error(`unknown flag ${name}`);
     return value;
   }
@@ -77,26 +71,21 @@ export class Flags {
 
   /** Whether the flag was set explicitly (CLI, flagfile, config or shell command). */
   isSet(name: string): boolean {
-    return (this.sources.get(name) ?? "default") !== "default";
+    return this.source(name) !== "default";
   }
 
   source(name: string): FlagSource {
-    return this.sources.get(name) ?? "default";
+    return this.sources.get(FLAG_ALIASES.get(name) ?? name) ?? "default";
   }
 
-  /** Sets a known flag after validating its value; returns an error text on failure. */
+  /** Sets a known flag (or, through an alias, the flag it stands for) after validating its value; returns an error text on failure. */
   set(name: string, value: string, source: FlagSource): string | null {
-    const spec = FLAG_BY_NAME.get(name);
+    const spec = flagSpec(name);
     if (!spec) return `unknown command line flag '${name}'`;
     const r = checkFlagValue(spec, value);
     if (!r.ok) return r.error;
-    this.values.set(name, r.value);
-    this.sources.set(name, source);
-    const target = ALIASES.get(name);
-    if (target !== undefined) {
-      this.values.set(target, r.value);
-      this.sources.set(target, source);
-    }
+    this.values.set(spec.name, r.value);
+    this.sources.set(spec.name, source);
     return null;
   }
 
@@ -119,6 +108,21 @@ export class Flags {
   entries(): [string, string][] {
     return [...this.values.entries()];
   }
+}
+
+/**
+ * One line per flag among `names` that was set (to anything but its default)
+ * although its feature does not exist in osq, for the caller's verbose log.
+ */
+export function noEffectNotes(names: Iterable<string> = NO_EFFECT.keys(), target: Flags = flags): string[] {
+  const out: string[] = [];
+  for (const name of names) {
+    const spec = flagSpec(name);
+    const why = spec && NO_EFFECT.get(spec.name);
+    if (!spec || !why || !target.isSet(spec.name) || target.get(spec.name) === spec.defaultValue) continue;
+    out.push(`Flag --${name} is accepted but does nothing here: ${why}`);
+  }
+  return out;
 }
 
 export const flags = new Flags();
@@ -207,9 +211,9 @@ export function parseCommandLine(
     const eq = body.indexOf("=");
     let name = eq >= 0 ? body.slice(0, eq) : body;
     let value: string | undefined = eq >= 0 ? body.slice(eq + 1) : undefined;
-    let spec = FLAG_BY_NAME.get(name);
+    let spec = flagSpec(name);
     if (!spec && value === undefined && name.startsWith("no")) {
-      const negated = FLAG_BY_NAME.get(name.slice(2));
+      const negated = flagSpec(name.slice(2));
       if (negated?.type === "bool") {
         spec = negated;
         name = negated.name;

@@ -190,7 +190,7 @@ export class Carver {
       carve_id: record.carve_guid,
       request_id: record.request_id,
     };
-    const started = await session.request(s.startEndpoint, start, { attempts: ATTEMPTS });
+    const started = await session.request(s.startEndpoint, start, { attempts: ATTEMPTS, nodeKeyInBody: true });
     if (!started.ok) throw new CarveFailure("DATA POST FAILED", `start request failed: ${started.error.message}`);
     const sessionId = started.value.session_id;
     if (typeof sessionId !== "string" || sessionId === "") {

@@ -11,8 +11,8 @@ import { runQuery } from "../sql/engine.ts";
 import type { JsonObject } from "../daemon/config-text.ts";
 import { err, type Result } from "../result.ts";
 import type { RemoteError, RemoteSession, RequestOptions } from "./session.ts";
-import { post, postWithRetries, tlsSettings, type Sleep } from "./tls.ts";
-import { Enrollment, HOST_DETAIL_TABLES } from "./enroll.ts";
+import { endpointPath, post, postWithRetries, tlsSettings, withQuery, type Sleep } from "./tls.ts";
+import { Enrollment, HOST_DETAIL_TABLES, enrollSecret } from "./enroll.ts";
 
 const FILE = "remote.ts";
 
@@ -43,7 +43,8 @@ export class TlsSession implements RemoteSession {
   ) {
     this.enrollment = new Enrollment({
       store,
-      send: (endpoint, body) => post(tlsSettings(), endpoint, body),
+      // osquery's enroll plugin adds only the secret to its URL, never the node API's key.
+      send: (endpoint, body) => post(tlsSettings(), flags.bool("tls_secret_always") ? withQuery(endpoint, `${flags.get("tls_enroll_override")}=${enrollSecret()}`) : endpoint, body),
       hostDetails,
       sleep,
       now: () => Math.floor(Date.now() / 1000),
@@ -56,11 +57,15 @@ export class TlsSession implements RemoteSession {
       if (key === "" && !flags.bool("disable_enrollment")) {
         return err({ kind: "transport", message: "TLS request not sent: enrollment failed, no node key" });
       }
-      const r = await postWithRetries(
-        () => post(tlsSettings(), endpoint, opts.nodeKeyInBody === false ? body : { ...body, node_key: key }, { nodeKey: key, compress: opts.compress }),
-        opts.attempts ?? 1,
-        this.sleep,
-      );
+      let path = endpointPath(endpoint, key, enrollSecret);
+      let sent: JsonObject;
+      if (opts.nodeKeyInBody !== undefined) sent = opts.nodeKeyInBody ? { ...body, node_key: key } : body;
+      else if (flags.bool("tls_node_api")) {
+        // osquery appends the key with "&" whether or not the URL has a query yet.
+        path += `&node_key=${key}`;
+        sent = body;
+      } else sent = { ...body, node_key: key };
+      const r = await postWithRetries(() => post(tlsSettings(), path, sent, { nodeKey: key, compress: opts.compress, get: opts.get }), opts.attempts ?? 1, this.sleep);
       if (r.ok || r.error.kind !== "node_invalid") return r;
       if (flags.bool("disable_reenrollment")) return r;
       await this.enrollment.clear();

@@ -25,11 +25,16 @@ export interface RequestOptions {
   /** Attempts before giving up (each plugin has its own *_max_attempts flag). */
   readonly attempts?: number;
   /**
-   * false: send the body as given, without node_key (the key still goes in the
-   * Authorization header). Carve blocks need it: osquery sends none in them,
-   * and Fleet reads a block's body as exactly four keys (FLEET.md §7).
+   * Unset: the request goes as osquery's TLSRequestHelper sends it, node_key
+   * in the body, or with --tls_node_api in the URL instead. Set: as the
+   * carver sends its own requests, node_key in the body or not as this says,
+   * whatever the node API (the key still goes in the Authorization header).
+   * Carve blocks need false: osquery sends none in them, and Fleet reads a
+   * block's body as exactly four keys (FLEET.md §7).
    */
   readonly nodeKeyInBody?: boolean;
+  /** A GET without a body: osquery's tls config plugin asks this way under --tls_node_api. */
+  readonly get?: boolean;
 }
 
 export interface RemoteSession {

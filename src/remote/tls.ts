@@ -95,6 +95,26 @@ export function tlsSettings(): TlsSettings {
 export interface PostOptions {
   readonly nodeKey?: string;
   readonly compress?: boolean;
+  /** Send a GET without a body instead of a POST. */
+  readonly get?: boolean;
+}
+
+/**
+ * The path and query of a request to `endpoint`, as osquery's makeURI makes
+ * it: under --tls_node_api the node key comes first, as the node the
+ * endpoint hangs from; --tls_secret_always adds the enroll secret, named by
+ * --tls_enroll_override, to the query string. Nothing is percent-encoded,
+ * as osquery encodes nothing.
+ */
+export function endpointPath(endpoint: string, nodeKey: string, secret: () => string): string {
+  let path = flags.bool("tls_node_api") ? `/${nodeKey}${endpoint}` : endpoint;
+  if (flags.bool("tls_secret_always")) path = withQuery(path, `${flags.get("tls_enroll_override")}=${secret()}`);
+  return path;
+}
+
+/** `path` with `param` added to its query string. */
+export function withQuery(path: string, param: string): string {
+  return `${path}${path.includes("?") ? "&" : "?"}${param}`;
 }
 
 /** Why fetch() failed, in one line: the TLS verdict when there is one. */
@@ -122,7 +142,7 @@ export function describeFailure(e: unknown, url: string): string {
 
 function headers(s: TlsSettings, opts: PostOptions): Record<string, string> {
   const h: Record<string, string> = {
-    "Content-Type": "application/json",
+    ...(opts.get ? {} : { "Content-Type": "application/json" }),
     Accept: "application/json",
     "User-Agent": `osquery/${OSQUERY_VERSION}`,
   };
@@ -150,10 +170,13 @@ export function judgeReply(text: string): Result<JsonObject, RemoteError> {
   return ok(doc);
 }
 
-/** One POST (following redirects), judged by its body. */
+/** One POST (or GET, with `opts.get`), following redirects, judged by its body. */
 export async function post(s: TlsSettings, endpoint: string, body: JsonObject, opts: PostOptions = {}): Promise<Result<JsonObject, RemoteError>> {
   if (s.hostname === "") return err({ kind: "transport", message: "TLS request failed: --tls_hostname is not set" });
   const json = Buffer.from(JSON.stringify(body));
+  // --tls_dump prints raw bodies to stderr, outside the status log, as osquery does.
+  const dump = flags.bool("verbose") && flags.bool("tls_dump");
+  if (dump && !opts.get) process.stderr.write(`${json.toString("utf8")}\n`);
   const payload = opts.compress ? gzipSync(json) : json;
   let url = `https://${s.hostname}${endpoint}`;
   const tls = { ca: s.ca, cert: s.cert, key: s.key, rejectUnauthorized: true };
@@ -161,8 +184,8 @@ export async function post(s: TlsSettings, endpoint: string, body: JsonObject, o
     let res: Response;
     try {
       res = await fetch(url, {
-        method: "POST",
-        body: payload,
+        method: opts.get ? "GET" : "POST",
+        body: opts.get ? undefined : payload,
         headers: headers(s, opts),
         redirect: "manual",
         decompress: s.acceptGzip,
@@ -189,6 +212,7 @@ export async function post(s: TlsSettings, endpoint: string, body: JsonObject, o
     } catch (e) {
       return err({ kind: "transport", message: describeFailure(e, url) });
     }
+    if (dump) process.stderr.write(`${text}\n`);
     return judgeReply(text);
   }
 }

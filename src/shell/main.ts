@@ -2,10 +2,10 @@
 // order (INTERFACES §3): -L / -A, --pack, --query / --query_file, a positional
 // argument, then stdin (interactive or piped).
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { flags, parseCommandLine } from "../flags/flags.ts";
+import { flags, noEffectNotes, parseCommandLine } from "../flags/flags.ts";
 import { writeAll, writeStdout } from "../io.ts";
 import { ERROR, INFO, logToStderr, setStderrThreshold } from "../logger/glog.ts";
-import { runShortcut, wantsShortcut } from "../shortcuts.ts";
+import { runShortcut, serviceShortcut, wantsShortcut } from "../shortcuts.ts";
 import { openShellDatabase, openShellStore } from "./database.ts";
 import { runMeta } from "./meta.ts";
 import { runScript } from "./script.ts";
@@ -42,6 +42,9 @@ export async function runShell(args: string[]): Promise<number> {
   flags.force("disable_logging", "true");
   flags.force("disable_watchdog", "true");
   if (flags.bool("verbose")) setStderrThreshold(INFO);
+  for (const note of noEffectNotes()) logToStderr(INFO, "flags.ts", 0, note);
+  const service = serviceShortcut({ info: (m) => logToStderr(INFO, "main.ts", 0, m), error: (m) => logToStderr(ERROR, "main.ts", 0, m) });
+  if (service !== null) return service;
   if (flags.num("profile") > 0) {
     const { runProfile } = await import("./profile.ts");
     return runProfile(parsed.positional);
@@ -59,9 +62,10 @@ export async function runShell(args: string[]): Promise<number> {
     process.stderr.write(`Error: cannot open --output file: ${(e as Error).message}\n`);
     return 1;
   }
-  // An explicit config is read first: its options may change the output settings.
+  // The config is read first, as osquery's shell reads it at start (the
+  // default --config_path too): its options may change the output settings.
   let views = new Map<string, string>();
-  if (flags.isSet("config_path") && !flags.get("pack")) {
+  if (!flags.get("pack")) {
     const { loadShellConfig } = await import("./pack.ts");
     views = await loadShellConfig();
   }

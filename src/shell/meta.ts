@@ -219,7 +219,7 @@ function show(state: ShellState): Outcome {
     `      headers: ${o.headers ? "on" : "off"}`,
     `         mode: ${o.mode}`,
     `    nullvalue: "${o.nullValue}"`,
-    `       output: ${flags.get("output") === "-" ? "stdout" : flags.get("output")}`,
+    `       output: ${flags.get("output") === "-" || flags.get("output") === "" ? "stdout" : flags.get("output")}`,
     `    separator: "${o.separator}"`,
     `        width: ${o.widths.join(" ")}`,
     "",

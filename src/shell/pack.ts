@@ -1,5 +1,6 @@
-// The shell's use of a config: with an explicit --config_path, osqueryi reads
-// it as the daemon does (filesystem plugin), applies its options, offers its
+// The shell's use of a config: osqueryi reads --config_path (its default
+// /etc/osquery/osquery.conf too, as osquery's shell loads the config at
+// start) as the daemon does (filesystem plugin), applies its options, offers its
 // views and shows its schedule and packs in osquery_schedule / osquery_packs
 // (never run here, so every execution count is 0). `--pack NAME` runs every
 // query of that pack, printing each result in the shell's output mode.
@@ -17,8 +18,14 @@ import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { OSQUERY_VERSION } from "../version.ts";
 import { runStatement, type ShellState } from "./shell.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
+import { applyAutoTables, type AutoTableLog } from "../daemon/auto_tables.ts";
 
 const warn = (m: string) => logToStderr(WARNING, "config.cpp", 0, m);
+const atcLog: AutoTableLog = {
+  info: (m) => logToStderr(INFO, "auto_constructed_tables.cpp", 0, m),
+  warn: (m) => logToStderr(WARNING, "auto_constructed_tables.cpp", 0, m),
+  verbose: (m) => verbose("auto_constructed_tables.cpp", m),
+};
 
 /** The plugin --config_plugin names, or null when the shell has none of that name. */
 export function shellConfigPlugin(): ConfigPlugin | null {
@@ -76,6 +83,7 @@ export async function loadShellConfig(): Promise<Map<string, string>> {
   runtime.configValid = config.valid;
   runtime.configHash = config.hash();
   applyPrometheusTargets(config.section("prometheus_targets"));
+  applyAutoTables(config.section("auto_table_construction"), atcLog);
   return configViews(config);
 }
 
@@ -104,6 +112,7 @@ export async function runPack(state: ShellState, name: string): Promise<number> 
     return 1;
   }
   applyPrometheusTargets(config.section("prometheus_targets"));
+  applyAutoTables(config.section("auto_table_construction"), atcLog);
   for (const [view, sql] of configViews(config)) state.views.set(view, sql);
   let code = 0;
   for (const q of pack.queries) {

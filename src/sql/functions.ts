@@ -112,8 +112,8 @@ const asInt32 = (v: SqlValue): number => Number(BigInt.asIntN(32, asInt64(v)));
 // String functions
 // ---------------------------------------------------------------------------
 
-/** osquery refuses regexes longer than this many bytes (its hidden --regex_max_size flag). */
-const REGEX_MAX_SIZE = 256;
+/** osquery refuses regexes longer than --regex_max_size bytes. */
+const regexMaxSize = (): number => flags.num("regex_max_size");
 const regexCache = new Map<string, RegExp>();
 
 /** Compiles with ECMAScript syntax, which is also std::regex's default grammar. */
@@ -190,7 +190,7 @@ function splitCommon(
 
 function regexSplitValue(input: SqlValue, pattern: SqlValue, index: SqlValue): string | null {
   return splitCommon(input, pattern, index, (text, tok) => {
-    if (byteLength(tok) > REGEX_MAX_SIZE) throw new SQLFunctionError("Invalid regex");
+    if (byteLength(tok) > regexMaxSize()) throw new SQLFunctionError("Invalid regex");
     let re: RegExp;
     try {
       re = compileRegex(tok);
@@ -206,8 +206,8 @@ function regexMatchValue(input: SqlValue, pattern: SqlValue, index: SqlValue): s
   const text = asCString(input) ?? "";
   const source = asCString(pattern) ?? "";
   const i = asInt32(index);
-  if (byteLength(source) > REGEX_MAX_SIZE) {
-    throw new SQLFunctionError(`Invalid regex: too big, max size is ${REGEX_MAX_SIZE} bytes`);
+  if (byteLength(source) > regexMaxSize()) {
+    throw new SQLFunctionError(`Invalid regex: too big, max size is ${regexMaxSize()} bytes`);
   }
   let re: RegExp;
   try {

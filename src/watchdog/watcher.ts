@@ -29,7 +29,8 @@ export function isWatcher(args: readonly string[]): boolean {
   if (process.env.OSQUERY_WORKER !== undefined) return false;
   const scratch = new Flags();
   if ("error" in parseCommandLine(args, scratch)) return false;
-  const off = ["disable_watchdog", "config_check", "config_dump", "database_dump", "daemonize"];
+  // osquery checks --install and --uninstall before its watcher starts.
+  const off = ["disable_watchdog", "config_check", "config_dump", "database_dump", "daemonize", "install", "uninstall"];
   return !off.some((name) => scratch.bool(name));
 }
 

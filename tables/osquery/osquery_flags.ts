@@ -2,12 +2,8 @@ import { defineTable, type Row } from "../../src/table.ts";
 import { flags } from "../../src/flags/flags.ts";
 import { FLAG_BY_NAME, FLAGS } from "../../src/flags/registry.ts";
 
-/**
- * Names osq accepts that osquery's own flag list leaves out: `flagfile` is a
- * gflags built-in rather than an osquery flag, and `config_tls_refresh` is a
- * FLAG_ALIAS (osquery/core/flags.cpp lists only flags defined through osquery).
- */
-const NOT_OSQUERY_FLAGS: ReadonlySet<string> = new Set(["flagfile", "config_tls_refresh"]);
+/** `flagfile` is a gflags built-in rather than an osquery flag, so osquery's list leaves it out. */
+const NOT_OSQUERY_FLAGS: ReadonlySet<string> = new Set(["flagfile"]);
 
 export default defineTable({
   name: "osquery_flags",
@@ -22,7 +18,8 @@ export default defineTable({
   },
   generate() {
     // Hidden flags are listed too; only -S, -D, -L, -A style names (two characters
-    // or fewer) are skipped (osquery/tables/utility/osquery.cpp).
+    // or fewer) are skipped (osquery/tables/utility/osquery.cpp), and aliases,
+    // which are not in the registry's list of flags.
     const rows: Row[] = FLAGS.filter((f) => f.name.length > 2 && !NOT_OSQUERY_FLAGS.has(f.name)).map((f) => ({
       name: f.name,
       type: f.type,

@@ -18,6 +18,7 @@
 //   srv.requireGzip = true                       // refuse (400) request bodies that are not gzipped
 //   startServer({ pki, requireClientCert: true })// mTLS: the handshake needs pki.clientCert
 //   startServer({ pki, style: "osctrl" })        // /<env>/enroll|config|log|read|write|init|block, 200 + node_invalid
+//   startServer({ pki, nodeApi: true })          // osquery's node API: /<node_key><endpoint>&node_key=<key>, config by GET as {"config": "<json>"}
 //   await srv.stop()
 //
 // Node keys are "node-key-<n>", one per enrollment; a request is authenticated
@@ -87,6 +88,10 @@ export type Endpoint = "enroll" | "config" | "log" | "read" | "write" | "carve_b
 export interface RecordedRequest {
   readonly endpoint: Endpoint | null;
   readonly path: string;
+  /** The request target as sent (path and query), before any node-API parts are taken off `path`. */
+  readonly target: string;
+  /** The query string's parameters, in order. */
+  readonly query: [string, string][];
   readonly method: string;
   readonly headers: Record<string, string>;
   /** The body after gunzip, parsed as JSON (null when it is not JSON). */
@@ -104,6 +109,14 @@ export interface ServerOptions {
   readonly env?: string;
   readonly requireClientCert?: boolean;
   readonly secret?: string;
+  /**
+   * osquery's node API (--tls_node_api): the path starts with the node key,
+   * which the client also appends as `&node_key=<key>` (osquery writes `&`
+   * even when there is no `?` yet); requests carry no node_key in the body
+   * and are authenticated by the key in the URL; config is fetched by GET
+   * and answered as {"config": "<the config as JSON text>"}.
+   */
+  readonly nodeApi?: boolean;
 }
 
 const FLEET_PATHS: Record<Endpoint, string> = {
@@ -221,7 +234,23 @@ export class TestServer {
   }
 
   private async handle(req: Request): Promise<Response> {
-    const path = new URL(req.url).pathname;
+    const url = new URL(req.url);
+    let path = url.pathname;
+    const query = [...url.searchParams.entries()];
+    let urlNodeKey: string | null = null;
+    if (this.opts.nodeApi) {
+      const amp = path.indexOf("&node_key=");
+      if (amp >= 0) {
+        urlNodeKey = decodeURIComponent(path.slice(amp + "&node_key=".length));
+        path = path.slice(0, amp);
+      }
+      urlNodeKey ??= url.searchParams.get("node_key");
+      const prefixed = /^\/(node-key-\d+)(\/.*)$/.exec(path);
+      if (prefixed) {
+        if (prefixed[1] !== urlNodeKey && urlNodeKey !== null) return this.reply(400, { error: "the node keys of the path and the query differ" });
+        path = prefixed[2]!;
+      }
+    }
     // Fleet serves its osquery API under /api/osquery/ as well as /api/v1/osquery/ (its flagfile uses both).
     const canonical = (this.opts.style ?? "fleet") === "fleet" ? path.replace(/^\/api\/osquery\//, "/api/v1/osquery/") : path;
     const endpoint = (Object.keys(this.paths) as Endpoint[]).find((k) => this.paths[k] === canonical) ?? null;
@@ -243,7 +272,7 @@ export class TestServer {
     const headers: Record<string, string> = {};
     req.headers.forEach((v, k) => (headers[k] = v));
     const clientPort = this.server.requestIP(req)?.port ?? 0;
-    this.requests.push({ endpoint, path, method: req.method, headers, body, raw, gzipped, clientPort });
+    this.requests.push({ endpoint, path, target: url.pathname + url.search, query, method: req.method, headers, body, raw, gzipped, clientPort });
 
     const location = this.redirects.get(path);
     if (location !== undefined) return new Response(null, { status: 307, headers: { location } });
@@ -251,7 +280,7 @@ export class TestServer {
     if (this.stall.has(endpoint)) return new Promise<Response>((resolve) => this.stalled.push(() => resolve(this.reply(503, { error: "stalled" }))));
     if (this.fail.has(endpoint)) return this.reply(500, { error: "told to fail" });
     if (this.requireGzip && endpoint === "log" && !gzipped) return this.reply(400, { error: "gzip required" });
-    const answer = this.answer(endpoint, body);
+    const answer = this.answer(endpoint, body, urlNodeKey);
     if (answer instanceof Response) return answer;
     if ((req.headers.get("accept-encoding") ?? "").includes("gzip")) {
       return new Response(gzipSync(JSON.stringify(answer)), { headers: { "content-type": "application/json", "content-encoding": "gzip" } });
@@ -259,7 +288,7 @@ export class TestServer {
     return this.reply(this.httpStatus.get(endpoint) ?? 200, answer);
   }
 
-  private answer(endpoint: Endpoint, body: Record<string, unknown> | null): Response | Record<string, unknown> {
+  private answer(endpoint: Endpoint, body: Record<string, unknown> | null, urlNodeKey: string | null): Response | Record<string, unknown> {
     if (endpoint === "enroll") {
       if (body?.enroll_secret !== this.secret) {
         return this.opts.style === "osctrl" ? this.reply(403, "") : this.reply(401, { error: "bad enroll secret", node_invalid: true });
@@ -273,11 +302,13 @@ export class TestServer {
         this.nodeInvalidNext--;
         return this.nodeInvalid();
       }
-      if (body?.node_key !== this.nodeKeys.at(-1)) return this.nodeInvalid();
+      // The carver sends its own requests: node_key in the start request's body, not in the URL.
+      const key = this.opts.nodeApi ? (urlNodeKey ?? body?.node_key) : body?.node_key;
+      if (key !== this.nodeKeys.at(-1)) return this.nodeInvalid();
     }
     switch (endpoint) {
       case "config":
-        return this.config;
+        return this.opts.nodeApi ? { config: JSON.stringify(this.config) } : this.config;
       case "read":
         return this.distributed;
       case "carve_begin":

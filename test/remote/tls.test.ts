@@ -319,3 +319,76 @@ describe("TLS", () => {
     expect(results(run.dir).some((l) => l.name === "z")).toBe(true);
   }, 60_000);
 });
+
+describe("--tls_secret_always and --tls_node_api", () => {
+  test("--tls_secret_always puts the enroll secret in the query string of every request, enroll included", async () => {
+    const srv = server();
+    srv.config = { schedule: { s: { query: "SELECT 1 AS s", interval: 1 } } };
+    await runDaemon(srv, ["--tls_secret_always", "--logger_plugin=tls", "--logger_tls_period=1", "--disable_distributed=false", "--distributed_interval=1"], 3);
+    const seen = new Set(srv.requests.map((r) => r.endpoint));
+    for (const endpoint of ["enroll", "config", "log", "read"] as const) expect(seen.has(endpoint)).toBe(true);
+    for (const r of srv.requests) expect(r.query).toEqual([["enroll_secret", srv.secret]]);
+    // The body still carries the secret (enroll) and the node key (the rest).
+    expect(srv.requestsTo("enroll")[0]!.body?.enroll_secret).toBe(srv.secret);
+    expect(srv.requestsTo("config")[0]!.body?.node_key).toBe("node-key-1");
+  }, 60_000);
+
+  test("--tls_node_api: endpoints under the node key, the key appended to the URL and not in the body, config by GET", async () => {
+    const srv = server({ nodeApi: true });
+    srv.config = { schedule: { n: { query: "SELECT 2 AS n", interval: 1 } } };
+    const run = await runDaemon(srv, ["--tls_node_api", "--logger_plugin=filesystem,tls", "--logger_tls_period=1", "--disable_distributed=false", "--distributed_interval=1"], 3);
+    // Enrollment has no key yet: its URL is the plain endpoint.
+    expect(srv.requestsTo("enroll")[0]!.target).toBe(srv.paths.enroll);
+    const config = srv.requestsTo("config")[0]!;
+    expect(config.method).toBe("GET");
+    expect(config.raw).toBe("");
+    expect(config.target).toBe(`/node-key-1${srv.paths.config}&node_key=node-key-1`);
+    expect(config.headers.authorization).toBe("NodeKey node-key-1");
+    for (const endpoint of ["log", "read"] as const) {
+      const r = srv.requestsTo(endpoint)[0]!;
+      expect(r.method).toBe("POST");
+      expect(r.target).toBe(`/node-key-1${srv.paths[endpoint]}&node_key=node-key-1`);
+      expect(r.body).not.toHaveProperty("node_key");
+    }
+    expect(srv.requestsTo("log")[0]!.body?.log_type).toBeString();
+    // The config came out of the reply's "config" string: its query ran.
+    expect(results(run.dir).some((l) => l.name === "n")).toBe(true);
+  }, 60_000);
+
+  test("--tls_node_api with --tls_secret_always: the secret opens the query string, the node key follows it", async () => {
+    const srv = server({ nodeApi: true });
+    await runDaemon(srv, ["--tls_node_api", "--tls_secret_always"], 1);
+    expect(srv.requestsTo("enroll")[0]!.target).toBe(`${srv.paths.enroll}?enroll_secret=${srv.secret}`);
+    const config = srv.requestsTo("config")[0]!;
+    expect(config.target).toBe(`/node-key-1${srv.paths.config}?enroll_secret=${srv.secret}&node_key=node-key-1`);
+    expect(config.query).toEqual([["enroll_secret", srv.secret], ["node_key", "node-key-1"]]);
+  }, 60_000);
+});
+
+describe("--tls_dump and --distributed_loginfo", () => {
+  test("--verbose --tls_dump prints each request body and reply to stderr as they went over the wire", async () => {
+    const srv = server();
+    srv.config = { options: { custom_marker: "dumped-config" } };
+    const plain = await runDaemon(srv, ["--verbose"], 1);
+    expect(plain.stderr).not.toContain("dumped-config");
+    const run = await runDaemon(srv, ["--verbose", "--tls_dump"], 1);
+    const lines = run.stderr.split("\n");
+    // The reply to the config request, raw, on a line of its own.
+    expect(lines).toContain(JSON.stringify(srv.config));
+    const enroll = lines.find((l) => l.startsWith("{") && l.includes('"host_identifier"'));
+    expect(enroll && JSON.parse(enroll).enroll_secret).toBe(srv.secret);
+  }, 60_000);
+
+  test("--distributed_loginfo logs each distributed query at INFO without --verbose", async () => {
+    const srv = server();
+    srv.distributed = { queries: { "q-1": "SELECT 1 AS one" } };
+    const flagsOn = ["--disable_distributed=false", "--distributed_interval=1", "--logger_min_stderr=0"];
+    const quiet = await runDaemon(srv, flagsOn, 2);
+    expect(srv.requestsTo("write").length).toBeGreaterThan(0);
+    expect(quiet.stderr).not.toContain("Executing distributed query");
+    const srv2 = server();
+    srv2.distributed = { queries: { "q-1": "SELECT 1 AS one" } };
+    const run = await runDaemon(srv2, [...flagsOn, "--distributed_loginfo"], 2);
+    expect(run.stderr).toMatch(/^I.*Executing distributed query: q-1: SELECT 1 AS one$/m);
+  }, 60_000);
+});
