@@ -89,36 +89,6 @@ logger_tls_backoff_max|uint64|3600|normal|Longest wait in seconds between failed
 logger_tls_compress|bool|false|normal|Compress TLS log requests with gzip
 logger_syslog_facility|int32|19|normal|Syslog facility (0-23) for the syslog logger
 logger_syslog_prepend_cee|bool|false|normal|Prefix syslog JSON messages with @cee:
-aws_access_key_id|string||normal|AWS access key id for the AWS loggers
-aws_secret_access_key|string||normal|AWS secret access key for the AWS loggers
-aws_session_token|string||normal|AWS session token that goes with temporary credentials
-aws_profile_name|string||normal|Profile of the shared AWS credentials and config files
-aws_region|string||normal|AWS region of every AWS service that names none of its own
-aws_sts_arn_role|string||normal|Role the AWS loggers assume through STS
-aws_sts_region|string||normal|Region of the STS endpoint
-aws_sts_session_name|string|default|normal|Session name of the assumed STS role
-aws_sts_timeout|uint64|3600|normal|Seconds the assumed role's credentials are used
-aws_enable_proxy|bool|false|normal|Send AWS requests through the aws_proxy_* proxy
-aws_proxy_scheme|string|https|normal|Scheme of the AWS proxy (http or https)
-aws_proxy_host|string||normal|Host of the AWS proxy
-aws_proxy_port|uint32|0|normal|Port of the AWS proxy
-aws_proxy_username|string||normal|User name for the AWS proxy
-aws_proxy_password|string||normal|Password for the AWS proxy
-aws_debug|bool|false|normal|Log every AWS request and reply at verbose level
-aws_imdsv2_request_attempts|uint32|3|normal|Attempts at getting an EC2 metadata (IMDSv2) token
-aws_imdsv2_request_interval|uint32|3|normal|Base seconds between IMDSv2 token attempts
-aws_disable_imdsv1_fallback|bool|false|normal|Give up on EC2 metadata when no IMDSv2 token is had
-aws_enforce_fips|bool|false|cli|Use only the AWS FIPS endpoints
-aws_kinesis_period|uint64|10|normal|Seconds between sends of buffered logs to Kinesis
-aws_kinesis_stream|string||normal|Kinesis stream that receives the logs
-aws_kinesis_random_partition_key|bool|false|normal|Give each Kinesis record a random partition key
-aws_kinesis_disable_log_status|bool|false|normal|Send no status logs to Kinesis
-aws_kinesis_endpoint|string||normal|Kinesis endpoint instead of the region's
-aws_kinesis_region|string||normal|Kinesis region, before aws_region
-aws_firehose_period|uint64|10|normal|Seconds between sends of buffered logs to Firehose
-aws_firehose_stream|string||normal|Firehose delivery stream that receives the logs
-aws_firehose_endpoint|string||normal|Firehose endpoint instead of the region's
-aws_firehose_region|string||normal|Firehose region, before aws_region
 decorations_top_level|bool|false|normal|Put decorations at the top level of result lines
 disable_decorators|bool|false|normal|Add no decorations to result lines
 buffered_log_max|uint64|1000000|normal|Most log lines kept for buffering plugins (0: no limit)
