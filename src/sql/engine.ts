@@ -46,11 +46,11 @@ export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<Qu
   const tokens = tokenize(sql);
   if (tokens.length === 0) return { columns: [], rows: [], tables: [] };
   const words = tokens.map(identifierOf);
-  const views = usedViews(words, opts.views ?? new Map<string, string>());
+  const budget = new QueryBudget(opts.limits ?? NO_LIMITS);
+  const views = await checkpointedViews(usedViews(words, opts.views ?? new Map<string, string>()), budget);
   // Views may call any function; otherwise only a query naming one needs them.
   const db = await newQueryDatabase(views.size > 0 || words.some((w) => w !== null && OSQUERY_FUNCTION_NAMES.has(w)));
   const trace = traceSink(opts.trace);
-  const budget = new QueryBudget(opts.limits ?? NO_LIMITS);
   if (budget.timed) budget.register(db);
   try {
     const first = tokens[0]!.kind === "word" ? tokens[0]!.text.toLowerCase() : "";
@@ -73,6 +73,27 @@ export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<Qu
   } finally {
     db.close();
   }
+}
+
+/** The config views with checkpoints in their recursive CTEs, when the query has a deadline. */
+async function checkpointedViews(views: Map<string, string>, budget: QueryBudget): Promise<Map<string, string>> {
+  const recursive = (body: string) => tokenize(body).some((t) => identifierOf(t) === "recursive");
+  if (!budget.timed || ![...views.values()].some(recursive)) return views;
+  const { parse } = await parser();
+  const out = new Map<string, string>();
+  for (const [name, body] of views) {
+    let text = body;
+    if (recursive(body)) {
+      try {
+        const tree = parse(maskKeywordTables(body, tokenize(body)).text, { dialect: "sqlite", includeRange: true, paramTypes: ["?"] });
+        text = withCheckpoints(body, tree) ?? body;
+      } catch (e) {
+        verbose("engine.ts", `view ${name} runs without checkpoints: the parser cannot read it: ${errorMessage(e)}`);
+      }
+    }
+    out.set(name, text);
+  }
+  return out;
 }
 
 async function analyseAndRun(

@@ -18,7 +18,7 @@ function timed(args: string[], stdin?: string) {
 
 test(".timeout 1 in a piped script stops the endless query; the next statement answers; the script exits 1", () => {
   const r = timed([], `.timeout 1\n${ENDLESS};\nselect 42 as answer;\n`);
-  expect(r.stderr).toBe("Error: near line 2: query stopped after 1 s, 0 rows (timeout 1 s)\n");
+  expect(r.stderr).toMatch(/^Error: near line 2: query stopped after 1(\.\d)? s, 0 rows \(timeout 1 s\)\n$/);
   expect(r.stdout).toContain("| 42     |");
   expect(r.code).toBe(1);
   expect(r.seconds).toBeLessThan(10);
@@ -26,7 +26,7 @@ test(".timeout 1 in a piped script stops the endless query; the next statement a
 
 test("--query_timeout stops a one-shot query: one error line, exit code 1", () => {
   const r = timed(["--query_timeout=1", ENDLESS]);
-  expect(r.stderr).toBe("Error: query stopped after 1 s, 0 rows (timeout 1 s)\n");
+  expect(r.stderr).toMatch(/^Error: query stopped after 1(\.\d)? s, 0 rows \(timeout 1 s\)\n$/);
   expect(r.stdout).toBe("");
   expect(r.code).toBe(1);
   expect(r.seconds).toBeLessThan(10);
@@ -74,6 +74,6 @@ test(".timeout 1 typed at the prompt: the endless query stops, the prompt return
   proc.stdin.end();
   const screen = (await new Response(proc.stdout).text()).replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replaceAll("\r", "");
   await proc.exited;
-  expect(screen).toContain(`${ENDLESS};\nError: query stopped after 1 s, 0 rows (timeout 1 s)\nosquery> select 42 as answer;\n`);
+  expect(screen).toMatch(/c\) SELECT count\(\*\) FROM c;\nError: query stopped after 1(\.\d)? s, 0 rows \(timeout 1 s\)\nosquery> select 42 as answer;\n/);
   expect(screen).toContain("| 42     |");
 }, 30_000);

@@ -75,7 +75,8 @@ describe("the deadline in generators", () => {
     expect(sockets.length).toBeGreaterThan(0); // the request did reach the silent server
     expect(ms).toBeGreaterThanOrEqual(290);
     expect(ms).toBeLessThan(3000);
-    expect(error.message).toBe("query stopped after 0.3 s, 0 rows (timeout 0.3 s)");
+    // The elapsed time is what it took: on a busy machine the timer may fire a little late.
+    expect(error.message).toMatch(/^query stopped after (0\.[3-9]|[12](\.\d)?) s, 0 rows \(timeout 0\.3 s\)$/);
   });
 
   test("a synchronous generator is stopped between rows by ctx.checkDeadline()", async () => {
@@ -100,7 +101,7 @@ describe("the deadline inside SQLite", () => {
     expect(ms).toBeGreaterThanOrEqual(290);
     expect(ms).toBeLessThan(3000);
     expect(error.rows).toBe(0);
-    expect(error.statusLine("endless")).toBe("query endless stopped after 0.3 s, 0 rows (timeout 0.3 s)");
+    expect(error.statusLine("endless")).toMatch(/^query endless stopped after (0\.[3-9]|[12](\.\d)?) s, 0 rows \(timeout 0\.3 s\)$/);
   });
 
   test("also inside a subquery, an IN list the planner evaluates, and with a WHERE of its own", async () => {
@@ -202,4 +203,16 @@ describe("limits change nothing for a query within them", () => {
     expect(within).toEqual(without);
     expect(within.length).toBe(2);
   });
+});
+
+test("a config view with an endless recursive CTE is stopped too; a finite one answers as without limits", async () => {
+  const views = new Map([
+    ["endless_view", ENDLESS],
+    ["finite_view", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 10) SELECT sum(x) AS total FROM c"],
+  ]);
+  const t0 = performance.now();
+  await expect(runQuery("select * from endless_view", { views, limits: timed(0.2) })).rejects.toBeInstanceOf(QueryStopped);
+  expect(performance.now() - t0).toBeLessThan(3000);
+  const r = await runQuery("select total from finite_view", { views, limits: timed(60) });
+  expect(r.rows).toEqual([[55n]]);
 });
