@@ -53,11 +53,27 @@ export interface Constraint {
  * apply to each column and which columns the SQL uses. A generator may return
  * more rows than the constraints allow (SQLite filters again), never fewer.
  */
+/** The query's time limit as a generator sees it (sql/limits.ts). */
+export interface Deadline {
+  /** Throws once the query is past its deadline. */
+  check(): void;
+}
+
 export class QueryContext {
   constructor(
     readonly constraints: ReadonlyMap<string, readonly Constraint[]> = new Map(),
     readonly colsUsed: ReadonlySet<string> | null = null,
+    private readonly deadline: Deadline | null = null,
   ) {}
+
+  /**
+   * Stops the query once it is past its time limit. A generator that can
+   * loop for long (a directory walk, hashing) calls it between rows; the
+   * query path checks between generators and around async ones itself.
+   */
+  checkDeadline(): void {
+    this.deadline?.check();
+  }
 
   /** Every value compared to `column` with `=` (an IN list gives several). */
   equals(column: string): string[] {

@@ -6,7 +6,7 @@ import { flags } from "../flags/flags.ts";
 import { runtime } from "../runtime.ts";
 import { hostIdentifier } from "../identity.ts";
 import { lookupTable } from "../registry.ts";
-import type { QueryResult } from "../sql/engine.ts";
+import { flagLimits, QueryStopped, type QueryLimits, type QueryResult } from "../sql/engine.ts";
 import type { Store } from "../store/store.ts";
 import type { StatusLog } from "../logger/status.ts";
 import { errorMessage } from "../logger/glog.ts";
@@ -29,7 +29,7 @@ export interface DaemonDeps {
   readonly store: Store;
   readonly loggers: readonly LoggerPlugin[];
   readonly status: StatusLog;
-  runQuery(sql: string, views: ReadonlyMap<string, string>): Promise<QueryResult>;
+  runQuery(sql: string, views: ReadonlyMap<string, string>, limits: QueryLimits): Promise<QueryResult>;
   /** Unix time in seconds. */
   now(): number;
 }
@@ -96,7 +96,9 @@ export class Daemon {
     else if (flags.bool("schedule_lognames")) status.info(FILE, `Executing scheduled query ${name}`);
     if (!flags.bool("disable_decorators")) await this.decorators.runAlways();
 
-    const result = await this.monitor(name, query.query);
+    const flagged = flagLimits();
+    const limits = { timeout: query.timeout ?? flagged.timeout, maxRows: query.maxRows ?? flagged.maxRows };
+    const result = await this.monitor(name, query.query, limits);
     if (!result) return;
 
     const now = this.deps.now();
@@ -141,8 +143,13 @@ export class Daemon {
     this.logResults({ ...item, counter: outcome.counter, results });
   }
 
-  /** Runs the query, recording the executing query and its resource use (osquery's monitor). */
-  private async monitor(name: string, sql: string): Promise<QueryResult | null> {
+  /**
+   * Runs the query, recording the executing query and its resource use
+   * (osquery's monitor). A query stopped at its limits counts its run and
+   * time like any other; it returns null like a failure, so it logs nothing
+   * and the stored state stays that of the last complete run.
+   */
+  private async monitor(name: string, sql: string, limits: QueryLimits): Promise<QueryResult | null> {
     const { store, status } = this.deps;
     const startedAt = this.deps.now();
     // Recorded before the run so that a crash inside it denylists the query on restart.
@@ -157,10 +164,12 @@ export class Daemon {
     const t0 = performance.now();
     let result: QueryResult | null = null;
     let error: string | null = null;
+    let stopped: QueryStopped | null = null;
     try {
-      result = await this.deps.runQuery(sql, this.config?.views() ?? new Map());
+      result = await this.deps.runQuery(sql, this.config?.views() ?? new Map(), limits);
     } catch (e) {
-      error = (e as Error).message;
+      if (e instanceof QueryStopped) stopped = e;
+      else error = (e as Error).message;
     }
     const wallMs = Math.round(performance.now() - t0);
     const after = sampleResources();
@@ -179,6 +188,10 @@ export class Daemon {
         w.put("query_performance", name, JSON.stringify(snapshot));
       })
       .catch((e: unknown) => status.verbose(FILE, `Cannot save the performance of ${name}: ${errorMessage(e)}`));
+    if (stopped !== null) {
+      status.warning(FILE, stopped.statusLine(name));
+      return null;
+    }
     if (error !== null) {
       status.error(FILE, `Error executing scheduled query ${name}: ${error}`);
       return null;
@@ -245,7 +258,7 @@ export class Daemon {
   private async decoratorRow(sql: string): Promise<Record<string, string> | null> {
     let result: QueryResult;
     try {
-      result = await this.deps.runQuery(sql, this.config?.views() ?? new Map());
+      result = await this.deps.runQuery(sql, this.config?.views() ?? new Map(), flagLimits());
     } catch (e) {
       this.deps.status.warning("decorators.ts", `Decorator query failed (${sql}): ${(e as Error).message}`);
       return null;

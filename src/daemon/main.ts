@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { flags, noEffectNotes, parseCommandLine } from "../flags/flags.ts";
 import { runtime } from "../runtime.ts";
 import { OSQUERY_VERSION } from "../version.ts";
-import { checkViews, runQuery } from "../sql/engine.ts";
+import { checkViews, flagLimits, runQuery } from "../sql/engine.ts";
 import { status } from "../logger/status.ts";
 import { err, ok, type Result } from "../result.ts";
 import { MemoryStore, openStore, type Store } from "../store/store.ts";
@@ -290,7 +290,7 @@ function newConfig(plugin: ConfigPlugin, store: Store, daemon: Daemon | null): C
     },
     returnsRows: async (sql) => {
       try {
-        return (await runQuery(sql)).rows.length > 0;
+        return (await runQuery(sql, { limits: flagLimits() })).rows.length > 0;
       } catch (e) {
         status.warning("packs.ts", `Discovery query failed (${sql}): ${(e as Error).message}`);
         return false;
@@ -385,7 +385,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     store,
     loggers,
     status,
-    runQuery: (sql, views) => runQuery(sql, { views }),
+    runQuery: (sql, views, limits) => runQuery(sql, { views, limits }),
     now: nowSeconds,
   });
   const config = plugin ? newConfig(plugin, store, daemon) : null;
@@ -456,7 +456,7 @@ export async function runDaemon(args: string[]): Promise<number> {
           error: (m) => status.error("distributed.ts", m),
           verbose: (m) => status.verbose("distributed.ts", m),
         },
-        runQuery: (sql) => runQuery(sql, { views: config?.views() ?? new Map<string, string>() }),
+        runQuery: (sql) => runQuery(sql, { views: config?.views() ?? new Map<string, string>(), limits: flagLimits() }),
         settings: () => ({ interval: flags.num("distributed_interval"), denylistDuration: flags.num("distributed_denylist_duration") }),
       })
     : null;

@@ -22,6 +22,10 @@ export interface ScheduledQuery {
   readonly removed: boolean;
   readonly denylist: boolean;
   readonly startupPriority: bigint;
+  /** osq's "timeout" key in seconds (0: none); without one, --query_timeout applies. */
+  readonly timeout?: number;
+  /** osq's "max_rows" key (0: none); without one, --query_max_rows applies. */
+  readonly maxRows?: number;
 }
 
 export interface PackStats {
@@ -261,6 +265,8 @@ function buildQuery(pack: string, name: string, q: unknown, env: PackEnv): Sched
   }
   // Like interval, any value is read as a size: text without digits is 0, the first to run.
   const startupPriority = "startup_priority" in q ? valueToUint64(q.startup_priority) : NO_STARTUP_PRIORITY;
+  const timeout = limitKey(q, "timeout", name, env);
+  const maxRows = limitKey(q, "max_rows", name, env);
   return {
     pack,
     name,
@@ -271,5 +277,22 @@ function buildQuery(pack: string, name: string, q: unknown, env: PackEnv): Sched
     removed: "removed" in q ? valueToBool(q.removed) : true,
     denylist: "denylist" in q ? valueToBool(q.denylist) : true,
     startupPriority,
+    ...(timeout === null ? {} : { timeout }),
+    ...(maxRows === null ? {} : { maxRows }),
   };
+}
+
+/**
+ * One of osq's per-query limits, keys osquery ignores: a number of seconds
+ * (fractions allowed) for "timeout", a whole number of rows for "max_rows",
+ * also as text. Anything else is warned about and the flag applies.
+ */
+function limitKey(q: JsonObject, key: "timeout" | "max_rows", name: string, env: PackEnv): number | null {
+  if (!(key in q)) return null;
+  const raw = q[key];
+  const value = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+  const valid = typeof value === "number" && Number.isFinite(value) && value >= 0 && (key === "timeout" || Number.isInteger(value));
+  if (valid) return value;
+  env.warn(`Query ${name} has an invalid ${key}: ${JSON.stringify(raw)}; --query_${key} applies`);
+  return null;
 }

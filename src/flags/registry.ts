@@ -62,6 +62,8 @@ schedule_timeout|uint64|0|normal|Stop the scheduler after this many seconds (0: 
 schedule_epoch|uint64|0|normal|Epoch of scheduled results; changing it restarts every differential
 schedule_reload|uint64|3600|normal|Seconds between database maintenance passes
 schedule_lognames|bool|false|normal|Log the name of each scheduled query as it runs
+query_timeout|uint64|300|normal|Seconds a query may run before osq stops it alone (0: no limit; the shell's default is 0)
+query_max_rows|uint64|0|normal|Result rows a query may return before osq stops it alone (0: no limit)
 pack_refresh_interval|uint64|3600|normal|Seconds a pack's discovery result stays valid
 pack_delimiter|string|_|normal|Separator between pack and query in scheduled query names
 host_identifier|string|hostname|normal|What identifies this host in logs: hostname, uuid, instance, ephemeral or specified

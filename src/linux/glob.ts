@@ -48,6 +48,8 @@ export interface GlobOptions {
   readonly root?: string;
   /** Directory a relative pattern is resolved against (default: process.cwd()). */
   readonly cwd?: string;
+  /** Called before each directory a `%%` walk reads; throws to stop the walk (a query's deadline). */
+  readonly checkpoint?: () => void;
 }
 
 /** osquery's replaceGlobWildcards; `canonicalize` is the absence of GLOB_NO_CANON. */
@@ -95,7 +97,7 @@ export function resolveFilePattern(pattern: string, limits: number, opts: GlobOp
     const walked = new Set<string>();
     for (const base of glob(path.slice(0, -1), { root })) {
       results.push(base);
-      if (base.endsWith("/")) walkDirectory(base, root, walked, results, 0);
+      if (base.endsWith("/")) walkDirectory(base, root, walked, results, 0, opts.checkpoint);
     }
   } else {
     results = glob(path, { root });
@@ -112,8 +114,9 @@ export function resolveFilePattern(pattern: string, limits: number, opts: GlobOp
  * directory actually read. Dirent types spare a stat per entry; only links
  * and entries of unknown type are stat'ed to learn whether they lead to a directory.
  */
-function walkDirectory(dir: string, root: string, walked: Set<string>, out: string[], depth: number): void {
+function walkDirectory(dir: string, root: string, walked: Set<string>, out: string[], depth: number, checkpoint?: () => void): void {
   if (depth >= MAX_RECURSIVE_DEPTH) return;
+  checkpoint?.();
   let key: string;
   try {
     const st = lstatSync(root + dir, { bigint: true });
@@ -137,7 +140,7 @@ function walkDirectory(dir: string, root: string, walked: Set<string>, out: stri
     const isDir = entry.isDirectory() || ((entry.isSymbolicLink() || !knownType(entry)) && isDirectory(root + path));
     if (isDir) {
       out.push(path + "/");
-      walkDirectory(path + "/", root, walked, out, depth + 1);
+      walkDirectory(path + "/", root, walked, out, depth + 1, checkpoint);
     } else {
       out.push(path);
     }
@@ -157,7 +160,7 @@ function knownType(entry: Dirent): boolean {
 export function expandPathConstraints(ctx: QueryContext, column: string, limits: number, opts: GlobOptions = {}): string[] {
   const out = new Set(ctx.equals(column));
   for (const pattern of ctx.valuesOf(column, Op.LIKE)) {
-    for (const found of resolveFilePattern(pattern, limits, opts)) out.add(found);
+    for (const found of resolveFilePattern(pattern, limits, { ...opts, checkpoint: () => ctx.checkDeadline() })) out.add(found);
   }
   return [...out].sort(compareBytes);
 }

@@ -34,6 +34,8 @@ async function shortcut(): Promise<number> {
 
 export async function runShell(args: string[]): Promise<number> {
   flags.setDefault("disable_events", "true");
+  // The daemon bounds every query by default; the shell keeps osquery's "no limit" unless asked.
+  flags.setDefault("query_timeout", "0");
   const parsed = parseCommandLine(args);
   if ("error" in parsed) {
     process.stderr.write(`ERROR: ${parsed.error}\n`);

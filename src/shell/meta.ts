@@ -8,7 +8,7 @@ import { runQuery, QueryError } from "../sql/engine.ts";
 import { OSQUERY_VERSION } from "../version.ts";
 import { renderPretty, type Mode } from "./output.ts";
 import { createTableText } from "./schema.ts";
-import { runStatement, type ShellState } from "./shell.ts";
+import { runStatement, shellLimits, type ShellState } from "./shell.ts";
 
 type Outcome = "ok" | "error";
 
@@ -89,7 +89,7 @@ fresh in-memory database each time; nothing is written anywhere.
 .show            Show the shell's settings and the flags that differ from defaults
 .summary         Same as .show
 .tables [TABLE]  List the tables whose names start with TABLE
-.timeout MS      Give up on a query after MS milliseconds (0: never)
+.timeout SECONDS Stop a query that runs longer than SECONDS (0: no limit)
 .types SQL       Show the names and declared types of a query's columns
 .width N...      Column widths for column mode
 `;
@@ -126,7 +126,7 @@ const COMMANDS: Command[] = [
   { name: "socket", minArgs: 0, maxArgs: 0, run: (s) => (s.write(flags.get("extensions_socket") + "\n"), "ok") },
   { name: "summary", minArgs: 0, maxArgs: 0, run: show },
   { name: "tables", minArgs: 0, maxArgs: 1, run: tables },
-  { name: "timeout", minArgs: 1, maxArgs: 1, run: (s, a) => ((s.timeoutMs = Number(a[0]) || 0), "ok") },
+  { name: "timeout", minArgs: 1, maxArgs: 1, run: timeout },
   { name: "timer", minArgs: 1, maxArgs: 1, run: (s, a) => ((s.timer = onOff(a[0]!)), "ok") },
   { name: "types", minArgs: 1, maxArgs: Infinity, run: types },
   { name: "width", minArgs: 1, maxArgs: Infinity, run: (s, a) => ((s.out.widths = a.map((x) => Number(x) || 0)), "ok") },
@@ -142,6 +142,19 @@ async function runAsStatement(state: ShellState, sql: string): Promise<Outcome> 
   const r = await runStatement(state, sql);
   if (r.ok) return "ok";
   return fail(r.error.message);
+}
+
+/**
+ * osquery's `.timeout MS` sets SQLite's busy timeout, which its in-memory
+ * database never waits on; osq's is the per-query limit, in seconds, so a
+ * script written for osquery (`.timeout 5000`) gets a limit it never meets.
+ */
+function timeout(state: ShellState, args: string[]): Outcome {
+  const text = args[0]!.trim();
+  const value = text === "" ? Number.NaN : Number(text);
+  if (!Number.isFinite(value) || value < 0) return fail(`timeout should be a number of seconds (0: no limit), not "${text}"`);
+  state.timeout = value;
+  return "ok";
 }
 
 function features(state: ShellState): Outcome {
@@ -177,7 +190,7 @@ async function planCommand(state: ShellState, args: string[]): Promise<Outcome> 
   const sql = args.join(" ");
   const trace: string[] = [];
   try {
-    await runQuery(sql, { trace, views: state.views });
+    await runQuery(sql, { trace, views: state.views, limits: shellLimits(state) });
   } catch (e) {
     for (const line of trace) state.write(line + "\n");
     return fail((e as Error).message);
@@ -189,7 +202,7 @@ async function planCommand(state: ShellState, args: string[]): Promise<Outcome> 
 
 async function types(state: ShellState, args: string[]): Promise<Outcome> {
   try {
-    const r = await runQuery(args.join(" "), { views: state.views });
+    const r = await runQuery(args.join(" "), { views: state.views, limits: shellLimits(state) });
     const rows = r.columns.map((c) => [c.name, c.type || "UNKNOWN"]);
     state.write(renderPretty({ columns: [{ name: "name", type: "" }, { name: "type", type: "" }], rows, tables: [] }, ""));
     return "ok";

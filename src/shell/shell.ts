@@ -1,7 +1,7 @@
 // osqueryi: runs statements and meta-commands from argv, a file, a pipe or a
 // terminal, with osquery's output modes, errors and exit codes (INTERFACES §3).
 import { flags } from "../flags/flags.ts";
-import { QueryError, runQuery, type QueryResult } from "../sql/engine.ts";
+import { QueryError, runQuery, type QueryLimits, type QueryResult } from "../sql/engine.ts";
 import { logToStderr, WARNING } from "../logger/glog.ts";
 import { render, type Mode, type OutputSettings } from "./output.ts";
 import { splitStatements } from "../sql/lexer.ts";
@@ -11,8 +11,8 @@ export interface ShellState {
   bail: boolean;
   echo: boolean;
   timer: boolean;
-  /** Per-query time limit in milliseconds (0: none), set by `.timeout`. */
-  timeoutMs: number;
+  /** Per-query time limit in seconds (0: none): --query_timeout, then `.timeout`. */
+  timeout: number;
   /** Output sink: stdout or the --output file. */
   write: (text: string) => void;
   exitCode: number | null;
@@ -43,11 +43,16 @@ export function newShellState(write: (text: string) => void): ShellState {
     bail: false,
     echo: false,
     timer: false,
-    timeoutMs: 0,
+    timeout: flags.num("query_timeout"),
     write,
     exitCode: null,
     views: new Map(),
   };
+}
+
+/** The limits of the shell's queries: `.timeout` (or --query_timeout) and --query_max_rows. */
+export function shellLimits(state: ShellState): QueryLimits {
+  return { timeout: state.timeout, maxRows: flags.num("query_max_rows") };
 }
 
 export type StatementOutcome = { ok: true; result: QueryResult } | { ok: false; error: QueryError };
@@ -58,7 +63,7 @@ export async function runStatement(state: ShellState, sql: string): Promise<Stat
   const cpu = process.cpuUsage();
   try {
     const warnings: string[] = [];
-    const result = await withTimeout(runQuery(sql, { views: state.views, warnings }), state.timeoutMs);
+    const result = await runQuery(sql, { views: state.views, warnings, limits: shellLimits(state) });
     for (const w of warnings) logToStderr(WARNING, "virtual_table.cpp", 965, w);
     state.write(render(result, state.out));
     if (state.timer) {
@@ -72,14 +77,6 @@ export async function runStatement(state: ShellState, sql: string): Promise<Stat
     for (const w of error.warnings) logToStderr(WARNING, "virtual_table.cpp", 965, w);
     return { ok: false, error };
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  if (ms <= 0) return p;
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new QueryError(`query exceeded the .timeout of ${ms} ms`)), ms).unref()),
-  ]);
 }
 
 /** Runs SQL given in argv or --query: `Error: msg` and the SQLite code on failure. */

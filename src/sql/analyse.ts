@@ -26,7 +26,7 @@
 import type { CommonTableExpr, CompoundSelectStmt, Expr, Node, SelectStmt, SubSelect, WithClause } from "sql-parser-cst";
 import { Op, type OpCode, type Table } from "../table.ts";
 import { identifierOf, tokenize } from "./lexer.ts";
-import { quoteIdent } from "./materialise.ts";
+import { quoteIdent, ROWID_NAMES } from "./materialise.ts";
 
 export interface LiteralConstraint {
   readonly column: string;
@@ -182,7 +182,7 @@ export function operatorName(op: unknown): string {
   return "";
 }
 
-function children(node: Node): Node[] {
+export function children(node: Node): Node[] {
   const out: Node[] = [];
   for (const [k, v] of Object.entries(node)) {
     if (k === "range" || k === "type") continue;
@@ -757,9 +757,6 @@ function starColumns(s: Source): readonly string[] | null {
   if (s.kind === "derived") return s.columns;
   return s.table.columns.filter((c) => !c.hidden).map((c) => c.name);
 }
-
-/** Names SQLite resolves to a table's rowid even when no column has them. */
-const ROWID_NAMES = new Set(["rowid", "oid", "_rowid_"]);
 
 function sourceHasColumn(s: Source, column: string): boolean {
   return s.kind === "table" ? hasColumn(s.table, column) : (s.columns?.includes(column) ?? false);

@@ -6,6 +6,7 @@ import { verbose } from "../logger/glog.ts";
 import { Op, QueryContext, type Constraint, type OpCode } from "../table.ts";
 import type { Analysis } from "./analyse.ts";
 import { QueryError } from "./errors.ts";
+import { QueryStopped, type QueryBudget } from "./limits.ts";
 import { quoteIdent } from "./materialise.ts";
 import type { PlanStep } from "./plan.ts";
 
@@ -32,11 +33,14 @@ function evaluateLiterals(db: Database, exprs: readonly string[], table: string)
     try {
       const row = (db.prepare(`SELECT ${batch.join(", ")}`).values()[0] as unknown[] | undefined) ?? [];
       for (let i = 0; i < batch.length; i++) out.push({ ok: true, value: row[i] });
-    } catch {
+    } catch (e) {
+      // Past the deadline, every further evaluation would stop the same way.
+      if (e instanceof QueryStopped) throw e;
       for (const expr of batch) {
         try {
           out.push({ ok: true, value: (db.prepare(`SELECT ${expr}`).values()[0] as unknown[] | undefined)?.[0] });
         } catch (e) {
+          if (e instanceof QueryStopped) throw e;
           const message = (e as Error).message;
           verbose("context.ts", `constraint ${expr} on ${table} not pushed: ${message}`);
           out.push({ ok: false, message });
@@ -48,7 +52,7 @@ function evaluateLiterals(db: Database, exprs: readonly string[], table: string)
 }
 
 /** Builds the generator's context; `empty` when a join or subquery leaves no value to match. */
-export function buildContext(db: Database, step: PlanStep, analysis: Analysis): { ctx: QueryContext; empty: boolean } {
+export function buildContext(db: Database, step: PlanStep, analysis: Analysis, budget: QueryBudget | null = null): { ctx: QueryContext; empty: boolean } {
   const { ref } = step;
   const map = new Map<string, Constraint[]>();
   const add = (column: string, op: OpCode, expr: string) => {
@@ -88,10 +92,12 @@ export function buildContext(db: Database, step: PlanStep, analysis: Analysis): 
     try {
       values = db.prepare(filters ? `${base} WHERE ${filters}` : base).values().map((r) => r[0]);
     } catch (e) {
+      if (e instanceof QueryStopped) throw e;
       verbose("context.ts", `join values for ${ref.name}.${j.column} read without the source's own filters: ${(e as Error).message}`);
       try {
         values = db.prepare(base).values().map((r) => r[0]);
       } catch (e2) {
+        if (e2 instanceof QueryStopped) throw e2;
         // Not evaluable alone (e.g. it reads an outer column): the constraint is not pushed.
         verbose("context.ts", `join values for ${ref.name}.${j.column} not pushed: ${(e2 as Error).message}`);
         continue;
@@ -107,6 +113,7 @@ export function buildContext(db: Database, step: PlanStep, analysis: Analysis): 
     try {
       values = db.prepare(s.sql).values().map((r) => r[0]);
     } catch (e) {
+      if (e instanceof QueryStopped) throw e;
       verbose("context.ts", `subquery values for ${ref.name}.${s.column} not pushed (correlated or not standalone): ${(e as Error).message}`);
       continue;
     }
@@ -121,5 +128,5 @@ export function buildContext(db: Database, step: PlanStep, analysis: Analysis): 
     throw new QueryError(`Cannot evaluate the constraint on ${ref.table.name}.${column}: ${message}`);
   }
   const used = analysis.usesStar ? null : new Set(ref.table.columns.map((c) => c.name).filter((n) => analysis.identifiers.has(n)));
-  return { ctx: new QueryContext(map, used), empty };
+  return { ctx: new QueryContext(map, used, budget), empty };
 }

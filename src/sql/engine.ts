@@ -15,10 +15,14 @@ import { buildContext } from "./context.ts";
 import { execute, newQueryDatabase, type QueryResult } from "./execute.ts";
 import { describe, traceSink, type TraceSink } from "./trace.ts";
 import { createViews, parsedViews, usedViews } from "./views.ts";
+import { NO_LIMITS, QueryBudget, QueryStopped, type QueryLimits } from "./limits.ts";
+import { withCheckpoints } from "./checkpoints.ts";
+import { errorMessage, verbose } from "../logger/glog.ts";
 
 export { QueryError, SQLITE_AUTH, SQLITE_CONSTRAINT, SQLITE_ERROR } from "./errors.ts";
 export { newQueryDatabase, type QueryResult, type ResultColumn } from "./execute.ts";
 export { checkViews } from "./views.ts";
+export { flagLimits, NO_LIMITS, QueryStopped, type QueryLimits } from "./limits.ts";
 
 export interface QueryOptions {
   /** Receives one line per table reference: the constraints its generator got. */
@@ -27,6 +31,8 @@ export interface QueryOptions {
   readonly warnings?: string[];
   /** Views from the config: name → SQL. */
   readonly views?: ReadonlyMap<string, string>;
+  /** Time and row limits; a query past one throws QueryStopped. */
+  readonly limits?: QueryLimits;
 }
 
 /** Lazily loaded: `select 1` and other table-free queries never pay for the parser. */
@@ -40,10 +46,12 @@ export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<Qu
   const tokens = tokenize(sql);
   if (tokens.length === 0) return { columns: [], rows: [], tables: [] };
   const words = tokens.map(identifierOf);
-  const views = usedViews(words, opts.views ?? new Map<string, string>());
+  const budget = new QueryBudget(opts.limits ?? NO_LIMITS);
+  const views = await checkpointedViews(usedViews(words, opts.views ?? new Map<string, string>()), budget);
   // Views may call any function; otherwise only a query naming one needs them.
   const db = await newQueryDatabase(views.size > 0 || words.some((w) => w !== null && OSQUERY_FUNCTION_NAMES.has(w)));
   const trace = traceSink(opts.trace);
+  if (budget.timed) budget.register(db);
   try {
     const first = tokens[0]!.kind === "word" ? tokens[0]!.text.toLowerCase() : "";
     const needsAnalysis =
@@ -51,18 +59,41 @@ export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<Qu
       words.some((w) => w !== null && isTableName(w)) ||
       !["select", "values"].includes(first) ||
       tokens.some((t) => t.kind === "word" && WRITE_WORDS.has(t.text.toLowerCase())) ||
-      tokens.some((t) => t.kind === "semicolon");
-    if (!needsAnalysis) return execute(db, sql, []);
+      tokens.some((t) => t.kind === "semicolon") ||
+      // A recursive CTE gets its checkpoints from the parsed statement.
+      (budget.timed && words.includes("recursive"));
+    if (!needsAnalysis) return execute(db, sql, [], budget);
     // Only the tables the SQL (and any view it uses) names are loaded.
     const viewWords = [...views.values()].flatMap((body) => tokenize(body).map(identifierOf));
     await loadTablesNamed([...words, ...viewWords].filter((w): w is string => w !== null && isTableName(w)));
     // A view SQLite refuses is reported once, when the config loads (checkViews),
     // as osquery does; here it is just absent, so the query fails on its name.
     createViews(db, views);
-    return await analyseAndRun(db, sql, tokens, opts, views, trace);
+    return await analyseAndRun(db, sql, tokens, opts, views, trace, budget);
   } finally {
     db.close();
   }
+}
+
+/** The config views with checkpoints in their recursive CTEs, when the query has a deadline. */
+async function checkpointedViews(views: Map<string, string>, budget: QueryBudget): Promise<Map<string, string>> {
+  const recursive = (body: string) => tokenize(body).some((t) => identifierOf(t) === "recursive");
+  if (!budget.timed || ![...views.values()].some(recursive)) return views;
+  const { parse } = await parser();
+  const out = new Map<string, string>();
+  for (const [name, body] of views) {
+    let text = body;
+    if (recursive(body)) {
+      try {
+        const tree = parse(maskKeywordTables(body, tokenize(body)).text, { dialect: "sqlite", includeRange: true, paramTypes: ["?"] });
+        text = withCheckpoints(body, tree) ?? body;
+      } catch (e) {
+        verbose("engine.ts", `view ${name} runs without checkpoints: the parser cannot read it: ${errorMessage(e)}`);
+      }
+    }
+    out.set(name, text);
+  }
+  return out;
 }
 
 async function analyseAndRun(
@@ -72,6 +103,8 @@ async function analyseAndRun(
   opts: QueryOptions,
   views: ReadonlyMap<string, string>,
   trace: TraceSink | undefined,
+  budget: QueryBudget,
+  checkpointed = false,
 ): Promise<QueryResult> {
   const { parse } = await parser();
   const masked = maskKeywordTables(sql, tokens);
@@ -79,19 +112,25 @@ async function analyseAndRun(
   try {
     program = parse(masked.text, { dialect: "sqlite", includeRange: true, paramTypes: ["?"] });
   } catch {
-    return fallback(db, sql, tokens, opts, views, trace);
+    return fallback(db, sql, tokens, opts, views, trace, budget);
   }
   unmaskTree(program, masked.unmask);
   const statements = program.statements.filter((s) => s.type !== "empty");
   for (const stmt of statements) gate(stmt);
+  if (budget.timed && !checkpointed) {
+    // The statement with checkpoints is analysed in place of the original,
+    // so the subqueries the planner runs on its own are bounded as well.
+    const rewritten = withCheckpoints(sql, program);
+    if (rewritten !== null) return analyseAndRun(db, rewritten, tokenize(rewritten), opts, views, trace, budget, true);
+  }
   const viewLookup = parsedViews(db, views, parse);
-  const session = new Session(db, trace, opts.warnings);
+  const session = new Session(db, budget, trace, opts.warnings);
   let result: QueryResult = { columns: [], rows: [], tables: [] };
   for (const stmt of statements) {
     const range = stmt.range ?? [0, sql.length];
     const analysis = new Analyser(sql, lookupTable, masked.unmask, viewLookup).analyse(stmt);
     await session.materialise(analysis);
-    result = execute(db, sql.slice(range[0], range[1]), session.tableNames());
+    result = execute(db, sql.slice(range[0], range[1]), session.tableNames(), budget);
   }
   return result;
 }
@@ -104,6 +143,7 @@ async function fallback(
   opts: QueryOptions,
   views: ReadonlyMap<string, string>,
   trace: TraceSink | undefined,
+  budget: QueryBudget,
 ): Promise<QueryResult> {
   try {
     db.prepare(sql).finalize();
@@ -122,9 +162,9 @@ async function fallback(
     const table = lookupTable(name);
     if (table) refs.push({ kind: "table", id: refs.length, name, alias: name, table, literals: [], joins: [], subqueries: [], ownFilters: [] });
   }
-  const session = new Session(db, trace, opts.warnings);
+  const session = new Session(db, budget, trace, opts.warnings);
   await session.materialise({ refs, identifiers, usesStar: true, kind: "select_stmt" });
-  return execute(db, sql, session.tableNames());
+  return execute(db, sql, session.tableNames(), budget);
 }
 
 /** The tables of one query database, shared by the statement and the views it uses. */
@@ -135,6 +175,7 @@ class Session {
 
   constructor(
     private readonly db: Database,
+    private readonly budget: QueryBudget,
     private readonly trace?: TraceSink,
     private readonly warnings?: string[],
   ) {}
@@ -160,10 +201,10 @@ class Session {
       const { ref } = step;
       let mt = this.tables.get(ref.name);
       if (!mt) {
-        mt = new MaterialisedTable(this.db, ref.name, ref.table, analysis.identifiers);
+        mt = new MaterialisedTable(this.db, ref.name, ref.table, analysis.identifiers, this.budget.timed);
         this.tables.set(ref.name, mt);
       }
-      const { ctx, empty } = buildContext(this.db, step, analysis);
+      const { ctx, empty } = buildContext(this.db, step, analysis, this.budget.timed ? this.budget : null);
       const key = contextKey(ctx);
       const seen = this.generated.get(ref.name) ?? new Set<string>();
       this.generated.set(ref.name, seen);
@@ -180,12 +221,19 @@ class Session {
       }
       if (empty || again) continue;
       seen.add(key);
+      this.budget.check();
       let rows;
       try {
-        rows = await ref.table.generate(ctx);
+        const generated = ref.table.generate(ctx);
+        rows =
+          generated instanceof Promise
+            ? await this.budget.race(generated, (e) => verbose("engine.ts", `${ref.table.name} failed after its query was stopped: ${errorMessage(e)}`))
+            : generated;
       } catch (e) {
+        if (e instanceof QueryStopped) throw e;
         throw new QueryError(`Error generating table ${ref.table.name}: ${(e as Error).message}`);
       }
+      this.budget.check();
       mt.insert(rows);
     }
   }

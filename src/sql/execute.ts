@@ -3,6 +3,7 @@
 import { Database } from "bun:sqlite";
 import { QueryError } from "./errors.ts";
 import type { SqlValue } from "./materialise.ts";
+import { QueryStopped, type QueryBudget } from "./limits.ts";
 
 export interface ResultColumn {
   readonly name: string;
@@ -24,23 +25,51 @@ export async function newQueryDatabase(withFunctions = true): Promise<Database> 
   return db;
 }
 
-export function execute(db: Database, sql: string, tables: string[]): QueryResult {
+/**
+ * Runs one statement. With a budget, rows are stepped one at a time and
+ * counted, so max_rows stops the query at the first row too many and the
+ * deadline is checked between rows; the checkpoints SQLite calls throw the
+ * budget's QueryStopped from inside the step, which passes through unchanged.
+ */
+export function execute(db: Database, sql: string, tables: string[], budget?: QueryBudget): QueryResult {
   let stmt;
   try {
     stmt = db.prepare(sql);
   } catch (e) {
+    if (e instanceof QueryStopped) throw e;
     throw new QueryError((e as Error).message);
   }
   try {
-    const rows = stmt.values() as SqlValue[][];
+    const names = stmt.columnNames;
+    let rows: SqlValue[][];
+    if (budget === undefined || (!budget.timed && budget.limits.maxRows === 0)) {
+      rows = stmt.values() as SqlValue[][];
+    } else if (!steppable(names)) {
+      // iterate() yields objects, which keep one of two equal names: such a
+      // result is read whole and its rows counted afterwards.
+      rows = stmt.values() as SqlValue[][];
+      for (let i = 0; i < rows.length; i++) budget.countRow();
+    } else {
+      rows = [];
+      for (const row of stmt.iterate() as IterableIterator<Record<string, unknown>>) {
+        budget.countRow();
+        rows.push(names.map((n) => row[n] as SqlValue));
+      }
+    }
     const declared = stmt.declaredTypes;
-    const columns = stmt.columnNames.map((name, i) => ({ name, type: declared[i] ?? "" }));
+    const columns = names.map((name, i) => ({ name, type: declared[i] ?? "" }));
     return { columns, rows: rows.map((r) => r.map(normalise)), tables };
   } catch (e) {
+    if (e instanceof QueryStopped) throw e;
     throw new QueryError((e as Error).message);
   } finally {
     stmt.finalize();
   }
+}
+
+/** Whether rows read as objects keep every column: distinct names, none an accessor of Object. */
+function steppable(names: readonly string[]): boolean {
+  return new Set(names).size === names.length && !names.includes("__proto__");
 }
 
 function normalise(v: unknown): SqlValue {

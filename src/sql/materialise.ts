@@ -3,6 +3,7 @@
 // does: text that is not a number in an integer column becomes NULL.
 import type { Database } from "bun:sqlite";
 import type { Column, Row, Table, Value } from "../table.ts";
+import { CHECKPOINT_FUNCTION } from "./limits.ts";
 
 export type SqlValue = string | bigint | number | null;
 
@@ -56,32 +57,53 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** Names SQLite resolves to a table's rowid even when no column has them. */
+export const ROWID_NAMES: ReadonlySet<string> = new Set(["rowid", "oid", "_rowid_"]);
+
 /**
  * One table of the query database. The same table can be generated several
  * times (two references with different constraints); rows are merged as a
  * multiset union so that a row both generations return appears once.
+ *
+ * With `checkpointed`, the rows live in a table of another name and the SQL
+ * sees them through a view of the table's name whose WHERE calls the query's
+ * checkpoint (limits.ts) with the row's rowid: SQLite evaluates it in that
+ * table's own loop, once per row scanned, however the query joins it. It
+ * never hoists a non-deterministic call, and likelihood 1.0 leaves the
+ * planner's row estimates, so its join order and the results, unchanged.
+ * A view has no rowid, so SQL naming one keeps the plain table.
  */
 export class MaterialisedTable {
   private readonly counts = new Map<string, number>();
   private generations = 0;
   readonly columns: { name: string; column: Column }[];
+  /** Where the rows are stored: the table's name, or the one behind its checkpointed view. */
+  private readonly storage: string;
 
   constructor(
     private readonly db: Database,
     readonly name: string,
     readonly table: Table,
     identifiers: ReadonlySet<string>,
+    checkpointed = false,
   ) {
     this.columns = columnsFor(table, identifiers);
     const defs = this.columns.map((c) => `${quoteIdent(c.name)} ${sqlType(c.column)}`).join(", ");
-    db.run(`CREATE TABLE ${quoteIdent(name)} (${defs})`);
+    const viewed = checkpointed && ![...ROWID_NAMES].some((n) => identifiers.has(n));
+    this.storage = viewed ? `${name}:rows` : name;
+    db.run(`CREATE TABLE ${quoteIdent(this.storage)} (${defs})`);
+    if (viewed) {
+      db.run(
+        `CREATE VIEW ${quoteIdent(name)} AS SELECT * FROM ${quoteIdent(this.storage)} WHERE likelihood(${CHECKPOINT_FUNCTION}(rowid), 1.0)`,
+      );
+    }
   }
 
   insert(rows: readonly Row[]): void {
     const first = this.generations++ === 0;
     if (rows.length === 0) return;
     const placeholders = this.columns.map(() => "?").join(", ");
-    const stmt = this.db.prepare(`INSERT INTO ${quoteIdent(this.name)} VALUES (${placeholders})`);
+    const stmt = this.db.prepare(`INSERT INTO ${quoteIdent(this.storage)} VALUES (${placeholders})`);
     // A later generation adds only what earlier ones lack (multiset union); the
     // first one, the common case, skips the bookkeeping.
     if (!first && this.counts.size === 0) this.countExisting();
@@ -104,7 +126,7 @@ export class MaterialisedTable {
   }
 
   private countExisting(): void {
-    for (const values of this.db.prepare(`SELECT * FROM ${quoteIdent(this.name)}`).values()) {
+    for (const values of this.db.prepare(`SELECT * FROM ${quoteIdent(this.storage)}`).values()) {
       const key = rowKey(values as SqlValue[]);
       this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     }

@@ -72,6 +72,7 @@ function fileRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
   const rows: Row[] = [];
   const root = ns.root;
   for (const path of expandPathConstraints(ctx, "path", GLOB_ALL | GLOB_NO_CANON, { root })) {
+    ctx.checkDeadline();
     const row = fileInfo(path, boostParentPath(path), root);
     if (row) rows.push(row);
   }
@@ -85,6 +86,7 @@ function fileRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
       continue;
     }
     for (const name of names) {
+      ctx.checkDeadline();
       const row = fileInfo(joinPath(dir, name), dir, root);
       if (row) rows.push(row);
     }

@@ -45,6 +45,8 @@ function hashRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
   };
 
   for (const path of expandPathConstraints(ctx, "path", GLOB_ALL | GLOB_NO_CANON, { root })) {
+    // Hashing is the slow part: a query past its deadline stops between files.
+    ctx.checkDeadline();
     if (!isRegularFile(root + path)) continue;
     rows.push({ path, directory: boostParentPath(path), ...hashOnce(path), pid_with_namespace: 0 });
   }
@@ -59,6 +61,7 @@ function hashRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
     }
     for (const name of names) {
       const path = joinPath(dir, name);
+      ctx.checkDeadline();
       if (!isRegularFile(root + path)) continue;
       rows.push({ path, directory: dir, ...hashOnce(path), pid_with_namespace: 0 });
     }

@@ -627,3 +627,27 @@ describe("denylist", () => {
     expect(store.get("configurations", "failed_queries")).toBe("");
   });
 });
+
+describe("per-query limits (osq's own keys, which osquery ignores)", () => {
+  test("timeout (seconds, fractions allowed) and max_rows (rows) are read, also as text; bad values are warned about and the flags apply", async () => {
+    write(confPath, {
+      schedule: {
+        plain: { query: "select 1", interval: 10 },
+        limited: { query: "select 1", interval: 10, timeout: 1.5, max_rows: 100 },
+        text: { query: "select 1", interval: 10, timeout: "30", max_rows: "0" },
+        bad: { query: "select 1", interval: 10, timeout: -1, max_rows: 2.5 },
+      },
+    });
+    const config = newConfig();
+    expect(await config.refresh()).toBeNull();
+    const byName = new Map((await config.scheduledQueries()).map((e) => [e.name, e.query]));
+    expect([byName.get("plain")!.timeout, byName.get("plain")!.maxRows]).toEqual([undefined, undefined]);
+    expect([byName.get("limited")!.timeout, byName.get("limited")!.maxRows]).toEqual([1.5, 100]);
+    expect([byName.get("text")!.timeout, byName.get("text")!.maxRows]).toEqual([30, 0]);
+    expect([byName.get("bad")!.timeout, byName.get("bad")!.maxRows]).toEqual([undefined, undefined]);
+    expect(warnings).toEqual([
+      "Query bad has an invalid timeout: -1; --query_timeout applies",
+      "Query bad has an invalid max_rows: 2.5; --query_max_rows applies",
+    ]);
+  });
+});
