@@ -395,6 +395,7 @@ export async function runDaemon(args: string[]): Promise<number> {
         },
         runQuery: (sql) => runQuery(sql, { views: config?.views() ?? new Map<string, string>() }),
         settings: () => ({ interval: flags.num("distributed_interval"), denylistDuration: flags.num("distributed_denylist_duration") }),
+        resourceLimitHit: () => runtime.resourceLimitHit,
       })
     : null;
   // run() never rejects: each check-in turns its failures into status lines.

@@ -15,6 +15,8 @@ import type { Clock } from "../../src/daemon/scheduler.ts";
 import { DistributedRunner, type DistributedSettings } from "../../src/daemon/distributed.ts";
 import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
 import { FakeClock } from "../fake_clock.ts";
+import { runtime } from "../../src/runtime.ts";
+import { superviseWorker } from "../../src/watchdog/worker.ts";
 
 const READ = "/api/v1/osquery/distributed/read";
 const WRITE = "/api/v1/osquery/distributed/write";
@@ -50,7 +52,7 @@ interface Harness {
 
 function harness(
   store: Store,
-  opts: { clock?: FakeClock; settings?: Partial<DistributedSettings>; run?: (sql: string) => Promise<QueryResult>; attempts?: number } = {},
+  opts: { clock?: FakeClock; settings?: Partial<DistributedSettings>; run?: (sql: string) => Promise<QueryResult>; attempts?: number; limitHit?: () => boolean } = {},
 ): Harness {
   const session = new FakeSession();
   const clock = opts.clock ?? new FakeClock(1_700_000_000_000);
@@ -68,6 +70,7 @@ function harness(
     },
     runQuery: opts.run ?? ((sql) => runQuery(sql)),
     settings: () => ({ interval: 60, denylistDuration: 86400, ...opts.settings }),
+    resourceLimitHit: opts.limitHit,
   });
   return { runner, session, clock, lines };
 }
@@ -291,6 +294,67 @@ describe("a query that kills the process", () => {
     expect(body.queries).toEqual({ later: [{ q: "killer" }] });
     expect(ranKiller).toBe(true);
     await store.close();
+  });
+});
+
+describe("a query during which the watchdog warns the worker of a resource limit (SIGUSR1)", () => {
+  const HOG = "SELECT 'hog' AS q";
+
+  test("keeps its marker and stays pending though it returned, is not answered, and the queries after it wait; the next worker answers it as denylisted and runs the others", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "osq-distributed-"));
+    dirs.push(dir);
+    const path = join(dir, "osquery.db");
+    const clock = new FakeClock(1_700_000_000_000);
+    let stops = 0;
+    // This process's real parent stands for the watcher, so the parent poll stays quiet; the signal is real.
+    const end = superviseWorker(process.ppid, () => stops++);
+    try {
+      let store = await openStore(path);
+      const first = harness(store, {
+        clock,
+        limitHit: () => runtime.resourceLimitHit,
+        run: async (sql) => {
+          if (sql === HOG) {
+            process.kill(process.pid, "SIGUSR1");
+            await Bun.sleep(100);
+          }
+          return runQuery(sql);
+        },
+      });
+      // LMDB lists keys in order: "a_hog" runs before "b_other".
+      first.session.reads.push(ok({ queries: { a_hog: HOG, b_other: "SELECT 2 AS two" } }));
+      await first.runner.checkIn();
+      expect(stops).toBe(1);
+      expect(store.get("distributed_running", sha256(HOG))).toBe(String(clock.t / 1000));
+      expect(store.get("distributed", "a_hog")).toBe(HOG);
+      expect(store.get("distributed", "b_other")).toBe("SELECT 2 AS two");
+      expect(first.session.writes()).toEqual([]);
+      await store.close();
+
+      runtime.resourceLimitHit = false;
+      store = await openStore(path);
+      let ranHog = false;
+      const second = harness(store, {
+        clock,
+        limitHit: () => runtime.resourceLimitHit,
+        run: (sql) => {
+          if (sql === HOG) ranHog = true;
+          return runQuery(sql);
+        },
+      });
+      await second.runner.checkIn();
+      const body = second.session.writes()[0]!;
+      expect(body.statuses).toEqual({ a_hog: 1, b_other: 0 });
+      expect(body.messages).toEqual({ a_hog: "distributed query is denylisted", b_other: "" });
+      expect(body.queries).toEqual({ a_hog: [], b_other: [{ two: "2" }] });
+      expect(ranHog).toBe(false);
+      expect(store.keys("distributed")).toEqual([]);
+      await store.close();
+    } finally {
+      end();
+      runtime.resourceLimitHit = false;
+      runtime.watcherPid = -1;
+    }
   });
 });
 
