@@ -3,39 +3,14 @@
 // and after `seconds` (10 by default) reports the watcher's and the worker's
 // RSS beside a compiled Bun hello-world's, measured in the same run. Target
 // (issue 9): the watcher at most 1.3x the hello-world.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compileHelloWorld, mb, statusBytes, workerOf } from "./procfs.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const OSQUERYD = join(ROOT, "dist/osqueryd");
 const SECONDS = Number(process.argv[2] ?? 10);
-
-/** A /proc/<pid>/status figure in bytes (VmRSS, VmHWM, RssAnon, RssFile, ...). */
-function statusBytes(pid: number, field: string): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
-function parentOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-}
-
-async function workerOf(watcher: number): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    for (const name of readdirSync("/proc")) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        if (parentOf(Number(name)) === watcher) return Number(name);
-      } catch {
-        // exited while the list was read
-      }
-    }
-    await Bun.sleep(50);
-  }
-  throw new Error("osqueryd started no worker");
-}
 
 interface Rss {
   readonly rss: number;
@@ -45,17 +20,13 @@ interface Rss {
 }
 
 const rssOf = (pid: number): Rss => ({ rss: statusBytes(pid, "VmRSS"), peak: statusBytes(pid, "VmHWM"), anon: statusBytes(pid, "RssAnon"), file: statusBytes(pid, "RssFile") });
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const line = (label: string, r: Rss, ref: Rss) =>
   `${label.padEnd(12)} RSS ${mb(r.rss)} (${(r.rss / ref.rss).toFixed(2)}x), peak ${mb(r.peak)} (${(r.peak / ref.peak).toFixed(2)}x), anon ${mb(r.anon)}, file ${mb(r.file)}`;
 
 const dir = mkdtempSync(join(tmpdir(), "osq-bench-watcher-"));
 try {
   // The reference waits as long as the watcher does, so both have settled.
-  writeFileSync(join(dir, "hello.ts"), `console.log("hello");\nawait Bun.sleep(${(SECONDS + 1) * 1000});\n`);
-  const hello = join(dir, "hello");
-  const build = Bun.spawnSync([process.execPath, "build", "--compile", join(dir, "hello.ts"), "--outfile", hello], { stdout: "ignore" });
-  if (build.exitCode !== 0) throw new Error("could not compile the hello-world reference");
+  const hello = compileHelloWorld(dir, (SECONDS + 1) * 1000);
   writeFileSync(join(dir, "osquery.conf"), JSON.stringify({ schedule: { one: { query: "SELECT 1", interval: 1 } } }));
 
   const ref = Bun.spawn([hello], { stdout: "ignore" });

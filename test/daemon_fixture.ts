@@ -49,24 +49,26 @@ export class DaemonFixture {
     writeFileSync(this.configPath, JSON.stringify(config));
   }
 
-  /** Starts dist/osqueryd with the temp dir's paths, then `extra` (which may override them: the last one wins). */
+  /** dist/osqueryd with the temp dir's paths, then `extra` (which may override them: the last one wins). */
+  argv(extra: readonly string[] = [], opts: StartOptions = {}): string[] {
+    return [
+      OSQUERYD,
+      ...(opts.configFile === false ? [] : [`--config_path=${this.configPath}`]),
+      `--database_path=${opts.databasePath ?? this.path("osquery.db")}`,
+      `--logger_path=${this.logDir}`,
+      `--pidfile=${this.path("osqueryd.pid")}`,
+      ...extra,
+    ];
+  }
+
+  /** Starts argv(extra, opts) with stdout and stderr going to files in the temp dir. */
   start(extra: readonly string[] = [], opts: StartOptions = {}): Subprocess {
-    const p = Bun.spawn(
-      [
-        OSQUERYD,
-        ...(opts.configFile === false ? [] : [`--config_path=${this.configPath}`]),
-        `--database_path=${opts.databasePath ?? this.path("osquery.db")}`,
-        `--logger_path=${this.logDir}`,
-        `--pidfile=${this.path("osqueryd.pid")}`,
-        ...extra,
-      ],
-      {
-        stdout: Bun.file(this.path("stdout")),
-        stderr: Bun.file(this.path("stderr")),
-        stdin: "ignore",
-        env: opts.env ? { ...process.env, ...opts.env } : undefined,
-      },
-    );
+    const p = Bun.spawn(this.argv(extra, opts), {
+      stdout: Bun.file(this.path("stdout")),
+      stderr: Bun.file(this.path("stderr")),
+      stdin: "ignore",
+      env: opts.env ? { ...process.env, ...opts.env } : undefined,
+    });
     this.procs.push(p);
     return p;
   }

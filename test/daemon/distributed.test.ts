@@ -75,6 +75,13 @@ function harness(
   return { runner, session, clock, lines };
 }
 
+/** A database path in a fresh temp dir, removed after the file's tests: one worker's life, then the next's. */
+function dbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "osq-distributed-"));
+  dirs.push(dir);
+  return join(dir, "osquery.db");
+}
+
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 describe("a check-in", () => {
@@ -236,9 +243,7 @@ describe("a query that kills the process", () => {
   const KILLER = "SELECT 'killer' AS q";
 
   test("is denylisted on the next start, answered with osquery's status and message, until distributed_denylist_duration passes", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "osq-distributed-"));
-    dirs.push(dir);
-    const path = join(dir, "osquery.db");
+    const path = dbPath();
     const clock = new FakeClock(1_700_000_000_000);
 
     // First life: the killer query never returns (the process dies inside it).
@@ -301,9 +306,7 @@ describe("a query during which the watchdog warns the worker of a resource limit
   const HOG = "SELECT 'hog' AS q";
 
   test("keeps its marker and stays pending though it returned, is not answered, and the queries after it wait; the next worker answers it as denylisted and runs the others", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "osq-distributed-"));
-    dirs.push(dir);
-    const path = join(dir, "osquery.db");
+    const path = dbPath();
     const clock = new FakeClock(1_700_000_000_000);
     let stops = 0;
     // This process's real parent stands for the watcher, so the parent poll stays quiet; the signal is real.

@@ -4,30 +4,23 @@
 // the next worker tells the server that query failed, with osquery's status
 // and message, without running it again, and the other live query still
 // answers. What the server recorded is what went on the wire.
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { afterEach, beforeEach, expect, test } from "bun:test";
 import { DaemonFixture } from "../daemon_fixture.ts";
-import { makePki, startServer, type Pki, type RecordedRequest, type TestServer } from "../remote/server.ts";
+import { remoteFixture } from "../remote/fixture.ts";
+import type { RecordedRequest, TestServer } from "../remote/server.ts";
 
 // group_concat over an endless series: memory grows ~100 MB/s and the query never ends.
 const HOG = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT length(group_concat(hex(randomblob(100)))) AS n FROM c";
 
-let pki: Pki;
+const remote = remoteFixture("osq-watchdog-distributed-");
 let srv: TestServer;
 let d: DaemonFixture;
 
-beforeAll(() => {
-  pki = makePki();
-});
-afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
 beforeEach(() => {
-  srv = startServer({ pki });
+  srv = remote.server();
   d = new DaemonFixture("osq-watchdog-distributed-");
 });
-afterEach(async () => {
-  await d.cleanup();
-  await srv.stop();
-});
+afterEach(() => d.cleanup());
 
 interface WriteBody {
   queries: Record<string, Record<string, string>[]>;
