@@ -64,8 +64,8 @@ export interface DistributedDeps {
   settings(): DistributedSettings;
   /** The process's CPU and memory use; tests may replace it. */
   sample?(): ResourceSample;
-  /** Whether the watchdog has told this worker it broke a limit (src/watchdog/worker.ts). */
-  resourceLimitHit?(): boolean;
+  /** Whether the watchdog has told this worker it broke a limit (src/watchdog/worker.ts), asked after each query. */
+  resourceLimitHit?(): Promise<boolean>;
 }
 
 interface Answer {
@@ -206,7 +206,7 @@ export class DistributedRunner {
     for (const [id, sql] of this.unsaved) pending.set(id, sql);
     for (const [id, sql] of pending) {
       const { answer, ran } = await this.runOne(id, sql);
-      if (ran && this.deps.resourceLimitHit?.()) {
+      if (ran && (await this.deps.resourceLimitHit?.())) {
         // The worker is being stopped because of this query: its marker and its pending entry stay for the next worker.
         this.deps.log.verbose(`Resource limit hit during distributed query ${id}: kept as running`);
         return;

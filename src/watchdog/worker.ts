@@ -35,6 +35,17 @@ export function dieWithWatcher(watcher: number): boolean {
 }
 
 /**
+ * Whether the watcher has warned this worker of a resource limit, asked right
+ * after a query. SQLite runs a query synchronously, so a SIGUSR1 sent during
+ * it is only handled once the event loop turns: one timer tick is let through
+ * before the flag is read.
+ */
+export async function resourceLimitHitAfterQuery(): Promise<boolean> {
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  return runtime.resourceLimitHit;
+}
+
+/**
  * Calls `stop` once, when the watcher is no longer this process's parent or
  * sends SIGUSR1. Returns the function that ends the supervision.
  */

@@ -16,7 +16,7 @@ import { DistributedRunner, type DistributedSettings } from "../../src/daemon/di
 import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
 import { FakeClock } from "../fake_clock.ts";
 import { runtime } from "../../src/runtime.ts";
-import { superviseWorker } from "../../src/watchdog/worker.ts";
+import { resourceLimitHitAfterQuery, superviseWorker } from "../../src/watchdog/worker.ts";
 
 const READ = "/api/v1/osquery/distributed/read";
 const WRITE = "/api/v1/osquery/distributed/write";
@@ -52,7 +52,7 @@ interface Harness {
 
 function harness(
   store: Store,
-  opts: { clock?: FakeClock; settings?: Partial<DistributedSettings>; run?: (sql: string) => Promise<QueryResult>; attempts?: number; limitHit?: () => boolean } = {},
+  opts: { clock?: FakeClock; settings?: Partial<DistributedSettings>; run?: (sql: string) => Promise<QueryResult>; attempts?: number; limitHit?: () => Promise<boolean> } = {},
 ): Harness {
   const session = new FakeSession();
   const clock = opts.clock ?? new FakeClock(1_700_000_000_000);
@@ -315,11 +315,12 @@ describe("a query during which the watchdog warns the worker of a resource limit
       let store = await openStore(path);
       const first = harness(store, {
         clock,
-        limitHit: () => runtime.resourceLimitHit,
-        run: async (sql) => {
+        limitHit: resourceLimitHitAfterQuery,
+        run: (sql) => {
           if (sql === HOG) {
+            // The signal comes while the query holds the thread, as SQLite does: it is handled only after the query.
             process.kill(process.pid, "SIGUSR1");
-            await Bun.sleep(100);
+            Bun.sleepSync(100);
           }
           return runQuery(sql);
         },
@@ -339,7 +340,7 @@ describe("a query during which the watchdog warns the worker of a resource limit
       let ranHog = false;
       const second = harness(store, {
         clock,
-        limitHit: () => runtime.resourceLimitHit,
+        limitHit: resourceLimitHitAfterQuery,
         run: (sql) => {
           if (sql === HOG) ranHog = true;
           return runQuery(sql);

@@ -63,3 +63,26 @@ test("a live query over --watchdog_memory_limit: the worker is replaced, the ser
   expect(stops()).toBe(1);
   expect(d.procs[0]!.exitCode).toBeNull();
 }, 60_000);
+
+test("a live query during which the worker is stopped for a limit, and that returns before the forced kill, is not answered with its rows: the next worker reports it as failed (status 1, osquery's message)", async () => {
+  // Seconds of counting: over a small CPU budget at the first check, then the query ends by itself.
+  const counting = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT 12000000) SELECT count(*) AS n FROM c";
+  d.writeConfig({ schedule: {} });
+  srv.distributed = { queries: { counting } };
+  d.start([
+    ...srv.flags(),
+    "--disable_distributed=false",
+    "--distributed_interval=1",
+    "--watchdog_utilization_limit=5",
+    "--watchdog_latency_limit=3",
+    "--watchdog_delay=2",
+    // Long enough for the query to end and the worker to leave on its own after the warning.
+    "--watchdog_forced_shutdown_delay=60",
+  ]);
+  await d.waitFor("the stop", () => d.stderr().includes("stopping: Maximum sustainable CPU utilization limit"), 40_000);
+  const answer = await d.waitFor("the query's answer on the wire", () => writes().find((w) => "counting" in w.statuses), 90_000);
+  expect(answer.statuses.counting).toBe(1);
+  expect(answer.messages.counting).toBe("distributed query is denylisted");
+  expect(answer.queries.counting).toEqual([]);
+  expect(d.stderr()).not.toContain("Sending kill signal");
+}, 150_000);
