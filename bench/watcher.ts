@@ -1,5 +1,5 @@
-// Watcher benchmark, run on demand (`bun bench/watcher.ts [seconds]`), never as
-// a test. Starts dist/osqueryd with the watchdog on and a one-query schedule,
+// Watcher benchmark, run on demand (`bun bench/watcher.ts [seconds] [osqueryd]`),
+// never as a test; another osqueryd (an older build) may be named to compare. Starts dist/osqueryd with the watchdog on and a one-query schedule,
 // and after `seconds` (10 by default) reports the watcher's and the worker's
 // RSS beside a compiled Bun hello-world's, measured in the same run. Target
 // (issue 9): the watcher at most 1.3x the hello-world.
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { compileHelloWorld, mb, statusBytes, workerOf } from "./procfs.ts";
 
 const ROOT = join(import.meta.dir, "..");
-const OSQUERYD = join(ROOT, "dist/osqueryd");
+const OSQUERYD = process.argv[3] ?? join(ROOT, "dist/osqueryd");
 const SECONDS = Number(process.argv[2] ?? 10);
 
 interface Rss {

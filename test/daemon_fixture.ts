@@ -45,8 +45,9 @@ export class DaemonFixture {
     return this.path("logs");
   }
 
+  /** Writes the config file: a string as it is (comments, broken JSON), anything else as JSON. */
   writeConfig(config: unknown): void {
-    writeFileSync(this.configPath, JSON.stringify(config));
+    writeFileSync(this.configPath, typeof config === "string" ? config : JSON.stringify(config));
   }
 
   /** dist/osqueryd with the temp dir's paths, then `extra` (which may override them: the last one wins). */
