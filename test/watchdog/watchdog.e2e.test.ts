@@ -244,13 +244,25 @@ describe("limits and the denylist", () => {
   test("a query over --watchdog_utilization_limit for the sustained time stops the worker", async () => {
     // Counting an endless series: CPU bound, little memory.
     writeConfig({ schedule: { spin: { query: "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c", interval: 1 } } });
-    const w = start(["--watchdog_utilization_limit=20", "--watchdog_latency_limit=6", "--watchdog_delay=0", "--watchdog_forced_shutdown_delay=1"]);
+    // 10 % of every thread: a spinning worker is over it with a fifth of one core, which it gets even on a loaded machine.
+    const w = start(["--watchdog_utilization_limit=10", "--watchdog_latency_limit=6", "--watchdog_delay=0", "--watchdog_forced_shutdown_delay=1"]);
     const first = await worker(w.pid);
     const line = await waitFor("the stop", () => /osqueryd worker \((\d+)\) stopping: Maximum sustainable CPU utilization limit (\d+)ms exceeded for (\d+) seconds/.exec(stderr()), 20_000);
     expect(Number(line[1])).toBe(first);
     expect(Number(line[3])).toBe(6);
     await waitFor("the denylisting", () => stderr().includes("Scheduled query may have failed: spin"), 10_000);
   }, 40_000);
+
+  test("a worker warned during back-to-back long queries leaves by itself before the forced kill, and the query is denylisted", async () => {
+    // Each run takes seconds and the interval is 1 s: the scheduler is always behind, with no sleep between ticks.
+    writeConfig({ schedule: { counting: { query: "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT 6000000) SELECT count(*) AS n FROM c", interval: 1 } } });
+    const w = start(["--watchdog_utilization_limit=5", "--watchdog_latency_limit=3", "--watchdog_delay=2", "--watchdog_forced_shutdown_delay=25"]);
+    const first = await worker(w.pid);
+    await waitFor("the stop", () => stderr().includes(`osqueryd worker (${first}) stopping: Maximum sustainable CPU utilization limit`), 20_000);
+    await waitFor("the worker's own exit", () => !alive(first), 20_000);
+    expect(stderr()).not.toContain("Sending kill signal");
+    await waitFor("the denylisting", () => stderr().includes("Scheduled query may have failed: counting"), 20_000);
+  }, 60_000);
 
   test("nothing is enforced before --watchdog_delay", async () => {
     writeConfig(schedule());
