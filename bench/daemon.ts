@@ -8,6 +8,7 @@
 // watchdog is on, as by default: the figures are the worker's, and the
 // watcher's RSS is reported beside them (issue 9: at most 1.3x hello-world).
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { compileHelloWorld, cpuTicks, mb, statusBytes, workerOf } from "./procfs.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -40,49 +41,12 @@ const SCHEDULE: Record<string, string> = {
   routes: "SELECT * FROM routes",
 };
 
-function statusField(pid: number, field: string): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-}
-
-function parentOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-}
-
-/** The watcher's worker, waited for: the first /proc entry whose parent is the watcher. */
-async function workerOf(watcher: number): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    for (const name of readdirSync("/proc")) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        if (parentOf(Number(name)) === watcher) return Number(name);
-      } catch {
-        // exited while the list was read
-      }
-    }
-    await Bun.sleep(50);
-  }
-  throw new Error("osqueryd started no worker");
-}
-
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** A compiled Bun hello-world's peak RSS: the runtime's floor. */
 async function helloWorldRss(dir: string): Promise<number> {
-  writeFileSync(join(dir, "hello.ts"), 'console.log("hello");\nawait Bun.sleep(1500);\n');
-  const out = join(dir, "hello");
-  const build = Bun.spawnSync([process.execPath, "build", "--compile", join(dir, "hello.ts"), "--outfile", out], { stdout: "ignore" });
-  if (build.exitCode !== 0) throw new Error("could not compile the hello-world reference");
-  const p = Bun.spawn([out], { stdout: "ignore" });
+  const p = Bun.spawn([compileHelloWorld(dir, 1500)], { stdout: "ignore" });
   await Bun.sleep(1000);
-  const rss = statusField(p.pid, "VmHWM");
+  const rss = statusBytes(p.pid, "VmHWM");
   await p.exited;
   return rss;
 }
@@ -114,8 +78,8 @@ let warm: { cpu: number; at: number } | null = null;
 while (performance.now() - started < SECONDS * 1000) {
   await Bun.sleep(500);
   if (!warm && performance.now() - started >= WARM_UP_MS) warm = { cpu: cpuTicks(worker) / CLK_TCK, at: performance.now() };
-  watcherPeak = Math.max(watcherPeak, statusField(daemon.pid, "VmRSS"));
-  const rss = statusField(worker, "VmRSS");
+  watcherPeak = Math.max(watcherPeak, statusBytes(daemon.pid, "VmRSS"));
+  const rss = statusBytes(worker, "VmRSS");
   peakSampled = Math.max(peakSampled, rss);
   rssSum += rss;
   samples++;
@@ -123,8 +87,8 @@ while (performance.now() - started < SECONDS * 1000) {
 const endedAt = performance.now();
 const wall = (endedAt - started) / 1000;
 const cpu = cpuTicks(worker) / CLK_TCK;
-const peak = Math.max(peakSampled, statusField(worker, "VmHWM"));
-watcherPeak = Math.max(watcherPeak, statusField(daemon.pid, "VmHWM"));
+const peak = Math.max(peakSampled, statusBytes(worker, "VmHWM"));
+watcherPeak = Math.max(watcherPeak, statusBytes(daemon.pid, "VmHWM"));
 // Most of the watcher's RSS is clean pages of the executable, shared with the worker; its own memory is the dirty part.
 const watcherDirty = (/^Private_Dirty:\s+(\d+) kB/m.exec(readFileSync(`/proc/${daemon.pid}/smaps_rollup`, "utf8"))?.[1] ?? "0") as string;
 daemon.kill("SIGTERM");

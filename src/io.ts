@@ -1,4 +1,4 @@
-// Synchronous writes to standard output. process.stdout.write is asynchronous
+// Synchronous writes to standard output and standard error. process.stdout.write is asynchronous
 // on pipes, and waiting for its callback before exit costs a full event-loop
 // turn (about 10 ms); a write(2) loop costs nothing and loses nothing at exit.
 import { writeSync } from "node:fs";
@@ -29,4 +29,13 @@ export function writeAll(fd: number, text: string): void {
 /** Writes all of `text` to fd 1 (see writeAll). */
 export function writeStdout(text: string): void {
   writeAll(1, text);
+}
+
+/**
+ * Writes all of `text` to fd 2 (see writeAll). Status lines use this rather
+ * than process.stderr, whose stream machinery costs a process that writes
+ * little else (the watcher) megabytes of resident memory.
+ */
+export function writeStderr(text: string): void {
+  writeAll(2, text);
 }

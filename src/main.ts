@@ -2,9 +2,8 @@
 // it runs under (osqueryd → daemon), a subcommand (`osq shell`, `osq daemon`)
 // or osquery's -S / -D overrides (last one wins).
 import { basename } from "node:path";
-import { cac } from "cac";
 import { OSQUERY_VERSION } from "./version.ts";
-import { writeStdout } from "./io.ts";
+import { writeStderr, writeStdout } from "./io.ts";
 import { installLastResort } from "./logger/last-resort.ts";
 
 type Role = "shell" | "daemon";
@@ -12,8 +11,12 @@ type Role = "shell" | "daemon";
 /**
  * The subcommand, if argv starts with one. cac only recognises the command
  * here: the flags after it are osquery's (gflags syntax), parsed by src/flags.
+ * A first argument that is a flag names no subcommand, and then cac is not
+ * loaded: the watcher (`osqueryd --flags...`) stays near the runtime's floor.
  */
-function subcommand(args: string[]): Role | null {
+async function subcommand(args: string[]): Promise<Role | null> {
+  if (args.length === 0 || args[0]!.startsWith("-")) return null;
+  const { cac } = await import("cac");
   const cli = cac("osq");
   cli.command("shell", "Run osqueryi, the interactive shell").allowUnknownOptions();
   cli.command("daemon", "Run osqueryd, the monitoring daemon").allowUnknownOptions();
@@ -22,10 +25,10 @@ function subcommand(args: string[]): Role | null {
   return name === "shell" || name === "daemon" ? name : null;
 }
 
-function pickRole(argv0: string, args: string[]): { role: Role; args: string[] } {
+async function pickRole(argv0: string, args: string[]): Promise<{ role: Role; args: string[] }> {
   let role: Role = basename(argv0).includes("osqueryd") ? "daemon" : "shell";
   let rest = args;
-  const sub = subcommand(args);
+  const sub = await subcommand(args);
   if (sub) {
     role = sub;
     rest = rest.slice(1);
@@ -40,7 +43,7 @@ function pickRole(argv0: string, args: string[]): { role: Role; args: string[] }
 async function main(): Promise<number> {
   // Bun puts the executable's path in argv[0] and the invoked name in argv0.
   const argv0 = process.argv0 || process.argv[0] || "osqueryi";
-  const { role, args } = pickRole(argv0, process.argv.slice(2));
+  const { role, args } = await pickRole(argv0, process.argv.slice(2));
   if (args.some((a) => ["-h", "--h", "-help", "--help"].includes(a))) {
     const { helpText } = await import("./help.ts");
     writeStdout(helpText(role));
@@ -66,7 +69,7 @@ installLastResort();
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`osq: ${e instanceof Error ? e.message : String(e)}\n`);
+    writeStderr(`osq: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   },
 );

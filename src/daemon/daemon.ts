@@ -3,7 +3,6 @@
 // query with its resource use measured, then either a snapshot line or the
 // diff against the stored state (committed first) and the result lines.
 import { flags } from "../flags/flags.ts";
-import { runtime } from "../runtime.ts";
 import { hostIdentifier } from "../identity.ts";
 import { lookupTable } from "../registry.ts";
 import { flagLimits, QueryStopped, type QueryLimits, type QueryResult } from "../sql/engine.ts";
@@ -17,6 +16,7 @@ import { QueryState, type DiffOutcome } from "./diff.ts";
 import { batchLine, calendarTime, eventLines, snapshotLine, type LineOptions, type QueryLogItem } from "./results.ts";
 import { escapeRow, resultSize, typedRows, valueText } from "./rows.ts";
 import { dueQueries } from "./scheduler.ts";
+import { resourceLimitHitAfterQuery } from "../watchdog/worker.ts";
 import { daemonTables } from "./state.ts";
 import { newPerformance, recordPerformance, sampleResources, scheduleRows, packRows, type QueryPerformance } from "./stats.ts";
 
@@ -181,10 +181,11 @@ export class Daemon {
     const size = result ? resultSize(result.columns, result.rows) : 0;
     recordPerformance(perf, { wallMs, size, before, after, now: this.deps.now() });
     const snapshot = perf;
+    // A worker stopped for a resource limit leaves the query recorded, for the next worker to denylist.
+    const limitHit = await resourceLimitHitAfterQuery();
     await store
       .write((w) => {
-        // A worker stopped for a resource limit leaves the query recorded, for the next worker to denylist.
-        if (!runtime.resourceLimitHit) w.put("configurations", "executing_query", "");
+        if (!limitHit) w.put("configurations", "executing_query", "");
         w.put("query_performance", name, JSON.stringify(snapshot));
       })
       .catch((e: unknown) => status.verbose(FILE, `Cannot save the performance of ${name}: ${errorMessage(e)}`));

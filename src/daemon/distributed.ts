@@ -10,7 +10,12 @@
 // that query text comes again it is answered as osquery answers it (status 1,
 // "distributed query is denylisted") until the marker expires. The pending
 // query is removed only once its answer exists, so the query that crashed is
-// answered on the next start even if the server does not send it again.
+// answered on the next start even if the server does not send it again
+// (osquery drops it before running it, and the server hears nothing).
+// A query during which the watchdog stopped the worker for a resource limit
+// keeps its marker and stays pending even when it returns before the worker
+// is killed, as the scheduler keeps executing_query: the next worker reports
+// it as denylisted instead of running it again.
 //
 // Beyond osquery: a discovery query that fails does not fail the whole read;
 // only the queries it gates are answered, each with an error (FLEET.md §2).
@@ -60,6 +65,8 @@ export interface DistributedDeps {
   settings(): DistributedSettings;
   /** The process's CPU and memory use; tests may replace it. */
   sample?(): ResourceSample;
+  /** Whether the watchdog has told this worker it broke a limit (src/watchdog/worker.ts), asked after each query. */
+  resourceLimitHit?(): Promise<boolean>;
 }
 
 interface Answer {
@@ -200,6 +207,11 @@ export class DistributedRunner {
     for (const [id, sql] of this.unsaved) pending.set(id, sql);
     for (const [id, sql] of pending) {
       const { answer, ran } = await this.runOne(id, sql);
+      if (ran && (await this.deps.resourceLimitHit?.())) {
+        // The worker is being stopped because of this query: its marker and its pending entry stay for the next worker.
+        this.deps.log.verbose(`Resource limit hit during distributed query ${id}: kept as running`);
+        return;
+      }
       this.answers.push(answer);
       this.unsaved.delete(id);
       // A denylisted query keeps its marker: it stays denylisted until the marker expires.

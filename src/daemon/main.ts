@@ -21,7 +21,7 @@ import { err, ok, type Result } from "../result.ts";
 import { MemoryStore, openStore, type Store } from "../store/store.ts";
 import { tryLock, type HeldLock } from "../store/lock.ts";
 import { takePidfile } from "./pidfile.ts";
-import { dieWithWatcher, superviseWorker, watcherPid } from "../watchdog/worker.ts";
+import { dieWithWatcher, resourceLimitHitAfterQuery, superviseWorker, watcherPid } from "../watchdog/worker.ts";
 import { FilesystemConfigPlugin } from "../../plugins/config/filesystem.ts";
 import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { TlsConfigPlugin } from "../../plugins/config/tls.ts";
@@ -458,6 +458,7 @@ export async function runDaemon(args: string[]): Promise<number> {
         },
         runQuery: (sql) => runQuery(sql, { views: config?.views() ?? new Map<string, string>(), limits: flagLimits() }),
         settings: () => ({ interval: flags.num("distributed_interval"), denylistDuration: flags.num("distributed_denylist_duration") }),
+        resourceLimitHit: worker === null ? undefined : resourceLimitHitAfterQuery,
       })
     : null;
   // run() never rejects: each check-in turns its failures into status lines.

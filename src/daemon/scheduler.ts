@@ -8,6 +8,7 @@
 // The clock is injected, so tests drive the loop without waiting.
 import type { ScheduledEntry } from "./config.ts";
 import { NO_STARTUP_PRIORITY } from "./packs.ts";
+import { letSignalsIn } from "../watchdog/worker.ts";
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -89,6 +90,8 @@ export class SchedulerLoop {
     } else {
       this.drift += stepMs - 1000;
       if (this.drift > this.settings.maxDrift() * 1000) this.drift = 0;
+      // No sleep when behind, but a stop request must still get in between ticks.
+      await letSignalsIn();
     }
   }
 }

@@ -1,5 +1,7 @@
 // Status lines in glog's layout, as osquery prints them to stderr:
 //   [IWEF]MMDD HH:MM:SS.uuuuuu <tid padded to 5> file:line] message
+import { writeStderr } from "../io.ts";
+
 export type Severity = 0 | 1 | 2 | 3;
 export const INFO: Severity = 0;
 export const WARNING: Severity = 1;
@@ -32,7 +34,7 @@ export function setStderrThreshold(s: Severity): void {
 }
 
 export function logToStderr(severity: Severity, file: string, line: number, message: string): void {
-  if (severity >= stderrThreshold) process.stderr.write(glogLine(severity, file, line, message) + "\n");
+  if (severity >= stderrThreshold) writeStderr(glogLine(severity, file, line, message) + "\n");
 }
 
 /**

@@ -5,11 +5,11 @@
 // after --watchdog_forced_shutdown_delay) and starts another, with osquery's
 // back-off and exit rules (policy.ts). It imports no table, SQL or database
 // code, so it stays near the runtime's own memory floor.
-import { availableParallelism } from "node:os";
 import type { Subprocess } from "bun";
 import { Flags, flags, parseCommandLine } from "../flags/flags.ts";
 import { ERROR, INFO, WARNING, logToStderr, setStderrThreshold, verbose } from "../logger/glog.ts";
 import { processUsage } from "../linux/proc.ts";
+import { writeStderr } from "../io.ts";
 import { takePidfile } from "../daemon/pidfile.ts";
 import { ownCommand } from "../daemon/daemonize.ts";
 import { UsageMonitor, respawn, watcherViolation, workerLimit, type RespawnState, type WatchdogSettings } from "./policy.ts";
@@ -120,7 +120,7 @@ type WatchEnd = { readonly kind: "exited"; readonly code: number | null } | { re
 /** Watches one worker until it exits, is stopped for a limit, or the watcher is asked to stop. */
 async function watch(child: Subprocess, s: WatchdogSettings, pause: Pause, self: UsageMonitor): Promise<WatchEnd> {
   const startedAt = nowSeconds();
-  const monitor = new UsageMonitor(s, availableParallelism());
+  const monitor = new UsageMonitor(s, navigator.hardwareConcurrency);
   const interval = workerLimit("interval", s) * 1000;
   let exited = false;
   void child.exited.then(() => {
@@ -152,7 +152,7 @@ async function watch(child: Subprocess, s: WatchdogSettings, pause: Pause, self:
 export async function runWatcher(args: readonly string[]): Promise<number> {
   const parsed = parseCommandLine(args);
   if ("error" in parsed) {
-    process.stderr.write(`ERROR: ${parsed.error}\n`);
+    writeStderr(`ERROR: ${parsed.error}\n`);
     return EXIT_FAILURE;
   }
   // As osquery's watcher: no logger plugin and no database, only stderr.
@@ -177,7 +177,7 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
   // The worker's own SIGUSR1 is the watcher's warning; one sent to the watcher is ignored.
   process.on("SIGUSR1", () => verbose(FILE, "SIGUSR1 ignored by the watcher"));
 
-  const self = new UsageMonitor(s, availableParallelism());
+  const self = new UsageMonitor(s, navigator.hardwareConcurrency);
   let state: RespawnState = { lastStart: 0, restarts: 0 };
   let code = EXIT_SUCCESS;
   let lastExit: number | null = null;

@@ -35,6 +35,24 @@ export function dieWithWatcher(watcher: number): boolean {
 }
 
 /**
+ * One turn of the event loop. Bun runs signal handlers (SIGTERM, the
+ * watcher's SIGUSR1) only when its event loop turns, and queries awaited back
+ * to back, each holding the thread inside SQLite, may never give it one.
+ */
+export function letSignalsIn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Whether the watcher has warned this worker of a resource limit, asked right
+ * after a query: a SIGUSR1 sent during the query is handled only now.
+ */
+export async function resourceLimitHitAfterQuery(): Promise<boolean> {
+  await letSignalsIn();
+  return runtime.resourceLimitHit;
+}
+
+/**
  * Calls `stop` once, when the watcher is no longer this process's parent or
  * sends SIGUSR1. Returns the function that ends the supervision.
  */

@@ -15,6 +15,8 @@ import type { Clock } from "../../src/daemon/scheduler.ts";
 import { DistributedRunner, type DistributedSettings } from "../../src/daemon/distributed.ts";
 import { TlsDistributedPlugin } from "../../plugins/distributed/tls.ts";
 import { FakeClock } from "../fake_clock.ts";
+import { runtime } from "../../src/runtime.ts";
+import { resourceLimitHitAfterQuery, superviseWorker } from "../../src/watchdog/worker.ts";
 
 const READ = "/api/v1/osquery/distributed/read";
 const WRITE = "/api/v1/osquery/distributed/write";
@@ -50,7 +52,7 @@ interface Harness {
 
 function harness(
   store: Store,
-  opts: { clock?: FakeClock; settings?: Partial<DistributedSettings>; run?: (sql: string) => Promise<QueryResult>; attempts?: number } = {},
+  opts: { clock?: FakeClock; settings?: Partial<DistributedSettings>; run?: (sql: string) => Promise<QueryResult>; attempts?: number; limitHit?: () => Promise<boolean> } = {},
 ): Harness {
   const session = new FakeSession();
   const clock = opts.clock ?? new FakeClock(1_700_000_000_000);
@@ -68,8 +70,16 @@ function harness(
     },
     runQuery: opts.run ?? ((sql) => runQuery(sql)),
     settings: () => ({ interval: 60, denylistDuration: 86400, ...opts.settings }),
+    resourceLimitHit: opts.limitHit,
   });
   return { runner, session, clock, lines };
+}
+
+/** A database path in a fresh temp dir, removed after the file's tests: one worker's life, then the next's. */
+function dbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "osq-distributed-"));
+  dirs.push(dir);
+  return join(dir, "osquery.db");
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -233,9 +243,7 @@ describe("a query that kills the process", () => {
   const KILLER = "SELECT 'killer' AS q";
 
   test("is denylisted on the next start, answered with osquery's status and message, until distributed_denylist_duration passes", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "osq-distributed-"));
-    dirs.push(dir);
-    const path = join(dir, "osquery.db");
+    const path = dbPath();
     const clock = new FakeClock(1_700_000_000_000);
 
     // First life: the killer query never returns (the process dies inside it).
@@ -291,6 +299,66 @@ describe("a query that kills the process", () => {
     expect(body.queries).toEqual({ later: [{ q: "killer" }] });
     expect(ranKiller).toBe(true);
     await store.close();
+  });
+});
+
+describe("a query during which the watchdog warns the worker of a resource limit (SIGUSR1)", () => {
+  const HOG = "SELECT 'hog' AS q";
+
+  test("keeps its marker and stays pending though it returned, is not answered, and the queries after it wait; the next worker answers it as denylisted and runs the others", async () => {
+    const path = dbPath();
+    const clock = new FakeClock(1_700_000_000_000);
+    let stops = 0;
+    // This process's real parent stands for the watcher, so the parent poll stays quiet; the signal is real.
+    const end = superviseWorker(process.ppid, () => stops++);
+    try {
+      let store = await openStore(path);
+      const first = harness(store, {
+        clock,
+        limitHit: resourceLimitHitAfterQuery,
+        run: (sql) => {
+          if (sql === HOG) {
+            // The signal comes while the query holds the thread, as SQLite does: it is handled only after the query.
+            process.kill(process.pid, "SIGUSR1");
+            Bun.sleepSync(100);
+          }
+          return runQuery(sql);
+        },
+      });
+      // LMDB lists keys in order: "a_hog" runs before "b_other".
+      first.session.reads.push(ok({ queries: { a_hog: HOG, b_other: "SELECT 2 AS two" } }));
+      await first.runner.checkIn();
+      expect(stops).toBe(1);
+      expect(store.get("distributed_running", sha256(HOG))).toBe(String(clock.t / 1000));
+      expect(store.get("distributed", "a_hog")).toBe(HOG);
+      expect(store.get("distributed", "b_other")).toBe("SELECT 2 AS two");
+      expect(first.session.writes()).toEqual([]);
+      await store.close();
+
+      runtime.resourceLimitHit = false;
+      store = await openStore(path);
+      let ranHog = false;
+      const second = harness(store, {
+        clock,
+        limitHit: resourceLimitHitAfterQuery,
+        run: (sql) => {
+          if (sql === HOG) ranHog = true;
+          return runQuery(sql);
+        },
+      });
+      await second.runner.checkIn();
+      const body = second.session.writes()[0]!;
+      expect(body.statuses).toEqual({ a_hog: 1, b_other: 0 });
+      expect(body.messages).toEqual({ a_hog: "distributed query is denylisted", b_other: "" });
+      expect(body.queries).toEqual({ a_hog: [], b_other: [{ two: "2" }] });
+      expect(ranHog).toBe(false);
+      expect(store.keys("distributed")).toEqual([]);
+      await store.close();
+    } finally {
+      end();
+      runtime.resourceLimitHit = false;
+      runtime.watcherPid = -1;
+    }
   });
 });
 

@@ -4,11 +4,10 @@
 // changes, snapshots go to their own log, state survives kill -9, a second
 // daemon is refused, SIGHUP reloads and a bad reload keeps the last good config.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
-import { OSQUERYD } from "../helpers.ts";
+import { DaemonFixture } from "../daemon_fixture.ts";
 
 interface Line {
   name: string;
@@ -24,24 +23,21 @@ interface Line {
   decorations?: Record<string, string>;
 }
 
+let d: DaemonFixture;
 let dir: string;
 let watched: string;
-let procs: Subprocess[] = [];
 /** Daemons that detached themselves (--daemonize): not our children, killed by pid. */
 let detachedPids: number[] = [];
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "osq-e2e-daemon-"));
+  d = new DaemonFixture("osq-e2e-daemon-");
+  dir = d.dir;
   watched = join(dir, "watched");
   mkdirSync(watched);
 });
 
 afterEach(async () => {
-  for (const p of procs) {
-    p.kill(9);
-    await p.exited;
-  }
-  procs = [];
+  await d.stop();
   for (const pid of detachedPids) {
     try {
       process.kill(pid, 9);
@@ -50,55 +46,17 @@ afterEach(async () => {
     }
   }
   detachedPids = [];
-  rmSync(dir, { recursive: true, force: true });
+  await d.cleanup();
 });
 
-function args(extra: string[] = [], pidfile = "osqueryd.pid"): string[] {
-  return [
-    `--config_path=${join(dir, "osquery.conf")}`,
-    `--database_path=${join(dir, "osquery.db")}`,
-    `--logger_path=${join(dir, "logs")}`,
-    `--pidfile=${join(dir, pidfile)}`,
-    "--host_identifier=specified",
-    "--specified_identifier=e2e",
-    ...extra,
-  ];
-}
-
-function writeConfig(config: unknown): void {
-  writeFileSync(join(dir, "osquery.conf"), typeof config === "string" ? config : JSON.stringify(config));
-}
-
-function start(extra: string[] = []): Subprocess {
-  const p = Bun.spawn([OSQUERYD, ...args(extra)], { stdout: Bun.file(join(dir, "stdout")), stderr: Bun.file(join(dir, "stderr")), stdin: "ignore" });
-  procs.push(p);
-  return p;
-}
-
-function lines(file: string): Line[] {
-  const path = join(dir, "logs", file);
-  if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Line);
-}
-
-const results = () => lines("osqueryd.results.log");
-const snapshots = () => lines("osqueryd.snapshots.log");
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 6000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) {
-      const err = existsSync(join(dir, "stderr")) ? readFileSync(join(dir, "stderr"), "utf8") : "";
-      throw new Error(`timed out waiting for ${what}\nstderr:\n${err}`);
-    }
-    await Bun.sleep(50);
-  }
-}
+const IDENTITY = ["--host_identifier=specified", "--specified_identifier=e2e"];
+/** The daemon's command line (dist/osqueryd first), with the temp dir's paths and a fixed host identifier. */
+const argv = (extra: string[] = []) => d.argv([...IDENTITY, ...extra]);
+const writeConfig = (config: unknown) => d.writeConfig(config);
+const start = (extra: string[] = []) => d.start([...IDENTITY, ...extra]);
+const results = () => d.logLines<Line>("osqueryd.results.log");
+const snapshots = () => d.logLines<Line>("osqueryd.snapshots.log");
+const waitFor = <T>(what: string, fn: () => T | undefined | false, timeoutMs = 6000) => d.waitFor(what, fn, timeoutMs);
 
 const filesQuery = () => `SELECT filename FROM file WHERE directory = '${watched}'`;
 
@@ -168,10 +126,10 @@ describe("osqueryd end to end", () => {
     writeConfig({ schedule: { one: { query: "SELECT 1 AS one", interval: 1 } } });
     const first = start();
     await waitFor("the first daemon's results", () => results().length > 0);
-    const samePid = Bun.spawnSync([OSQUERYD, ...args()], { stderr: "pipe" });
+    const samePid = Bun.spawnSync(argv(), { stderr: "pipe" });
     expect(samePid.exitCode).toBe(1);
     expect(samePid.stderr.toString()).toContain("Pidfile::Error::Busy");
-    const sameDb = Bun.spawnSync([OSQUERYD, ...args([], "other.pid")], { stderr: "pipe" });
+    const sameDb = Bun.spawnSync(argv([`--pidfile=${join(dir, "other.pid")}`]), { stderr: "pipe" });
     expect(sameDb.exitCode).toBe(78);
     expect(sameDb.stderr.toString()).toContain("in use by another osqueryd");
     first.kill("SIGINT");
@@ -180,17 +138,17 @@ describe("osqueryd end to end", () => {
 
   test("--config_check and --config_dump", () => {
     writeConfig('{\n// comment\n"schedule": {"q": {"query": "select 1", "interval": 10}}\n}');
-    const ok = Bun.spawnSync([OSQUERYD, ...args(["--config_check"])], { stderr: "pipe" });
+    const ok = Bun.spawnSync(argv(["--config_check"]), { stderr: "pipe" });
     expect(ok.exitCode).toBe(0);
-    const dump = Bun.spawnSync([OSQUERYD, ...args(["--config_dump"])], { stdout: "pipe" });
+    const dump = Bun.spawnSync(argv(["--config_dump"]), { stdout: "pipe" });
     expect(dump.exitCode).toBe(0);
     expect(dump.stdout.toString()).toBe(`{"${join(dir, "osquery.conf")}": {\n// comment\n"schedule": {"q": {"query": "select 1", "interval": 10}}\n}}\n`);
     writeConfig('{"schedule": ');
-    const bad = Bun.spawnSync([OSQUERYD, ...args(["--config_check"])], { stderr: "pipe" });
+    const bad = Bun.spawnSync(argv(["--config_check"]), { stderr: "pipe" });
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr.toString()).toContain("Error reading config: Error parsing the config JSON");
     rmSync(join(dir, "osquery.conf"));
-    const missing = Bun.spawnSync([OSQUERYD, ...args(["--config_check"])], { stderr: "pipe" });
+    const missing = Bun.spawnSync(argv(["--config_check"]), { stderr: "pipe" });
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr.toString()).toContain("config file does not exist");
     // None of these started a daemon.
@@ -275,7 +233,7 @@ describe("osqueryd end to end", () => {
   test("--daemonize: the parent exits 0 at once; the child has its own session, / and /dev/null, and writes the pidfile", async () => {
     writeConfig({ schedule: { detached: { query: "SELECT 'bg' AS v", interval: 1 } } });
     // A daemon that does not detach would run on: the timeout kills it and the exit code shows it.
-    const parent = Bun.spawnSync([OSQUERYD, ...args(["--daemonize"])], { stdin: "ignore", timeout: 5000, killSignal: "SIGKILL" });
+    const parent = Bun.spawnSync(argv(["--daemonize"]), { stdin: "ignore", timeout: 5000, killSignal: "SIGKILL" });
     expect(parent.exitCode).toBe(0);
     expect(parent.stdout.toString()).toBe("");
     expect(parent.stderr.toString()).toBe("");

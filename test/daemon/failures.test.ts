@@ -4,11 +4,10 @@
 // one test breaks the results log instead.
 // Mounting needs root (CI runs as root); without it these tests fail saying so.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { OSQUERYD } from "../helpers.ts";
+import { DaemonFixture } from "../daemon_fixture.ts";
 
 interface BatchLine {
   name: string;
@@ -17,10 +16,10 @@ interface BatchLine {
   diffResults: { removed: Record<string, string>[]; added: Record<string, string>[] };
 }
 
+let d: DaemonFixture;
 let dir: string;
 let fsDir: string;
 let watched: string;
-let procs: Subprocess[] = [];
 
 function mount(path: string, size: string): void {
   const r = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", `size=${size}`, "tmpfs", path]);
@@ -30,7 +29,8 @@ function mount(path: string, size: string): void {
 }
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "osq-failures-"));
+  d = new DaemonFixture("osq-failures-");
+  dir = d.dir;
   fsDir = join(dir, "small");
   watched = join(dir, "watched");
   mkdirSync(fsDir);
@@ -39,13 +39,9 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  for (const p of procs) {
-    p.kill(9);
-    await p.exited;
-  }
-  procs = [];
+  await d.stop();
   Bun.spawnSync(["umount", fsDir]);
-  rmSync(dir, { recursive: true, force: true });
+  await d.cleanup();
 });
 
 const filler = () => join(fsDir, "filler");
@@ -67,56 +63,19 @@ function fillUp(): void {
   }
 }
 
-function writeConfig(config: unknown): void {
-  writeFileSync(join(dir, "osquery.conf"), JSON.stringify(config));
-}
+const writeConfig = (config: unknown) => d.writeConfig(config);
 
-function start(extra: string[] = []): Subprocess {
-  const p = Bun.spawn(
-    [
-      OSQUERYD,
-      `--config_path=${join(dir, "osquery.conf")}`,
-      `--database_path=${join(fsDir, "osquery.db")}`,
-      `--logger_path=${join(dir, "logs")}`,
-      `--pidfile=${join(dir, "osqueryd.pid")}`,
-      "--disable_watchdog",
-      "--logger_event_type=false",
-      ...extra,
-    ],
-    { stdout: Bun.file(join(dir, "stdout")), stderr: Bun.file(join(dir, "stderr")), stdin: "ignore" },
-  );
-  procs.push(p);
-  return p;
-}
+/** The database lives on the small tmpfs; the logs beside it, outside. */
+const start = (extra: string[] = []) => d.start(["--disable_watchdog", "--logger_event_type=false", ...extra], { databasePath: join(fsDir, "osquery.db") });
 
-const stderr = () => (existsSync(join(dir, "stderr")) ? readFileSync(join(dir, "stderr"), "utf8") : "");
+const stderr = () => d.stderr();
 
-function logLines<T>(file: string): T[] {
-  const path = join(dir, "logs", file);
-  if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as T);
-}
-
-const results = () => logLines<BatchLine>("osqueryd.results.log");
+const results = () => d.logLines<BatchLine>("osqueryd.results.log");
 
 /** The glog ERROR file the filesystem logger writes (status lines of severity ERROR). */
-function errorLog(): string {
-  const path = join(dir, "logs", "osqueryd.ERROR");
-  return existsSync(path) ? readFileSync(path, "utf8") : "";
-}
+const errorLog = () => d.read("logs/osqueryd.ERROR");
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\nstderr:\n${stderr()}`);
-    await Bun.sleep(50);
-  }
-}
+const waitFor = <T>(what: string, fn: () => T | undefined | false, timeoutMs?: number) => d.waitFor(what, fn, timeoutMs);
 
 function count(text: string, needle: string): number {
   return text.split(needle).length - 1;

@@ -4,22 +4,20 @@
 // DATA POST FAILED after its archive was made and hashed. The records are read
 // from LMDB with lmdb-js, not osq's store. Everything lives in a temp dir.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { OSQUERYD } from "../helpers.ts";
+import { DaemonFixture } from "../daemon_fixture.ts";
 
+let d: DaemonFixture;
 let dir = "";
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "osq-e2e-carver-"));
+  d = new DaemonFixture("osq-e2e-carver-");
+  dir = d.dir;
   mkdirSync(join(dir, "tmp"));
   writeFileSync(join(dir, "secret.txt"), "carve me\n");
-  writeFileSync(
-    join(dir, "osquery.conf"),
-    JSON.stringify({ schedule: { carve_it: { query: `SELECT * FROM carves WHERE carve = 1 AND path = '${join(dir, "secret.txt")}'`, interval: 1 } } }),
-  );
+  d.writeConfig({ schedule: { carve_it: { query: `SELECT * FROM carves WHERE carve = 1 AND path = '${join(dir, "secret.txt")}'`, interval: 1 } } });
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => d.cleanup());
 
 async function carveRecords(db: string): Promise<Record<string, unknown>[]> {
   if (!existsSync(db)) throw new Error(`the daemon left no database at ${db}`);
@@ -44,23 +42,16 @@ test(
     // Start a few seconds before a minute boundary, so the 60th tick comes soon.
     const wait = (56 - (Math.floor(Date.now() / 1000) % 60) + 60) % 60;
     await Bun.sleep(wait * 1000);
-    const db = join(dir, "osquery.db");
-    const p = Bun.spawn(
-      [
-        OSQUERYD,
-        `--config_path=${join(dir, "osquery.conf")}`,
-        `--database_path=${db}`,
-        `--pidfile=${join(dir, "osqueryd.pid")}`,
-        `--logger_path=${join(dir, "logs")}`,
-        "--disable_watchdog",
-        "--disable_carver=false",
-        "--disable_enrollment=true",
-        "--carver_start_endpoint=/api/v1/osquery/carve/begin",
-        "--carver_continue_endpoint=/api/v1/osquery/carve/block",
-        "--schedule_timeout=8",
-      ],
-      { stdout: "ignore", stderr: "pipe", stdin: "ignore", env: { ...process.env, TMPDIR: join(dir, "tmp") } },
-    );
+    const db = d.path("osquery.db");
+    const argv = d.argv([
+      "--disable_watchdog",
+      "--disable_carver=false",
+      "--disable_enrollment=true",
+      "--carver_start_endpoint=/api/v1/osquery/carve/begin",
+      "--carver_continue_endpoint=/api/v1/osquery/carve/block",
+      "--schedule_timeout=8",
+    ]);
+    const p = Bun.spawn(argv, { stdout: "ignore", stderr: "pipe", stdin: "ignore", env: { ...process.env, TMPDIR: join(dir, "tmp") } });
     const [stderr, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
     if (code !== 0) throw new Error(`osqueryd exited ${code}: ${stderr}`);
     const records = await carveRecords(db);

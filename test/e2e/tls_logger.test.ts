@@ -6,33 +6,27 @@
 // status lines say why sending fails, once per outage rather than per attempt.
 // Everything lives in a temp dir.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { OSQUERYD, query } from "../helpers.ts";
+import { query } from "../helpers.ts";
+import { DaemonFixture } from "../daemon_fixture.ts";
 
+let d: DaemonFixture;
 let dir: string;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "osq-e2e-tlslog-"));
-  writeFileSync(
-    join(dir, "osquery.conf"),
-    JSON.stringify({ schedule: { tick: { query: "select strftime('%s', 'now') as s", interval: 1 } } }),
-  );
+  d = new DaemonFixture("osq-e2e-tlslog-");
+  dir = d.dir;
+  d.writeConfig({ schedule: { tick: { query: "select strftime('%s', 'now') as s", interval: 1 } } });
 });
 
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => d.cleanup());
 
-const DB = () => join(dir, "osquery.db");
+const DB = () => d.path("osquery.db");
 
-function args(extra: string[] = []): string[] {
-  return [
-    `--config_path=${join(dir, "osquery.conf")}`,
-    `--database_path=${DB()}`,
-    `--logger_path=${join(dir, "logs")}`,
-    `--pidfile=${join(dir, "osqueryd.pid")}`,
+/** The daemon's command line (dist/osqueryd first): the tls logger beside the filesystem one, no watchdog. */
+function argv(extra: string[] = []): string[] {
+  return d.argv([
     "--logger_plugin=tls,filesystem",
     "--logger_tls_endpoint=/api/v1/osquery/log",
     "--logger_tls_period=1",
@@ -40,11 +34,11 @@ function args(extra: string[] = []): string[] {
     "--specified_identifier=e2e",
     "--disable_watchdog",
     ...extra,
-  ];
+  ]);
 }
 
 async function run(extra: string[]): Promise<{ code: number; stderr: string }> {
-  const p = Bun.spawn([OSQUERYD, ...args(extra)], { stdout: "ignore", stderr: "pipe", stdin: "ignore" });
+  const p = Bun.spawn(argv(extra), { stdout: "ignore", stderr: "pipe", stdin: "ignore" });
   const [stderr, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
   return { code, stderr };
 }
@@ -116,7 +110,7 @@ describe("tls logger with no server configured", () => {
   }, 60_000);
 
   test("a kill -9 loses no line: everything the filesystem log has is in LMDB", async () => {
-    const p = Bun.spawn([OSQUERYD, ...args()], { stdout: "ignore", stderr: "ignore", stdin: "ignore" });
+    const p = Bun.spawn(argv(), { stdout: "ignore", stderr: "ignore", stdin: "ignore" });
     const path = join(dir, "logs", "osqueryd.results.log");
     for (let i = 0; i < 100 && !(existsSync(path) && readFileSync(path, "utf8").split("\n").length > 3); i++) await Bun.sleep(100);
     p.kill(9);

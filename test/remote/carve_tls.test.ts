@@ -3,41 +3,44 @@
 // blocks in sequence; the server's blocks reassemble into a tar whose member
 // is the file's exact bytes (GNU tar reads it).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { OSQUERYD } from "../helpers.ts";
-import { makePki, startServer, type TestServer } from "../remote/server.ts";
+import { DaemonFixture } from "../daemon_fixture.ts";
+import { remoteFixture } from "./fixture.ts";
 import { tool } from "../tools.ts";
 
+const remote = remoteFixture("osq-e2e-carvetls-");
+let d: DaemonFixture;
 let dir = "";
-let srv: TestServer;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "osq-e2e-carvetls-"));
+  d = new DaemonFixture("osq-e2e-carvetls-");
+  dir = d.dir;
   mkdirSync(join(dir, "tmp"));
-  srv = startServer({ pki: makePki() });
 });
-afterAll(async () => {
-  await srv.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => d.cleanup());
 
 test(
   "a carve of a test file: the server reassembles the blocks and the tar holds the file's exact bytes",
   async () => {
+    const srv = remote.server();
     const file = join(dir, "secret.bin");
     const bytes = randomBytes(30_000);
     writeFileSync(file, bytes);
     // Start a few seconds before a minute boundary: the 60th tick starts pending carves.
     const wait = (57 - (Math.floor(Date.now() / 1000) % 60) + 60) % 60;
     await Bun.sleep(wait * 1000);
-    writeFileSync(join(dir, "osquery.conf"), JSON.stringify({ schedule: { carve_it: { query: `SELECT * FROM carves WHERE carve = 1 AND path = '${file}'`, interval: 1 } } }));
-    const p = Bun.spawn(
-      [OSQUERYD, ...srv.flags(), `--config_path=${join(dir, "osquery.conf")}`, `--database_path=${join(dir, "db")}`, `--pidfile=${join(dir, "pid")}`, `--logger_path=${join(dir, "logs")}`,
-        "--disable_watchdog", "--disable_carver=false", "--carver_block_size=4096", "--schedule_timeout=8", "--host_identifier=specified", "--specified_identifier=carve-e2e"],
-      { stdout: "ignore", stderr: "pipe", stdin: "ignore", env: { ...process.env, TMPDIR: join(dir, "tmp") } },
-    );
+    d.writeConfig({ schedule: { carve_it: { query: `SELECT * FROM carves WHERE carve = 1 AND path = '${file}'`, interval: 1 } } });
+    const argv = d.argv([
+      ...srv.flags(),
+      "--disable_watchdog",
+      "--disable_carver=false",
+      "--carver_block_size=4096",
+      "--schedule_timeout=8",
+      "--host_identifier=specified",
+      "--specified_identifier=carve-e2e",
+    ]);
+    const p = Bun.spawn(argv, { stdout: "ignore", stderr: "pipe", stdin: "ignore", env: { ...process.env, TMPDIR: join(dir, "tmp") } });
     const [stderr, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
     if (code !== 0) throw new Error(`osqueryd exited ${code}: ${stderr}`);
     const begins = srv.requestsTo("carve_begin");

@@ -5,44 +5,19 @@
 //
 // The issue's outage is 60 s; here it is 20 s to keep CI short, with the
 // back-off cap lowered so the schedule still shows within it.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { OSQUERYD, ROOT } from "../helpers.ts";
 import { tool } from "../tools.ts";
-import { makePki, startServer, type Pki, type RecordedRequest, type TestServer } from "./server.ts";
+import { startServer, type RecordedRequest, type TestServer } from "./server.ts";
+import { remoteFixture, tlsDaemonArgv } from "./fixture.ts";
 
-let pki: Pki;
-let dirs: string[] = [];
-let servers: TestServer[] = [];
-let procs: Bun.Subprocess[] = [];
-
-beforeAll(() => {
-  pki = makePki();
-});
-afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
-afterEach(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
-  procs = [];
-  for (const s of servers) await s.stop();
-  servers = [];
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
-
-function server(opts: Partial<Parameters<typeof startServer>[0]> = {}): TestServer {
-  const s = startServer({ pki, ...opts });
-  servers.push(s);
-  return s;
-}
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "osq-rte2e-"));
-  dirs.push(d);
-  return d;
-}
+const remote = remoteFixture("osq-rte2e-");
+const server = (opts: Parameters<typeof remote.server>[0] = {}) => remote.server(opts);
+const tempDir = () => remote.tempDir();
 
 interface Daemon {
   readonly proc: Bun.Subprocess<"ignore", "ignore", "pipe">;
@@ -51,24 +26,8 @@ interface Daemon {
 
 /** osqueryd with the tls config and tls+filesystem loggers pointed at `srv`; runs until --schedule_timeout or a kill. */
 function spawnDaemon(srv: TestServer, dir: string, seconds: number, extra: string[]): Daemon {
-  const proc = Bun.spawn(
-    [
-      OSQUERYD,
-      "--disable_watchdog",
-      "--config_plugin=tls",
-      "--logger_plugin=filesystem,tls",
-      `--database_path=${join(dir, "db")}`,
-      `--pidfile=${join(dir, "pid")}`,
-      `--logger_path=${dir}`,
-      `--schedule_timeout=${seconds}`,
-      "--host_identifier=specified",
-      "--specified_identifier=rte2e",
-      ...srv.flags(),
-      ...extra,
-    ],
-    { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
-  );
-  procs.push(proc);
+  const argv = tlsDaemonArgv(srv, dir, seconds, ["--logger_plugin=filesystem,tls", "--host_identifier=specified", "--specified_identifier=rte2e", ...extra]);
+  const proc = remote.track(Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "pipe" }));
   return { proc, stderr: new Response(proc.stderr).text() };
 }
 
@@ -389,7 +348,7 @@ function fleetFlagfile(srv: TestServer, dir: string): string {
   if (!block) throw new Error("README.md has no flagfile under \"Joining a fleet\"");
   const replace: Record<string, string> = {
     tls_hostname: srv.host,
-    tls_server_certs: pki.caFile,
+    tls_server_certs: remote.pki.caFile,
     enroll_secret_path: srv.secretFile,
     // Shorter than a deployment's, to keep the test short.
     config_refresh: "2",
@@ -428,7 +387,7 @@ interface FleetRun {
 }
 
 function startFleetRun(): Promise<FleetRun> {
-  const srv = startServer({ pki });
+  const srv = startServer({ pki: remote.pki });
   const dir = mkdtempSync(join(tmpdir(), "osq-rte2e-fleet-"));
   mkdirSync(join(dir, "tmp"));
   const file = join(dir, "carved.bin");

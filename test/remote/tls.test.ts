@@ -2,41 +2,15 @@
 // dist/osqueryd against test/remote/server.ts (Bun.serve with TLS on
 // 127.0.0.1, certificates made by openssl in a temp dir). What the server
 // recorded is what went on the wire.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { OSQUERYD } from "../helpers.ts";
-import { makeOtherCa, makePki, startServer, type Pki, type TestServer } from "./server.ts";
+import { makeOtherCa, makePki, type TestServer } from "./server.ts";
+import { remoteFixture, tlsDaemonArgv } from "./fixture.ts";
 
-let pki: Pki;
-let dirs: string[] = [];
-let servers: TestServer[] = [];
-
-beforeAll(() => {
-  pki = makePki();
-});
-
-afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
-
-afterEach(async () => {
-  for (const s of servers) await s.stop();
-  servers = [];
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
-
-function server(opts: Partial<Parameters<typeof startServer>[0]> = {}): TestServer {
-  const s = startServer({ pki, ...opts });
-  servers.push(s);
-  return s;
-}
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "osq-tls-"));
-  dirs.push(d);
-  return d;
-}
+const remote = remoteFixture("osq-tls-");
+const server = (opts: Parameters<typeof remote.server>[0] = {}) => remote.server(opts);
+const tempDir = () => remote.tempDir();
 
 interface DaemonRun {
   readonly code: number;
@@ -46,20 +20,7 @@ interface DaemonRun {
 
 /** Runs osqueryd against `srv` for `seconds` (--schedule_timeout), asynchronously so the in-process server can answer. */
 async function runDaemon(srv: TestServer, extra: string[], seconds: number, dir = tempDir()): Promise<DaemonRun> {
-  const proc = Bun.spawn(
-    [
-      OSQUERYD,
-      "--disable_watchdog",
-      "--config_plugin=tls",
-      `--database_path=${join(dir, "db")}`,
-      `--pidfile=${join(dir, "pid")}`,
-      `--logger_path=${dir}`,
-      `--schedule_timeout=${seconds}`,
-      ...srv.flags(),
-      ...extra,
-    ],
-    { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env } },
-  );
+  const proc = remote.track(Bun.spawn(tlsDaemonArgv(srv, dir, seconds, extra), { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env } }));
   const kill = setTimeout(() => proc.kill("SIGKILL"), (seconds + 40) * 1000);
   const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(kill);
@@ -266,7 +227,7 @@ describe("TLS", () => {
   test("mTLS: a server that requires a client certificate gets it", async () => {
     const srv = server({ requireClientCert: true });
     srv.config = { schedule: { m: { query: "SELECT 1 AS m", interval: 1 } } };
-    const run = await runDaemon(srv, [`--tls_client_cert=${pki.clientCertFile}`, `--tls_client_key=${pki.clientKeyFile}`], 2);
+    const run = await runDaemon(srv, [`--tls_client_cert=${remote.pki.clientCertFile}`, `--tls_client_key=${remote.pki.clientKeyFile}`], 2);
     expect(srv.requestsTo("enroll").length).toBe(1);
     expect(results(run.dir).some((l) => l.name === "m")).toBe(true);
   }, 60_000);
@@ -289,8 +250,7 @@ describe("TLS", () => {
 
   test("a certificate for another host name: no request reaches the server, one status line says why", async () => {
     const other = makePki(["DNS:elsewhere.invalid"]);
-    const srv = startServer({ pki: other });
-    servers.push(srv);
+    const srv = server({ pki: other });
     const run = await runDaemon(srv, ["--tls_enroll_max_attempts=1"], 1);
     rmSync(other.dir, { recursive: true, force: true });
     expect(srv.requests.length).toBe(0);
@@ -301,8 +261,7 @@ describe("TLS", () => {
 
   test("an expired server certificate: no request reaches the server, one status line says why", async () => {
     const expired = makePki(undefined, -1);
-    const srv = startServer({ pki: expired });
-    servers.push(srv);
+    const srv = server({ pki: expired });
     const run = await runDaemon(srv, ["--tls_enroll_max_attempts=1"], 1);
     rmSync(expired.dir, { recursive: true, force: true });
     expect(srv.requests.length).toBe(0);

@@ -6,21 +6,17 @@
 // a scheduled query over the memory limit: the worker is stopped, a new one
 // starts, the query is denylisted and the other query keeps logging.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Subprocess } from "bun";
-import { OSQUERYD } from "../helpers.ts";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { DaemonFixture } from "../daemon_fixture.ts";
 
-let dir: string;
-let procs: Subprocess[] = [];
+let d: DaemonFixture;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "osq-watchdog-"));
+  d = new DaemonFixture("osq-watchdog-");
 });
 
 afterEach(async () => {
-  for (const p of procs) {
+  for (const p of d.procs) {
     p.kill(9);
     await p.exited;
     // Workers die with their watcher; any that did not would be a bug to catch here, not leave running.
@@ -32,8 +28,7 @@ afterEach(async () => {
     for (const pid of left) kill(pid, 9);
     expect(left).toEqual([]);
   }
-  procs = [];
-  rmSync(dir, { recursive: true, force: true });
+  await d.cleanup();
 });
 
 function kill(pid: number, signal: number): void {
@@ -82,40 +77,10 @@ function environ(pid: number): string[] {
   return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
 }
 
-function stderr(): string {
-  const path = join(dir, "stderr");
-  return existsSync(path) ? readFileSync(path, "utf8") : "";
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 8000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\nstderr:\n${stderr()}`);
-    await Bun.sleep(50);
-  }
-}
-
-function writeConfig(config: unknown): void {
-  writeFileSync(join(dir, "osquery.conf"), JSON.stringify(config));
-}
-
-function start(extra: string[] = []): Subprocess {
-  const p = Bun.spawn(
-    [
-      OSQUERYD,
-      `--config_path=${join(dir, "osquery.conf")}`,
-      `--database_path=${join(dir, "osquery.db")}`,
-      `--logger_path=${join(dir, "logs")}`,
-      `--pidfile=${join(dir, "osqueryd.pid")}`,
-      ...extra,
-    ],
-    { stdout: Bun.file(join(dir, "stdout")), stderr: Bun.file(join(dir, "stderr")), stdin: "ignore" },
-  );
-  procs.push(p);
-  return p;
-}
+const stderr = () => d.stderr();
+const waitFor = <T>(what: string, fn: () => T | undefined | null | false, timeoutMs?: number) => d.waitFor(what, fn, timeoutMs);
+const writeConfig = (config: unknown) => d.writeConfig(config);
+const start = (extra: string[] = []) => d.start(extra);
 
 const worker = (watcher: number) => waitFor("a worker", () => childrenOf(watcher)[0]);
 
@@ -124,14 +89,7 @@ interface Snapshot {
   snapshot: Record<string, string>[];
 }
 
-function snapshots(): Snapshot[] {
-  const path = join(dir, "logs", "osqueryd.snapshots.log");
-  if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Snapshot);
-}
+const snapshots = () => d.logLines<Snapshot>("osqueryd.snapshots.log");
 
 const quiet = { schedule: { one: { query: "SELECT 1 AS one", interval: 1 } } };
 
@@ -142,10 +100,10 @@ describe("watcher and worker", () => {
     const child = await worker(w.pid);
     expect(environ(child)).toContain(`OSQUERY_WORKER=${w.pid}`);
     expect(environ(w.pid).some((e) => e.startsWith("OSQUERY_WORKER="))).toBe(false);
-    await waitFor("the pidfile", () => existsSync(join(dir, "osqueryd.pid")) && readFileSync(join(dir, "osqueryd.pid"), "utf8").trim() === String(w.pid));
+    await waitFor("the pidfile", () => existsSync(d.path("osqueryd.pid")) && readFileSync(d.path("osqueryd.pid"), "utf8").trim() === String(w.pid));
     // The worker maps lmdb's addon and the database; the watcher maps neither.
     const mapped = (pid: number) => readFileSync(`/proc/${pid}/maps`, "utf8");
-    const db = join(dir, "osquery.db");
+    const db = d.path("osquery.db");
     await waitFor("the worker's database", () => mapped(child).includes(db));
     expect(mapped(child)).toMatch(/\.node\n/);
     expect(mapped(w.pid)).not.toContain(db);
@@ -172,7 +130,7 @@ describe("watcher and worker", () => {
     writeConfig(quiet);
     const w = start();
     const child = await worker(w.pid);
-    await waitFor("the worker's start", () => stderr().includes("osquery initialized") || existsSync(join(dir, "logs", "osqueryd.results.log")));
+    await waitFor("the worker's start", () => stderr().includes("osquery initialized") || existsSync(d.path("logs/osqueryd.results.log")));
     w.kill(9);
     await w.exited;
     await waitFor("the worker's exit", () => !alive(child), 3000);
@@ -191,13 +149,10 @@ describe("watcher and worker", () => {
 
   test("a worker whose watcher is already gone (OSQUERY_WORKER not its parent) exits 0 before running anything", () => {
     writeConfig(quiet);
-    const r = Bun.spawnSync(
-      [OSQUERYD, `--config_path=${join(dir, "osquery.conf")}`, `--database_path=${join(dir, "osquery.db")}`, `--logger_path=${join(dir, "logs")}`, `--pidfile=${join(dir, "osqueryd.pid")}`],
-      { env: { ...process.env, OSQUERY_WORKER: "999999999" }, stderr: "pipe", timeout: 10_000 },
-    );
+    const r = Bun.spawnSync(d.argv(), { env: { ...process.env, OSQUERY_WORKER: "999999999" }, stderr: "pipe", timeout: 10_000 });
     expect(r.exitCode).toBe(0);
     expect(r.stderr.toString()).toContain("detected killed watcher (999999999)");
-    expect(existsSync(join(dir, "logs", "osqueryd.results.log"))).toBe(false);
+    expect(existsSync(d.path("logs/osqueryd.results.log"))).toBe(false);
   }, 20_000);
 
   test("SIGTERM of the watcher: both exit, the watcher with 0, and the pidfile is gone", async () => {
@@ -208,7 +163,7 @@ describe("watcher and worker", () => {
     w.kill("SIGTERM");
     expect(await w.exited).toBe(0);
     expect(alive(child)).toBe(false);
-    expect(existsSync(join(dir, "osqueryd.pid"))).toBe(false);
+    expect(existsSync(d.path("osqueryd.pid"))).toBe(false);
   }, 20_000);
 
   test("SIGHUP to the watcher reloads the worker's config; osquery_info.watcher names the watcher", async () => {
@@ -226,8 +181,8 @@ describe("watcher and worker", () => {
   test("a worker that exits 78 ends the watcher with 78", async () => {
     writeConfig(quiet);
     // A database path under a regular file: the worker cannot open it (78); the watcher never tries.
-    writeFileSync(join(dir, "file"), "");
-    const w = start([`--database_path=${join(dir, "file", "db")}`]);
+    writeFileSync(d.path("file"), "");
+    const w = start([`--database_path=${d.path("file/db")}`]);
     expect(await w.exited).toBe(78);
     expect(stderr()).toContain("Cannot open the database");
     expect(stderr()).toContain("Worker returned exit status");
@@ -289,13 +244,25 @@ describe("limits and the denylist", () => {
   test("a query over --watchdog_utilization_limit for the sustained time stops the worker", async () => {
     // Counting an endless series: CPU bound, little memory.
     writeConfig({ schedule: { spin: { query: "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c", interval: 1 } } });
-    const w = start(["--watchdog_utilization_limit=20", "--watchdog_latency_limit=6", "--watchdog_delay=0", "--watchdog_forced_shutdown_delay=1"]);
+    // 10 % of every thread: a spinning worker is over it with a fifth of one core, which it gets even on a loaded machine.
+    const w = start(["--watchdog_utilization_limit=10", "--watchdog_latency_limit=6", "--watchdog_delay=0", "--watchdog_forced_shutdown_delay=1"]);
     const first = await worker(w.pid);
     const line = await waitFor("the stop", () => /osqueryd worker \((\d+)\) stopping: Maximum sustainable CPU utilization limit (\d+)ms exceeded for (\d+) seconds/.exec(stderr()), 20_000);
     expect(Number(line[1])).toBe(first);
     expect(Number(line[3])).toBe(6);
     await waitFor("the denylisting", () => stderr().includes("Scheduled query may have failed: spin"), 10_000);
   }, 40_000);
+
+  test("a worker warned during back-to-back long queries leaves by itself before the forced kill, and the query is denylisted", async () => {
+    // Each run takes seconds and the interval is 1 s: the scheduler is always behind, with no sleep between ticks.
+    writeConfig({ schedule: { counting: { query: "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT 6000000) SELECT count(*) AS n FROM c", interval: 1 } } });
+    const w = start(["--watchdog_utilization_limit=5", "--watchdog_latency_limit=3", "--watchdog_delay=2", "--watchdog_forced_shutdown_delay=25"]);
+    const first = await worker(w.pid);
+    await waitFor("the stop", () => stderr().includes(`osqueryd worker (${first}) stopping: Maximum sustainable CPU utilization limit`), 20_000);
+    await waitFor("the worker's own exit", () => !alive(first), 20_000);
+    expect(stderr()).not.toContain("Sending kill signal");
+    await waitFor("the denylisting", () => stderr().includes("Scheduled query may have failed: counting"), 20_000);
+  }, 60_000);
 
   test("nothing is enforced before --watchdog_delay", async () => {
     writeConfig(schedule());

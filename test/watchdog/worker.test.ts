@@ -60,6 +60,20 @@ describe("a worker warned of a resource limit", () => {
     expect(store.get("configurations", "executing_query")).toBe("slow");
   });
 
+  test("SIGUSR1 while the query holds the thread (handled only after it returns) still keeps the query as executing_query", async () => {
+    let stops = 0;
+    end = superviseWorker(process.ppid, () => stops++);
+    const store = new MemoryStore();
+    const daemon = daemonWith(store, async () => {
+      process.kill(process.pid, "SIGUSR1");
+      // As SQLite does: no event-loop turn until the query is over.
+      Bun.sleepSync(100);
+    });
+    await daemon.tick(1_700_000_000);
+    expect(stops).toBe(1);
+    expect(store.get("configurations", "executing_query")).toBe("slow");
+  });
+
   test("without the warning the query's record is cleared after it ran", async () => {
     let stops = 0;
     end = superviseWorker(process.ppid, () => stops++);
