@@ -52,6 +52,7 @@ export const tableModules: Readonly<Record<string, () => Promise<{ default: Tabl
   etc_services: () => import("./network/etc_services.ts"),
   extended_attributes: () => import("./files/extended_attributes.ts"),
   file: () => import("./files/file.ts"),
+  file_events: () => import("./events/file_events.ts"),
   firefox_addons: () => import("./apps/firefox_addons.ts"),
   groups: () => import("./accounts/groups.ts"),
   hash: () => import("./files/hash.ts"),

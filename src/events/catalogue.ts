@@ -1,12 +1,11 @@
 // Every built-in publisher and subscriber, loaded only when events start, so
 // a shell or daemon without events never loads a capture module. osquery
 // lists all of them in osquery_events, running or not: so does osq.
-import type { EventPublisher } from "./publisher.ts";
-import type { EventSubscriber } from "./subscriber.ts";
+import type { PublisherHandle } from "./publisher.ts";
+import type { SubscriberHandle } from "./subscriber.ts";
 
-/** A publisher or subscriber of any event type, as the factory holds them. */
-export type SomePublisher = EventPublisher<never, never>;
-export type SomeSubscriber = EventSubscriber<never, never>;
+export type SomePublisher = PublisherHandle;
+export type SomeSubscriber = SubscriberHandle;
 
 export interface PublisherEntry {
   /** osquery's publisher type name. */
@@ -23,6 +22,10 @@ export interface SubscriberEntry {
 }
 
 // A module exports its class; the entry makes one instance per start.
-export const PUBLISHERS: readonly PublisherEntry[] = [];
+export const PUBLISHERS: readonly PublisherEntry[] = [
+  { type: "inotify", load: async () => new (await import("./inotify.ts")).InotifyPublisher() },
+];
 
-export const SUBSCRIBERS: readonly SubscriberEntry[] = [];
+export const SUBSCRIBERS: readonly SubscriberEntry[] = [
+  { name: "file_events", publisher: "inotify", load: async () => new (await import("./file_events.ts")).FileEventSubscriber() },
+];

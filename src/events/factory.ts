@@ -96,7 +96,7 @@ class EventFactory {
       sub.state = "running";
       if (!pub) continue;
       try {
-        sub.init(pub, config);
+        sub.subscribeTo(pub, config);
       } catch (e) {
         sub.state = "failed";
         this.log?.error(`Event subscriber ${sub.name} failed to start: ${errorMessage(e)}`);
