@@ -55,6 +55,7 @@ export const tableModules: Readonly<Record<string, () => Promise<{ default: Tabl
   file_events: () => import("./events/file_events.ts"),
   firefox_addons: () => import("./apps/firefox_addons.ts"),
   groups: () => import("./accounts/groups.ts"),
+  hardware_events: () => import("./events/hardware_events.ts"),
   hash: () => import("./files/hash.ts"),
   intel_me_info: () => import("./hardware/intel_me_info.ts"),
   interface_addresses: () => import("./network/interface_addresses.ts"),

@@ -24,8 +24,10 @@ export interface SubscriberEntry {
 // A module exports its class; the entry makes one instance per start.
 export const PUBLISHERS: readonly PublisherEntry[] = [
   { type: "inotify", load: async () => new (await import("./inotify.ts")).InotifyPublisher() },
+  { type: "udev", load: async () => new (await import("./udev.ts")).UdevPublisher() },
 ];
 
 export const SUBSCRIBERS: readonly SubscriberEntry[] = [
   { name: "file_events", publisher: "inotify", load: async () => new (await import("./file_events.ts")).FileEventSubscriber() },
+  { name: "hardware_events", publisher: "udev", load: async () => new (await import("./hardware_events.ts")).HardwareEventSubscriber() },
 ];
