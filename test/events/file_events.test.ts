@@ -202,3 +202,74 @@ test("without --enable_file_events the publisher is not enabled and nothing is s
   expect(d.rows("fim")).toEqual([]);
   expect(await d.stop(p)).toBe(0);
 }, 30_000);
+
+/** Per file: CREATE, MODIFY, CLOSE_WRITE, ATTRIB, MOVED_FROM, MOVED_TO, DELETE. */
+function churn(dir: string, files: number, prefix = "burst"): number {
+  for (let i = 0; i < files; i++) {
+    const p = join(dir, `${prefix}${i}`);
+    writeFileSync(p, "x");
+    chmodSync(p, 0o600);
+    renameSync(p, `${p}.moved`);
+    unlinkSync(`${p}.moved`);
+  }
+  return files * 7;
+}
+
+/** Stored file_events rows per action, read from the daemon's LMDB file. */
+async function storedActions(dir: string): Promise<Map<string, number>> {
+  const store = await openStore(join(dir, "osquery.db"));
+  const counts = new Map<string, number>();
+  for (const k of store.keys("events", "data.inotify.file_events.")) {
+    const action = (JSON.parse(store.get("events", k)!) as Record<string, string>).action!;
+    counts.set(action, (counts.get(action) ?? 0) + 1);
+  }
+  await store.close();
+  return counts;
+}
+
+const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+test("a burst larger than the kernel's inotify queue is stored whole", async () => {
+  const queue = Number((await Bun.file("/proc/sys/fs/inotify/max_queued_events").text()).trim());
+  d.config({ file_paths: { tree: [`${tree}/%%`] } });
+  const p = d.start(["--enable_file_events", "--disable_watchdog", `--events_max=1000000`]);
+  await d.started("inotify");
+  // The daemon is held while nearly a queue's worth of events wait; then it
+  // works through them while as many more arrive. Reading only as fast as
+  // subscribers stat and hash would leave the kernel's queue to overflow.
+  const first = Math.floor((queue * 0.95) / 7);
+  const second = Math.ceil((queue * 1.2) / 7);
+  process.kill(p.pid, "SIGSTOP");
+  try {
+    churn(tree, first, "held");
+  } finally {
+    process.kill(p.pid, "SIGCONT");
+  }
+  churn(tree, second, "running");
+  const files = first + second;
+  await Bun.sleep(2000);
+  // SIGTERM fires what was read and commits it before the daemon exits.
+  expect(await d.stop(p)).toBe(0);
+  expect(d.stderr()).not.toContain("inotify event queue overflowed");
+  const stored = await storedActions(d.dir);
+  for (const action of ["CREATED", "ATTRIBUTES_MODIFIED", "MOVED_FROM", "MOVED_TO", "DELETED"]) expect([action, stored.get(action)]).toEqual([action, files]);
+  // A write and its close are two UPDATED; the kernel may report a write in more than one MODIFY.
+  expect(stored.get("UPDATED")).toBeGreaterThanOrEqual(2 * files);
+}, 60_000);
+
+test("an inotify queue overflow is reported in a status line, not dropped silently", async () => {
+  const queue = Number((await Bun.file("/proc/sys/fs/inotify/max_queued_events").text()).trim());
+  d.config({ file_paths: { tree: [`${tree}/%%`] } });
+  const p = d.start(["--enable_file_events", "--disable_watchdog"]);
+  await d.started("inotify");
+  // A stopped daemon reads nothing: the kernel's queue fills and overflows.
+  process.kill(p.pid, "SIGSTOP");
+  try {
+    churn(tree, Math.ceil((queue * 1.2) / 7));
+  } finally {
+    process.kill(p.pid, "SIGCONT");
+  }
+  await d.waitFor("the overflow status line", () => d.lastStderr().includes("inotify event queue overflowed: file events were lost (overflows: 1)"));
+  expect(await d.stop(p)).toBe(0);
+  expect(total(await storedActions(d.dir))).toBeLessThanOrEqual(queue);
+}, 60_000);
