@@ -273,3 +273,52 @@ test("an inotify queue overflow is reported in a status line, not dropped silent
   expect(await d.stop(p)).toBe(0);
   expect(total(await storedActions(d.dir))).toBeLessThanOrEqual(queue);
 }, 60_000);
+
+test("file_accesses adds OPENED and ACCESSED to its categories, never hashed; events.disable_subscribers turns a subscriber off", async () => {
+  const other = join(d.dir, "other");
+  mkdirSync(other);
+  writeFileSync(join(tree, "read-me"), "content\n");
+  d.config({
+    schedule: { fim: { query: "SELECT action, target_path, category, hashed, md5 FROM file_events", interval: 1 } },
+    file_paths: { tree: [`${tree}/%`], other: [`${other}/%`] },
+    file_accesses: ["tree"],
+  });
+  const p = d.start(["--enable_file_events"]);
+  await d.started("inotify");
+  Bun.spawnSync(["cat", join(tree, "read-me")]);
+  Bun.spawnSync(["cat", "/dev/null"]);
+  writeFileSync(join(tree, "written"), "w");
+  writeFileSync(join(other, "o"), "o");
+  await d.waitFor("the accesses and the writes", () => d.rows("fim").some((r) => r.action === "ACCESSED") && d.rows("fim").some((r) => r.category === "other"));
+  await Bun.sleep(1200);
+  const rows = d.rows("fim");
+  const readMe = rows.filter((r) => r.target_path === join(tree, "read-me")).map((r) => r.action);
+  expect(readMe).toContain("OPENED");
+  expect(readMe).toContain("ACCESSED");
+  // An access category is never hashed, not even its CREATED and UPDATED rows.
+  expect(rows.filter((r) => r.category === "tree").every((r) => r.hashed === "0" && r.md5 === "")).toBe(true);
+  expect(rows.some((r) => r.category === "tree" && r.action === "UPDATED")).toBe(true);
+  // Without file_accesses, no open or access events, and writes are hashed.
+  const others = rows.filter((r) => r.category === "other");
+  expect(others.some((r) => r.action === "OPENED" || r.action === "ACCESSED")).toBe(false);
+  expect(others.find((r) => r.action === "UPDATED")!.md5).toBe(sha("md5", "o"));
+  expect(await d.stop(p)).toBe(0);
+
+  // The same config with file_events disabled: nothing stored, the subscriber inactive.
+  d.config({
+    schedule: { ev: { query: "SELECT name, active FROM osquery_events WHERE name = 'file_events'", interval: 1, snapshot: true } },
+    file_paths: { tree: [`${tree}/%`] },
+    events: { disable_subscribers: ["file_events"] },
+  });
+  const again = d.start(["--enable_file_events"]);
+  await d.started("inotify");
+  writeFileSync(join(tree, "after"), "a");
+  const snap = await d.waitFor("an osquery_events snapshot", () => d.lines("osqueryd.snapshots.log").find((l) => l.name === "ev")?.snapshot);
+  expect(snap).toEqual([{ name: "file_events", active: "0" }]);
+  expect(await d.stop(again)).toBe(0);
+  expect((await storedActions(d.dir)).size).toBeGreaterThan(0);
+  const store = await openStore(join(d.dir, "osquery.db"));
+  const after = store.keys("events", "data.inotify.file_events.").filter((k) => store.get("events", k)!.includes(join(tree, "after")));
+  await store.close();
+  expect(after).toEqual([]);
+}, 60_000);
