@@ -6,8 +6,8 @@
 // which the kernel reports as 7 inotify events (CREATE, MODIFY, CLOSE_WRITE,
 // ATTRIB, MOVED_FROM, MOVED_TO, DELETE). Reported: events stored per second
 // (from the writer's start until the last one is committed, counted in the
-// daemon's LMDB file, read alongside it), events lost (expected − stored, with
-// any inotify overflow the daemon reported), the daemon's CPU, and its RSS
+// daemon's LMDB file, read alongside it), events lost (rows missing per
+// action, with any inotify overflow the daemon reported), the daemon's CPU, and its RSS
 // idle, during and after ingest. Targets (issue 11): ≥ 20,000 events/s stored,
 // none lost, RSS during ingest ≤ 1.5× idle.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -108,9 +108,8 @@ for (;;) {
     lastChange = performance.now();
     doneAt = lastChange;
   }
-  if (n >= expected) break;
-  // Nothing new for 3 s after the writer ended: what is stored is all there will be.
-  if (writerDone && performance.now() - lastChange > 3000) break;
+  // Nothing new for 2 s after the writer ended: what is stored is all there will be.
+  if (writerDone && performance.now() - lastChange > 2000) break;
 }
 const cpu = cpuSeconds(daemon.pid) - cpu0;
 const ingestSeconds = (doneAt - t0) / 1000;
@@ -118,15 +117,25 @@ await Bun.sleep(2000);
 const afterRss = statusKb(daemon.pid, "VmRSS");
 const afterAnon = statusKb(daemon.pid, "RssAnon");
 const total = stored();
+// The kernel folds a MODIFY into an identical one still unread, so how many
+// UPDATED rows come depends on how fast they are read: the other actions are
+// exact, and every file has at least its write and its close.
+const counts = new Map<string, number>();
+for (const k of store.keys("events", "data.inotify.file_events.")) {
+  const action = (JSON.parse(store.get("events", k) ?? "{}") as { action?: string }).action ?? "";
+  counts.set(action, (counts.get(action) ?? 0) + 1);
+}
+let lost = Math.max(0, 2 * files - (counts.get("UPDATED") ?? 0));
+for (const a of ["CREATED", "ATTRIBUTES_MODIFIED", "MOVED_FROM", "MOVED_TO", "DELETED"]) lost += Math.max(0, files - (counts.get(a) ?? 0));
 await store.close();
 daemon.kill("SIGTERM");
 await daemon.exited;
 const overflow = /inotify event queue overflowed.*overflows: (\d+)/.exec(readFileSync(stderrPath, "utf8"));
 
-console.log(`FIM ingest: ${OPERATIONS} file operations on ${files} files (${expected} inotify events expected)`);
+console.log(`FIM ingest: ${OPERATIONS} file operations on ${files} files (${expected} inotify events, more when the kernel reports a write in two MODIFYs)`);
 console.log(`  writer: ${((writerDone - t0) / 1000).toFixed(2)} s; last event stored after ${ingestSeconds.toFixed(2)} s`);
 console.log(`  stored: ${total} events, ${(total / ingestSeconds).toFixed(0)} events/s (target ≥ 20000)`);
-console.log(`  lost: ${Math.max(0, expected - total)}${overflow ? ` (inotify queue overflow reported, ${overflow[1]} times)` : " (no overflow reported)"} (target 0)`);
+console.log(`  lost: ${lost}${overflow ? ` (inotify queue overflow reported, ${overflow[1]} times)` : " (no overflow reported)"} (target 0)`);
 console.log(`  daemon CPU: ${cpu.toFixed(2)} s over ${ingestSeconds.toFixed(2)} s (${((cpu / ingestSeconds) * 100).toFixed(0)}% of one core), ${(total / cpu).toFixed(0)} events per CPU second`);
 console.log(`  daemon RSS: idle ${mb(idleRss)}, peak during ingest ${mb(peakRss)} (${(peakRss / idleRss).toFixed(2)}x, target ≤ 1.5x), after ${mb(afterRss)}`);
 // LMDB's data file is mapped: pages it touched count in RSS as file-backed memory the kernel can drop; the process's own is the anonymous part.

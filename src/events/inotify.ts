@@ -9,14 +9,17 @@
 // when the subscription is configured. exclude_paths drop an event whose
 // path, or whose directory, matches.
 //
-// Capture: the descriptor is non-blocking and drained from a timer every
-// POLL_MS, so a query never waits for inotify and inotify never waits for a
-// query; the kernel queues events in between (fs.inotify.max_queued_events).
-// Reading is cheap and firing is not (a stat, a hash, a store put per event):
-// each turn reads everything queued (watching new directories at once) into
-// a backlog and fires a bounded slice of it, so the kernel's queue is emptied
-// far faster than subscribers work through it. A queue that overflowed
-// anyway is counted and reported in a status line.
+// Capture: a reader thread (a Worker, src/events/inotify_worker.ts) waits on
+// the descriptor and moves what it reads into a shared ring, so the kernel's
+// queue (fs.inotify.max_queued_events, 16,384 by default) is emptied even
+// while the main thread runs a long query: a query that blocks the event loop
+// for seconds loses no events. The main thread takes from the ring every
+// POLL_MS, turning bytes into events (and watching new directories) at once
+// and firing a bounded slice of the backlog per turn (a stat, a hash and a
+// store put each), so a flood of events only slices queries. Without a
+// Worker the main thread reads the non-blocking descriptor itself on the
+// same timer. A queue that overflowed anyway is counted and reported in a
+// status line.
 import { readdirSync, realpathSync } from "node:fs";
 import { isDirectory } from "../linux/fs.ts";
 import { glob } from "../linux/glob.ts";
@@ -36,9 +39,11 @@ import {
   IN_OPEN,
   IN_Q_OVERFLOW,
   Inotify,
+  parseEvents,
   type InotifyEvent,
 } from "../linux/inotify.ts";
 import { flags } from "../flags/flags.ts";
+import { ByteRing } from "../linux/byte_ring.ts";
 import { EventPublisher } from "./publisher.ts";
 
 export const FILE_DEFAULT_MASK = IN_MOVED_TO | IN_MOVED_FROM | IN_MODIFY | IN_DELETE | IN_CREATE | IN_CLOSE_WRITE | IN_ATTRIB;
@@ -60,8 +65,14 @@ const ACTIONS: readonly [number, string][] = [
 const POLL_MS = 10;
 /** Events handed to subscribers per turn of the event loop (each is a stat, maybe a hash, and a store put). */
 const FIRE_PER_TURN = 1000;
-/** Events read but not yet fired, at most; beyond it the kernel's queue holds them (and may overflow). */
-const MAX_BACKLOG = 200_000;
+/** Events read but not yet fired, at most; beyond it the ring and then the kernel's queue hold them. */
+const MAX_BACKLOG = 5_000;
+/** The reader thread's ring: about 200,000 events of a short name, read while the main thread is busy. */
+const RING_BYTES = 8 * 1024 * 1024;
+/** Bytes of events taken from the ring per turn (a few thousand events). */
+const READER_BYTES_PER_TURN = 128 * 1024;
+/** How long stop() waits for the reader thread to end its current poll. */
+const STOP_WAIT_MS = 500;
 /** osquery reports an overflow at most once a minute. */
 const OVERFLOW_REPORT_SECONDS = 60;
 
@@ -250,7 +261,9 @@ export class InotifyPublisher extends EventPublisher<FileEvent, FileSubscription
   }
 
   start(): void {
-    if (!this.inotify) return;
+    const ino = this.inotify;
+    if (!ino) return;
+    this.startReader(ino);
     const tick = () => {
       this.timer = null;
       this.poll();
@@ -262,9 +275,39 @@ export class InotifyPublisher extends EventPublisher<FileEvent, FileSubscription
     tick();
   }
 
+  private reader: { worker: Worker; ring: ByteRing } | null = null;
+
+  private startReader(ino: Inotify): void {
+    // Compiled, the worker is an entry point of the bundle, named from its root (src/).
+    const spec = import.meta.url.includes("/$bunfs/") ? "./events/inotify_worker.ts" : new URL("./inotify_worker.ts", import.meta.url).href;
+    try {
+      const ring = ByteRing.create(RING_BYTES);
+      const worker = new Worker(spec);
+      worker.unref();
+      worker.onmessage = (e: MessageEvent<unknown>) => this.log.warning(String(e.data));
+      worker.onerror = (e) => {
+        this.log.warning(`The inotify reader thread failed, reading on the main thread: ${e.message}`);
+        this.reader = null;
+      };
+      worker.postMessage({ fd: ino.fd, ring: ring.shared });
+      this.reader = { worker, ring };
+    } catch (e) {
+      this.log.verbose(`No inotify reader thread, reading on the main thread: ${(e as Error).message}`);
+    }
+  }
+
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.reader) {
+      const { worker, ring } = this.reader;
+      const { chunks, ended } = ring.stop(STOP_WAIT_MS);
+      if (!ended) this.log.verbose("The inotify reader thread did not end in time");
+      this.reader = null;
+      for (const chunk of chunks) this.handleChunk(chunk);
+      void worker.terminate();
+    }
+    this.drain();
     // What was read is fired before the descriptor goes: those events are the kernel's no more.
     this.fireBacklog(Infinity);
     this.inotify?.close();
@@ -277,13 +320,22 @@ export class InotifyPublisher extends EventPublisher<FileEvent, FileSubscription
   private backlog: [Watch, FileEvent][] = [];
   private fired = 0;
 
-  /** One turn: read what the kernel has queued, then fire a slice of the backlog. */
+  /** One turn: take what was read (or read what the kernel has queued), then fire a slice of the backlog. */
   poll(): void {
     this.drain();
     this.fireBacklog(FIRE_PER_TURN);
   }
 
+  private handleChunk(chunk: Buffer): void {
+    for (const ev of parseEvents(chunk, chunk.length)) this.handle(ev);
+  }
+
   private drain(): void {
+    if (this.backlog.length - this.fired >= MAX_BACKLOG) return;
+    if (this.reader) {
+      for (const chunk of this.reader.ring.take(READER_BYTES_PER_TURN)) this.handleChunk(chunk);
+      return;
+    }
     const ino = this.inotify;
     if (!ino) return;
     while (this.backlog.length - this.fired < MAX_BACKLOG) {

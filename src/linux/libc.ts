@@ -36,6 +36,7 @@ const SYMBOLS = {
   inotify_init1: { args: [i32], returns: i32 },
   inotify_add_watch: { args: [i32, ptr, u32], returns: i32 },
   inotify_rm_watch: { args: [i32, i32], returns: i32 },
+  poll: { args: [ptr, u64, i32], returns: i32 },
   // processes
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
   // time

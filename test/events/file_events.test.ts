@@ -22,7 +22,7 @@ afterEach(async () => {
 
 const FIM_SQL = "SELECT action, target_path, category, transaction_id, inode, mode, size, md5, sha1, sha256, hashed, time, eid FROM file_events";
 const sha = (alg: string, text: string) => createHash(alg).update(text).digest("hex");
-const pause = () => Bun.sleep(150);
+const pause = () => Bun.sleep(300);
 
 function fimConfig(interval = 1): unknown {
   return {
@@ -60,12 +60,19 @@ test("create, write, chmod, rename, delete, mkdir + create inside, an excluded p
   await d.waitFor("the DELETED and the file in the new directory", () => d.rows("fim").some((r) => r.target_path === c && r.action === "UPDATED") && d.rows("fim").some((r) => r.action === "DELETED"));
   await Bun.sleep(1500);
   const rows = d.rows("fim");
-  const of = (path: string) => rows.filter((r) => r.target_path === path).map((r) => r.action);
+  const of = (path: string) => rows.filter((r) => r.target_path === path).map((r) => r.action!);
+  // A write is a MODIFY (the kernel may report it as two, or fold two unread
+  // ones into one) and its close a CLOSE_WRITE: both UPDATED. Runs of UPDATED
+  // are compared folded, and counted apart.
+  const folded = (actions: string[]) => actions.filter((x, i) => !(x === "UPDATED" && actions[i - 1] === "UPDATED"));
+  const updates = (actions: string[]) => actions.filter((x) => x === "UPDATED").length;
 
-  expect(of(a)).toEqual(["CREATED", "UPDATED", "UPDATED", "UPDATED", "UPDATED", "ATTRIBUTES_MODIFIED", "MOVED_FROM"]);
+  expect(folded(of(a))).toEqual(["CREATED", "UPDATED", "ATTRIBUTES_MODIFIED", "MOVED_FROM"]);
+  expect(updates(of(a))).toBeGreaterThanOrEqual(4);
   expect(of(b)).toEqual(["MOVED_TO", "DELETED"]);
   expect(of(sub)).toEqual(["CREATED"]);
-  expect(of(c)).toEqual(["CREATED", "UPDATED", "UPDATED"]);
+  expect(folded(of(c))).toEqual(["CREATED", "UPDATED"]);
+  expect(updates(of(c))).toBeGreaterThanOrEqual(2);
   expect(rows.filter((r) => r.target_path!.includes("/skip/"))).toEqual([]);
   expect(rows.every((r) => r.category === "tree")).toBe(true);
 
@@ -76,11 +83,13 @@ test("create, write, chmod, rename, delete, mkdir + create inside, an excluded p
   expect(to.transaction_id).toBe(from.transaction_id);
   expect(rows.filter((r) => !r.action!.startsWith("MOVED")).every((r) => r.transaction_id === "0")).toBe(true);
 
-  // Hashes for CREATED and UPDATED only; a directory cannot be hashed (-1).
+  // Hashes for CREATED and UPDATED only; a directory cannot be hashed (-1). A
+  // file is hashed when its event is handled, so one already moved away has
+  // none (-1), as in osquery: the rows checked below were handled in time.
   for (const r of rows) {
     if (r.action === "CREATED" || r.action === "UPDATED") {
       if (r.target_path === sub) expect([r.hashed, r.md5]).toEqual(["-1", ""]);
-      else expect(r.hashed).toBe("1");
+      else expect(["1", "-1"]).toContain(r.hashed!);
     } else {
       expect([r.hashed, r.md5, r.sha1, r.sha256]).toEqual(["0", "", "", ""]);
     }
@@ -322,3 +331,22 @@ test("file_accesses adds OPENED and ACCESSED to its categories, never hashed; ev
   await store.close();
   expect(after).toEqual([]);
 }, 60_000);
+
+test("a query that holds the event loop for seconds loses no events: the reader thread empties the kernel's queue meanwhile", async () => {
+  const queue = Number((await Bun.file("/proc/sys/fs/inotify/max_queued_events").text()).trim());
+  const slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 8000000) SELECT count(*) AS n FROM c";
+  d.config({ schedule: { slow: { query: slow, interval: 3600, startup_priority: 1 } }, file_paths: { tree: [`${tree}/%%`] } });
+  const p = d.start(["--enable_file_events", "--disable_watchdog", "--events_max=1000000"]);
+  await d.started("inotify");
+  await d.waitFor("the slow query to start", () => d.lastStderr().includes("Executing scheduled query slow"));
+  const files = Math.ceil((queue * 1.3) / 7);
+  churn(tree, files);
+  // The query was still running when the writes ended: the event loop read nothing meanwhile.
+  expect(d.lastStderr()).not.toContain("Found results for query: slow");
+  await d.waitFor("the slow query to end", () => d.lastStderr().includes("Found results for query: slow"), 60_000);
+  await Bun.sleep(1500);
+  expect(await d.stop(p)).toBe(0);
+  expect(d.stderr()).not.toContain("inotify event queue overflowed");
+  const stored = await storedActions(d.dir);
+  for (const action of ["CREATED", "ATTRIBUTES_MODIFIED", "MOVED_FROM", "MOVED_TO", "DELETED"]) expect([action, stored.get(action)]).toEqual([action, files]);
+}, 90_000);
