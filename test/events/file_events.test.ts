@@ -350,3 +350,27 @@ test("a query that holds the event loop for seconds loses no events: the reader 
   const stored = await storedActions(d.dir);
   for (const action of ["CREATED", "ATTRIBUTES_MODIFIED", "MOVED_FROM", "MOVED_TO", "DELETED"]) expect([action, stored.get(action)]).toEqual([action, files]);
 }, 90_000);
+
+test("a config reload (SIGHUP) moves the watches to the new file_paths", async () => {
+  const other = join(d.dir, "other");
+  mkdirSync(other);
+  const sql = "SELECT action, target_path, category FROM file_events WHERE action = 'CREATED'";
+  d.config({ schedule: { fim: { query: sql, interval: 1 } }, file_paths: { tree: [`${tree}/%`] } });
+  const p = d.start(["--enable_file_events", "--disable_watchdog"]);
+  await d.started("inotify");
+  writeFileSync(join(tree, "before"), "x");
+  await d.waitFor("the first file", () => d.rows("fim").some((r) => r.target_path === join(tree, "before")));
+  d.config({ schedule: { fim: { query: sql, interval: 1 } }, file_paths: { other: [`${other}/%`] } });
+  process.kill(p.pid, "SIGHUP");
+  await d.waitFor("the new listener", () => d.lastStderr().includes(`Added file event listener to: ${other}/*`));
+  await Bun.sleep(300);
+  writeFileSync(join(tree, "after"), "x");
+  writeFileSync(join(other, "after"), "x");
+  await d.waitFor("the file under the new path", () => d.rows("fim").some((r) => r.target_path === join(other, "after")));
+  await Bun.sleep(1200);
+  expect(d.rows("fim").map((r) => [r.category, r.target_path])).toEqual([
+    ["tree", join(tree, "before")],
+    ["other", join(other, "after")],
+  ]);
+  expect(await d.stop(p)).toBe(0);
+}, 30_000);
