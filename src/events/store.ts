@@ -23,7 +23,7 @@ const MAX_PENDING = 100_000;
  * events the collector otherwise lets the heap grow to several times the
  * idle daemon's; a collection per 10,000 rows costs a few milliseconds.
  */
-const COLLECT_EVERY = 10_000;
+const COLLECT_EVERY = 5_000;
 let sinceCollect = 0;
 
 /** osquery's toIndex: at least 10 digits, zero-padded. */
