@@ -4,7 +4,7 @@
 import { SUBSCRIBERS } from "../events/catalogue.ts";
 import { setMinimumExpiry } from "../events/read.ts";
 import type { EventsConfig, FileWatchConfig } from "../events/types.ts";
-import type { Config, ScheduledEntry } from "./config.ts";
+import { filePathGlob, type Config, type ScheduledEntry } from "./config.ts";
 
 /** What the expiry needs of a scheduled query. */
 export type ScheduledSql = { readonly query: Pick<ScheduledEntry["query"], "query" | "interval" | "splayedInterval"> };
@@ -21,8 +21,47 @@ function eventsList(config: Config, key: string): string[] {
   return out;
 }
 
-export function eventsConfigOf(config: Config | null): EventsConfig {
+/** What file_paths_query needs: a way to run SQL, and where its errors go. */
+export interface PathQueryEnv {
+  runQuery(sql: string): Promise<{ readonly columns: readonly { readonly name: string }[]; readonly rows: readonly unknown[][] }>;
+  error(message: string): void;
+}
+
+/**
+ * file_paths_query: each query's `path` column becomes a path of its
+ * category, with `%` wildcards as in file_paths (osquery's parser runs the
+ * queries whenever the config is applied).
+ */
+export async function pathsFromQueries(config: Config | null, env: PathQueryEnv): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const files of config?.files().values() ?? []) {
+    for (const [category, queries] of files.filePathsQuery) {
+      for (const sql of queries) {
+        let result;
+        try {
+          result = await env.runQuery(sql);
+        } catch (e) {
+          env.error(`Could not add file_paths using file_paths_query '${sql}': ${(e as Error).message}`);
+          continue;
+        }
+        const col = result.columns.findIndex((c) => c.name === "path");
+        for (const row of result.rows) {
+          const path = col < 0 ? undefined : row[col];
+          if (typeof path !== "string" || path === "") {
+            env.error(`Cold not find non-empty 'path' column in the results of file_paths_query '${sql}'`);
+            continue;
+          }
+          out.set(category, [...(out.get(category) ?? []), filePathGlob(path)]);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export function eventsConfigOf(config: Config | null, queried: ReadonlyMap<string, readonly string[]> = new Map()): EventsConfig {
   const filePaths = new Map<string, string[]>();
+  for (const [category, globs] of queried) filePaths.set(category, [...globs]);
   const excludePaths = new Map<string, string[]>();
   const fileAccesses = new Set<string>();
   for (const files of config?.files().values() ?? []) {

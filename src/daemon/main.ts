@@ -45,7 +45,7 @@ import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts"
 import { useCarveStore } from "../remote/carves.ts";
 import { eventFactory } from "../events/factory.ts";
 import { useEventsStore } from "../events/store.ts";
-import { applyScheduleToEvents, eventsConfigOf } from "./events.ts";
+import { applyScheduleToEvents, eventsConfigOf, pathsFromQueries, type PathQueryEnv } from "./events.ts";
 import { Carver } from "../remote/carver.ts";
 
 const BINARY = "osqueryd";
@@ -340,6 +340,10 @@ export async function runDaemon(args: string[]): Promise<number> {
   });
   const config = plugin ? newConfig(plugin, store, daemon) : null;
   daemon.config = config;
+  const pathQueries: PathQueryEnv = {
+    runQuery: (sql) => runQuery(sql, { views: config?.views() ?? new Map<string, string>() }),
+    error: (m) => status.error("file_paths.ts", m),
+  };
   const loadConfig = async (initial: boolean): Promise<boolean> => {
     const before = runtime.configHash;
     let error: string | null;
@@ -363,7 +367,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     }
     if (config) applyPrometheusTargets(config.section("prometheus_targets"));
     // osquery reconfigures its publishers when any source changed.
-    if (!initial && runtime.configHash !== before) await eventFactory.configure(eventsConfigOf(config));
+    if (!initial && runtime.configHash !== before) await eventFactory.configure(eventsConfigOf(config, await pathsFromQueries(config, pathQueries)));
     if (config && (initial || runtime.configHash !== before)) {
       applyScheduleToEvents(await config.scheduledQueries().catch((e: unknown) => {
         status.verbose(FILE, `Cannot read the schedule for the events' expiry: ${errorMessage(e)}`);
@@ -374,7 +378,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   };
   await config?.restoreDenylist();
   await loadConfig(true);
-  await eventFactory.start(eventsConfigOf(config), {
+  await eventFactory.start(eventsConfigOf(config, await pathsFromQueries(config, pathQueries)), {
     info: (m) => status.info("events.ts", m),
     warning: (m) => status.warning("events.ts", m),
     error: (m) => status.error("events.ts", m),

@@ -5,12 +5,14 @@
 import { flags } from "../flags/flags.ts";
 import { INFO, logToStderr, verbose, WARNING, ERROR } from "../logger/glog.ts";
 import { eventFactory } from "../events/factory.ts";
-import { eventsConfigOf } from "../daemon/events.ts";
+import { eventsConfigOf, pathsFromQueries } from "../daemon/events.ts";
+import { runQuery } from "../sql/engine.ts";
 import type { Config } from "../daemon/config.ts";
 
 export async function startShellEvents(config: Config | null): Promise<void> {
   if (flags.bool("disable_events")) return;
-  await eventFactory.start(eventsConfigOf(config), {
+  const queried = await pathsFromQueries(config, { runQuery: (sql) => runQuery(sql), error: (m) => logToStderr(ERROR, "file_paths.cpp", 0, m) });
+  await eventFactory.start(eventsConfigOf(config, queried), {
     info: (m) => logToStderr(INFO, "events.cpp", 0, m),
     warning: (m) => logToStderr(WARNING, "events.cpp", 0, m),
     error: (m) => logToStderr(ERROR, "events.cpp", 0, m),

@@ -374,3 +374,18 @@ test("a config reload (SIGHUP) moves the watches to the new file_paths", async (
   ]);
   expect(await d.stop(p)).toBe(0);
 }, 30_000);
+
+test("file_paths_query: each query's path column is watched in its category; a failing query is an error line", async () => {
+  d.config({
+    schedule: { fim: { query: "SELECT action, target_path, category FROM file_events WHERE action = 'CREATED'", interval: 1 } },
+    file_paths_query: { queried: [`SELECT '${tree}/%' AS path`, "SELECT nope FROM no_such_table", "SELECT 1 AS other"] },
+  });
+  const p = d.start(["--enable_file_events", "--disable_watchdog"]);
+  await d.started("inotify");
+  writeFileSync(join(tree, "by-query"), "x");
+  await d.waitFor("the file under the queried path", () => d.rows("fim").some((r) => r.target_path === join(tree, "by-query")));
+  expect(d.rows("fim")).toEqual([{ action: "CREATED", target_path: join(tree, "by-query"), category: "queried" }]);
+  expect(d.lastStderr()).toContain("Could not add file_paths using file_paths_query 'SELECT nope FROM no_such_table'");
+  expect(d.lastStderr()).toContain("Cold not find non-empty 'path' column in the results of file_paths_query 'SELECT 1 AS other'");
+  expect(await d.stop(p)).toBe(0);
+}, 30_000);
