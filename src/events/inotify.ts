@@ -13,12 +13,12 @@
 // the descriptor and moves what it reads into a shared ring, so the kernel's
 // queue (fs.inotify.max_queued_events, 16,384 by default) is emptied even
 // while the main thread runs a long query: a query that blocks the event loop
-// for seconds loses no events. The main thread takes from the ring every
-// POLL_MS, turning bytes into events (and watching new directories) at once
-// and firing a bounded slice of the backlog per turn (a stat, a hash and a
-// store put each), so a flood of events only slices queries. Without a
-// Worker the main thread reads the non-blocking descriptor itself on the
-// same timer. A queue that overflowed anyway is counted and reported in a
+// for seconds loses no events. Told that the ring has data, the main thread
+// takes from it, turning bytes into events (and watching new directories) at
+// once and firing a bounded slice of the backlog per turn (a stat, a hash and
+// a store put each), so a flood of events only slices queries; an idle
+// daemon runs no timer for it. Without a Worker the main thread reads the
+// non-blocking descriptor itself every POLL_MS. A queue that overflowed anyway is counted and reported in a
 // status line.
 import { readdirSync, realpathSync } from "node:fs";
 import { isDirectory } from "../linux/fs.ts";
@@ -43,7 +43,7 @@ import {
   type InotifyEvent,
 } from "../linux/inotify.ts";
 import { flags } from "../flags/flags.ts";
-import { ByteRing } from "../linux/byte_ring.ts";
+import { ByteRing, WAKE_MESSAGE } from "../linux/byte_ring.ts";
 import { EventPublisher } from "./publisher.ts";
 
 export const FILE_DEFAULT_MASK = IN_MOVED_TO | IN_MOVED_FROM | IN_MODIFY | IN_DELETE | IN_CREATE | IN_CLOSE_WRITE | IN_ATTRIB;
@@ -72,7 +72,7 @@ const RING_BYTES = 8 * 1024 * 1024;
 /** Bytes of events taken from the ring per turn (a few thousand events). */
 const READER_BYTES_PER_TURN = 128 * 1024;
 /** How long stop() waits for the reader thread to end its current poll. */
-const STOP_WAIT_MS = 500;
+const STOP_WAIT_MS = 1000;
 /** osquery reports an overflow at most once a minute. */
 const OVERFLOW_REPORT_SECONDS = 60;
 
@@ -264,15 +264,28 @@ export class InotifyPublisher extends EventPublisher<FileEvent, FileSubscription
     const ino = this.inotify;
     if (!ino) return;
     this.startReader(ino);
-    const tick = () => {
-      this.timer = null;
-      this.poll();
-      if (!this.inotify) return;
-      // A backlog continues on the next turn; otherwise the next read is a poll interval away.
-      this.timer = this.backlog.length > this.fired ? setTimeout(tick, 0) : setTimeout(tick, POLL_MS);
-      this.timer.unref?.();
-    };
-    tick();
+    this.tick();
+  }
+
+  /**
+   * One turn, and the next one scheduled: at once while a backlog remains;
+   * otherwise after POLL_MS when the main thread reads the descriptor itself,
+   * or not until the reader thread says it has data.
+   */
+  private readonly tick = (): void => {
+    this.timer = null;
+    this.reader?.ring.woken();
+    this.poll();
+    if (!this.inotify) return;
+    const busy = this.backlog.length > this.fired || (this.reader?.ring.pending ?? false);
+    if (busy) this.schedule(0);
+    else if (!this.reader) this.schedule(POLL_MS);
+  };
+
+  private schedule(ms: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(this.tick, ms);
+    this.timer.unref?.();
   }
 
   private reader: { worker: Worker; ring: ByteRing } | null = null;
@@ -284,10 +297,14 @@ export class InotifyPublisher extends EventPublisher<FileEvent, FileSubscription
       const ring = ByteRing.create(RING_BYTES);
       const worker = new Worker(spec);
       worker.unref();
-      worker.onmessage = (e: MessageEvent<unknown>) => this.log.warning(String(e.data));
+      worker.onmessage = (e: MessageEvent<unknown>) => {
+        if (e.data === WAKE_MESSAGE) this.schedule(0);
+        else this.log.warning(String(e.data));
+      };
       worker.onerror = (e) => {
         this.log.warning(`The inotify reader thread failed, reading on the main thread: ${e.message}`);
         this.reader = null;
+        this.schedule(0);
       };
       worker.postMessage({ fd: ino.fd, ring: ring.shared });
       this.reader = { worker, ring };

@@ -3,7 +3,7 @@
 // even while the main thread runs a long query. Watches and everything else
 // stay on the main thread; this thread only moves bytes.
 import { ptr } from "bun:ffi";
-import { ByteRing } from "../linux/byte_ring.ts";
+import { ByteRing, WAKE_MESSAGE } from "../linux/byte_ring.ts";
 import { errno, libc } from "../linux/libc.ts";
 
 declare const self: Worker;
@@ -12,7 +12,7 @@ const POLLIN = 1;
 const EAGAIN = 11;
 const EINTR = 4;
 /** poll's timeout: how soon a stop is noticed. */
-const WAIT_MS = 100;
+const WAIT_MS = 250;
 
 export interface ReaderStart {
   readonly fd: number;
@@ -41,6 +41,8 @@ function run({ fd, ring: shared }: ReaderStart): void {
           return;
         }
         if (n === 0 || !ring.put(buf.subarray(0, n))) break;
+        // The main thread sleeps until told: no timer runs while nothing happens.
+        if (ring.shouldWake()) postMessage(WAKE_MESSAGE);
       }
     }
   } finally {

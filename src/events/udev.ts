@@ -9,7 +9,8 @@ import { KERNEL_GROUP, UDEV_GROUP, UeventSocket, type Uevent } from "../linux/ue
 import { linkName, readUdevRecord, udevId } from "../linux/udev.ts";
 import { EventPublisher } from "./publisher.ts";
 
-const POLL_MS = 50;
+/** Device events are rare and the socket buffers 4 MiB of them: a quarter second's wait costs nothing. */
+const POLL_MS = 250;
 const UDEVD_CONTROL = "/run/udev/control";
 
 export interface DeviceEvent {

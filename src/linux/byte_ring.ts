@@ -8,7 +8,11 @@ const HEAD = 0; // next byte the consumer reads
 const TAIL = 1; // next byte the producer writes
 const STOP = 2; // set by the consumer: the producer ends its loop
 const DONE = 3; // set by the producer once it has ended
-const HEADER_BYTES = 16;
+const WAKE = 4; // set by the producer when it put data the consumer has not been told of
+const HEADER_BYTES = 32;
+
+/** What a producer thread posts when shouldWake() says so. */
+export const WAKE_MESSAGE = "wake";
 const LENGTH_BYTES = 4;
 
 export class ByteRing {
@@ -20,7 +24,7 @@ export class ByteRing {
   private readonly lengthView = new DataView(this.lengthBytes.buffer);
 
   constructor(readonly shared: SharedArrayBuffer) {
-    this.ctl = new Int32Array(shared, 0, 4);
+    this.ctl = new Int32Array(shared, 0, 5);
     this.data = new Uint8Array(shared, HEADER_BYTES);
     this.size = this.data.length;
   }
@@ -92,6 +96,21 @@ export class ByteRing {
       Atomics.notify(this.ctl, HEAD);
     }
     return out;
+  }
+
+  /** Whether chunks are waiting to be taken. */
+  get pending(): boolean {
+    return Atomics.load(this.ctl, HEAD) !== Atomics.load(this.ctl, TAIL);
+  }
+
+  /** Producer: true when the consumer should be told of new data (once, until it calls woken()). */
+  shouldWake(): boolean {
+    return Atomics.compareExchange(this.ctl, WAKE, 0, 1) === 0;
+  }
+
+  /** Consumer: told; called before taking, so data put after it wakes it again. */
+  woken(): void {
+    Atomics.store(this.ctl, WAKE, 0);
   }
 
   get stopped(): boolean {
