@@ -135,6 +135,7 @@ export class MemoryStore implements Store {
   }
 
   keys(domain: Domain, prefix = "", scan: KeyScan = {}): string[] {
+    if (scan.reverse && (scan.from !== undefined || scan.before !== undefined)) throw new Error("a bounded key scan runs forward");
     const sorted = [...this.data.get(domain)!.keys()].filter((k) => k.startsWith(prefix) && inBounds(k, scan)).sort();
     if (scan.reverse) sorted.reverse();
     return sorted.slice(0, scan.limit ?? Infinity);
