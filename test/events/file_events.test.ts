@@ -389,3 +389,18 @@ test("file_paths_query: each query's path column is watched in its category; a f
   expect(d.lastStderr()).toContain("Cold not find non-empty 'path' column in the results of file_paths_query 'SELECT 1 AS other'");
   expect(await d.stop(p)).toBe(0);
 }, 30_000);
+
+test("--disable_events: the daemon starts no publisher, stores nothing, and lists them all inactive", async () => {
+  d.config({
+    schedule: { ev: { query: "SELECT name, type, active FROM osquery_events", interval: 1, snapshot: true } },
+    file_paths: { tree: [`${tree}/%%`] },
+  });
+  const p = d.start(["--enable_file_events", "--disable_events", "--disable_watchdog"]);
+  const snap = await d.waitFor("an osquery_events snapshot", () => d.lines("osqueryd.snapshots.log").find((l) => l.name === "ev")?.snapshot);
+  writeFileSync(join(tree, "unwatched"), "x");
+  await Bun.sleep(500);
+  expect(await d.stop(p)).toBe(0);
+  expect(snap.filter((r) => ["inotify", "udev", "file_events", "hardware_events"].includes(r.name!)).map((r) => r.active)).toEqual(["0", "0", "0", "0"]);
+  expect(d.stderr()).not.toContain("Starting event publisher run loop");
+  expect((await storedActions(d.dir)).size).toBe(0);
+}, 30_000);
