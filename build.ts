@@ -34,7 +34,8 @@ const embedNativeAddons: BunPlugin = {
 // last good dist/osq and a test running meanwhile never sees it missing.
 mkdirSync("dist", { recursive: true });
 const result = await Bun.build({
-  entrypoints: ["src/main.ts"],
+  // The inotify reader runs in a Worker: its module must be an entry point of its own.
+  entrypoints: ["src/main.ts", "src/events/inotify_worker.ts"],
   compile: {
     outfile: "dist/osq.new",
     // osq is not a Bun app at run time: it must not pick up a .env, bunfig,

@@ -4,6 +4,7 @@ import { tables as accounts } from "./accounts/index.ts";
 import { tables as apps } from "./apps/index.ts";
 import { tables as cloud } from "./cloud/index.ts";
 import { tables as containers } from "./containers/index.ts";
+import { tables as events } from "./events/index.ts";
 import { tables as files } from "./files/index.ts";
 import { tables as hardware } from "./hardware/index.ts";
 import { tables as lxd } from "./lxd/index.ts";
@@ -26,4 +27,5 @@ export const builtinTables: readonly Table[] = [
   ...containers,
   ...cloud,
   ...lxd,
+  ...events,
 ];

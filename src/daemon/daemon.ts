@@ -5,6 +5,7 @@
 import { flags } from "../flags/flags.ts";
 import { hostIdentifier } from "../identity.ts";
 import { lookupTable } from "../registry.ts";
+import { runAsScheduledQuery } from "../events/read.ts";
 import { flagLimits, QueryStopped, type QueryLimits, type QueryResult } from "../sql/engine.ts";
 import type { Store } from "../store/store.ts";
 import type { StatusLog } from "../logger/status.ts";
@@ -166,7 +167,8 @@ export class Daemon {
     let error: string | null = null;
     let stopped: QueryStopped | null = null;
     try {
-      result = await this.deps.runQuery(sql, this.config?.views() ?? new Map(), limits);
+      // Its evented tables give it only the rows it has not had yet (events_optimize).
+      result = await runAsScheduledQuery(name, () => this.deps.runQuery(sql, this.config?.views() ?? new Map(), limits));
     } catch (e) {
       if (e instanceof QueryStopped) stopped = e;
       else error = (e as Error).message;

@@ -48,6 +48,9 @@ import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logg
 import { keepRunning } from "../logger/last-resort.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
 import { useCarveStore } from "../remote/carves.ts";
+import { eventFactory } from "../events/factory.ts";
+import { useEventsStore } from "../events/store.ts";
+import { applyScheduleToEvents, eventsConfigOf, pathsFromQueries, type PathQueryEnv } from "./events.ts";
 import { Carver } from "../remote/carver.ts";
 
 const BINARY = "osqueryd";
@@ -364,12 +367,15 @@ export async function runDaemon(args: string[]): Promise<number> {
   runtime.databasePlugin = store.path ? "lmdb" : "ephemeral";
   // The carves table and carve() record requests in the daemon's store.
   useCarveStore(store);
+  // Subscribers store their rows in it; scheduled queries read only the rows new to them.
+  useEventsStore(store);
 
   let daemon: Daemon | null = null;
   const loggers = flags.bool("disable_logging") ? [] : loggerPlugins(store, () => daemon);
   const shutdown = async (code: number): Promise<number> => {
     status.detach();
-    // Before the store closes: a plugin's loop may still be about to write to it.
+    // Before the store closes: capture and a plugin's loop may still be about to write to it.
+    await eventFactory.stop();
     if (Array.isArray(loggers)) await Promise.all(loggers.map((l) => l.stop?.()));
     await store.close().catch((e: unknown) => status.verbose(FILE, `Closing the database failed: ${errorMessage(e)}`));
     dbLock?.release(false);
@@ -390,6 +396,10 @@ export async function runDaemon(args: string[]): Promise<number> {
   });
   const config = plugin ? newConfig(plugin, store, daemon) : null;
   daemon.config = config;
+  const pathQueries: PathQueryEnv = {
+    runQuery: (sql) => runQuery(sql, { views: config?.views() ?? new Map<string, string>() }),
+    error: (m) => status.error("file_paths.ts", m),
+  };
   const loadConfig = async (initial: boolean): Promise<boolean> => {
     const before = runtime.configHash;
     let error: string | null;
@@ -419,10 +429,24 @@ export async function runDaemon(args: string[]): Promise<number> {
         verbose: (m) => status.verbose("auto_tables.ts", m),
       });
     }
+    // osquery reconfigures its publishers when any source changed.
+    if (!initial && runtime.configHash !== before) await eventFactory.configure(eventsConfigOf(config, await pathsFromQueries(config, pathQueries)));
+    if (config && (initial || runtime.configHash !== before)) {
+      applyScheduleToEvents(await config.scheduledQueries().catch((e: unknown) => {
+        status.verbose(FILE, `Cannot read the schedule for the events' expiry: ${errorMessage(e)}`);
+        return [];
+      }));
+    }
     return true;
   };
   await config?.restoreDenylist();
   await loadConfig(true);
+  await eventFactory.start(eventsConfigOf(config, await pathsFromQueries(config, pathQueries)), {
+    info: (m) => status.info("events.ts", m),
+    warning: (m) => status.warning("events.ts", m),
+    error: (m) => status.error("events.ts", m),
+    verbose: (m) => status.verbose("events.ts", m),
+  });
 
   // Logging starts after the config, whose options may set logger_path and friends.
   for (const l of loggers) {

@@ -1,9 +1,9 @@
 // The one binding of glibc through bun:ffi: the calls Node and Bun do not
 // expose (netlink and interface ioctls, xattrs, flock, strftime's %Z, the MEI
-// device's ioctl/read/write, prctl's parent-death signal, syslog(3)). libc.so.6 is opened once, on first use, so a
+// device's ioctl/read/write, prctl's parent-death signal, syslog(3), inotify, the uevent netlink socket). libc.so.6 is opened once, on first use, so a
 // process that never needs it never loads it. Callers get null when it cannot
 // be opened (not glibc, e.g. musl) and fall back to what they can do without.
-import { dlopen, FFIType } from "bun:ffi";
+import { dlopen, FFIType, read } from "bun:ffi";
 import { verbose } from "../logger/glog.ts";
 
 const { i32, u32, i64, u64, ptr, void: none } = FFIType;
@@ -31,6 +31,12 @@ const SYMBOLS = {
   listxattr: { args: [ptr, ptr, u64], returns: i64 },
   getxattr: { args: [ptr, ptr, ptr, u64], returns: i64 },
   setxattr: { args: [ptr, ptr, ptr, u64, i32], returns: i32 },
+  bind: { args: [i32, ptr, u32], returns: i32 },
+  // inotify (file_events)
+  inotify_init1: { args: [i32], returns: i32 },
+  inotify_add_watch: { args: [i32, ptr, u32], returns: i32 },
+  inotify_rm_watch: { args: [i32, i32], returns: i32 },
+  poll: { args: [ptr, u64, i32], returns: i32 },
   // processes
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
   // the system logger (syslog(3) is variadic: it is only ever called with "%s" and one string)
@@ -58,4 +64,10 @@ export function libc(): Libc | null {
     }
   }
   return opened;
+}
+
+/** errno after a failed call (read right after it: any later call may change it). */
+export function errno(lib: Libc): number {
+  const p = lib.__errno_location();
+  return p ? read.i32(p, 0) : 0;
 }

@@ -5,7 +5,7 @@
 // unavailable.
 import { CString, dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
 import { verbose } from "../logger/glog.ts";
-import { libc, type Libc } from "./libc.ts";
+import { errno, libc, type Libc } from "./libc.ts";
 
 const ENODATA = 61;
 
@@ -35,11 +35,6 @@ function getLibcap(): Libcap | null {
 
 function cstr(s: string): Buffer {
   return Buffer.from(`${s}\0`, "utf8");
-}
-
-function errno(lib: Libc): number {
-  const p = lib.__errno_location();
-  return p ? read.i32(p, 0) : 0;
 }
 
 /** The attribute names of `path`, or null when they cannot be listed (missing file, no support). */

@@ -209,9 +209,17 @@ test("osquery_schedule leaves out the queries of a pack whose discovery finds no
   expect(query("select name, active from osquery_packs where name = 'off'", [`--config_path=${config}`])).toEqual([{ name: "off", active: "0" }]);
 });
 
-test("osquery_events exists with osquery's columns; osq has no event publishers, so no rows", () => {
+test("osquery_events lists every publisher and subscriber, inactive in a shell without events", () => {
   const r = osq(["--json", "select * from osquery_events"]);
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
-  expect(JSON.parse(r.stdout)).toEqual([]);
+  const rows = JSON.parse(r.stdout) as Record<string, string>[];
+  const zero = { subscriptions: "0", events: "0", refreshes: "0", active: "0" };
+  expect(rows).toContainEqual({ name: "inotify", publisher: "inotify", type: "publisher", ...zero });
+  expect(rows).toContainEqual({ name: "udev", publisher: "udev", type: "publisher", ...zero });
+  expect(rows).toContainEqual({ name: "file_events", publisher: "inotify", type: "subscriber", ...zero });
+  expect(rows).toContainEqual({ name: "hardware_events", publisher: "udev", type: "subscriber", ...zero });
+  // Publishers first, then subscribers, as osquery lists them.
+  const types = rows.map((x) => x.type);
+  expect(types).toEqual([...types].sort((a, b) => (a === b ? 0 : a === "publisher" ? -1 : 1)));
   expect(osq([".schema osquery_events"]).stdout).toContain("`subscriptions` INTEGER, `events` INTEGER, `refreshes` INTEGER, `active` INTEGER");
 });

@@ -59,8 +59,9 @@ const ABSENT: Record<string, () => string | null> = {
   // The shell loads no config in the sweep, so there is no schedule or pack.
   osquery_packs: () => "no config",
   osquery_schedule: () => "no config",
-  // No event publisher or subscriber is built yet (issue 11): nothing to list.
-  osquery_events: () => "no event publishers",
+  // A shell runs no publishers (osqueryi's --disable_events defaults to true): nothing is stored.
+  file_events: () => "events are off in the shell",
+  hardware_events: () => "events are off in the shell",
   // osquery asks the running systemd manager over D-Bus: no manager (not PID 1, no system bus), no units.
   systemd_units: () => {
     let bus = false;
