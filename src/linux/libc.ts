@@ -1,9 +1,10 @@
 // The one binding of glibc through bun:ffi: the calls Node and Bun do not
 // expose (netlink and interface ioctls, xattrs, flock, strftime's %Z, the MEI
-// device's ioctl/read/write, prctl's parent-death signal). libc.so.6 is opened once, on first use, so a
+// device's ioctl/read/write, prctl's parent-death signal, the audit netlink
+// socket, mkfifo for the syslog pipe). libc.so.6 is opened once, on first use, so a
 // process that never needs it never loads it. Callers get null when it cannot
 // be opened (not glibc, e.g. musl) and fall back to what they can do without.
-import { dlopen, FFIType } from "bun:ffi";
+import { dlopen, FFIType, read } from "bun:ffi";
 import { verbose } from "../logger/glog.ts";
 
 const { i32, u32, i64, u64, ptr, void: none } = FFIType;
@@ -16,6 +17,7 @@ const SYMBOLS = {
   write: { args: [i32, ptr, u64], returns: i64 },
   ioctl: { args: [i32, u64, ptr], returns: i32 },
   flock: { args: [i32, i32], returns: i32 },
+  mkfifo: { args: [ptr, u32], returns: i32 },
   __errno_location: { args: [], returns: ptr },
   // sockets and interfaces
   socket: { args: [i32, i32, i32], returns: i32 },
@@ -54,4 +56,10 @@ export function libc(): Libc | null {
     }
   }
   return opened;
+}
+
+/** The calling thread's errno after a failed call (0 when it cannot be read). */
+export function errno(lib: Libc): number {
+  const p = lib.__errno_location();
+  return p ? read.i32(p, 0) : 0;
 }

@@ -3,9 +3,9 @@
 // calls do) and libcap's cap_get_file/cap_to_text through bun:ffi. Every
 // function returns null instead of throwing when the library or the path is
 // unavailable.
-import { CString, dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
+import { CString, dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
 import { verbose } from "../logger/glog.ts";
-import { libc, type Libc } from "./libc.ts";
+import { errno, libc } from "./libc.ts";
 
 const ENODATA = 61;
 
@@ -35,11 +35,6 @@ function getLibcap(): Libcap | null {
 
 function cstr(s: string): Buffer {
   return Buffer.from(`${s}\0`, "utf8");
-}
-
-function errno(lib: Libc): number {
-  const p = lib.__errno_location();
-  return p ? read.i32(p, 0) : 0;
 }
 
 /** The attribute names of `path`, or null when they cannot be listed (missing file, no support). */
