@@ -43,6 +43,10 @@ import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logg
 import { keepRunning } from "../logger/last-resort.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
 import { useCarveStore } from "../remote/carves.ts";
+import { eventFactory } from "../events/factory.ts";
+import { enableOptimize } from "../events/read.ts";
+import { useEventsStore } from "../events/store.ts";
+import { eventsConfigOf } from "./events.ts";
 import { Carver } from "../remote/carver.ts";
 
 const BINARY = "osqueryd";
@@ -308,12 +312,16 @@ export async function runDaemon(args: string[]): Promise<number> {
   runtime.databasePlugin = store.path ? "lmdb" : "ephemeral";
   // The carves table and carve() record requests in the daemon's store.
   useCarveStore(store);
+  // Subscribers store their rows in it; scheduled queries read only the rows new to them.
+  useEventsStore(store);
+  enableOptimize(true);
 
   let daemon: Daemon | null = null;
   const loggers = flags.bool("disable_logging") ? [] : loggerPlugins(store, () => daemon);
   const shutdown = async (code: number): Promise<number> => {
     status.detach();
-    // Before the store closes: a plugin's loop may still be about to write to it.
+    // Before the store closes: capture and a plugin's loop may still be about to write to it.
+    await eventFactory.stop();
     if (Array.isArray(loggers)) await Promise.all(loggers.map((l) => l.stop?.()));
     await store.close().catch((e: unknown) => status.verbose(FILE, `Closing the database failed: ${errorMessage(e)}`));
     dbLock?.release(false);
@@ -356,10 +364,18 @@ export async function runDaemon(args: string[]): Promise<number> {
       for (const e of checkViews(config.views())) status.info("views.ts", e);
     }
     if (config) applyPrometheusTargets(config.section("prometheus_targets"));
+    // osquery reconfigures its publishers when any source changed.
+    if (!initial && runtime.configHash !== before) await eventFactory.configure(eventsConfigOf(config));
     return true;
   };
   await config?.restoreDenylist();
   await loadConfig(true);
+  await eventFactory.start(eventsConfigOf(config), {
+    info: (m) => status.info("events.ts", m),
+    warning: (m) => status.warning("events.ts", m),
+    error: (m) => status.error("events.ts", m),
+    verbose: (m) => status.verbose("events.ts", m),
+  });
 
   // Logging starts after the config, whose options may set logger_path and friends.
   for (const l of loggers) {

@@ -10,6 +10,7 @@ import { openShellDatabase, openShellStore } from "./database.ts";
 import { runMeta } from "./meta.ts";
 import { runScript } from "./script.ts";
 import { newShellState, runArgument } from "./shell.ts";
+import type { Config } from "../daemon/config.ts";
 
 function outputWriter(): { write: (text: string) => void; close: () => void } {
   const target = flags.get("output");
@@ -61,20 +62,21 @@ export async function runShell(args: string[]): Promise<number> {
   }
   // An explicit config is read first: its options may change the output settings.
   let views = new Map<string, string>();
+  let config: Config | null = null;
   if (flags.isSet("config_path") && !flags.get("pack")) {
     const { loadShellConfig } = await import("./pack.ts");
-    views = await loadShellConfig();
+    ({ views, config } = await loadShellConfig());
   }
   const state = newShellState(sink.write);
   for (const [name, sql] of views) state.views.set(name, sql);
   try {
-    return await runMode(state, parsed.positional);
+    return await runMode(state, parsed.positional, config);
   } finally {
     sink.close();
   }
 }
 
-async function runMode(state: ReturnType<typeof newShellState>, positional: string[]): Promise<number> {
+async function runMode(state: ReturnType<typeof newShellState>, positional: string[], config: Config | null): Promise<number> {
   if (flags.bool("L")) return (await runMeta(state, ".tables")) === "ok" ? 0 : 1;
   if (flags.get("A")) return (await runMeta(state, `.all ${flags.get("A")}`)) === "ok" ? 0 : 1;
   if (flags.get("pack")) {
@@ -101,6 +103,8 @@ async function runMode(state: ReturnType<typeof newShellState>, positional: stri
     return runArgument(state, first);
   }
   if (process.stdin.isTTY) {
+    const { startShellEvents } = await import("./events.ts");
+    await startShellEvents(config);
     const { runInteractive } = await import("./repl.ts");
     return runInteractive(state);
   }

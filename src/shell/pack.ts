@@ -57,17 +57,17 @@ function publishConfigTables(config: Config): void {
  * schedule and packs; returns its views. A config that cannot be read is only
  * a verbose message in the shell, as in osquery (the daemon warns).
  */
-export async function loadShellConfig(): Promise<Map<string, string>> {
+export async function loadShellConfig(): Promise<{ views: Map<string, string>; config: Config | null }> {
   const plugin = shellConfigPlugin();
   if (!plugin) {
     verbose("init.cpp", `Error reading config: Unknown config plugin: ${flags.get("config_plugin")}`);
-    return new Map();
+    return { views: new Map(), config: null };
   }
   const config = newShellConfig(plugin);
   const error = await config.refresh();
   if (error) {
     verbose("init.cpp", `Error reading config: ${error}`);
-    return new Map();
+    return { views: new Map(), config: null };
   }
   // The refresh has run each pack's discovery as osquery's addPack does, so
   // osquery_packs shows which are active right after the load.
@@ -76,7 +76,7 @@ export async function loadShellConfig(): Promise<Map<string, string>> {
   runtime.configValid = config.valid;
   runtime.configHash = config.hash();
   applyPrometheusTargets(config.section("prometheus_targets"));
-  return configViews(config);
+  return { views: configViews(config), config };
 }
 
 /**

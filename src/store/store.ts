@@ -39,6 +39,14 @@ export interface KeyScan {
   readonly limit?: number;
   /** Last key first. */
   readonly reverse?: boolean;
+  /** Only keys at or after this one (event rows start a scan at a time). */
+  readonly from?: string;
+  /** Only keys before this one. */
+  readonly before?: string;
+}
+
+function inBounds(k: string, scan: KeyScan): boolean {
+  return (scan.from === undefined || k >= scan.from) && (scan.before === undefined || k < scan.before);
 }
 
 export interface Store {
@@ -127,7 +135,7 @@ export class MemoryStore implements Store {
   }
 
   keys(domain: Domain, prefix = "", scan: KeyScan = {}): string[] {
-    const sorted = [...this.data.get(domain)!.keys()].filter((k) => k.startsWith(prefix)).sort();
+    const sorted = [...this.data.get(domain)!.keys()].filter((k) => k.startsWith(prefix) && inBounds(k, scan)).sort();
     if (scan.reverse) sorted.reverse();
     return sorted.slice(0, scan.limit ?? Infinity);
   }
@@ -205,6 +213,15 @@ class LmdbStore implements Store {
     const db = this.dbs.get(domain)!;
     const limit = scan.limit !== undefined && Number.isFinite(scan.limit) ? scan.limit : undefined;
     const out: string[] = [];
+    if (scan.from !== undefined || scan.before !== undefined) {
+      // A bounded scan (forward only): the range is narrowed to the bounds, the prefix checked per key.
+      if (scan.reverse) throw new Error("a bounded key scan runs forward");
+      const range = prefixRange(prefix);
+      const start = scan.from !== undefined && (range.start === undefined || scan.from > range.start) ? scan.from : range.start;
+      const end = scan.before !== undefined && (range.end === undefined || scan.before < range.end) ? scan.before : range.end;
+      for (const k of db.getKeys({ start, end, limit })) if (typeof k === "string" && k.startsWith(prefix)) out.push(k);
+      return out;
+    }
     if (!scan.reverse) {
       for (const k of db.getKeys({ ...prefixRange(prefix), limit })) if (typeof k === "string") out.push(k);
       return out;

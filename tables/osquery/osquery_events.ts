@@ -1,9 +1,9 @@
 import { defineTable } from "../../src/table.ts";
+import { eventFactory } from "../../src/events/factory.ts";
 
 // The event publishers and subscribers, with their counters. osquery lists
 // every one compiled in, running or not (osquery/events/events.cpp registers
-// them even with --disable_events; only their setup is skipped). osq has no
-// event publisher or subscriber yet, so its list is empty.
+// them even with --disable_events; only their setup is skipped).
 export default defineTable({
   name: "osquery_events",
   utility: true,
@@ -17,6 +17,6 @@ export default defineTable({
     active: "INTEGER",
   },
   generate() {
-    return [];
+    return eventFactory.status().map((r) => ({ ...r }));
   },
 });
