@@ -5,7 +5,7 @@ import { statSync } from "node:fs";
 import { verbose } from "../logger/glog.ts";
 import { lsperms } from "../linux/fs.ts";
 import { uptimeSeconds } from "../linux/proc.ts";
-import type { Row } from "../table.ts";
+import type { EventRow } from "../events/types.ts";
 import { recordOf, type AuditEvent } from "./assemble.ts";
 import {
   AUDIT_CWD,
@@ -28,7 +28,7 @@ const EINPROGRESS = 115n;
 const EAGAIN = 11n;
 const U64 = 1n << 64n;
 
-function copy(row: Row, fields: ReadonlyMap<string, string>, name: string, fallback = ""): void {
+function copy(row: EventRow, fields: ReadonlyMap<string, string>, name: string, fallback = ""): void {
   row[name] = fields.get(name) ?? fallback;
 }
 
@@ -47,8 +47,8 @@ function kindOf(table: SyscallTable, nr: number): "exec" | "fork" | "kill" | nul
 }
 
 /** process_events: successful exec (and, when their rules are on, fork/clone and kill) events. */
-export function processEventRows(events: readonly AuditEvent[], table: SyscallTable): Row[] {
-  const rows: Row[] = [];
+export function processEventRows(events: readonly AuditEvent[], table: SyscallTable): EventRow[] {
+  const rows: EventRow[] = [];
   for (const event of events) {
     const data = event.syscall;
     if (event.kind !== "syscall" || !data || !data.succeeded) continue;
@@ -61,7 +61,7 @@ export function processEventRows(events: readonly AuditEvent[], table: SyscallTa
     // Threads are clones too; process_events lists processes only.
     if (name === "clone" && ((intField(f, "a0", 16) ?? 0n) & CLONE_THREAD) !== 0n) continue;
 
-    const row: Row = { uptime: uptimeSeconds() };
+    const row: EventRow = { uptime: uptimeSeconds() };
     for (const id of ["auid", "uid", "euid", "fsuid", "suid", "gid", "egid", "fsgid", "sgid"]) copy(row, f, id, "0");
     row.syscall = name;
     row.path = decodeAuditValue(f.get("exe") ?? "");
@@ -118,7 +118,7 @@ export function processEventRows(events: readonly AuditEvent[], table: SyscallTa
 
 // The executable's times (and mode when the PATH record gave none), read when
 // the event is stored, as osquery's subscriber stats it.
-function addFileTimes(row: Row): void {
+function addFileTimes(row: EventRow): void {
   try {
     const st = statSync(String(row.path));
     if (row.mode === undefined || row.mode === "") row.mode = lsperms(st.mode);
@@ -140,7 +140,7 @@ function ip4(hex: string): string {
 }
 
 /** A SOCKADDR record's saddr into family, address and port columns; false when it is no inet/unix address. */
-export function parseSockAddr(saddr: string, row: Row): { ok: boolean; unix: boolean } {
+export function parseSockAddr(saddr: string, row: EventRow): { ok: boolean; unix: boolean } {
   const bind = row.action === "bind";
   const addressColumn = bind ? "local_address" : "remote_address";
   const portColumn = bind ? "local_port" : "remote_port";
@@ -179,8 +179,8 @@ export interface SocketOptions {
 }
 
 /** socket_events: bind, connect and accept calls with their address. */
-export function socketEventRows(events: readonly AuditEvent[], table: SyscallTable, opts: SocketOptions): Row[] {
-  const rows: Row[] = [];
+export function socketEventRows(events: readonly AuditEvent[], table: SyscallTable, opts: SocketOptions): EventRow[] {
+  const rows: EventRow[] = [];
   for (const event of events) {
     const data = event.syscall;
     if (event.kind !== "syscall" || !data) continue;
@@ -210,7 +210,7 @@ export function socketEventRows(events: readonly AuditEvent[], table: SyscallTab
     if (saddr.length < 4) continue;
     // Netlink addresses (family 16) are not network connections.
     if (saddr.startsWith("10")) continue;
-    const row: Row = {
+    const row: EventRow = {
       action,
       status,
       success: status === "failed" ? "0" : "1",
@@ -235,12 +235,12 @@ export function socketEventRows(events: readonly AuditEvent[], table: SyscallTab
 }
 
 /** user_events: one row per user-space record (1100-1199). */
-export function userEventRows(events: readonly AuditEvent[]): Row[] {
-  const rows: Row[] = [];
+export function userEventRows(events: readonly AuditEvent[]): EventRow[] {
+  const rows: EventRow[] = [];
   for (const event of events) {
     if (event.kind !== "user") continue;
     for (const r of event.records) {
-      const row: Row = { uptime: uptimeSeconds(), type: String(r.type) };
+      const row: EventRow = { uptime: uptimeSeconds(), type: String(r.type) };
       for (const k of ["uid", "pid", "auid", "terminal"]) copy(row, r.fields, k);
       row.address = r.fields.get("addr") ?? "";
       row.path = decodeAuditValue(r.fields.get("exe") ?? "");
@@ -254,8 +254,8 @@ export function userEventRows(events: readonly AuditEvent[]): Row[] {
 }
 
 /** selinux_events: the record's label and its whole text. */
-export function selinuxEventRows(events: readonly AuditEvent[]): Row[] {
-  const rows: Row[] = [];
+export function selinuxEventRows(events: readonly AuditEvent[]): EventRow[] {
+  const rows: EventRow[] = [];
   for (const event of events) {
     if (event.kind !== "selinux") continue;
     for (const r of event.records) rows.push({ type: SELINUX_LABELS.get(r.type) ?? String(r.type), message: r.raw, uptime: uptimeSeconds() });
@@ -271,13 +271,13 @@ const APPARMOR_TEXT = ["apparmor", "operation", "profile", "name", "comm", "deni
 const APPARMOR_INT = ["parent", "pid", "capability", "fsuid", "ouid"];
 
 /** apparmor_events: AppArmor's AVC records, fields unquoted. */
-export function apparmorEventRows(events: readonly AuditEvent[]): Row[] {
-  const rows: Row[] = [];
+export function apparmorEventRows(events: readonly AuditEvent[]): EventRow[] {
+  const rows: EventRow[] = [];
   for (const event of events) {
     if (event.kind !== "apparmor") continue;
     const [r] = event.records;
     if (!r || event.records.length !== 1) continue;
-    const row: Row = { type: "AA", message: r.raw, uptime: uptimeSeconds() };
+    const row: EventRow = { type: "AA", message: r.raw, uptime: uptimeSeconds() };
     for (const k of APPARMOR_TEXT) row[k] = stripQuotes(r.fields.get(k) ?? "");
     for (const k of APPARMOR_INT) row[k] = String(intField(r.fields, k) ?? 0n);
     rows.push(row);
@@ -301,13 +301,13 @@ const SECCOMP_ACTIONS: ReadonlyMap<bigint, string> = new Map([
 ]);
 
 /** seccomp_events: one row per SECCOMP record, arch, syscall and action by name. */
-export function seccompEventRows(events: readonly AuditEvent[], table: SyscallTable): Row[] {
-  const rows: Row[] = [];
+export function seccompEventRows(events: readonly AuditEvent[], table: SyscallTable): EventRow[] {
+  const rows: EventRow[] = [];
   for (const event of events) {
     if (event.kind !== "seccomp" || event.records.length !== 1) continue;
     const r = event.records[0] as AuditRecord;
     const f = r.fields;
-    const row: Row = { uptime: uptimeSeconds() };
+    const row: EventRow = { uptime: uptimeSeconds() };
     for (const k of ["auid", "uid", "gid", "ses", "pid", "sig", "compat"]) row[k] = String(intField(f, k) ?? 0n);
     row.comm = f.get("comm") ?? "";
     row.exe = f.get("exe") ?? "";

@@ -100,6 +100,27 @@ audit_allow_config|bool|false|normal|Let the audit publisher change the kernel's
 audit_allow_process_events|bool|true|normal|Let the audit publisher add process execution rules
 audit_allow_sockets|bool|false|normal|Let the audit publisher add socket rules
 audit_allow_user_events|bool|true|normal|Let the audit publisher add user event rules
+audit_allow_fim_events|bool|false|normal|Let the audit publisher add file access rules (process_file_events)
+audit_allow_fork_process_events|bool|false|normal|Also record fork, vfork and clone in process_events
+audit_allow_kill_process_events|bool|false|normal|Also record kill, tkill and tgkill in process_events
+audit_allow_accept_socket_events|bool|true|normal|Record accept calls in socket_events
+audit_allow_failed_socket_events|bool|false|normal|Record socket calls that failed
+audit_allow_null_accept_socket_events|bool|false|normal|Record non-blocking accept calls that found no client
+audit_allow_unix|bool|false|hidden|Record unix domain sockets in socket_events
+audit_allow_selinux_events|bool|false|normal|Let the audit publisher pass on SELinux records
+audit_allow_apparmor_events|bool|false|normal|Let the audit publisher pass on AppArmor records
+audit_allow_seccomp_events|bool|false|normal|Let the audit publisher pass on seccomp records
+audit_persist|bool|true|normal|Take the audit daemon role back when another process takes it
+audit_debug|bool|false|hidden|Log every audit record received
+audit_force_unconfigure|bool|false|normal|On exit, remove the audit rule even when adding it had failed
+audit_force_reconfigure|bool|false|normal|Remove every audit rule at start before adding osq's
+audit_backlog_wait_time|int32|0|normal|The kernel's audit backlog wait time, set at start
+audit_backlog_limit|int32|4096|normal|The kernel's audit backlog limit, set at start
+enable_syslog|bool|false|normal|Turn on the syslog pipe event publisher
+syslog_pipe_path|string|/var/osquery/syslog_pipe|normal|Named pipe rsyslog writes syslog_events lines to
+syslog_rate_limit|uint64|100|normal|Most syslog lines read per run (runs are about 200 ms apart)
+syslog_events_expiry|uint64|2592000|normal|Seconds syslog_events rows are kept
+syslog_events_max|uint64|100000|normal|Most syslog_events batches kept
 tls_hostname|string||cli|Host (and port) of the TLS remote management server
 tls_server_certs|string|/opt/osquery/share/osquery/certs/certs.pem|cli|CA bundle used to verify the TLS server
 tls_client_cert|string||cli|Client certificate for mutual TLS
