@@ -27,6 +27,8 @@ pkgs=(
   strace          # shows the ycloud table never connects off a non-Yandex host
   tar             # GNU tar reads back the carve archives
   zstd            # decompresses --carver_compression archives independently
+  auditd          # auditctl -l / -s: the kernel's audit rules and daemon pid, read independently of osq
+  rsyslog         # the syslog_events test runs rsyslogd on a private config writing to osq's pipe
 )
 need=()
 for pkg in "${pkgs[@]}"; do
