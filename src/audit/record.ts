@@ -52,34 +52,47 @@ export function isAppArmorRecord(type: number, text: string): boolean {
   return type === AUDIT_AVC && text.includes(APPARMOR_MARKER);
 }
 
-/** Space-separated key=value pairs, double-quoted values kept whole with their quotes. */
+/**
+ * Space-separated key=value pairs, double-quoted values kept whole with their
+ * quotes. A word without "=" is a key with an empty value; inside a value a
+ * double quote opens an enclosure that ends at the next one.
+ */
 export function tokenize(text: string): Map<string, string> {
   const fields = new Map<string, string>();
-  let key = "";
-  let value = "";
-  let assigned = false;
-  let enclosed = false;
-  const emit = () => {
-    if (key !== "" && !fields.has(key)) fields.set(key, value);
-    key = "";
-    value = "";
-    assigned = false;
-    enclosed = false;
+  const set = (k: string, v: string) => {
+    if (k !== "" && !fields.has(k)) fields.set(k, v);
   };
-  for (const c of text) {
-    if ((enclosed && c === '"') || (!enclosed && c === " ")) {
-      if (c === '"') value += c;
-      emit();
-    } else if (assigned) {
-      if (c === '"') enclosed = true;
-      value += c;
-    } else if (c === "=") {
-      assigned = true;
-    } else {
-      key += c;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (text.charCodeAt(i) === 32) {
+      i++;
+      continue;
     }
+    let eq = text.indexOf("=", i);
+    let sp = text.indexOf(" ", i);
+    if (sp < 0) sp = n;
+    if (eq < 0) eq = n;
+    if (sp < eq) {
+      set(text.slice(i, sp), "");
+      i = sp + 1;
+      continue;
+    }
+    const key = text.slice(i, eq);
+    const from = eq + 1;
+    let end = text.indexOf(" ", from);
+    if (end < 0) end = n;
+    const quote = text.indexOf('"', from);
+    if (quote >= 0 && quote < end) {
+      const close = text.indexOf('"', quote + 1);
+      const stop = close < 0 ? n : close + 1;
+      set(key, text.slice(from, stop));
+      i = stop;
+      continue;
+    }
+    set(key, text.slice(from, end));
+    i = end + 1;
   }
-  emit();
   return fields;
 }
 

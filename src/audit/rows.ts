@@ -49,6 +49,7 @@ function kindOf(table: SyscallTable, nr: number): "exec" | "fork" | "kill" | nul
 /** process_events: successful exec (and, when their rules are on, fork/clone and kill) events. */
 export function processEventRows(events: readonly AuditEvent[], table: SyscallTable): EventRow[] {
   const rows: EventRow[] = [];
+  const uptime = uptimeSeconds();
   for (const event of events) {
     const data = event.syscall;
     if (event.kind !== "syscall" || !data || !data.succeeded) continue;
@@ -61,7 +62,7 @@ export function processEventRows(events: readonly AuditEvent[], table: SyscallTa
     // Threads are clones too; process_events lists processes only.
     if (name === "clone" && ((intField(f, "a0", 16) ?? 0n) & CLONE_THREAD) !== 0n) continue;
 
-    const row: EventRow = { uptime: uptimeSeconds() };
+    const row: EventRow = { uptime };
     for (const id of ["auid", "uid", "euid", "fsuid", "suid", "gid", "egid", "fsgid", "sgid"]) copy(row, f, id, "0");
     row.syscall = name;
     row.path = decodeAuditValue(f.get("exe") ?? "");
@@ -181,6 +182,7 @@ export interface SocketOptions {
 /** socket_events: bind, connect and accept calls with their address. */
 export function socketEventRows(events: readonly AuditEvent[], table: SyscallTable, opts: SocketOptions): EventRow[] {
   const rows: EventRow[] = [];
+  const uptime = uptimeSeconds();
   for (const event of events) {
     const data = event.syscall;
     if (event.kind !== "syscall" || !data) continue;
@@ -218,7 +220,7 @@ export function socketEventRows(events: readonly AuditEvent[], table: SyscallTab
       pid: sc.fields.get("pid") ?? "",
       path: decodeAuditValue(sc.fields.get("exe") ?? ""),
       fd: sc.fields.get("a0") ?? "",
-      uptime: uptimeSeconds(),
+      uptime,
       protocol: "0",
       local_port: "0",
       remote_port: "0",

@@ -44,10 +44,16 @@ export function syscallNumbers(table: SyscallTable, names: readonly string[]): n
   return names.map((n) => table.numbers[n]).filter((n): n is number => n !== undefined);
 }
 
+const names = new WeakMap<SyscallTable, Map<number, string>>();
+
 /** The name of a syscall number, or undefined. */
 export function syscallName(table: SyscallTable, nr: number): string | undefined {
-  for (const [name, n] of Object.entries(table.numbers)) if (n === nr) return name;
-  return undefined;
+  let byNumber = names.get(table);
+  if (!byNumber) {
+    byNumber = new Map(Object.entries(table.numbers).map(([name, n]) => [n, name]));
+    names.set(table, byNumber);
+  }
+  return byNumber.get(nr);
 }
 
 // The sets of osquery's rules, by the flag that enables them.
