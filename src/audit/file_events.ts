@@ -39,6 +39,22 @@ export class ProcessFileState {
     [2n, "stderr"],
   ]);
   readonly processes = new Map<bigint, Map<bigint, FdEntry>>();
+  /** When each untracked process was last warned about (--audit_show_untracked_res_warnings). */
+  private readonly warned = new Map<bigint, number>();
+
+  /** The descriptors of `pid`, or undefined (with a warning at most every five minutes per process, when asked). */
+  fdsOf(pid: bigint): Map<bigint, FdEntry> | undefined {
+    const fds = this.processes.get(pid);
+    if (!fds && flags.bool("audit_show_untracked_res_warnings")) {
+      const now = Date.now();
+      if (now - (this.warned.get(pid) ?? 0) > 300_000) {
+        this.warned.set(pid, now);
+        if (this.warned.size > 2000) this.warned.delete(this.warned.keys().next().value as bigint);
+        verbose("audit", `Untracked process with pid ${pid}`);
+      }
+    }
+    return fds;
+  }
 
   saveInode(inode: bigint, path: string): void {
     this.inodes.delete(inode);
@@ -108,6 +124,7 @@ export function processFileEventRows(events: readonly AuditEvent[], table: Sysca
     }
     const mmap = recordOf(event, AUDIT_MMAP);
     const activity = handle(name, sc.fields, data.pid, cwd, paths, mmap !== undefined, state);
+    if (flags.bool("audit_fim_debug")) verbose("audit", `process_file_events: ${name} pid ${data.pid} ${data.executable}: ${activity ? `${activity.operation} ${activity.path}${activity.dest ? ` -> ${activity.dest}` : ""}` : "no row"}`);
     if (!activity) continue;
     if (activity.partial && !flags.bool("audit_show_partial_fim_events")) continue;
     const included = state.included;
@@ -226,7 +243,7 @@ function handle(
     }
     case "close": {
       const fd = intField(f, "a0", 16);
-      const fds = state.processes.get(pid);
+      const fds = state.fdsOf(pid);
       const entry = fd === undefined ? undefined : fds?.get(fd);
       if (fd === undefined || !fds || !entry) return null;
       fds.delete(fd);
@@ -237,7 +254,7 @@ function handle(
     case "dup2":
     case "dup3": {
       const fd = intField(f, "a0", 16);
-      const fds = state.processes.get(pid);
+      const fds = state.fdsOf(pid);
       const entry = fd === undefined ? undefined : fds?.get(fd);
       if (fds && entry && !fds.has(exit)) fds.set(exit, { ...entry });
       return null;
@@ -265,7 +282,7 @@ const WRITES = new Set(["write", "writev", "pwrite64", "pwritev", "ftruncate"]);
 function descriptorCall(name: string, f: ReadonlyMap<string, string>, pid: bigint, fd: bigint | undefined, state: ProcessFileState): Activity | null {
   if (!READS.has(name) && !WRITES.has(name) && name !== "mmap") return null;
   const write = WRITES.has(name) || (name === "mmap" && ((intField(f, "a2", 16) ?? 0n) & PROT_WRITE) !== 0n);
-  const entry = fd === undefined ? undefined : state.processes.get(pid)?.get(fd);
+  const entry = fd === undefined ? undefined : state.fdsOf(pid)?.get(fd);
   if (!entry) return null;
   let changed = false;
   if (entry.last === "open" || entry.last === "open+truncate") {

@@ -110,6 +110,10 @@ audit_allow_unix|bool|false|hidden|Record unix domain sockets in socket_events
 audit_allow_selinux_events|bool|false|normal|Let the audit publisher pass on SELinux records
 audit_allow_apparmor_events|bool|false|normal|Let the audit publisher pass on AppArmor records
 audit_allow_seccomp_events|bool|false|normal|Let the audit publisher pass on seccomp records
+audit_show_partial_fim_events|bool|false|hidden|Show process_file_events rows whose descriptor was opened before osq saw it
+audit_fim_show_accesses|bool|false|hidden|Also show file reads and opens in process_file_events, not only writes
+audit_show_untracked_res_warnings|bool|false|hidden|Log descriptors and processes process_file_events did not see start
+audit_fim_debug|bool|false|hidden|Log every syscall process_file_events handles
 audit_persist|bool|true|normal|Take the audit daemon role back when another process takes it
 audit_debug|bool|false|hidden|Log every audit record received
 audit_force_unconfigure|bool|false|normal|On exit, remove the audit rule even when adding it had failed
