@@ -2,9 +2,9 @@
 import type { Table } from "../src/table.ts";
 import { tables as accounts } from "./accounts/index.ts";
 import { tables as apps } from "./apps/index.ts";
-import { tables as audit } from "./audit/index.ts";
 import { tables as cloud } from "./cloud/index.ts";
 import { tables as containers } from "./containers/index.ts";
+import { tables as events } from "./events/index.ts";
 import { tables as files } from "./files/index.ts";
 import { tables as hardware } from "./hardware/index.ts";
 import { tables as lxd } from "./lxd/index.ts";
@@ -12,7 +12,6 @@ import { tables as network } from "./network/index.ts";
 import { tables as osquery } from "./osquery/index.ts";
 import { tables as packages } from "./packages/index.ts";
 import { tables as process } from "./process/index.ts";
-import { tables as syslog } from "./syslog/index.ts";
 import { tables as system } from "./system/index.ts";
 
 export const builtinTables: readonly Table[] = [
@@ -28,6 +27,5 @@ export const builtinTables: readonly Table[] = [
   ...containers,
   ...cloud,
   ...lxd,
-  ...audit,
-  ...syslog,
+  ...events,
 ];

@@ -96,7 +96,7 @@ class EventFactory {
       sub.state = "running";
       if (!pub) continue;
       try {
-        sub.init(pub, config);
+        sub.subscribeTo(pub, config);
       } catch (e) {
         sub.state = "failed";
         this.log?.error(`Event subscriber ${sub.name} failed to start: ${errorMessage(e)}`);
@@ -113,7 +113,8 @@ class EventFactory {
 
   /** Stops capture and commits what the subscribers have added. */
   async stop(): Promise<void> {
-    if (this.starting) await this.starting.catch(() => {});
+    // A start that failed has already logged why; what it did start is stopped below.
+    if (this.starting) await this.starting.catch((e: unknown) => this.log?.verbose(`Events had not started: ${errorMessage(e)}`));
     for (const pub of this.publishers.values()) {
       try {
         pub.stop();

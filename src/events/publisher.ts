@@ -14,7 +14,22 @@ export interface Subscription<E, S> {
 
 const SILENT: EventLog = { info: () => {}, warning: () => {}, error: () => {}, verbose: () => {} };
 
-export abstract class EventPublisher<E, S> {
+/** A publisher whatever its event type, as the factory drives it. */
+export interface PublisherHandle {
+  readonly type: string;
+  readonly eventCount: number;
+  readonly restartCount: number;
+  running: boolean;
+  attachLog(log: EventLog): void;
+  setUp(): string | null;
+  configure(): void;
+  start(): void;
+  stop(): void;
+  removeSubscriptions(subscriber: string): void;
+  numSubscriptions(subscriber?: string): number;
+}
+
+export abstract class EventPublisher<E, S> implements PublisherHandle {
   /** osquery's publisher type name (inotify, udev, auditeventpublisher, ...): osquery_events shows it. */
   abstract readonly type: string;
   /** Events fired (osquery_events.events). */

@@ -2,13 +2,24 @@
 // them (osquery's EventSubscriber). It subscribes from the config in init(),
 // which the factory calls at start and after every config change, with its
 // old subscriptions already removed.
-import type { EventPublisher } from "./publisher.ts";
+import type { EventPublisher, PublisherHandle } from "./publisher.ts";
 import type { EventStore } from "./store.ts";
 import type { EventLog, EventRow, EventsConfig } from "./types.ts";
 
 export type SubscriberState = "none" | "running" | "paused" | "failed";
 
-export abstract class EventSubscriber<E, S> {
+/** A subscriber whatever its event type, as the factory drives it. */
+export interface SubscriberHandle {
+  readonly name: string;
+  readonly publisherType: string;
+  readonly enabledByDefault: boolean;
+  readonly eventCount: number;
+  state: SubscriberState;
+  attach(store: EventStore, log: EventLog): void;
+  subscribeTo(publisher: PublisherHandle, config: EventsConfig): void;
+}
+
+export abstract class EventSubscriber<E, S> implements SubscriberHandle {
   /** The table's name (file_events, process_events, ...). */
   abstract readonly name: string;
   /** The type of the publisher it subscribes to. */
@@ -23,6 +34,11 @@ export abstract class EventSubscriber<E, S> {
 
   /** Subscribes to `publisher` as the config asks. */
   abstract init(publisher: EventPublisher<E, S>, config: EventsConfig): void;
+
+  /** The factory hands over the publisher of type publisherType, so its events are this subscriber's E. */
+  subscribeTo(publisher: PublisherHandle, config: EventsConfig): void {
+    this.init(publisher as EventPublisher<E, S>, config);
+  }
 
   /** Called by the factory: where rows go and where status lines go. */
   attach(store: EventStore, log: EventLog): void {

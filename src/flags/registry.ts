@@ -95,6 +95,7 @@ events_max|uint64|50000|normal|Most events stored per subscriber
 events_optimize|bool|true|normal|Return only new events to scheduled queries
 events_enforce_denylist|bool|false|normal|Denylist event queries too
 enable_file_events|bool|false|normal|Turn on the inotify file event publisher
+hardware_disabled_types|string|partition|normal|List of disabled hardware event types
 disable_audit|bool|true|normal|Turn off the Linux audit event publisher
 audit_allow_config|bool|false|normal|Let the audit publisher change the kernel's audit settings
 audit_allow_process_events|bool|true|normal|Let the audit publisher add process execution rules

@@ -1,7 +1,7 @@
 // The one binding of glibc through bun:ffi: the calls Node and Bun do not
 // expose (netlink and interface ioctls, xattrs, flock, strftime's %Z, the MEI
-// device's ioctl/read/write, prctl's parent-death signal, the audit netlink
-// socket, mkfifo for the syslog pipe). libc.so.6 is opened once, on first use, so a
+// device's ioctl/read/write, prctl's parent-death signal, inotify, the uevent
+// and audit netlink sockets, mkfifo for the syslog pipe). libc.so.6 is opened once, on first use, so a
 // process that never needs it never loads it. Callers get null when it cannot
 // be opened (not glibc, e.g. musl) and fall back to what they can do without.
 import { dlopen, FFIType, read } from "bun:ffi";
@@ -33,6 +33,11 @@ const SYMBOLS = {
   listxattr: { args: [ptr, ptr, u64], returns: i64 },
   getxattr: { args: [ptr, ptr, ptr, u64], returns: i64 },
   setxattr: { args: [ptr, ptr, ptr, u64, i32], returns: i32 },
+  bind: { args: [i32, ptr, u32], returns: i32 },
+  // inotify (file_events)
+  inotify_init1: { args: [i32], returns: i32 },
+  inotify_add_watch: { args: [i32, ptr, u32], returns: i32 },
+  inotify_rm_watch: { args: [i32, i32], returns: i32 },
   // processes
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
   // time
@@ -58,7 +63,7 @@ export function libc(): Libc | null {
   return opened;
 }
 
-/** The calling thread's errno after a failed call (0 when it cannot be read). */
+/** errno after a failed call (read right after it: any later call may change it). */
 export function errno(lib: Libc): number {
   const p = lib.__errno_location();
   return p ? read.i32(p, 0) : 0;

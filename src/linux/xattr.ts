@@ -3,9 +3,9 @@
 // calls do) and libcap's cap_get_file/cap_to_text through bun:ffi. Every
 // function returns null instead of throwing when the library or the path is
 // unavailable.
-import { CString, dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
+import { CString, dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
 import { verbose } from "../logger/glog.ts";
-import { errno, libc } from "./libc.ts";
+import { errno, libc, type Libc } from "./libc.ts";
 
 const ENODATA = 61;
 

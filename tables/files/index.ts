@@ -6,6 +6,5 @@ import file from "./file.ts";
 import hash from "./hash.ts";
 import magic from "./magic.ts";
 import suidBin from "./suid_bin.ts";
-import yaraEvents from "./yara_events.ts";
 
-export const tables: Table[] = [file, hash, extendedAttributes, suidBin, magic, carves, yaraEvents];
+export const tables: Table[] = [file, hash, extendedAttributes, suidBin, magic, carves];

@@ -1,0 +1,204 @@
+// file_events end to end on the compiled osqueryd (watcher and worker): a
+// watched temp tree, real file operations, the rows the schedule logs.
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { appendFileSync, chmodSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { openStore } from "../../src/store/store.ts";
+import { EventDaemon } from "./daemon.ts";
+
+let d: EventDaemon;
+let tree: string;
+
+beforeEach(() => {
+  d = new EventDaemon();
+  tree = join(d.dir, "tree");
+  mkdirSync(join(tree, "skip"), { recursive: true });
+});
+
+afterEach(async () => {
+  await d.cleanup();
+});
+
+const FIM_SQL = "SELECT action, target_path, category, transaction_id, inode, mode, size, md5, sha1, sha256, hashed, time, eid FROM file_events";
+const sha = (alg: string, text: string) => createHash(alg).update(text).digest("hex");
+const pause = () => Bun.sleep(150);
+
+function fimConfig(interval = 1): unknown {
+  return {
+    schedule: { fim: { query: FIM_SQL, interval } },
+    file_paths: { tree: [`${tree}/%%`] },
+    exclude_paths: { tree: [`${tree}/skip/%%`] },
+  };
+}
+
+test("create, write, chmod, rename, delete, mkdir + create inside, an excluded path: the rows osquery logs", async () => {
+  d.config(fimConfig());
+  const p = d.start(["--enable_file_events"]);
+  await d.started("inotify");
+  const a = join(tree, "a");
+  writeFileSync(a, "first\n");
+  await pause();
+  appendFileSync(a, "second\n");
+  await pause();
+  chmodSync(a, 0o600);
+  await pause();
+  const b = join(tree, "b");
+  renameSync(a, b);
+  await pause();
+  const content = "first\nsecond\n";
+  unlinkSync(b);
+  await pause();
+  const sub = join(tree, "new");
+  mkdirSync(sub);
+  // inotify has no recursive watch: the new directory's watch is added when its CREATE is read.
+  await pause();
+  const c = join(sub, "c");
+  writeFileSync(c, "inside\n");
+  await pause();
+  writeFileSync(join(tree, "skip", "z"), "excluded\n");
+  await d.waitFor("the DELETED and the file in the new directory", () => d.rows("fim").some((r) => r.target_path === c && r.action === "UPDATED") && d.rows("fim").some((r) => r.action === "DELETED"));
+  await Bun.sleep(1500);
+  const rows = d.rows("fim");
+  const of = (path: string) => rows.filter((r) => r.target_path === path).map((r) => r.action);
+
+  expect(of(a)).toEqual(["CREATED", "UPDATED", "UPDATED", "UPDATED", "UPDATED", "ATTRIBUTES_MODIFIED", "MOVED_FROM"]);
+  expect(of(b)).toEqual(["MOVED_TO", "DELETED"]);
+  expect(of(sub)).toEqual(["CREATED"]);
+  expect(of(c)).toEqual(["CREATED", "UPDATED", "UPDATED"]);
+  expect(rows.filter((r) => r.target_path!.includes("/skip/"))).toEqual([]);
+  expect(rows.every((r) => r.category === "tree")).toBe(true);
+
+  // A move is a MOVED_FROM/MOVED_TO pair sharing the kernel's cookie; other events have none.
+  const from = rows.find((r) => r.action === "MOVED_FROM")!;
+  const to = rows.find((r) => r.action === "MOVED_TO")!;
+  expect(Number(from.transaction_id)).toBeGreaterThan(0);
+  expect(to.transaction_id).toBe(from.transaction_id);
+  expect(rows.filter((r) => !r.action!.startsWith("MOVED")).every((r) => r.transaction_id === "0")).toBe(true);
+
+  // Hashes for CREATED and UPDATED only; a directory cannot be hashed (-1).
+  for (const r of rows) {
+    if (r.action === "CREATED" || r.action === "UPDATED") {
+      if (r.target_path === sub) expect([r.hashed, r.md5]).toEqual(["-1", ""]);
+      else expect(r.hashed).toBe("1");
+    } else {
+      expect([r.hashed, r.md5, r.sha1, r.sha256]).toEqual(["0", "", "", ""]);
+    }
+  }
+  const cRow = rows.find((r) => r.target_path === c && r.action === "UPDATED")!;
+  expect([cRow.md5, cRow.sha1, cRow.sha256]).toEqual([sha("md5", "inside\n"), sha("sha1", "inside\n"), sha("sha256", "inside\n")]);
+  expect(cRow.inode).toBe(String(statSync(c).ino));
+  // The last UPDATED of a was hashed after both writes; the chmod's row shows the new mode.
+  const lastUpdate = rows.filter((r) => r.target_path === a && r.action === "UPDATED").pop()!;
+  expect(lastUpdate.sha256).toBe(sha("sha256", content));
+  expect(rows.find((r) => r.action === "ATTRIBUTES_MODIFIED")!.mode).toBe("0600");
+  // The stat columns are empty once the file is gone.
+  expect(rows.find((r) => r.action === "DELETED")!.inode).toBe("");
+
+  // Each event logged once, event lines only (counter ≥ 1 after the first run with rows).
+  const eids = rows.map((r) => r.eid);
+  expect(new Set(eids).size).toBe(eids.length);
+  expect(d.lines().filter((l) => l.name === "fim").every((l) => l.action === "added")).toBe(true);
+  expect(await d.stop(p)).toBe(0);
+}, 40_000);
+
+test("events_optimize: a scheduled query logs each event once across three intervals and a restart", async () => {
+  d.config(fimConfig(2));
+  let p = d.start(["--enable_file_events"]);
+  await d.started("inotify");
+  const made: string[] = [];
+  const create = (name: string) => {
+    const path = join(tree, name);
+    writeFileSync(path, name);
+    made.push(path);
+  };
+  const runsWith = (path: string) => d.lines().filter((l) => l.name === "fim" && l.columns?.target_path === path).length > 0;
+  for (const round of [1, 2, 3]) {
+    create(`round${round}`);
+    await d.waitFor(`round ${round} logged`, () => runsWith(made[made.length - 1]!));
+  }
+  expect(await d.stop(p)).toBe(0);
+  p = d.start(["--enable_file_events"]);
+  await d.started("inotify");
+  create("after-restart");
+  await d.waitFor("the event after the restart logged", () => runsWith(made[made.length - 1]!));
+  // Two more runs: nothing already logged comes back.
+  await Bun.sleep(4500);
+  const lines = d.lines().filter((l) => l.name === "fim");
+  const created = lines.filter((l) => l.columns!.action === "CREATED").map((l) => l.columns!.target_path);
+  expect(created).toEqual(made);
+  const eids = lines.map((l) => l.columns!.eid);
+  expect(new Set(eids).size).toBe(eids.length);
+  // The rounds were logged by separate runs, with the counter counting those runs.
+  const times = [...new Set(lines.map((l) => l.unixTime))];
+  expect(times.length).toBeGreaterThanOrEqual(4);
+  const counters = [...new Set(lines.map((l) => l.counter))];
+  expect(counters).toEqual([...counters].sort((x, y) => x - y));
+  expect(await d.stop(p)).toBe(0);
+}, 60_000);
+
+test("kill -9 mid-stream loses nothing already stored: every stored event is logged once after the restart", async () => {
+  d.config({ ...(fimConfig(1) as object), schedule: { fim: { query: "SELECT action, target_path, eid FROM file_events WHERE action = 'CREATED'", interval: 3 } } });
+  const p = d.start(["--enable_file_events"]);
+  await d.started("inotify");
+  let written = 0;
+  let writing = true;
+  const writer = (async () => {
+    for (; writing; written++) {
+      writeFileSync(join(tree, `f${written}`), "x");
+      if (written % 20 === 0) await Bun.sleep(5);
+    }
+  })();
+  await d.waitFor("some events logged", () => d.rows("fim").length > 20);
+  // Between two runs: events are stored that no run has logged yet.
+  await Bun.sleep(1200);
+  await d.stop(p, 9);
+  const loggedBefore = d.rows("fim").length;
+  await Bun.sleep(100);
+  writing = false;
+  await writer;
+  // What the killed daemon had committed, read from its LMDB file.
+  const store = await openStore(join(d.dir, "osquery.db"));
+  const stored = store
+    .keys("events", "data.inotify.file_events.")
+    .map((k) => JSON.parse(store.get("events", k)!) as Record<string, string>)
+    .filter((r) => r.action === "CREATED")
+    .map((r) => r.target_path!);
+  await store.close();
+  expect(stored.length).toBeGreaterThan(loggedBefore);
+  expect(stored.length).toBeLessThan(written);
+
+  const again = d.start(["--enable_file_events"]);
+  await d.waitFor("every stored event logged", () => d.rows("fim").length >= stored.length);
+  await Bun.sleep(2500);
+  const logged = d.rows("fim").map((r) => r.target_path!);
+  expect(logged.sort()).toEqual([...stored].sort());
+  expect(await d.stop(again)).toBe(0);
+}, 60_000);
+
+test("osquery_events counts what the inotify publisher fired and file_events stored", async () => {
+  d.config({ ...(fimConfig(1) as object), schedule: { ev: { query: "SELECT * FROM osquery_events", interval: 1, snapshot: true } } });
+  const p = d.start(["--enable_file_events"]);
+  await d.started("inotify");
+  for (let i = 0; i < 5; i++) writeFileSync(join(tree, `n${i}`), "x");
+  const snapshot = await d.waitFor("a snapshot with the events counted", () =>
+    d.lines("osqueryd.snapshots.log").map((l) => l.snapshot!).find((s) => s.some((r) => r.name === "file_events" && Number(r.events) >= 15)),
+  );
+  const pub = snapshot.find((r) => r.name === "inotify")!;
+  const sub = snapshot.find((r) => r.name === "file_events")!;
+  expect(pub).toMatchObject({ publisher: "inotify", type: "publisher", subscriptions: "1", active: "1", refreshes: "0" });
+  expect(sub).toMatchObject({ publisher: "inotify", type: "subscriber", subscriptions: "1", active: "1" });
+  // Each file: CREATED, UPDATED (modify), UPDATED (close); the publisher fired at least those.
+  expect(Number(pub.events)).toBeGreaterThanOrEqual(Number(sub.events));
+  expect(await d.stop(p)).toBe(0);
+}, 30_000);
+
+test("without --enable_file_events the publisher is not enabled and nothing is stored", async () => {
+  d.config(fimConfig());
+  const p = d.start();
+  await d.waitFor("the publisher refused", () => d.stderr().includes("Event publisher not enabled: inotify: Publisher disabled via configuration"));
+  writeFileSync(join(tree, "ignored"), "x");
+  await Bun.sleep(1500);
+  expect(d.rows("fim")).toEqual([]);
+  expect(await d.stop(p)).toBe(0);
+}, 30_000);
