@@ -218,6 +218,27 @@ describe("audit (serial: one audit daemon at a time)", () => {
     expect(row).toMatchObject({ type: "1112", pid: senderPid, uid: "0", message: `op=${marker}`, terminal: "ssh", path: "/usr/sbin/sshd" });
   }, 60_000);
 
+  test("--audit_force_reconfigure removes the rules that were there before and installs osq's alone", async () => {
+    const other = ["-a", "always,exit", "-F", "arch=b64", "-S", "chmod", "-k", "osq-e2e-other"];
+    auditctl(...other);
+    try {
+      startDaemon({ pe: "SELECT pid FROM process_events LIMIT 1" }, ["--audit_force_reconfigure"]);
+      await waitUntilAuditDaemon();
+      await waitFor("the configuration to be cleared", () => stderrOf().includes("The audit configuration has been cleared"));
+      const during = osqRules(auditctl("-l"));
+      expect(during.some((r) => r.includes("osq-e2e-other"))).toBe(false);
+      expect(during.filter((r) => r.includes("execve")).length).toBe(1);
+      const exited = daemon as Subprocess;
+      exited.kill("SIGTERM");
+      await exited.exited;
+      daemon = null;
+      expect(osqRules(auditctl("-l"))).toEqual([]);
+    } finally {
+      // Left only when the test failed before osq cleared it.
+      if (auditctl("-l").includes("osq-e2e-other")) auditctl("-d", ...other.slice(1));
+    }
+  }, 60_000);
+
   test("a rule that was already installed is not osq's: it stays after exit", async () => {
     // The rule osq would add for process events alone, added first by auditctl.
     auditctl("-a", "always,exit", "-S", "execve,execveat");
