@@ -218,6 +218,37 @@ describe("audit (serial: one audit daemon at a time)", () => {
     expect(row).toMatchObject({ type: "1112", pid: senderPid, uid: "0", message: `op=${marker}`, terminal: "ssh", path: "/usr/sbin/sshd" });
   }, 60_000);
 
+  test("a seccomp filter's logged action appears in seccomp_events (--audit_allow_seccomp_events)", async () => {
+    const python = tool("python3", "python3");
+    startDaemon({ sc: "SELECT pid, comm, exe, arch, syscall, code, sig, compat, uid FROM seccomp_events WHERE syscall = 'getppid'" }, ["--audit_allow_seccomp_events"]);
+    await waitUntilAuditDaemon();
+    // A filter that logs getppid (SECCOMP_RET_LOG) and allows the rest; the kernel
+    // audits logged actions (actions_logged has "log" by default).
+    const r = Bun.spawnSync([
+      python,
+      "-c",
+      [
+        "import ctypes, os, struct",
+        "libc = ctypes.CDLL(None, use_errno=True)",
+        "nr = 110 if os.uname().machine == 'x86_64' else 173",
+        "prog = struct.pack('=HBBI', 0x20, 0, 0, 0) + struct.pack('=HBBI', 0x15, 0, 1, nr) + struct.pack('=HBBI', 0x06, 0, 0, 0x7ffc0000) + struct.pack('=HBBI', 0x06, 0, 0, 0x7fff0000)",
+        "buf = ctypes.create_string_buffer(prog)",
+        "fprog = struct.pack('=HxxxxxxQ', 4, ctypes.addressof(buf))",
+        "fbuf = ctypes.create_string_buffer(fprog)",
+        "assert libc.prctl(38, 1, 0, 0, 0) == 0",
+        "assert libc.prctl(22, 2, fbuf, 0, 0) == 0, ctypes.get_errno()",
+        "os.getppid()",
+        "print(os.getpid(), os.path.realpath(__import__('sys').executable))",
+      ].join("\n"),
+    ]);
+    expect(r.stderr.toString()).toBe("");
+    const [pid, exe] = r.stdout.toString().trim().split(" ");
+    const row = await waitFor("the logged getppid in seccomp_events", () => results().find((l) => l.name === "sc" && l.columns?.pid === pid)?.columns);
+    // exe and comm keep the kernel's quotes: osquery copies these fields as they come.
+    expect(row).toMatchObject({ syscall: "getppid", code: "LOG", arch: process.arch === "arm64" ? "AARCH64" : "X86_64", sig: "0", compat: "0", uid: "0", comm: '"python3"' });
+    expect(row.exe).toBe(`"${exe}"`);
+  }, 60_000);
+
   test("--audit_force_reconfigure removes the rules that were there before and installs osq's alone", async () => {
     const other = ["-a", "always,exit", "-F", "arch=b64", "-S", "chmod", "-k", "osq-e2e-other"];
     auditctl(...other);
