@@ -120,9 +120,14 @@ export function parseRecord(type: number, body: string): AuditRecord | null {
  * control bytes) and is decoded; text that is not valid hex stays as it is.
  */
 export function decodeAuditValue(s: string): string {
-  if (s.length > 1 && s[0] === '"') return s.slice(1, -1);
-  if (s.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(s)) return s;
-  return Buffer.from(s, "hex").toString("utf8");
+  return decodeAuditBytes(s).toString("utf8");
+}
+
+/** decodeAuditValue's bytes, for values that are joined before they are read as text. */
+function decodeAuditBytes(s: string): Buffer {
+  if (s.length > 1 && s[0] === '"') return Buffer.from(s.slice(1, -1), "utf8");
+  if (s.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(s)) return Buffer.from(s, "utf8");
+  return Buffer.from(s, "hex");
 }
 
 /** A field as an unsigned integer in `base`, or undefined when missing or malformed. */
@@ -145,7 +150,8 @@ export function intField(fields: ReadonlyMap<string, string>, name: string, base
  */
 export function execveArguments(records: readonly AuditRecord[]): string[] {
   const parts = new Map<number, string>();
-  const chunks = new Map<number, Map<number, string>>();
+  // Chunks stay bytes until joined: the kernel cuts a long argument anywhere, even inside a UTF-8 character.
+  const chunks = new Map<number, Map<number, Buffer>>();
   let argc = -1;
   for (const r of records) {
     for (const [k, v] of r.fields) {
@@ -161,14 +167,14 @@ export function execveArguments(records: readonly AuditRecord[]): string[] {
       const chunk = /^a(\d+)\[(\d+)\]$/.exec(k);
       if (chunk) {
         const n = Number(chunk[1]);
-        const list = chunks.get(n) ?? new Map<number, string>();
-        list.set(Number(chunk[2]), decodeAuditValue(v));
+        const list = chunks.get(n) ?? new Map<number, Buffer>();
+        list.set(Number(chunk[2]), decodeAuditBytes(v));
         chunks.set(n, list);
       }
     }
   }
   for (const [n, list] of chunks) {
-    parts.set(n, [...list.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v).join(""));
+    parts.set(n, Buffer.concat([...list.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v)).toString("utf8"));
   }
   const count = argc >= 0 ? argc : parts.size === 0 ? 0 : Math.max(...parts.keys()) + 1;
   const out: string[] = [];

@@ -160,3 +160,12 @@ describe("rows", () => {
     expect(seccompEventRows(events, table())).toMatchObject([{ arch: "X86_64", syscall: "execve", code: "KILL_PROCESS", pid: "99", sig: "31", exe: '"/usr/bin/qemu"', ip: "0x7f6ba2cdd811" }]);
   });
 });
+
+describe("split arguments", () => {
+  test("chunks are joined as bytes, so a UTF-8 character cut between two chunks survives", () => {
+    const t = (RECORDS[0] as AuditRecord).time;
+    // "é" is C3 A9: the kernel may end one chunk after C3.
+    const r = parseRecord(1309, `audit(${t}.000:77): argc=2 a0="/bin/echo" a1_len=6 a1[0]=61C3 a1[1]=A96263`) as AuditRecord;
+    expect(execveArguments([r])).toEqual(["/bin/echo", "aébc"]);
+  });
+});
