@@ -6,6 +6,7 @@ import { flags } from "../flags/flags.ts";
 import { runtime } from "../runtime.ts";
 import { hostIdentifier } from "../identity.ts";
 import { lookupTable } from "../registry.ts";
+import { runAsScheduledQuery } from "../events/read.ts";
 import type { QueryResult } from "../sql/engine.ts";
 import type { Store } from "../store/store.ts";
 import type { StatusLog } from "../logger/status.ts";
@@ -158,7 +159,8 @@ export class Daemon {
     let result: QueryResult | null = null;
     let error: string | null = null;
     try {
-      result = await this.deps.runQuery(sql, this.config?.views() ?? new Map());
+      // Its evented tables give it only the rows it has not had yet (events_optimize).
+      result = await runAsScheduledQuery(name, () => this.deps.runQuery(sql, this.config?.views() ?? new Map()));
     } catch (e) {
       error = (e as Error).message;
     }

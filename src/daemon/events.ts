@@ -1,8 +1,13 @@
 // The config as the event system reads it: file_paths, exclude_paths and
 // file_accesses merged over every source and active pack (osquery's
 // Config::files walks them all), and the `events` object's lists.
+import { SUBSCRIBERS } from "../events/catalogue.ts";
+import { setMinimumExpiry } from "../events/read.ts";
 import type { EventsConfig, FileWatchConfig } from "../events/types.ts";
-import type { Config } from "./config.ts";
+import type { Config, ScheduledEntry } from "./config.ts";
+
+/** What the expiry needs of a scheduled query. */
+export type ScheduledSql = { readonly query: Pick<ScheduledEntry["query"], "query" | "interval" | "splayedInterval"> };
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((x): x is string => typeof x === "string") : [];
@@ -33,4 +38,19 @@ export function eventsConfigOf(config: Config | null): EventsConfig {
     disablePublishers: config ? eventsList(config, "disable_publishers") : [],
     section: (key) => (config ? [...config.section(key).values()] : []),
   };
+}
+
+/**
+ * osquery keeps a subscriber's rows at least as long as the longest interval
+ * of the scheduled queries that read it, so a query that runs less often
+ * than events_expiry still gets every row. A query reads a subscriber when
+ * its SQL names the table.
+ */
+export function applyScheduleToEvents(entries: readonly ScheduledSql[]): void {
+  for (const { name } of SUBSCRIBERS) {
+    const word = new RegExp(`\\b${name}\\b`, "i");
+    let longest = 0;
+    for (const e of entries) if (word.test(e.query.query)) longest = Math.max(longest, e.query.splayedInterval, e.query.interval);
+    setMinimumExpiry(name, longest);
+  }
 }

@@ -44,9 +44,8 @@ import { keepRunning } from "../logger/last-resort.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
 import { useCarveStore } from "../remote/carves.ts";
 import { eventFactory } from "../events/factory.ts";
-import { enableOptimize } from "../events/read.ts";
 import { useEventsStore } from "../events/store.ts";
-import { eventsConfigOf } from "./events.ts";
+import { applyScheduleToEvents, eventsConfigOf } from "./events.ts";
 import { Carver } from "../remote/carver.ts";
 
 const BINARY = "osqueryd";
@@ -314,7 +313,6 @@ export async function runDaemon(args: string[]): Promise<number> {
   useCarveStore(store);
   // Subscribers store their rows in it; scheduled queries read only the rows new to them.
   useEventsStore(store);
-  enableOptimize(true);
 
   let daemon: Daemon | null = null;
   const loggers = flags.bool("disable_logging") ? [] : loggerPlugins(store, () => daemon);
@@ -366,6 +364,12 @@ export async function runDaemon(args: string[]): Promise<number> {
     if (config) applyPrometheusTargets(config.section("prometheus_targets"));
     // osquery reconfigures its publishers when any source changed.
     if (!initial && runtime.configHash !== before) await eventFactory.configure(eventsConfigOf(config));
+    if (config && (initial || runtime.configHash !== before)) {
+      applyScheduleToEvents(await config.scheduledQueries().catch((e: unknown) => {
+        status.verbose(FILE, `Cannot read the schedule for the events' expiry: ${errorMessage(e)}`);
+        return [];
+      }));
+    }
     return true;
   };
   await config?.restoreDenylist();

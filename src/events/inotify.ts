@@ -12,7 +12,11 @@
 // Capture: the descriptor is non-blocking and drained from a timer every
 // POLL_MS, so a query never waits for inotify and inotify never waits for a
 // query; the kernel queues events in between (fs.inotify.max_queued_events).
-// A queue that overflowed anyway is counted and reported in a status line.
+// Reading is cheap and firing is not (a stat, a hash, a store put per event):
+// each turn reads everything queued (watching new directories at once) into
+// a backlog and fires a bounded slice of it, so the kernel's queue is emptied
+// far faster than subscribers work through it. A queue that overflowed
+// anyway is counted and reported in a status line.
 import { readdirSync, realpathSync } from "node:fs";
 import { isDirectory } from "../linux/fs.ts";
 import { glob } from "../linux/glob.ts";
@@ -24,6 +28,7 @@ import {
   IN_DELETE,
   IN_DELETE_SELF,
   IN_IGNORED,
+  IN_ISDIR,
   IN_MODIFY,
   IN_MOVE_SELF,
   IN_MOVED_FROM,
@@ -53,8 +58,10 @@ const ACTIONS: readonly [number, string][] = [
 ];
 
 const POLL_MS = 10;
-/** Reads per poll before the event loop gets a turn (each up to the 512 KiB buffer). */
-const READS_PER_POLL = 8;
+/** Events handed to subscribers per turn of the event loop (each is a stat, maybe a hash, and a store put). */
+const FIRE_PER_TURN = 1000;
+/** Events read but not yet fired, at most; beyond it the kernel's queue holds them (and may overflow). */
+const MAX_BACKLOG = 200_000;
 /** osquery reports an overflow at most once a minute. */
 const OVERFLOW_REPORT_SECONDS = 60;
 
@@ -245,11 +252,12 @@ export class InotifyPublisher extends EventPublisher<FileEvent, FileSubscription
   start(): void {
     if (!this.inotify) return;
     const tick = () => {
+      this.timer = null;
       this.poll();
-      if (this.inotify) {
-        this.timer = setTimeout(tick, POLL_MS);
-        this.timer.unref?.();
-      }
+      if (!this.inotify) return;
+      // A backlog continues on the next turn; otherwise the next read is a poll interval away.
+      this.timer = this.backlog.length > this.fired ? setTimeout(tick, 0) : setTimeout(tick, POLL_MS);
+      this.timer.unref?.();
     };
     tick();
   }
@@ -257,17 +265,28 @@ export class InotifyPublisher extends EventPublisher<FileEvent, FileSubscription
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    // What was read is fired before the descriptor goes: those events are the kernel's no more.
+    this.fireBacklog(Infinity);
     this.inotify?.close();
     this.inotify = null;
     this.watches.clear();
     this.byPath.clear();
   }
 
-  /** Drains what the kernel has queued (a bounded number of reads, so a flood cannot starve queries). */
+  /** Events read, in order, from `fired` on not yet handed to subscribers. */
+  private backlog: [Watch, FileEvent][] = [];
+  private fired = 0;
+
+  /** One turn: read what the kernel has queued, then fire a slice of the backlog. */
   poll(): void {
+    this.drain();
+    this.fireBacklog(FIRE_PER_TURN);
+  }
+
+  private drain(): void {
     const ino = this.inotify;
     if (!ino) return;
-    for (let i = 0; i < READS_PER_POLL; i++) {
+    while (this.backlog.length - this.fired < MAX_BACKLOG) {
       let events: InotifyEvent[] | null;
       try {
         events = ino.read();
@@ -277,6 +296,18 @@ export class InotifyPublisher extends EventPublisher<FileEvent, FileSubscription
       }
       if (!events) return;
       for (const ev of events) this.handle(ev);
+    }
+  }
+
+  private fireBacklog(max: number): void {
+    const end = Math.min(this.backlog.length, this.fired + max);
+    for (; this.fired < end; this.fired++) this.fireTo(...this.backlog[this.fired]!);
+    if (this.fired === this.backlog.length) {
+      this.backlog = [];
+      this.fired = 0;
+    } else if (this.fired > 50_000) {
+      this.backlog = this.backlog.slice(this.fired);
+      this.fired = 0;
     }
   }
 
@@ -304,11 +335,11 @@ export class InotifyPublisher extends EventPublisher<FileEvent, FileSubscription
     const action = actionOf(ev.mask);
     if (!action) return;
     const path = ev.name ? w.path + ev.name : w.path;
-    // New directories under a recursive subscription are watched before anything fires.
-    if (action === "CREATED" && w.recursive.size > 0 && isDirectory(path)) {
+    // New directories under a recursive subscription are watched as soon as their CREATE is read.
+    if (action === "CREATED" && w.recursive.size > 0 && ev.mask & IN_ISDIR) {
       for (const sub of w.recursive) this.addWatch(`${path}/`, sub, true);
     }
-    this.fireTo(w, { path, action, cookie: ev.cookie, mask: ev.mask });
+    this.backlog.push([w, { path, action, cookie: ev.cookie, mask: ev.mask }]);
   }
 
   /** The watch the event being fired came from: only its subscriptions get the event. */

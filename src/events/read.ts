@@ -3,16 +3,33 @@
 // without one, a scheduled query in the daemon gets only the rows newer than
 // its last run (events_optimize, marks in the `events` domain); expired rows
 // are deleted as the table is read.
+//
+// osquery learns which scheduled query is reading from the executing_query
+// key; osq's daemon runs each scheduled query inside runAsScheduledQuery, so
+// a live query that runs meanwhile (on the same event loop) can never take
+// the scheduled query's marks.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { flags } from "../flags/flags.ts";
 import { defineTable, Op, type QueryContext, type Table, type TableDefinition } from "../table.ts";
 import { eventIndex, eventStore, eventsStore, type EventRange } from "./store.ts";
 import type { EventRow } from "./types.ts";
 
-/** Set by the daemon: events_optimize applies to scheduled queries only (osquery's isDaemon()). */
-let optimizing = false;
+const scheduled = new AsyncLocalStorage<string>();
 
-export function enableOptimize(on: boolean): void {
-  optimizing = on;
+/** Runs `fn` as the scheduled query `name`: its evented tables return only rows it has not had. */
+export function runAsScheduledQuery<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  return scheduled.run(name, fn);
+}
+
+/** Per subscriber: the longest interval of the scheduled queries that read it (osquery's minimum expiry). */
+const minExpiry = new Map<string, number>();
+
+/**
+ * Rows are kept at least as long as the slowest scheduled query reading them
+ * needs (osquery raises its expiry to the longest such interval).
+ */
+export function setMinimumExpiry(subscriber: string, seconds: number): void {
+  minExpiry.set(subscriber, seconds);
 }
 
 /** The `time` constraints as a range of seconds, or null when there are none (osquery's genTable). */
@@ -33,19 +50,14 @@ export function timeRange(ctx: QueryContext): { start: number; stop: number } | 
   return { start, stop };
 }
 
-/** The scheduled query running now, whose events_optimize marks apply (osquery reads the same key). */
-function executingQuery(): string {
-  return eventsStore().get("configurations", "executing_query") ?? "";
-}
-
 /** The rows of `subscriber` (of `publisher`) that a query with `ctx` may need. */
 export function readEvents(publisher: string, subscriber: string, ctx: QueryContext, now = Math.floor(Date.now() / 1000)): EventRow[] {
   const events = eventStore(publisher, subscriber);
   const expiry = flags.num("events_expiry");
-  if (expiry > 0) events.expire(now - expiry);
+  if (expiry > 0) events.expire(now - Math.max(expiry, minExpiry.get(subscriber) ?? 0));
   const range = timeRange(ctx);
   if (range) return events.read({ ...range, afterEid: 0 }).rows;
-  const query = optimizing && flags.bool("events_optimize") ? executingQuery() : "";
+  const query = flags.bool("events_optimize") ? (scheduled.getStore() ?? "") : "";
   if (!query) return events.read({ start: 0, stop: Infinity, afterEid: 0 }).rows;
   const store = eventsStore();
   const markTime = Number(store.get("events", `optimize.${query}`) ?? 0) || 0;

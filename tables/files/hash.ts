@@ -73,6 +73,28 @@ export interface FileHashes {
 }
 
 const EMPTY: FileHashes = { md5: "", sha1: "", sha256: "" };
+/**
+ * One read buffer for every hash: hashing is synchronous, so it is never
+ * shared, and file_events hashes a file per event, where a fresh 64 KiB
+ * buffer each time left the garbage collector hundreds of MB behind.
+ */
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A file that fits the buffer, read whole and hashed in one call per digest:
+ * no hasher objects, whose native memory the garbage collector does not see
+ * (file_events hashes one file per event).
+ */
+function smallFileHashes(fd: number, size: number): FileHashes {
+  let total = 0;
+  while (total < size) {
+    const n = readSync(fd, scratch, total, size - total, null);
+    if (n <= 0) break;
+    total += n;
+  }
+  const data = scratch.subarray(0, total);
+  return { md5: Bun.MD5.hash(data, "hex"), sha1: Bun.SHA1.hash(data, "hex"), sha256: Bun.SHA256.hash(data, "hex") };
+}
 
 /** Streams the file once through all three digests; EMPTY when osquery would not read it. */
 export function hashFile(path: string, readMax: number = flags.num("read_max")): FileHashes {
@@ -89,10 +111,11 @@ export function hashFile(path: string, readMax: number = flags.num("read_max")):
       verbose("hash.ts", `Cannot read ${path} size exceeds limit: ${size} > ${readMax}`);
       return EMPTY;
     }
+    if (size > 0 && size <= scratch.length) return smallFileHashes(fd, size);
     const md5 = new Bun.CryptoHasher("md5");
     const sha1 = new Bun.CryptoHasher("sha1");
     const sha256 = new Bun.CryptoHasher("sha256");
-    const buf = Buffer.allocUnsafe(64 * 1024);
+    const buf = scratch;
     let total = 0;
     // osquery reads a regular file up to its stat size; a zero-size ("special")
     // file is read to EOF and refused once it passes read_max

@@ -202,3 +202,123 @@ test("without --enable_file_events the publisher is not enabled and nothing is s
   expect(d.rows("fim")).toEqual([]);
   expect(await d.stop(p)).toBe(0);
 }, 30_000);
+
+/** Per file: CREATE, MODIFY, CLOSE_WRITE, ATTRIB, MOVED_FROM, MOVED_TO, DELETE. */
+function churn(dir: string, files: number, prefix = "burst"): number {
+  for (let i = 0; i < files; i++) {
+    const p = join(dir, `${prefix}${i}`);
+    writeFileSync(p, "x");
+    chmodSync(p, 0o600);
+    renameSync(p, `${p}.moved`);
+    unlinkSync(`${p}.moved`);
+  }
+  return files * 7;
+}
+
+/** Stored file_events rows per action, read from the daemon's LMDB file. */
+async function storedActions(dir: string): Promise<Map<string, number>> {
+  const store = await openStore(join(dir, "osquery.db"));
+  const counts = new Map<string, number>();
+  for (const k of store.keys("events", "data.inotify.file_events.")) {
+    const action = (JSON.parse(store.get("events", k)!) as Record<string, string>).action!;
+    counts.set(action, (counts.get(action) ?? 0) + 1);
+  }
+  await store.close();
+  return counts;
+}
+
+const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+test("a burst larger than the kernel's inotify queue is stored whole", async () => {
+  const queue = Number((await Bun.file("/proc/sys/fs/inotify/max_queued_events").text()).trim());
+  d.config({ file_paths: { tree: [`${tree}/%%`] } });
+  const p = d.start(["--enable_file_events", "--disable_watchdog", `--events_max=1000000`]);
+  await d.started("inotify");
+  // The daemon is held while nearly a queue's worth of events wait; then it
+  // works through them while as many more arrive. Reading only as fast as
+  // subscribers stat and hash would leave the kernel's queue to overflow.
+  const first = Math.floor((queue * 0.95) / 7);
+  const second = Math.ceil((queue * 1.2) / 7);
+  process.kill(p.pid, "SIGSTOP");
+  try {
+    churn(tree, first, "held");
+  } finally {
+    process.kill(p.pid, "SIGCONT");
+  }
+  churn(tree, second, "running");
+  const files = first + second;
+  await Bun.sleep(2000);
+  // SIGTERM fires what was read and commits it before the daemon exits.
+  expect(await d.stop(p)).toBe(0);
+  expect(d.stderr()).not.toContain("inotify event queue overflowed");
+  const stored = await storedActions(d.dir);
+  for (const action of ["CREATED", "ATTRIBUTES_MODIFIED", "MOVED_FROM", "MOVED_TO", "DELETED"]) expect([action, stored.get(action)]).toEqual([action, files]);
+  // A write and its close are two UPDATED; the kernel may report a write in more than one MODIFY.
+  expect(stored.get("UPDATED")).toBeGreaterThanOrEqual(2 * files);
+}, 60_000);
+
+test("an inotify queue overflow is reported in a status line, not dropped silently", async () => {
+  const queue = Number((await Bun.file("/proc/sys/fs/inotify/max_queued_events").text()).trim());
+  d.config({ file_paths: { tree: [`${tree}/%%`] } });
+  const p = d.start(["--enable_file_events", "--disable_watchdog"]);
+  await d.started("inotify");
+  // A stopped daemon reads nothing: the kernel's queue fills and overflows.
+  process.kill(p.pid, "SIGSTOP");
+  try {
+    churn(tree, Math.ceil((queue * 1.2) / 7));
+  } finally {
+    process.kill(p.pid, "SIGCONT");
+  }
+  await d.waitFor("the overflow status line", () => d.lastStderr().includes("inotify event queue overflowed: file events were lost (overflows: 1)"));
+  expect(await d.stop(p)).toBe(0);
+  expect(total(await storedActions(d.dir))).toBeLessThanOrEqual(queue);
+}, 60_000);
+
+test("file_accesses adds OPENED and ACCESSED to its categories, never hashed; events.disable_subscribers turns a subscriber off", async () => {
+  const other = join(d.dir, "other");
+  mkdirSync(other);
+  writeFileSync(join(tree, "read-me"), "content\n");
+  d.config({
+    schedule: { fim: { query: "SELECT action, target_path, category, hashed, md5 FROM file_events", interval: 1 } },
+    file_paths: { tree: [`${tree}/%`], other: [`${other}/%`] },
+    file_accesses: ["tree"],
+  });
+  const p = d.start(["--enable_file_events"]);
+  await d.started("inotify");
+  Bun.spawnSync(["cat", join(tree, "read-me")]);
+  Bun.spawnSync(["cat", "/dev/null"]);
+  writeFileSync(join(tree, "written"), "w");
+  writeFileSync(join(other, "o"), "o");
+  await d.waitFor("the accesses and the writes", () => d.rows("fim").some((r) => r.action === "ACCESSED") && d.rows("fim").some((r) => r.category === "other"));
+  await Bun.sleep(1200);
+  const rows = d.rows("fim");
+  const readMe = rows.filter((r) => r.target_path === join(tree, "read-me")).map((r) => r.action);
+  expect(readMe).toContain("OPENED");
+  expect(readMe).toContain("ACCESSED");
+  // An access category is never hashed, not even its CREATED and UPDATED rows.
+  expect(rows.filter((r) => r.category === "tree").every((r) => r.hashed === "0" && r.md5 === "")).toBe(true);
+  expect(rows.some((r) => r.category === "tree" && r.action === "UPDATED")).toBe(true);
+  // Without file_accesses, no open or access events, and writes are hashed.
+  const others = rows.filter((r) => r.category === "other");
+  expect(others.some((r) => r.action === "OPENED" || r.action === "ACCESSED")).toBe(false);
+  expect(others.find((r) => r.action === "UPDATED")!.md5).toBe(sha("md5", "o"));
+  expect(await d.stop(p)).toBe(0);
+
+  // The same config with file_events disabled: nothing stored, the subscriber inactive.
+  d.config({
+    schedule: { ev: { query: "SELECT name, active FROM osquery_events WHERE name = 'file_events'", interval: 1, snapshot: true } },
+    file_paths: { tree: [`${tree}/%`] },
+    events: { disable_subscribers: ["file_events"] },
+  });
+  const again = d.start(["--enable_file_events"]);
+  await d.started("inotify");
+  writeFileSync(join(tree, "after"), "a");
+  const snap = await d.waitFor("an osquery_events snapshot", () => d.lines("osqueryd.snapshots.log").find((l) => l.name === "ev")?.snapshot);
+  expect(snap).toEqual([{ name: "file_events", active: "0" }]);
+  expect(await d.stop(again)).toBe(0);
+  expect((await storedActions(d.dir)).size).toBeGreaterThan(0);
+  const store = await openStore(join(d.dir, "osquery.db"));
+  const after = store.keys("events", "data.inotify.file_events.").filter((k) => store.get("events", k)!.includes(join(tree, "after")));
+  await store.close();
+  expect(after).toEqual([]);
+}, 60_000);

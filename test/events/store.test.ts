@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { openStore, type Store } from "../../src/store/store.ts";
 import { flags } from "../../src/flags/flags.ts";
 import { EventStore, eventStore, useEventsStore } from "../../src/events/store.ts";
-import { enableOptimize, readEvents } from "../../src/events/read.ts";
+import { readEvents, runAsScheduledQuery, setMinimumExpiry } from "../../src/events/read.ts";
 import { Op, QueryContext, type Constraint } from "../../src/table.ts";
 
 let dir: string;
@@ -21,7 +21,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  enableOptimize(false);
+  setMinimumExpiry("file_events", 0);
   flags.force("events_expiry", "3600");
   flags.force("events_max", "50000");
   await store.close();
@@ -104,29 +104,64 @@ test("time constraints narrow the scan", () => {
   expect(read([{ op: Op.LESS_THAN, expr: "5" }])).toEqual([]);
 });
 
-test("events_optimize: each scheduled query gets each row once; a time constraint reads everything", () => {
-  enableOptimize(true);
+test("events_optimize: each scheduled query gets each row once; a time constraint reads everything", async () => {
   flags.force("events_expiry", "0");
   const s = eventStore("inotify", "file_events");
   s.add({ n: 1 }, 100);
   s.add({ n: 2 }, 100);
   s.flush();
-  const run = (query: string) => {
-    store.writeSync((w) => w.put("configurations", "executing_query", query));
-    return readEvents("inotify", "file_events", ctx()).map((r) => r.n);
-  };
-  expect(run("a")).toEqual([1, 2]);
-  expect(run("a")).toEqual([]);
+  const read = async (c: Constraint[] = []) => readEvents("inotify", "file_events", ctx(c)).map((r) => r.n);
+  const run = (query: string, c: Constraint[] = []) => runAsScheduledQuery(query, () => read(c));
+  expect(await run("a")).toEqual([1, 2]);
+  expect(await run("a")).toEqual([]);
   s.add({ n: 3 }, 100);
   s.add({ n: 4 }, 101);
   s.flush();
-  expect(run("a")).toEqual([3, 4]);
-  expect(run("b")).toEqual([1, 2, 3, 4]);
+  expect(await run("a")).toEqual([3, 4]);
+  expect(await run("b")).toEqual([1, 2, 3, 4]);
   expect(store.get("events", "optimize.a")).toBe("101");
   expect(store.get("events", "optimize_eid.a")).toBe("0000000004");
-  // Not a scheduled query (no executing query): every row.
-  expect(run("")).toEqual([1, 2, 3, 4]);
-  store.writeSync((w) => w.put("configurations", "executing_query", "a"));
-  expect(readEvents("inotify", "file_events", ctx([{ op: Op.GREATER_THAN_OR_EQUALS, expr: "0" }])).map((r) => r.n)).toEqual([1, 2, 3, 4]);
-  expect(store.get("events", "optimize_eid.a")).toBe("0000000004");
+  // Not a scheduled query (a live query, the shell): every row, and the marks stay.
+  expect(await read()).toEqual([1, 2, 3, 4]);
+  // Even while a scheduled query is between two awaits: the marks are its own.
+  let release!: () => void;
+  const held = runAsScheduledQuery("a", async () => {
+    await new Promise<void>((r) => (release = r));
+    return read();
+  });
+  s.add({ n: 5 }, 102);
+  s.flush();
+  expect(await read()).toEqual([1, 2, 3, 4, 5]);
+  release();
+  expect(await held).toEqual([5]);
+  expect(await run("a", [{ op: Op.GREATER_THAN_OR_EQUALS, expr: "0" }])).toEqual([1, 2, 3, 4, 5]);
+  expect(store.get("events", "optimize_eid.a")).toBe("0000000005");
+});
+
+test("rows are kept as long as the slowest scheduled query reading them needs", () => {
+  const now = 2_000_000_000;
+  const s = eventStore("inotify", "file_events");
+  s.add({ n: 1 }, now - 5000);
+  s.add({ n: 2 }, now - 10);
+  s.flush();
+  flags.force("events_expiry", "3600");
+  setMinimumExpiry("file_events", 7200);
+  expect(readEvents("inotify", "file_events", ctx(), now).map((r) => r.n)).toEqual([1, 2]);
+  setMinimumExpiry("file_events", 0);
+  expect(readEvents("inotify", "file_events", ctx(), now).map((r) => r.n)).toEqual([2]);
+});
+
+test("the schedule sets each subscriber's minimum expiry from the queries that name its table", async () => {
+  const { applyScheduleToEvents } = await import("../../src/daemon/events.ts");
+  const now = 2_000_000_000;
+  const s = eventStore("inotify", "file_events");
+  s.add({ n: 1 }, now - 5000);
+  s.add({ n: 2 }, now - 10);
+  s.flush();
+  flags.force("events_expiry", "3600");
+  const q = (query: string, interval: number) => ({ query: { query, interval, splayedInterval: interval } });
+  applyScheduleToEvents([q("SELECT * FROM FILE_EVENTS WHERE action = 'CREATED'", 7200), q("SELECT * FROM file_events_x", 90000), q("SELECT 1", 86400)]);
+  expect(readEvents("inotify", "file_events", ctx(), now).map((r) => r.n)).toEqual([1, 2]);
+  applyScheduleToEvents([q("SELECT * FROM processes", 7200)]);
+  expect(readEvents("inotify", "file_events", ctx(), now).map((r) => r.n)).toEqual([2]);
 });
