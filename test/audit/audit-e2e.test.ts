@@ -64,9 +64,12 @@ afterAll(() => {
   if (daemon) daemon.kill(9);
 });
 
-function startDaemon(schedule: Record<string, string>, extra: string[] = []): Subprocess {
+function startDaemon(schedule: Record<string, string>, extra: string[] = [], snapshots: Record<string, string> = {}): Subprocess {
   dir = mkdtempSync(join(tmpdir(), "osq-audit-e2e-"));
-  const queries = Object.fromEntries(Object.entries(schedule).map(([name, query]) => [name, { query, interval: 1 }]));
+  const queries = {
+    ...Object.fromEntries(Object.entries(schedule).map(([name, query]) => [name, { query, interval: 1 }])),
+    ...Object.fromEntries(Object.entries(snapshots).map(([name, query]) => [name, { query, interval: 1, snapshot: true }])),
+  };
   writeFileSync(join(dir, "osquery.conf"), JSON.stringify({ schedule: queries }));
   daemon = Bun.spawn(
     [
@@ -88,6 +91,18 @@ function startDaemon(schedule: Record<string, string>, extra: string[] = []): Su
 function stderrOf(): string {
   const p = join(dir, "stderr");
   return existsSync(p) ? readFileSync(p, "utf8") : "";
+}
+
+/** The rows of the latest snapshot of scheduled query `name`. */
+function lastSnapshot(name: string): Record<string, string>[] | null {
+  const p = join(dir, "logs", "osqueryd.snapshots.log");
+  if (!existsSync(p)) return null;
+  const lines = readFileSync(p, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as { name: string; snapshot?: Record<string, string>[] })
+    .filter((l) => l.name === name);
+  return lines.at(-1)?.snapshot ?? null;
 }
 
 function results(): ResultLine[] {
@@ -125,7 +140,11 @@ describe("audit (serial: one audit daemon at a time)", () => {
   test("an exec'd child appears in process_events with pid, parent, uid, cwd and full cmdline, and osq's rule is gone after exit", async () => {
     const before = auditctl("-l");
     const marker = `osq-marker-${crypto.randomUUID().slice(0, 8)}`;
-    startDaemon({ pe: `SELECT pid, parent, uid, euid, gid, cwd, cmdline, path, syscall, owner_uid, mode FROM process_events WHERE cmdline LIKE '%${marker}%'` });
+    startDaemon(
+      { pe: `SELECT pid, parent, uid, euid, gid, cwd, cmdline, path, syscall, owner_uid, mode FROM process_events WHERE cmdline LIKE '%${marker}%'` },
+      [],
+      { ev: "SELECT name, type, events, active FROM osquery_events WHERE name IN ('auditeventpublisher', 'process_events', 'socket_events')" },
+    );
     await waitUntilAuditDaemon();
     const during = auditctl("-l");
     const added = osqRules(during).filter((r) => !osqRules(before).includes(r));
@@ -151,6 +170,15 @@ describe("audit (serial: one audit daemon at a time)", () => {
     expect(sh).toMatchObject({ pid: String(child.pid), parent: String(process.pid), cmdline: `/bin/sh -c exec /bin/echo ${marker} two words` });
     // Each event is logged once.
     expect(rows.filter((r) => r.path === echo?.path).length).toBe(1);
+    // osquery_events counts the publisher's batches and the subscriber's rows; socket_events is off.
+    const ev = await waitFor("osquery_events counting process_events", () => {
+      const snap = lastSnapshot("ev");
+      return snap && Number(snap.find((r) => r.name === "process_events")?.events ?? 0) >= 2 ? snap : null;
+    });
+    expect(ev.find((r) => r.name === "auditeventpublisher")).toMatchObject({ type: "publisher", active: "1" });
+    expect(Number(ev.find((r) => r.name === "auditeventpublisher")?.events)).toBeGreaterThan(0);
+    expect(ev.find((r) => r.name === "process_events")).toMatchObject({ type: "subscriber", active: "1" });
+    expect(ev.find((r) => r.name === "socket_events")?.events).toBe("0");
 
     const exited = daemon as Subprocess;
     exited.kill("SIGTERM");
