@@ -37,7 +37,8 @@ export interface AuditBatch {
 }
 
 const POLL_MS = 100;
-const MAX_PER_POLL = 20_000;
+// Records per turn: a burst is taken in slices, so a query waits at most one slice (~50 ms).
+const MAX_PER_POLL = 5_000;
 const STATUS_EVERY_MS = 10_000;
 const REACQUIRE_MS = 5_000;
 const DISABLED = 0;
@@ -257,6 +258,8 @@ export class AuditEventPublisher extends EventPublisher<AuditBatch, null> {
     }
     const events = (this.assembler as AuditAssembler).push(records);
     if (events.length > 0) this.fire({ events, syscalls: this.syscalls as SyscallTable });
+    // A full slice means more is queued: take the next one in the next turn, not in 100 ms.
+    if (messages.length >= MAX_PER_POLL && this.timer) setTimeout(() => this.poll(), 0);
   }
 
   private onStatus(m: NetlinkMessage): void {
