@@ -21,8 +21,8 @@ const ENOBUFS = 105;
 const NLMSG_HDRLEN = 16;
 const NLM_F_REQUEST = 0x1;
 const NLM_F_ACK = 0x4;
-export const NLMSG_ERROR = 2;
-export const NLMSG_DONE = 3;
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
 
 export const AUDIT_GET = 1000;
 const AUDIT_SET = 1001;
@@ -39,8 +39,8 @@ const AUDIT_STATUS_PID = 0x4;
 const AUDIT_STATUS_BACKLOG_LIMIT = 0x10;
 const AUDIT_STATUS_BACKLOG_WAIT_TIME = 0x20;
 
-export const AUDIT_FILTER_EXIT = 0x04;
-export const AUDIT_ALWAYS = 2;
+const AUDIT_FILTER_EXIT = 0x04;
+const AUDIT_ALWAYS = 2;
 export const AUDIT_FAIL_SILENT = 0;
 export const AUDIT_FAIL_PRINTK = 1;
 
