@@ -27,7 +27,8 @@ pkgs=(
   strace          # shows the ycloud table never connects off a non-Yandex host
   tar             # GNU tar reads back the carve archives
   zstd            # decompresses --carver_compression archives independently
-  rsyslog         # the system logger the syslog logger test sends to, on a private socket
+  rsyslog         # the system logger the syslog logger and syslog_events tests run on a private config
+  auditd          # auditctl -l / -s: the kernel's audit rules and daemon pid, read independently of osq
 )
 need=()
 for pkg in "${pkgs[@]}"; do

@@ -227,7 +227,6 @@ aws_sts_session_name|string|default|normal|Session name for the role assumed thr
 aws_sts_timeout|uint64|3600|normal|Seconds the assumed role's credentials last
 # event publishers other than audit and inotify
 enable_syslog|bool|false|normal|Turn on the syslog pipe publisher behind syslog_events
-hardware_disabled_types|string|partition|normal|udev device types hardware_events leaves out, comma separated
 syslog_events_expiry|uint64|2592000|normal|Seconds syslog_events rows are kept
 syslog_events_max|uint64|100000|normal|Most syslog_events rows kept
 syslog_pipe_path|string|/var/osquery/syslog_pipe|normal|Named pipe rsyslog writes to for syslog_events

@@ -171,3 +171,8 @@ export function readableAs(path: string, uid: number, gid: number, root = ""): b
   }
   return allowed(path, 4);
 }
+
+/** osquery's lsperms(): the permission and setuid/setgid/sticky bits as four octal digits, e.g. "0644". */
+export function lsperms(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, "0");
+}

@@ -1,6 +1,7 @@
 // The one binding of glibc through bun:ffi: the calls Node and Bun do not
 // expose (netlink and interface ioctls, xattrs, flock, strftime's %Z, the MEI
-// device's ioctl/read/write, prctl's parent-death signal, syslog(3), inotify, the uevent netlink socket). libc.so.6 is opened once, on first use, so a
+// device's ioctl/read/write, prctl's parent-death signal, syslog(3), inotify, the uevent
+// and audit netlink sockets, mkfifo for the syslog pipe). libc.so.6 is opened once, on first use, so a
 // process that never needs it never loads it. Callers get null when it cannot
 // be opened (not glibc, e.g. musl) and fall back to what they can do without.
 import { dlopen, FFIType, read } from "bun:ffi";
@@ -16,6 +17,7 @@ const SYMBOLS = {
   write: { args: [i32, ptr, u64], returns: i64 },
   ioctl: { args: [i32, u64, ptr], returns: i32 },
   flock: { args: [i32, i32], returns: i32 },
+  mkfifo: { args: [ptr, u32], returns: i32 },
   __errno_location: { args: [], returns: ptr },
   // sockets and interfaces
   socket: { args: [i32, i32, i32], returns: i32 },

@@ -52,6 +52,12 @@ export function bootTime(): number {
   return m ? Number(m[1]) : 0;
 }
 
+/** Seconds since boot rounded up, as sysinfo(2) reports them (osquery's getUptime); 0 when unknown. */
+export function uptimeSeconds(): number {
+  const up = Number.parseFloat((readText(`${PROC}/uptime`) ?? "").split(" ")[0] ?? "");
+  return Number.isFinite(up) && up >= 0 ? Math.ceil(up) : 0;
+}
+
 /**
  * boost::thread::physical_concurrency: distinct (physical id, core id) pairs
  * of /proc/cpuinfo; `logical` when there are none or a line is not "k: v".

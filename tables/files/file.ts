@@ -23,7 +23,8 @@ import {
 import { forEachNamespace, type NamespaceTarget } from "../../src/linux/namespaces.ts";
 import { attempt } from "../../src/result.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
-import { logUnreadable } from "../../src/linux/fs.ts";
+import { logUnreadable, lsperms } from "../../src/linux/fs.ts";
+export { lsperms };
 
 export default defineTable({
   name: "file",
@@ -142,10 +143,6 @@ export function fileInfo(path: string, directory: string, root = ""): Row | null
   };
 }
 
-/** osquery's lsperms: the permission and setuid/setgid/sticky bits as 4 octal digits. */
-export function lsperms(mode: number): string {
-  return (mode & 0o7777).toString(8).padStart(4, "0");
-}
 
 /** boost::filesystem's file_type names, as osquery's file table prints them. */
 export function fileType(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {

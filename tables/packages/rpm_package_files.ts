@@ -4,6 +4,8 @@
 import { PGPHASHALGO_SHA256, RpmTag, rpmFiles } from "../../src/linux/rpmheader.ts";
 import { defineTable, type Row } from "../../src/table.ts";
 import { findRpmDb, readRpmHeaders, type RpmDb } from "../../src/linux/rpmdb.ts";
+import { lsperms } from "../../src/linux/fs.ts";
+export { lsperms };
 
 /** osquery skips packages listing more files than this. */
 const MAX_RPM_FILES = 64 * 1024;
@@ -25,10 +27,6 @@ export default defineTable({
   },
 });
 
-/** osquery's lsperms(): the permission bits as four octal digits, e.g. "0644". */
-export function lsperms(mode: number): string {
-  return (mode & 0o7777).toString(8).padStart(4, "0");
-}
 
 export function rpmPackageFilesFrom(db: RpmDb, packages: readonly string[] = []): Row[] {
   const rows: Row[] = [];
