@@ -12,6 +12,7 @@ import { tables as osquery } from "./osquery/index.ts";
 import { tables as packages } from "./packages/index.ts";
 import { tables as process } from "./process/index.ts";
 import { tables as system } from "./system/index.ts";
+import { tables as yara } from "./yara/index.ts";
 
 export const builtinTables: readonly Table[] = [
   ...osquery,
@@ -26,4 +27,5 @@ export const builtinTables: readonly Table[] = [
   ...containers,
   ...cloud,
   ...lxd,
+  ...yara,
 ];

@@ -140,6 +140,8 @@ export const tableModules: Readonly<Record<string, () => Promise<{ default: Tabl
   user_ssh_keys: () => import("./accounts/user_ssh_keys.ts"),
   users: () => import("./accounts/users.ts"),
   vscode_extensions: () => import("./apps/vscode_extensions.ts"),
+  yara_file: () => import("./yara/yara_file.ts"),
+  yara_process: () => import("./yara/yara_process.ts"),
   ycloud_instance_metadata: () => import("./cloud/ycloud_instance_metadata.ts"),
   yum_sources: () => import("./packages/yum_sources.ts"),
 };

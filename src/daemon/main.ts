@@ -46,6 +46,7 @@ import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut } from "../s
 import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logger/glog.ts";
 import { keepRunning } from "../logger/last-resort.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
+import { applyYaraConfig } from "../yara/config.ts";
 import { useCarveStore } from "../remote/carves.ts";
 import { Carver } from "../remote/carver.ts";
 
@@ -407,6 +408,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       for (const e of checkViews(config.views())) status.info("views.ts", e);
     }
     if (config) applyPrometheusTargets(config.section("prometheus_targets"));
+    if (config) applyYaraConfig(config.section("yara"));
     return true;
   };
   await config?.restoreDenylist();

@@ -17,6 +17,7 @@ import type { ConfigPlugin } from "../../plugins/config/plugin.ts";
 import { OSQUERY_VERSION } from "../version.ts";
 import { runStatement, type ShellState } from "./shell.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
+import { applyYaraConfig } from "../yara/config.ts";
 
 const warn = (m: string) => logToStderr(WARNING, "config.cpp", 0, m);
 
@@ -76,6 +77,7 @@ export async function loadShellConfig(): Promise<Map<string, string>> {
   runtime.configValid = config.valid;
   runtime.configHash = config.hash();
   applyPrometheusTargets(config.section("prometheus_targets"));
+  applyYaraConfig(config.section("yara"));
   return configViews(config);
 }
 
@@ -104,6 +106,7 @@ export async function runPack(state: ShellState, name: string): Promise<number> 
     return 1;
   }
   applyPrometheusTargets(config.section("prometheus_targets"));
+  applyYaraConfig(config.section("yara"));
   for (const [view, sql] of configViews(config)) state.views.set(view, sql);
   let code = 0;
   for (const q of pack.queries) {
