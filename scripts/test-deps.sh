@@ -28,6 +28,9 @@ pkgs=(
   tar             # GNU tar reads back the carve archives
   zstd            # decompresses --carver_compression archives independently
   rsyslog         # the system logger the syslog logger test sends to, on a private socket
+  libaugeas0      # the library behind the augeas table
+  augeas-lenses   # the lenses the augeas test parses its /etc-style files with
+  fdisk           # sfdisk partitions the disk images the device_* tests read, and prints them as JSON
 )
 need=()
 for pkg in "${pkgs[@]}"; do

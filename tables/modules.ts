@@ -7,6 +7,7 @@ export const tableModules: Readonly<Record<string, () => Promise<{ default: Tabl
   apparmor_profiles: () => import("./system/apparmor_profiles.ts"),
   apt_sources: () => import("./packages/apt_sources.ts"),
   arp_cache: () => import("./network/arp_cache.ts"),
+  augeas: () => import("./system/augeas.ts"),
   authorized_keys: () => import("./accounts/authorized_keys.ts"),
   azure_instance_metadata: () => import("./cloud/azure_instance_metadata.ts"),
   azure_instance_tags: () => import("./cloud/azure_instance_tags.ts"),

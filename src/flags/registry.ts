@@ -160,6 +160,7 @@ distributed_denylist_duration|uint64|86400|normal|Seconds a distributed query th
 disable_tables|string||cli|Tables to turn off, comma separated
 enable_tables|string||cli|Only these tables are available, comma separated
 read_max|uint64|52428800|normal|Largest file in bytes a table reads
+augeas_lenses|string|/opt/osquery/share/osquery/lenses|normal|Directory of the augeas lenses (.aug files)
 yara_delay|uint32|50|normal|Milliseconds to pause after each YARA scan
 enable_yara_string|bool|false|hidden|Show the matched strings of inline sigrule rules
 disable_caching|bool|false|normal|Always regenerate cacheable tables
