@@ -30,6 +30,7 @@ pkgs=(
   rsyslog         # the system logger the syslog logger test sends to, on a private socket
   libaugeas0      # the library behind the augeas table
   augeas-lenses   # the lenses the augeas test parses its /etc-style files with
+  libtsk19        # The Sleuth Kit, the library behind the device_* tables
   fdisk           # sfdisk partitions the disk images the device_* tests read, and prints them as JSON
 )
 need=()

@@ -4,6 +4,7 @@ import { tables as accounts } from "./accounts/index.ts";
 import { tables as apps } from "./apps/index.ts";
 import { tables as cloud } from "./cloud/index.ts";
 import { tables as containers } from "./containers/index.ts";
+import { tables as devices } from "./devices/index.ts";
 import { tables as files } from "./files/index.ts";
 import { tables as hardware } from "./hardware/index.ts";
 import { tables as lxd } from "./lxd/index.ts";
@@ -28,4 +29,5 @@ export const builtinTables: readonly Table[] = [
   ...cloud,
   ...lxd,
   ...yara,
+  ...devices,
 ];
