@@ -38,6 +38,9 @@ export interface YaraRuleMatch {
   readonly strings: readonly YaraStringMatch[];
 }
 
+/** The most bytes handed to the engine in one scan: its WebAssembly heap is 32-bit and holds a copy. */
+export const MAX_SCAN_BYTES = 256 * 1024 * 1024;
+
 let engine: Promise<LibYara | null> | undefined;
 
 /** The wasm engine, loaded once; null (with the reason at verbose level) when it cannot start. */

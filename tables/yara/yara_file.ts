@@ -4,8 +4,10 @@
 // under /etc/osquery/yara/), sigrule (inline) or sigurl (an allowed
 // yara.signature_urls address). One row per file and rule set whose scan ran,
 // matched or not; a file that cannot be read gives no row, as libyara's scan
-// fails for it.
-import { readFileSync } from "node:fs";
+// fails for it, and so does one larger than the engine takes (MAX_SCAN_BYTES).
+import { readFileSync, statSync } from "node:fs";
+import { verbose } from "../../src/logger/glog.ts";
+import { MAX_SCAN_BYTES } from "../../src/yara/engine.ts";
 import { GLOB_FILES, GLOB_NO_CANON, compareBytes, resolveFilePattern } from "../../src/linux/glob.ts";
 import { isRegularFile, logUnreadable } from "../../src/linux/fs.ts";
 import { forEachNamespace, type NamespaceTarget } from "../../src/linux/namespaces.ts";
@@ -48,6 +50,11 @@ async function scanFiles(ctx: QueryContext, ns: NamespaceTarget): Promise<Row[]>
   for (const path of paths) {
     let data: Buffer;
     try {
+      const size = statSync(ns.root + path).size;
+      if (size > MAX_SCAN_BYTES) {
+        verbose("yara.cpp", `${path} is not scanned: ${size} bytes is more than the embedded YARA engine takes (${MAX_SCAN_BYTES})`);
+        continue;
+      }
       data = readFileSync(ns.root + path);
     } catch (e) {
       logUnreadable("yara.cpp", ns.root + path, e);

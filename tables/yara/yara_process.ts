@@ -2,18 +2,16 @@
 // with the rule sets the query names (see yara_file). As libyara's process
 // scan does, every readable mapping of /proc/<pid>/maps is read through
 // /proc/<pid>/mem and a string's offset is its virtual address; the mappings
-// are scanned together (in groups of at most SCAN_GROUP_BYTES) so a condition
+// are scanned together (in groups of at most MAX_SCAN_BYTES) so a condition
 // sees the whole process. A pid that cannot be read gives no row.
 import { closeSync, openSync } from "node:fs";
 import { readAt } from "../../src/linux/fs.ts";
 import { readProcFile } from "../../src/linux/proc.ts";
 import { verbose } from "../../src/logger/glog.ts";
 import { defineTable, type Row } from "../../src/table.ts";
-import type { YaraRuleMatch } from "../../src/yara/engine.ts";
+import { MAX_SCAN_BYTES, type YaraRuleMatch } from "../../src/yara/engine.ts";
 import { matchRow, ruleSets, scanBuffer, scanDelay, type RuleSet } from "../../src/yara/scan.ts";
 
-/** The most memory handed to the wasm engine at once (its heap is 32-bit). */
-export const SCAN_GROUP_BYTES = 256 * 1024 * 1024;
 
 export default defineTable({
   name: "yara_process",
@@ -36,17 +34,33 @@ export default defineTable({
     if (!sets) return [];
     const rows: Row[] = [];
     for (const pid of pids) {
-      const groups = readProcessMemory(pid);
-      if (!groups) continue;
-      for (const set of sets) {
-        const row = await scanGroups(set, groups);
-        if (row) rows.push({ pid, ...row });
-        await scanDelay();
-      }
+      for (const row of await scanProcess(pid, sets)) rows.push({ pid, ...row });
     }
     return rows;
   },
 });
+
+/** One row per rule set for the whole process: the rules matching in any group, each once, first match kept. */
+async function scanProcess(pid: number, sets: readonly RuleSet[]): Promise<Row[]> {
+  const byRule = sets.map(() => new Map<string, YaraRuleMatch>());
+  const scanned = sets.map(() => false);
+  const groups = memoryGroups(pid);
+  if (!groups) return [];
+  for (const g of groups) {
+    for (const [i, set] of sets.entries()) {
+      const matches = await scanBuffer(set.rules, g.data);
+      if (!matches) continue;
+      scanned[i] = true;
+      for (const m of matches) {
+        if (byRule[i]!.has(m.rule)) continue;
+        byRule[i]!.set(m.rule, { ...m, strings: m.strings.map((s) => ({ identifier: s.identifier, offset: addressOf(g.regions, s.offset) })) });
+      }
+    }
+  }
+  // osquery pauses once per process and rule set.
+  for (let i = 0; i < sets.length; i++) await scanDelay();
+  return sets.flatMap((set, i) => (scanned[i] ? [matchRow(set, [...byRule[i]!.values()])] : []));
+}
 
 interface Region {
   readonly address: number;
@@ -60,8 +74,11 @@ interface MemoryGroup {
   readonly regions: readonly Region[];
 }
 
-/** The readable mappings of `pid`, read and packed into groups; null when the process cannot be read. */
-function readProcessMemory(pid: number): MemoryGroup[] | null {
+/**
+ * The readable mappings of `pid`, read lazily and packed into groups (one
+ * group in memory at a time); null when the process cannot be read.
+ */
+function memoryGroups(pid: number): Iterable<MemoryGroup> | null {
   const maps = readProcFile(pid, "maps");
   if (maps === null) {
     verbose("yara.cpp", `YARA process scan failed: /proc/${pid}/maps cannot be read`);
@@ -74,36 +91,43 @@ function readProcessMemory(pid: number): MemoryGroup[] | null {
     verbose("yara.cpp", `YARA process scan failed: /proc/${pid}/mem: ${(e as Error).message}`);
     return null;
   }
-  const groups: MemoryGroup[] = [];
-  let chunks: Buffer[] = [];
-  let regions: Region[] = [];
-  let size = 0;
-  const flush = () => {
-    if (chunks.length > 0) groups.push({ data: Buffer.concat(chunks), regions });
-    chunks = [];
-    regions = [];
-    size = 0;
-  };
-  try {
-    for (const line of maps.split("\n")) {
-      const m = /^([0-9a-f]+)-([0-9a-f]+) (r)/.exec(line);
-      if (!m) continue;
-      const start = Number.parseInt(m[1]!, 16);
-      const end = Number.parseInt(m[2]!, 16);
-      // [vvar] and the like refuse reads: readAt then returns what it got (nothing).
-      const length = Math.min(end - start, SCAN_GROUP_BYTES);
-      if (size + length > SCAN_GROUP_BYTES) flush();
-      const data = readAt(fd, BigInt(start), length);
-      if (data.length === 0) continue;
-      regions.push({ address: start, at: size, size: data.length });
-      chunks.push(data);
-      size += data.length;
+  return (function* () {
+    let chunks: Buffer[] = [];
+    let regions: Region[] = [];
+    let size = 0;
+    const take = (): MemoryGroup => {
+      const g = { data: Buffer.concat(chunks), regions };
+      chunks = [];
+      regions = [];
+      size = 0;
+      return g;
+    };
+    try {
+      for (const line of maps.split("\n")) {
+        const m = /^([0-9a-f]+)-([0-9a-f]+) r/.exec(line);
+        if (!m) continue;
+        const start = Number.parseInt(m[1]!, 16);
+        const end = Number.parseInt(m[2]!, 16);
+        // [vsyscall] sits above 2^53, where addresses lose precision; it refuses reads anyway.
+        if (end > Number.MAX_SAFE_INTEGER) continue;
+        // A mapping larger than a group is read in group-sized pieces.
+        for (let address = start; address < end; address += MAX_SCAN_BYTES) {
+          const length = Math.min(end - address, MAX_SCAN_BYTES);
+          if (size + length > MAX_SCAN_BYTES && chunks.length > 0) yield take();
+          // [vvar] and the like refuse reads: readAt then returns what it got (nothing).
+          const data = readAt(fd, BigInt(address), length);
+          if (data.length === 0) break;
+          regions.push({ address, at: size, size: data.length });
+          chunks.push(data);
+          size += data.length;
+          if (data.length < length) break;
+        }
+      }
+      if (chunks.length > 0) yield take();
+    } finally {
+      closeSync(fd);
     }
-    flush();
-  } finally {
-    closeSync(fd);
-  }
-  return groups;
+  })();
 }
 
 /** The address a buffer offset stands for. */
@@ -117,20 +141,4 @@ function addressOf(regions: readonly Region[], offset: number): number {
   }
   const r = regions[lo];
   return r ? r.address + (offset - r.at) : offset;
-}
-
-/** One row for the whole process: the rules matching in any group, each once, first match kept. */
-async function scanGroups(set: RuleSet, groups: readonly MemoryGroup[]): Promise<Row | null> {
-  const byRule = new Map<string, YaraRuleMatch>();
-  let scanned = false;
-  for (const g of groups) {
-    const matches = await scanBuffer(set.rules, g.data);
-    if (!matches) continue;
-    scanned = true;
-    for (const m of matches) {
-      if (byRule.has(m.rule)) continue;
-      byRule.set(m.rule, { ...m, strings: m.strings.map((s) => ({ identifier: s.identifier, offset: addressOf(g.regions, s.offset) })) });
-    }
-  }
-  return scanned ? matchRow(set, [...byRule.values()]) : null;
 }

@@ -79,6 +79,15 @@ describe("yara_file", () => {
     expect(r.stderr).toContain("Query must specify sig_group, sigfile, sigrule, or sigurl for scan");
   });
 
+  test("a file larger than the engine takes is not scanned, and says so at verbose level", () => {
+    const big = join(etc, "sparse.bin");
+    Bun.spawnSync([tool("truncate", "coreutils"), "-s", "300M", big]); // sparse: no disk used
+    const r = osq(["--verbose", "--json", `SELECT count FROM yara_file WHERE path = '${big}' AND sigrule = '${sql(ruleText(MARKER))}'`]);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    expect(r.stderr).toContain(`${big} is not scanned: 314572800 bytes is more than the embedded YARA engine takes (268435456)`);
+    rmSync(big);
+  });
+
   test("sig_group from the config's yara.signatures", () => {
     const other = join(etc, "other.yar");
     writeFileSync(other, "rule always { condition: true }\n");
