@@ -56,9 +56,18 @@ async function compileGroupFiles(group: string, files: readonly string[]): Promi
   return null;
 }
 
+/** The "YARA" magic that starts rules saved by yarac. */
+const SAVED_RULES_MAGIC = Buffer.from("YARA");
+
 function readRuleFile(file: string): { text: string; file: string } | null {
   try {
-    return { text: readFileSync(file, "utf8"), file };
+    const bytes = readFileSync(file);
+    if (bytes.subarray(0, 4).equals(SAVED_RULES_MAGIC)) {
+      // libyara-wasm compiles source only; osquery's yr_rules_load has no counterpart here.
+      verbose("yara_utils.cpp", `YARA rules saved by yarac are not supported, compile from the source instead: ${file}`);
+      return null;
+    }
+    return { text: bytes.toString("utf8"), file };
   } catch (e) {
     verbose("yara_utils.cpp", `Could not open file: ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     return null;

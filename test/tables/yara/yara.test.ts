@@ -88,6 +88,14 @@ describe("yara_file", () => {
     rmSync(big);
   });
 
+  test("rules saved by yarac are refused with a reason (the embedded engine compiles source only)", () => {
+    const saved = join(etc, "saved.yarc");
+    writeFileSync(saved, Buffer.concat([Buffer.from("YARA"), Buffer.alloc(60)]));
+    const r = osq(["--verbose", "--json", `SELECT count FROM yara_file WHERE path = '${hit}' AND sigfile = '${saved}'`]);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    expect(r.stderr).toContain(`YARA rules saved by yarac are not supported, compile from the source instead: ${saved}`);
+  });
+
   test("sig_group from the config's yara.signatures", () => {
     const other = join(etc, "other.yar");
     writeFileSync(other, "rule always { condition: true }\n");
