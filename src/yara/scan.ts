@@ -145,7 +145,8 @@ export async function ruleSets(ctx: QueryContext): Promise<RuleSet[] | null> {
     const part = readRuleFile(ruleFilePath(file));
     const r = part ? await compileRules([part]) : null;
     if (r?.ok) sets.push({ kind: "sigfile", name: file, rules: r.rules });
-    else logToStderr(WARNING, "yara.cpp", 279, `YARA compile error: ${part ? "Compilation errors" : `Could not open file: ${ruleFilePath(file)}`}`);
+    // A file libyara cannot open fails its yr_rules_load with ERROR_COULD_NOT_OPEN_FILE (3).
+    else logToStderr(WARNING, "yara.cpp", 279, `YARA compile error: ${part ? "Compilation errors" : "Error loading YARA rules: 3"}`);
   }
   for (const rule of sorted("sigrule")) {
     const r = await compileRules([{ text: rule }]);

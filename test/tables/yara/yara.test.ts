@@ -73,6 +73,14 @@ describe("yara_file", () => {
     expect(r.stderr).toMatch(/^E.*yara\.cpp:\d+\] Query must specify sig_group, sigfile, sigrule, or sigurl for scan$/m);
   });
 
+  test("a sigfile that does not exist: osquery's yr_rules_load error, and the path at verbose level", () => {
+    const missing = join(etc, "missing.yar");
+    const r = osq(["--verbose", "--json", `SELECT * FROM yara_file WHERE path = '${hit}' AND sigfile = '${missing}'`]);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    expect(r.stderr).toContain(`Could not open file: ${missing} (ENOENT)`);
+    expect(r.stderr).toMatch(/^W.*yara\.cpp:\d+\] YARA compile error: Error loading YARA rules: 3$/m);
+  });
+
   test("no rule constraint at all: osquery's error", () => {
     const r = osq(["--json", `SELECT * FROM yara_file WHERE path = '${hit}'`]);
     expect(JSON.parse(r.stdout)).toEqual([]);
