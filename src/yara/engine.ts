@@ -8,15 +8,22 @@
 // here is its source text, checked once when it is compiled (as osquery's
 // yr_compiler_* calls would report) and compiled again by every scan.
 // The wrapper reports neither tags nor SCAN_FLAGS_FAST_MODE, so tags come
-// from the source (ruleTags) and only the first match of each string is kept,
+// from the source (ruleInfo) and only the first match of each string is kept,
 // which is what fast mode leaves osquery's callback to see.
 import type { LibYara } from "libyara-wasm";
 import { verbose } from "../logger/glog.ts";
 
-/** One rule set: its source and, per line range, the file each line came from. */
+/** One rule set: its source, and what that source says of each rule. */
 export interface YaraRules {
   readonly source: string;
-  readonly tags: ReadonlyMap<string, readonly string[]>;
+  /** Per rule (by name): its tags and its first string's identifier, read from the source. */
+  readonly info: ReadonlyMap<string, RuleInfo>;
+}
+
+export interface RuleInfo {
+  readonly tags: readonly string[];
+  /** The identifier of the rule's first string ("$a", or "$" when anonymous); undefined without strings. */
+  readonly firstString?: string;
 }
 
 export interface YaraSourcePart {
@@ -35,6 +42,7 @@ export interface YaraStringMatch {
 export interface YaraRuleMatch {
   readonly rule: string;
   readonly tags: readonly string[];
+  readonly firstString?: string;
   readonly strings: readonly YaraStringMatch[];
 }
 
@@ -83,7 +91,7 @@ export async function compileRules(parts: readonly YaraSourcePart[]): Promise<Co
     verbose("yara_utils.cpp", `${where}(${at}): ${e.warning ? "warning" : "error"}: ${e.message}`);
     if (!e.warning) errors++;
   }
-  return errors > 0 ? { ok: false, errors } : { ok: true, rules: { source, tags: ruleTags(source) } };
+  return errors > 0 ? { ok: false, errors } : { ok: true, rules: { source, info: ruleInfo(source) } };
 }
 
 /** The matching rules for `data`, in rule order, each string's first match only. */
@@ -102,30 +110,37 @@ export async function scanBuffer(rules: YaraRules, data: Uint8Array): Promise<Ya
       seen.add(s.stringIdentifier);
       strings.push({ identifier: s.stringIdentifier, offset: s.location });
     }
-    out.push({ rule: m.ruleName, tags: rules.tags.get(m.ruleName) ?? [], strings });
+    const info = rules.info.get(m.ruleName);
+    out.push({ rule: m.ruleName, tags: info?.tags ?? [], firstString: info?.firstString, strings });
   }
   return out;
 }
 
 /**
- * Each rule's tags, read from the source: `[private|global]* rule NAME : t1 t2 {`
- * at the top level. Comments, text strings and regular expressions are
- * skipped so that braces inside them do not end a rule body early.
+ * Each rule's tags and first string, read from the source: `[private|global]*
+ * rule NAME : t1 t2 { ... strings: $first = ...`. Comments, text strings and
+ * regular expressions are skipped so that braces inside them do not end a
+ * rule body early.
  */
-export function ruleTags(source: string): Map<string, string[]> {
-  const tags = new Map<string, string[]>();
+export function ruleInfo(source: string): Map<string, RuleInfo> {
+  const info = new Map<string, RuleInfo>();
   const tokens: string[] = [];
+  let rule: { name: string; tags: string[]; firstString?: string; inStrings: boolean } | null = null;
   let depth = 0;
   let prev = "";
   let i = 0;
   const n = source.length;
+  const end = () => {
+    if (rule) info.set(rule.name, rule.firstString === undefined ? { tags: rule.tags } : { tags: rule.tags, firstString: rule.firstString });
+    rule = null;
+  };
   while (i < n) {
     const c = source[i]!;
     if (c === "/" && source[i + 1] === "/") {
       while (i < n && source[i] !== "\n") i++;
     } else if (c === "/" && source[i + 1] === "*") {
-      const end = source.indexOf("*/", i + 2);
-      i = end < 0 ? n : end + 2;
+      const close = source.indexOf("*/", i + 2);
+      i = close < 0 ? n : close + 2;
     } else if (c === '"' || (c === "/" && depth > 0 && (prev === "=" || prev === "matches"))) {
       // A text string, or a regular expression where one may start (after `=` or `matches`).
       i++;
@@ -134,10 +149,11 @@ export function ruleTags(source: string): Map<string, string[]> {
       prev = "literal";
     } else if (c === "{") {
       if (depth === 0) {
-        const rule = tokens.lastIndexOf("rule");
-        if (rule >= 0 && tokens[rule + 1] !== undefined) {
-          const after = tokens.slice(rule + 2);
-          tags.set(tokens[rule + 1]!, after[0] === ":" ? after.slice(1) : []);
+        const at = tokens.lastIndexOf("rule");
+        const name = at >= 0 ? tokens[at + 1] : undefined;
+        if (name !== undefined) {
+          const after = tokens.slice(at + 2);
+          rule = { name, tags: after[0] === ":" ? after.slice(1) : [], inStrings: false };
         }
         tokens.length = 0;
       }
@@ -146,6 +162,7 @@ export function ruleTags(source: string): Map<string, string[]> {
       i++;
     } else if (c === "}") {
       depth = Math.max(0, depth - 1);
+      if (depth === 0) end();
       prev = "}";
       i++;
     } else if (/[A-Za-z0-9_$]/.test(c)) {
@@ -153,6 +170,11 @@ export function ruleTags(source: string): Map<string, string[]> {
       while (j < n && /[A-Za-z0-9_$.*#@!]/.test(source[j]!)) j++;
       const word = source.slice(i, j);
       if (depth === 0) tokens.push(word);
+      else if (depth === 1 && rule) {
+        // Section names are followed by ":"; the first `$...` after "strings:" names the first string.
+        if (source.slice(j).trimStart().startsWith(":") && /^(meta|strings|condition)$/.test(word)) rule.inStrings = word === "strings";
+        else if (rule.inStrings && rule.firstString === undefined && word.startsWith("$")) rule.firstString = word;
+      }
       prev = word;
       i = j;
     } else {
@@ -163,5 +185,5 @@ export function ruleTags(source: string): Map<string, string[]> {
       i++;
     }
   }
-  return tags;
+  return info;
 }

@@ -172,19 +172,22 @@ export async function ruleSets(ctx: QueryContext): Promise<RuleSet[] | null> {
 
 /**
  * A row as osquery's callback leaves it: matching rule names, each string's
- * match as `$id:hexaddress`, tags, and the count of matching rules. Strings of
- * an inline sigrule stay private unless --enable_yara_string, so a query
- * cannot read file contents through them.
+ * match as `$id:hexaddress`, tags, and the count of matching rules. Unless
+ * --enable_yara_string, the first string of each rule of an inline sigrule is
+ * private (osquery marks that one string so) and shows no matches.
  */
 export function matchRow(set: RuleSet, matches: readonly YaraRuleMatch[], address: (offset: number) => number = (o) => o): Row {
-  const showStrings = set.kind !== "sigrule" || flagOr("enable_yara_string", "false") === "true";
+  // osquery flags only each rule's first string private (rule->strings), and libyara reports no private string's matches.
+  const hideFirst = set.kind === "sigrule" && flagOr("enable_yara_string", "false") !== "true";
   const row: Row = {
     matches: matches.map((m) => m.rule).join(","),
     count: matches.length,
     sig_group: "",
     sigfile: "",
     sigrule: "",
-    strings: showStrings ? matches.flatMap((m) => m.strings.map((s) => `${s.identifier}:${address(s.offset).toString(16)}`)).join(",") : "",
+    strings: matches
+      .flatMap((m) => m.strings.filter((s) => !(hideFirst && s.identifier === m.firstString)).map((s) => `${s.identifier}:${address(s.offset).toString(16)}`))
+      .join(","),
     tags: matches.flatMap((m) => m.tags).join(","),
     pid_with_namespace: 0,
   };

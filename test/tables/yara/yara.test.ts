@@ -64,6 +64,14 @@ describe("yara_file", () => {
     expect(query(q, ["--enable_yara_string"])[0]!.strings).toBe(`$a:${hitBytes.indexOf(MARKER).toString(16)}`);
   });
 
+  test("in a sigrule only each rule's first string is private, as osquery flags it: later strings show", () => {
+    const two = `rule two { strings: $first = "${MARKER}" $second = { FF 10 80 } condition: all of them }\nrule anon { strings: $ = "padding" condition: all of them }`;
+    const q = `SELECT matches, strings FROM yara_file WHERE path = '${hit}' AND sigrule = '${sql(two)}'`;
+    const at = (b: string | Buffer) => hitBytes.indexOf(b).toString(16);
+    expect(query(q)).toEqual([{ matches: "two,anon", strings: `$second:${at(Buffer.from([0xff, 0x10, 0x80]))}` }]);
+    expect(query(q, ["--enable_yara_string"])).toEqual([{ matches: "two,anon", strings: `$first:${at(MARKER)},$second:${at(Buffer.from([0xff, 0x10, 0x80]))},$:${at("padding")}` }]);
+  });
+
   test("a rule that does not compile gives osquery's messages and no rows", () => {
     const r = osq(["--verbose", "--json", `SELECT * FROM yara_file WHERE path = '${hit}' AND sigrule = 'rule bad { condition: nosuch }'`]);
     expect(r.code).toBe(0);
