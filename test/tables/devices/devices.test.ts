@@ -84,6 +84,11 @@ describe("device_partitions", () => {
     expect(gpt).toMatchObject({ type: "meta", offset: String(table.sectorsize), blocks: "1", inodes: "-1" });
   });
 
+  test("a bare file system without a partition table gives no rows, as libtsk finds no volume system", () => {
+    buildDisk();
+    expect(query(`SELECT * FROM device_partitions WHERE device = '${join(dir, "fs.img")}'`)).toEqual([]);
+  });
+
   test("a path that is not a disk image gives no rows", () => {
     expect(query(`SELECT * FROM device_partitions WHERE device = '${join(dir, "nothing")}'`)).toEqual([]);
   });

@@ -49,6 +49,11 @@ describe("augeas", () => {
     expect(rows.map((r) => r.path).sort()).toEqual(["/etc", "/etc/hosts", "/etc/ssh", "/etc/ssh/sshd_config"]);
   });
 
+  test("path LIKE: % becomes augeas's *, which ends the pattern, so only the matching nodes themselves", () => {
+    expect(augeas("SELECT node, path FROM augeas WHERE path LIKE '/etc/ssh/%'")).toEqual([{ node: "/files/etc/ssh/sshd_config", path: "/etc/ssh/sshd_config" }]);
+    expect(augeas("SELECT count(*) AS n FROM augeas WHERE path LIKE '/etc/ssh/sshd_config'")).toEqual([{ n: "3" }]);
+  });
+
   test("the alias configurations", () => {
     expect(augeas("SELECT value FROM configurations WHERE node = '/files/etc/ssh/sshd_config/PermitRootLogin'")).toEqual([{ value: "no" }]);
   });
