@@ -51,14 +51,30 @@ export const MAX_SCAN_BYTES = 256 * 1024 * 1024;
 
 let engine: Promise<LibYara | null> | undefined;
 
+const PROCESS_EVENTS = ["uncaughtException", "unhandledRejection"] as const;
+
+/**
+ * Emscripten's Node glue adds process listeners that rethrow every uncaught
+ * exception and unhandled rejection; osq's own last-resort handlers decide
+ * what those do, so the engine's listeners are taken off again.
+ */
+async function withoutEngineListeners<T>(load: () => Promise<T>): Promise<T> {
+  const before = new Map(PROCESS_EVENTS.map((ev) => [ev, new Set(process.listeners(ev))]));
+  try {
+    return await load();
+  } finally {
+    for (const ev of PROCESS_EVENTS) {
+      for (const l of process.listeners(ev)) if (!before.get(ev)!.has(l)) process.removeListener(ev, l);
+    }
+  }
+}
+
 /** The wasm engine, loaded once; null (with the reason at verbose level) when it cannot start. */
 export function loadYara(): Promise<LibYara | null> {
-  engine ??= import("libyara-wasm")
-    .then((m) => m.default())
-    .catch((e: unknown) => {
-      verbose("yara_utils.cpp", `YARA cannot be initialized, yara tables return no rows: ${(e as Error).message}`);
-      return null;
-    });
+  engine ??= withoutEngineListeners(async () => (await import("libyara-wasm")).default()).catch((e: unknown) => {
+    verbose("yara_utils.cpp", `YARA cannot be initialized, yara tables return no rows: ${(e as Error).message}`);
+    return null;
+  });
   return engine;
 }
 

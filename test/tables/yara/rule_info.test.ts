@@ -1,8 +1,9 @@
-// What osq reads from YARA source that the wasm engine does not report: each
-// rule's tags and its first string, past the braces of comments, text,
-// regular expressions and hex strings.
+// The engine module in process: what osq reads from YARA source that the wasm
+// engine does not report (each rule's tags and first string, past the braces
+// of comments, text, regular expressions and hex strings), and what loading
+// the engine leaves behind.
 import { expect, test } from "bun:test";
-import { ruleInfo } from "../../../src/yara/engine.ts";
+import { loadYara, ruleInfo } from "../../../src/yara/engine.ts";
 
 test("tags and first strings of every rule, whatever braces their bodies hold", () => {
   const source = String.raw`
@@ -28,4 +29,11 @@ rule c : only { condition: pe.number_of_sections > 1 and "x" matches /}/ }
     b: { tags: [], firstString: "$" },
     c: { tags: ["only"] },
   });
+});
+
+test("loading the engine leaves the process's uncaughtException and unhandledRejection listeners as they were", async () => {
+  const events = ["uncaughtException", "unhandledRejection"] as const;
+  const before = events.map((ev) => process.listeners(ev).length);
+  expect(await loadYara()).not.toBeNull();
+  expect(events.map((ev) => process.listeners(ev).length)).toEqual(before);
 });
