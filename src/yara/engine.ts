@@ -71,7 +71,9 @@ async function withoutEngineListeners<T>(load: () => Promise<T>): Promise<T> {
 
 /** The wasm engine, loaded once; null (with the reason at verbose level) when it cannot start. */
 export function loadYara(): Promise<LibYara | null> {
-  engine ??= withoutEngineListeners(async () => (await import("libyara-wasm")).default()).catch((e: unknown) => {
+  // The engine's own output must never reach stdout, where query results go.
+  const log = (text: string) => verbose("yara_utils.cpp", `YARA: ${text}`);
+  engine ??= withoutEngineListeners(async () => (await import("libyara-wasm")).default({ print: log, printErr: log })).catch((e: unknown) => {
     verbose("yara_utils.cpp", `YARA cannot be initialized, yara tables return no rows: ${(e as Error).message}`);
     return null;
   });

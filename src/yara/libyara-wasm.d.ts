@@ -26,5 +26,10 @@ declare module "libyara-wasm" {
   interface LibYara {
     run(data: Uint8Array | string, rules: string): RunResult;
   }
-  export default function load(): Promise<LibYara>;
+  /** Emscripten's module overrides: where the engine's stdout and stderr lines go. */
+  interface ModuleOverrides {
+    print?(text: string): void;
+    printErr?(text: string): void;
+  }
+  export default function load(overrides?: ModuleOverrides): Promise<LibYara>;
 }
