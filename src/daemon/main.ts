@@ -46,7 +46,7 @@ import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut } from "../s
 import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logger/glog.ts";
 import { keepRunning } from "../logger/last-resort.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
-import { applyYaraConfig } from "../yara/config.ts";
+import { applyYaraConfig, setYaraNodeKeySource } from "../yara/config.ts";
 import { useCarveStore } from "../remote/carves.ts";
 import { Carver } from "../remote/carver.ts";
 
@@ -424,6 +424,9 @@ export async function runDaemon(args: string[]): Promise<number> {
   }
   for (const l of loggers) l.init(BINARY, []);
   status.attach(loggers.map((l) => (lines) => l.logStatus(lines)));
+
+  // yara's sigurl requests carry the node key of the one TLS session (--yara_sigurl_authenticate).
+  setYaraNodeKeySource(() => tlsSession(store).enrollment.nodeKey());
 
   // Set up after the config, whose options may turn distributed queries on.
   const distributed = distributedPlugin(() => openRemoteSession(store));

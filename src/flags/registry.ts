@@ -162,6 +162,7 @@ enable_tables|string||cli|Only these tables are available, comma separated
 read_max|uint64|52428800|normal|Largest file in bytes a table reads
 augeas_lenses|string|/opt/osquery/share/osquery/lenses|normal|Directory of the augeas lenses (.aug files)
 yara_delay|uint32|50|normal|Milliseconds to pause after each YARA scan
+yara_sigurl_authenticate|bool|false|normal|POST sigurl rule requests with the TLS node key in the body
 enable_yara_string|bool|false|hidden|Show the matched strings of inline sigrule rules
 disable_caching|bool|false|normal|Always regenerate cacheable tables
 thrift_timeout|uint32|300|hidden|Seconds before an extension call times out

@@ -18,6 +18,18 @@ export interface YaraConfig {
   readonly filePaths: ReadonlyMap<string, readonly string[]>;
 }
 
+let nodeKeySource: (() => Promise<string>) | null = null;
+
+/** Where --yara_sigurl_authenticate takes the node key from: the daemon's TLS enrollment. */
+export function setYaraNodeKeySource(source: () => Promise<string>): void {
+  nodeKeySource = source;
+}
+
+/** The TLS node key, enrolling first as osquery's getNodeKey does; "" where no TLS session exists (the shell). */
+export function yaraNodeKey(): Promise<string> {
+  return nodeKeySource ? nodeKeySource() : Promise.resolve("");
+}
+
 const EMPTY: YaraConfig = { signatures: new Map(), signatureUrls: [], filePaths: new Map() };
 let current: YaraConfig = EMPTY;
 let generation = 0;

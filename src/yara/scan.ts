@@ -8,7 +8,7 @@ import { httpFetch, readBody } from "../http.ts";
 import { ERROR, logToStderr, verbose, WARNING } from "../logger/glog.ts";
 import { tlsSettings } from "../remote/tls.ts";
 import type { QueryContext, Row } from "../table.ts";
-import { ruleFilePath, yaraConfig, yaraConfigGeneration } from "./config.ts";
+import { ruleFilePath, yaraConfig, yaraConfigGeneration, yaraNodeKey } from "./config.ts";
 import { compileRules, loadYara, scanBuffer, type YaraRuleMatch, type YaraRules } from "./engine.ts";
 
 export type SignatureKind = "sig_group" | "sigfile" | "sigrule" | "sigurl";
@@ -117,7 +117,13 @@ async function fetchRuleUrl(url: string): Promise<string | null> {
   }
   const s = tlsSettings();
   try {
-    const res = await httpFetch(url, { tls: { ca: s.ca, cert: s.cert, key: s.key, rejectUnauthorized: true }, signal: AbortSignal.timeout(s.timeoutMs) });
+    const tls = { ca: s.ca, cert: s.cert, key: s.key, rejectUnauthorized: true };
+    const signal = AbortSignal.timeout(s.timeoutMs);
+    // --yara_sigurl_authenticate: a POST whose JSON body carries the node key, as osquery's other TLS requests do.
+    const res =
+      flagOr("yara_sigurl_authenticate", "false") === "true"
+        ? await httpFetch(url, { method: "POST", body: JSON.stringify({ node_key: await yaraNodeKey() }), headers: { "content-type": "application/json" }, tls, signal })
+        : await httpFetch(url, { tls, signal });
     const body = (await readBody(res)).toString("utf8");
     if (res.status === 200) return body;
     verbose("yara.cpp", `Can't fetch rules from url response code: ${res.status}`);
