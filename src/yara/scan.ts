@@ -20,11 +20,6 @@ export interface RuleSet {
   readonly rules: YaraRules;
 }
 
-/** A flag another part of osq may not register yet: its osquery default then. */
-function flagOr(name: string, fallback: string): string {
-  return flags.has(name) ? flags.get(name) : fallback;
-}
-
 // Config groups compiled once per config, as osquery compiles them when the config is applied.
 const groupCache = new Map<string, YaraRules | null>();
 let cachedGeneration = -1;
@@ -121,7 +116,7 @@ async function fetchRuleUrl(url: string): Promise<string | null> {
     const signal = AbortSignal.timeout(s.timeoutMs);
     // --yara_sigurl_authenticate: a POST whose JSON body carries the node key, as osquery's other TLS requests do.
     const res =
-      flagOr("yara_sigurl_authenticate", "false") === "true"
+      flags.bool("yara_sigurl_authenticate")
         ? await httpFetch(url, { method: "POST", body: JSON.stringify({ node_key: await yaraNodeKey() }), headers: { "content-type": "application/json" }, tls, signal })
         : await httpFetch(url, { tls, signal });
     const body = (await readBody(res)).toString("utf8");
@@ -184,7 +179,7 @@ export async function ruleSets(ctx: QueryContext): Promise<RuleSet[] | null> {
  */
 export function matchRow(set: RuleSet, matches: readonly YaraRuleMatch[], address: (offset: number) => number = (o) => o): Row {
   // osquery flags only each rule's first string private (rule->strings), and libyara reports no private string's matches.
-  const hideFirst = set.kind === "sigrule" && flagOr("enable_yara_string", "false") !== "true";
+  const hideFirst = set.kind === "sigrule" && !flags.bool("enable_yara_string");
   const row: Row = {
     matches: matches.map((m) => m.rule).join(","),
     count: matches.length,
@@ -203,7 +198,7 @@ export function matchRow(set: RuleSet, matches: readonly YaraRuleMatch[], addres
 
 /** osquery's --yara_delay: a pause after each scan to smooth memory spikes. */
 export async function scanDelay(): Promise<void> {
-  const ms = Number(flagOr("yara_delay", "50"));
+  const ms = flags.num("yara_delay");
   if (ms > 0) await Bun.sleep(ms);
 }
 
