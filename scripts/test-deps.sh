@@ -29,6 +29,10 @@ pkgs=(
   zstd            # decompresses --carver_compression archives independently
   rsyslog         # the system logger the syslog logger and syslog_events tests run on a private config
   auditd          # auditctl -l / -s: the kernel's audit rules and daemon pid, read independently of osq
+  libaugeas0      # the library behind the augeas table
+  augeas-lenses   # the lenses the augeas test parses its /etc-style files with
+  libtsk19        # The Sleuth Kit, the library behind the device_* tables
+  fdisk           # sfdisk partitions the disk images the device_* tests read, and prints them as JSON
 )
 need=()
 for pkg in "${pkgs[@]}"; do

@@ -5,6 +5,7 @@ import { tables as apps } from "./apps/index.ts";
 import { tables as cloud } from "./cloud/index.ts";
 import { tables as containers } from "./containers/index.ts";
 import { tables as events } from "./events/index.ts";
+import { tables as devices } from "./devices/index.ts";
 import { tables as files } from "./files/index.ts";
 import { tables as hardware } from "./hardware/index.ts";
 import { tables as lxd } from "./lxd/index.ts";
@@ -13,6 +14,7 @@ import { tables as osquery } from "./osquery/index.ts";
 import { tables as packages } from "./packages/index.ts";
 import { tables as process } from "./process/index.ts";
 import { tables as system } from "./system/index.ts";
+import { tables as yara } from "./yara/index.ts";
 
 export const builtinTables: readonly Table[] = [
   ...osquery,
@@ -28,4 +30,6 @@ export const builtinTables: readonly Table[] = [
   ...cloud,
   ...lxd,
   ...events,
+  ...yara,
+  ...devices,
 ];

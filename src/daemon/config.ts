@@ -45,7 +45,6 @@ const KNOWN_KEYS = new Set([
  * without a warning, and --verbose says why they change nothing here.
  */
 const UNUSED_KEYS: ReadonlyMap<string, string> = new Map([
-  ["yara", "osq has no yara tables"],
   ["feature_vectors", "only osquery's Windows event log publisher reads it"],
   ["kafka_topics", "osq has no kafka_producer logger"],
   ["logger", "no osq logger plugin reads a config section"],

@@ -47,6 +47,7 @@ import { EXIT_CATASTROPHIC, EXIT_FAILURE, EXIT_SUCCESS, runShortcut, serviceShor
 import { INFO as INFO_SEVERITY, errorMessage, setStderrThreshold } from "../logger/glog.ts";
 import { keepRunning } from "../logger/last-resort.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
+import { applyYaraConfig, setYaraNodeKeySource } from "../yara/config.ts";
 import { useCarveStore } from "../remote/carves.ts";
 import { eventFactory } from "../events/factory.ts";
 import { useEventsStore } from "../events/store.ts";
@@ -423,6 +424,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     }
     if (config) {
       applyPrometheusTargets(config.section("prometheus_targets"));
+      applyYaraConfig(config.section("yara"));
       applyAutoTables(config.section("auto_table_construction"), {
         info: (m) => status.info("auto_tables.ts", m),
         warn: (m) => status.warning("auto_tables.ts", m),
@@ -458,6 +460,9 @@ export async function runDaemon(args: string[]): Promise<number> {
   }
   for (const l of loggers) l.init(BINARY, []);
   status.attach(loggers.map((l) => (lines) => l.logStatus(lines)));
+
+  // yara's sigurl requests carry the node key of the one TLS session (--yara_sigurl_authenticate).
+  setYaraNodeKeySource(() => tlsSession(store).enrollment.nodeKey());
 
   // Set up after the config, whose options may turn distributed queries on.
   const distributed = distributedPlugin(() => openRemoteSession(store));

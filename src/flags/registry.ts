@@ -325,8 +325,7 @@ export const NO_EFFECT: ReadonlyMap<string, string> = new Map([
   ...["enable_numeric_monitoring", "numeric_monitoring_filesystem_path", "numeric_monitoring_plugins", "numeric_monitoring_pre_aggregation_time"].map(
     (n) => [n, "osq has no numeric monitoring"] as const,
   ),
-  ...["augeas_lenses"].map((n) => [n, "osq has no augeas table"] as const),
-  ...["enable_yara_string", "yara_delay", "yara_malloc_trim", "yara_sigurl_authenticate"].map((n) => [n, "osq has no yara tables"] as const),
+  ["yara_malloc_trim", "osq's YARA engine is WebAssembly: its memory goes with the query"],
   ...["logger_kafka_acks", "logger_kafka_brokers", "logger_kafka_compression", "logger_kafka_topic"].map(
     (n) => [n, "osq has no kafka_producer logger"] as const,
   ),

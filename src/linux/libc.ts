@@ -1,7 +1,7 @@
 // The one binding of glibc through bun:ffi: the calls Node and Bun do not
 // expose (netlink and interface ioctls, xattrs, flock, strftime's %Z, the MEI
 // device's ioctl/read/write, prctl's parent-death signal, syslog(3), inotify, the uevent
-// and audit netlink sockets, mkfifo for the syslog pipe). libc.so.6 is opened once, on first use, so a
+// and audit netlink sockets, mkfifo for the syslog pipe, free(3) for what other C libraries allocate). libc.so.6 is opened once, on first use, so a
 // process that never needs it never loads it. Callers get null when it cannot
 // be opened (not glibc, e.g. musl) and fall back to what they can do without.
 import { dlopen, FFIType, read } from "bun:ffi";
@@ -49,6 +49,8 @@ const SYMBOLS = {
   localtime_r: { args: [ptr, ptr], returns: ptr },
   strftime: { args: [ptr, u64, ptr, ptr], returns: u64 },
   tzset: { args: [], returns: none },
+  // memory a C library hands over (libaugeas's match lists)
+  free: { args: [ptr], returns: none },
 } as const;
 
 export type Libc = ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"];

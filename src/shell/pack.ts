@@ -19,6 +19,7 @@ import { OSQUERY_VERSION } from "../version.ts";
 import { runStatement, type ShellState } from "./shell.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
 import { applyAutoTables, type AutoTableLog } from "../daemon/auto_tables.ts";
+import { applyYaraConfig } from "../yara/config.ts";
 
 const warn = (m: string) => logToStderr(WARNING, "config.cpp", 0, m);
 const atcLog: AutoTableLog = {
@@ -84,6 +85,7 @@ export async function loadShellConfig(): Promise<{ views: Map<string, string>; c
   runtime.configHash = config.hash();
   applyPrometheusTargets(config.section("prometheus_targets"));
   applyAutoTables(config.section("auto_table_construction"), atcLog);
+  applyYaraConfig(config.section("yara"));
   return { views: configViews(config), config };
 }
 
@@ -113,6 +115,7 @@ export async function runPack(state: ShellState, name: string): Promise<number> 
   }
   applyPrometheusTargets(config.section("prometheus_targets"));
   applyAutoTables(config.section("auto_table_construction"), atcLog);
+  applyYaraConfig(config.section("yara"));
   for (const [view, sql] of configViews(config)) state.views.set(view, sql);
   let code = 0;
   for (const q of pack.queries) {

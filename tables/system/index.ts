@@ -1,6 +1,7 @@
 // The system family: every table file in this folder, registered in one list.
 import type { Table } from "../../src/table.ts";
 import apparmorProfiles from "./apparmor_profiles.ts";
+import augeas from "./augeas.ts";
 import cpuTime from "./cpu_time.ts";
 import dnsResolvers from "./dns_resolvers.ts";
 import kernelInfo from "./kernel_info.ts";
@@ -48,4 +49,5 @@ export const tables: Table[] = [
   mdDrives,
   mdPersonalities,
   dnsResolvers,
+  augeas,
 ];

@@ -15,6 +15,7 @@
 //   srv.nodeInvalidNext = 1                      // the next N authenticated requests get node_invalid
 //   srv.httpStatus.set("config", 500)           // the usual body, with another HTTP status
 //   srv.redirects.set("/old", "/api/v1/osquery/config")  // answer 307 + Location on a path
+//   srv.files.set("/rules/a.yar", "rule ...")  // a plain-text answer on any other path (GET or POST)
 //   srv.requireGzip = true                       // refuse (400) request bodies that are not gzipped
 //   startServer({ pki, requireClientCert: true })// mTLS: the handshake needs pki.clientCert
 //   startServer({ pki, style: "osctrl" })        // /<env>/enroll|config|log|read|write|init|block, 200 + node_invalid
@@ -154,6 +155,8 @@ export class TestServer {
   readonly httpStatus = new Map<Endpoint, number>();
   /** path → Location answered with a 307 (the request is recorded, then redirected). */
   readonly redirects = new Map<string, string>();
+  /** Plain-text answers on paths that are none of the endpoints (e.g. YARA rules for sigurl). */
+  readonly files = new Map<string, string>();
   /** Node keys handed out, in order; the last one is valid. */
   readonly nodeKeys: string[] = [];
   private readonly server: ReturnType<typeof Bun.serve>;
@@ -276,6 +279,8 @@ export class TestServer {
 
     const location = this.redirects.get(path);
     if (location !== undefined) return new Response(null, { status: 307, headers: { location } });
+    const file = this.files.get(path);
+    if (file !== undefined) return new Response(file);
     if (endpoint === null) return this.reply(404, { error: `no such endpoint ${path}` });
     if (this.stall.has(endpoint)) return new Promise<Response>((resolve) => this.stalled.push(() => resolve(this.reply(503, { error: "stalled" }))));
     if (this.fail.has(endpoint)) return this.reply(500, { error: "told to fail" });
