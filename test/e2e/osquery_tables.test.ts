@@ -51,6 +51,13 @@ describe("osquery_registry lists only plugins that can be activated", () => {
   const config = join(dir, "osquery.conf");
   writeFileSync(config, JSON.stringify({ schedule: { one: { query: "SELECT 1 AS one", interval: 1 } } }));
   const listed = (registry: string) => query(`select name from osquery_registry where registry = '${registry}'`).map((r) => r.name!);
+  // The AWS loggers need a stream and credentials to activate, as osquery's do;
+  // their endpoint is a closed port on 127.0.0.1 (test/logger/aws.test.ts sends for real).
+  const setup = (name: string): string[] => {
+    const service = name.startsWith("aws_") ? name.slice(4) : null;
+    if (!service) return [];
+    return [`--aws_${service}_stream=osq`, "--aws_region=us-east-1", "--aws_access_key_id=AKID", "--aws_secret_access_key=SECRET", `--aws_${service}_endpoint=http://127.0.0.1:9`];
+  };
 
   test("every listed config plugin is accepted by --config_plugin", () => {
     const names = listed("config");
@@ -76,7 +83,7 @@ describe("osquery_registry lists only plugins that can be activated", () => {
     expect(names).toContain("filesystem");
     for (const name of names) {
       const r = osq(
-        [`--logger_plugin=${name}`, `--config_path=${config}`, "--ephemeral", "--disable_watchdog", "--schedule_timeout=1", `--logger_path=${join(dir, name)}`],
+        [`--logger_plugin=${name}`, ...setup(name), `--config_path=${config}`, "--ephemeral", "--disable_watchdog", "--schedule_timeout=1", `--logger_path=${join(dir, name)}`],
         { bin: OSQUERYD },
       );
       expect({ name, code: r.code, refused: r.stderr.includes("Cannot activate") }).toEqual({ name, code: 0, refused: false });
@@ -86,7 +93,7 @@ describe("osquery_registry lists only plugins that can be activated", () => {
   test("a plugin the daemon refuses is not listed", () => {
     // The daemon's own verdict on names osquery has and osq may not: listed exactly when accepted.
     for (const name of ["tls", "syslog", "aws_kinesis"]) {
-      const r = osq([`--logger_plugin=${name}`, `--config_path=${config}`, "--ephemeral", "--disable_watchdog", "--schedule_timeout=1", `--logger_path=${join(dir, name)}`], {
+      const r = osq([`--logger_plugin=${name}`, ...setup(name), `--config_path=${config}`, "--ephemeral", "--disable_watchdog", "--schedule_timeout=1", `--logger_path=${join(dir, name)}`], {
         bin: OSQUERYD,
       });
       expect({ name, listed: listed("logger").includes(name) }).toEqual({ name, listed: r.code === 0 });
