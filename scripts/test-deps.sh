@@ -27,6 +27,8 @@ pkgs=(
   strace          # shows the ycloud table never connects off a non-Yandex host
   tar             # GNU tar reads back the carve archives
   zstd            # decompresses --carver_compression archives independently
+  thrift-compiler # generates the Python extension peer from src/extensions/osquery.thrift
+  python3-thrift  # the independent Thrift peer (client, server and extensions in Python)
 )
 need=()
 for pkg in "${pkgs[@]}"; do
