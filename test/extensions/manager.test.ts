@@ -183,6 +183,21 @@ describe("extension tables in the query path", () => {
     expect(left.response).toEqual([{ n: "0" }]);
   });
 
+  test("a table registered in mixed case is found in any case, and its name is then taken in any case", async () => {
+    const col = [{ id: "column", name: "v", type: "TEXT", op: "0" }];
+    const s = await client.registerExtension(INFO("mixed"), { table: { MixedCase_T: col } });
+    expect(s.code).toBe(0);
+    const server = await serveTables(s.uuid, () => [{ v: "found" }]);
+    try {
+      expect((await client.query("select v from mixedcase_t")).response).toEqual([{ v: "found" }]);
+      expect((await client.query("select v from MIXEDCASE_T")).response).toEqual([{ v: "found" }]);
+      expect((await client.registerExtension(INFO("mixed2"), { table: { mixedcase_t: col } })).code).toBe(1);
+    } finally {
+      await server.close();
+      await client.deregisterExtension(s.uuid);
+    }
+  });
+
   test("a table of an extension whose socket is gone fails the query cleanly", async () => {
     const s = await client.registerExtension(INFO("vanishing"), { table: { vanish_t: [{ id: "column", name: "a", type: "TEXT", op: "0" }] } });
     const r = await client.query("select * from vanish_t");
