@@ -329,7 +329,15 @@ export async function runDaemon(args: string[]): Promise<number> {
   // The extension manager comes up before the plugins are chosen, as in osquery:
   // an extension's config, logger or distributed plugin may be the one named.
   let requestStop = () => {};
-  const manager = await startExtensionManager({ onShutdown: () => requestStop() });
+  const manager = await startExtensionManager({
+    onShutdown: () => requestStop(),
+    log: {
+      info: (m) => status.info("interface.ts", m),
+      warning: (m) => status.warning("interface.ts", m),
+      error: (m) => status.error("interface.ts", m),
+      verbose: (m) => status.verbose("interface.ts", m),
+    },
+  });
   let extensionLoggers = new Map<string, LoggerPlugin>();
   if (manager) {
     const missing = await waitForRequiredExtensions();
