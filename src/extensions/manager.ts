@@ -421,7 +421,7 @@ export async function startExtensionManager(opts: ManagerOptions = {}): Promise<
   log = opts.log ?? GLOG;
   const socket = flags.get("extensions_socket");
   if (!existsSync(dirname(socket))) {
-    log.warning(`Extensions disabled: cannot start extension manager (${socket}): no directory ${dirname(socket)}`);
+    log.error(`An error occurred during extension manager startup: Extension socket directory missing: ${socket}`);
     return null;
   }
   try {
