@@ -421,7 +421,11 @@ export async function startExtensionManager(opts: ManagerOptions = {}): Promise<
   log = opts.log ?? GLOG;
   const socket = flags.get("extensions_socket");
   if (!existsSync(dirname(socket))) {
-    log.error(`An error occurred during extension manager startup: Extension socket directory missing: ${socket}`);
+    // osquery's error. At the default path it is a verbose line: a daemon given
+    // its own --database_path has no /var/osquery, and osq does not create it.
+    const message = `An error occurred during extension manager startup: Extension socket directory missing: ${socket}`;
+    if (flags.isSet("extensions_socket")) log.error(message);
+    else log.verbose(message);
     return null;
   }
   try {
