@@ -33,6 +33,8 @@ pkgs=(
   augeas-lenses   # the lenses the augeas test parses its /etc-style files with
   libtsk19        # The Sleuth Kit, the library behind the device_* tables
   fdisk           # sfdisk partitions the disk images the device_* tests read, and prints them as JSON
+  thrift-compiler # generates the Python extension peer from src/extensions/osquery.thrift
+  python3-thrift  # the independent Thrift peer (client, server and extensions in Python)
 )
 need=()
 for pkg in "${pkgs[@]}"; do

@@ -34,6 +34,7 @@ async function loadForeignTables(): Promise<void> {
 /** Loads the modules of the built-in tables among `names` (names or aliases, any case). */
 export async function loadTablesNamed(names: Iterable<string>): Promise<void> {
   await loadForeignTables();
+  await attachExtensionTables(names);
   const { tableModules } = await import("../tables/modules.ts");
   for (const n of names) {
     const table = BUILTIN_NAMES.get(n.toLowerCase());
@@ -54,7 +55,7 @@ export async function loadTables(): Promise<void> {
 /** Whether `name` may be a table, without loading any table module. */
 export function isTableName(name: string): boolean {
   const lower = name.toLowerCase();
-  if (BUILTIN_NAMES.has(lower) || extensionTables.has(lower) || configTables.has(lower) || (byName?.has(lower) ?? false)) return true;
+  if (BUILTIN_NAMES.has(lower) || extensionTables.has(lower) || configTables.has(lower) || index().has(lower)) return true;
   // Before the foreign tables are loaded any name may be one: loading them settles it.
   return flags.bool("enable_foreign") && (foreign === null || foreign.has(lower));
 }
@@ -63,6 +64,27 @@ const extensionTables = new Map<string, Table>();
 
 /** Tables the config builds (auto_table_construction), replaced as a set on each config update. */
 const configTables = new Map<string, Table>();
+/**
+ * Extension tables whose route named no columns: their columns are asked for
+ * (`call(table, name, {action: columns})`) when a query first names them,
+ * since the extension may not serve its socket yet when it registers.
+ */
+const pendingAttach = new Map<string, () => Promise<Table | null>>();
+
+async function attachExtensionTables(names: Iterable<string>): Promise<void> {
+  if (pendingAttach.size === 0) return;
+  for (const n of names) {
+    const lower = n.toLowerCase();
+    const attach = pendingAttach.get(lower);
+    if (!attach) continue;
+    pendingAttach.delete(lower);
+    const table = await attach();
+    if (table && extensionTables.has(table.name)) {
+      extensionTables.set(table.name, table);
+      byName = null;
+    }
+  }
+}
 
 function listFlag(name: string): Set<string> {
   return new Set(flags.get(name).split(",").map((s) => s.trim()).filter(Boolean));
@@ -82,9 +104,9 @@ function index(): Map<string, Table> {
   byName = new Map();
   for (const t of [...loaded.values(), ...(foreign?.values() ?? []), ...extensionTables.values(), ...configTables.values()]) {
     if (!enabled(t)) continue;
-    // Config-built tables keep the case they were given; lookups are by lower case.
+    // Lookups are by lower case; config-built and extension tables keep the case they were given.
     byName.set(t.name.toLowerCase(), t);
-    for (const a of t.aliases) byName.set(a, t);
+    for (const a of t.aliases) byName.set(a.toLowerCase(), t);
   }
   return byName;
 }
@@ -100,13 +122,24 @@ export function allTables(): Table[] {
   return [...seen].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-export function registerExtensionTable(table: Table): void {
+/** Whether a table or alias of this name exists, built in or from an extension (osquery refuses a duplicate). */
+export async function tableExists(name: string): Promise<boolean> {
+  const lower = name.toLowerCase();
+  if (BUILTIN_NAMES.has(lower) || [...extensionTables.values()].some((t) => [t.name, ...t.aliases].some((n) => n.toLowerCase() === lower))) return true;
+  await loadForeignTables();
+  return lookupTable(lower) !== undefined;
+}
+
+/** Adds an extension's table; `attach`, when given, supplies its columns the first time a query names it. */
+export function registerExtensionTable(table: Table, attach?: () => Promise<Table | null>): void {
   extensionTables.set(table.name, table);
+  if (attach) pendingAttach.set(table.name.toLowerCase(), attach);
   byName = null;
 }
 
 export function removeExtensionTable(name: string): void {
   extensionTables.delete(name);
+  pendingAttach.delete(name.toLowerCase());
   byName = null;
 }
 

@@ -53,6 +53,7 @@ import { eventFactory } from "../events/factory.ts";
 import { useEventsStore } from "../events/store.ts";
 import { applyScheduleToEvents, eventsConfigOf, pathsFromQueries, type PathQueryEnv } from "./events.ts";
 import { Carver } from "../remote/carver.ts";
+import { startExtensionManager, waitForRequiredExtensions, type ExtensionManager } from "../extensions/manager.ts";
 
 const BINARY = "osqueryd";
 const FILE = "init.ts";
@@ -221,10 +222,20 @@ function awsLogger(service: StreamService, store: Store, daemon: () => Daemon | 
   });
 }
 
-function loggerPlugins(store: Store, daemon: () => Daemon | null): LoggerPlugin[] | string {
+/** The names --logger_plugin lists. */
+function loggerNames(): string[] {
+  return flags.get("logger_plugin").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+const BUILTIN_LOGGERS = new Set(["filesystem", "stdout", "tls", "syslog", "aws_kinesis", "aws_firehose"]);
+
+function loggerPlugins(store: Store, daemon: () => Daemon | null, fromExtensions: ReadonlyMap<string, LoggerPlugin>): LoggerPlugin[] | string {
   const plugins: LoggerPlugin[] = [];
-  for (const name of flags.get("logger_plugin").split(",").map((s) => s.trim()).filter(Boolean)) {
-    if (name === "filesystem") {
+  for (const name of loggerNames()) {
+    const ext = fromExtensions.get(name);
+    if (ext) {
+      plugins.push(ext);
+    } else if (name === "filesystem") {
       const mode = parseLoggerMode(flags.get("logger_mode"));
       if (mode === null) return "The logger_mode flag does not contain a valid UNIX permission";
       plugins.push(
@@ -257,9 +268,14 @@ function loggerPlugins(store: Store, daemon: () => Daemon | null): LoggerPlugin[
 }
 
 /** The live-query plugin, null when distributed queries are off, or why it cannot start. */
-function distributedPlugin(remote: () => RemoteSession): DistributedPlugin | null | string {
+async function distributedPlugin(remote: () => RemoteSession, manager: ExtensionManager | null): Promise<DistributedPlugin | null | string> {
   if (flags.bool("disable_distributed")) return null;
   const name = flags.get("distributed_plugin");
+  if (name !== "tls" && manager) {
+    const { extensionDistributedPlugin } = await import("../extensions/activate.ts");
+    const plugin = await extensionDistributedPlugin(name);
+    if (plugin) return plugin;
+  }
   if (name !== "tls") return `Cannot activate ${name} distributed plugin: Unknown registry plugin: ${name}`;
   return new TlsDistributedPlugin(remote(), () => ({
     readEndpoint: flags.get("distributed_tls_read_endpoint"),
@@ -323,7 +339,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   const service = serviceShortcut({ info: (m) => status.info(FILE, m), error: (m) => status.error(FILE, m) });
   if (service !== null) return service;
   let remoteStore: Store = new MemoryStore();
-  const plugin = configPlugin(() => remoteStore);
+  let plugin = configPlugin(() => remoteStore);
 
   const shortcut = await runShortcut({
     plugin,
@@ -372,9 +388,36 @@ export async function runDaemon(args: string[]): Promise<number> {
   useEventsStore(store);
 
   let daemon: Daemon | null = null;
-  const loggers = flags.bool("disable_logging") ? [] : loggerPlugins(store, () => daemon);
+  // The extension manager comes up before the plugins are chosen, as in osquery:
+  // an extension's config, logger or distributed plugin may be the one named.
+  let requestStop = () => {};
+  const manager = await startExtensionManager({
+    onShutdown: () => requestStop(),
+    log: {
+      info: (m) => status.info("interface.ts", m),
+      warning: (m) => status.warning("interface.ts", m),
+      error: (m) => status.error("interface.ts", m),
+      verbose: (m) => status.verbose("interface.ts", m),
+    },
+  });
+  let extensionLoggers = new Map<string, LoggerPlugin>();
+  if (manager) {
+    const missing = await waitForRequiredExtensions();
+    if (missing) {
+      status.warning(FILE, missing);
+      status.error(FILE, `An error occurred during extension manager startup: ${missing}`);
+    }
+    const activate = await import("../extensions/activate.ts");
+    if (!plugin) plugin = await activate.extensionConfigPlugin(flags.get("config_plugin"));
+    if (!flags.bool("disable_logging")) {
+      const names = loggerNames().filter((n) => !BUILTIN_LOGGERS.has(n));
+      extensionLoggers = await activate.extensionLoggerPlugins(names, () => daemon?.hostIdentifier() ?? hostname());
+    }
+  }
+  const loggers = flags.bool("disable_logging") ? [] : loggerPlugins(store, () => daemon, extensionLoggers);
   const shutdown = async (code: number): Promise<number> => {
     status.detach();
+    await manager?.close();
     // Before the store closes: capture and a plugin's loop may still be about to write to it.
     await eventFactory.stop();
     if (Array.isArray(loggers)) await Promise.all(loggers.map((l) => l.stop?.()));
@@ -465,7 +508,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   setYaraNodeKeySource(() => tlsSession(store).enrollment.nodeKey());
 
   // Set up after the config, whose options may turn distributed queries on.
-  const distributed = distributedPlugin(() => openRemoteSession(store));
+  const distributed = await distributedPlugin(() => openRemoteSession(store), manager);
   if (typeof distributed === "string") {
     status.error(FILE, distributed);
     return shutdown(EXIT_CATASTROPHIC);
@@ -534,6 +577,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   };
   // refresh() never rejects (loadConfig turns every failure into a status line).
   const onHup = () => void refresh();
+  requestStop = onStop;
   process.on("SIGTERM", onStop);
   process.on("SIGINT", onStop);
   process.on("SIGHUP", onHup);

@@ -33,6 +33,11 @@ export interface QueryOptions {
   readonly views?: ReadonlyMap<string, string>;
   /** Time and row limits; a query past one throws QueryStopped. */
   readonly limits?: QueryLimits;
+  /**
+   * Creates each table without calling its generator: the result has the
+   * columns and their declared types, and no rows (getQueryColumns).
+   */
+  readonly columnsOnly?: boolean;
 }
 
 /** Lazily loaded: `select 1` and other table-free queries never pay for the parser. */
@@ -124,7 +129,7 @@ async function analyseAndRun(
     if (rewritten !== null) return analyseAndRun(db, rewritten, tokenize(rewritten), opts, views, trace, budget, true);
   }
   const viewLookup = parsedViews(db, views, parse);
-  const session = new Session(db, budget, trace, opts.warnings);
+  const session = new Session(db, budget, trace, opts.warnings, opts.columnsOnly ?? false);
   let result: QueryResult = { columns: [], rows: [], tables: [] };
   for (const stmt of statements) {
     const range = stmt.range ?? [0, sql.length];
@@ -162,7 +167,7 @@ async function fallback(
     const table = lookupTable(name);
     if (table) refs.push({ kind: "table", id: refs.length, name, alias: name, table, literals: [], joins: [], subqueries: [], ownFilters: [] });
   }
-  const session = new Session(db, budget, trace, opts.warnings);
+  const session = new Session(db, budget, trace, opts.warnings, opts.columnsOnly ?? false);
   await session.materialise({ refs, identifiers, usesStar: true, kind: "select_stmt" });
   return execute(db, sql, session.tableNames(), budget);
 }
@@ -178,6 +183,7 @@ class Session {
     private readonly budget: QueryBudget,
     private readonly trace?: TraceSink,
     private readonly warnings?: string[],
+    private readonly columnsOnly = false,
   ) {}
 
   tableNames(): string[] {
@@ -211,7 +217,8 @@ class Session {
       // The same generator with the same context returns the same rows; the
       // multiset union would add none of them, so it is not called again.
       const again = !empty && seen.has(key);
-      this.trace?.(describe(ref, ctx, empty) + (again ? " (rows already generated)" : ""));
+      const sent = !empty && ref.table.describeContext ? `; sent ${ref.table.describeContext(ctx)}` : "";
+      if (!this.columnsOnly) this.trace?.(describe(ref, ctx, empty) + sent + (again ? " (rows already generated)" : ""));
       // A table never called (its join source is empty) is not warned about, as in osquery.
       if (!empty && ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
         this.warnings?.push(
@@ -219,7 +226,7 @@ class Session {
           `Please see the table documentation: https://osquery.io/schema/#${ref.table.name}`,
         );
       }
-      if (empty || again) continue;
+      if (empty || again || this.columnsOnly) continue;
       seen.add(key);
       this.budget.check();
       let rows;
