@@ -12,6 +12,7 @@ import { ERROR, INFO, WARNING, logToStderr, setStderrThreshold, verbose } from "
 import { processUsage } from "../linux/proc.ts";
 import { takePidfile } from "../daemon/pidfile.ts";
 import { ownCommand } from "../daemon/daemonize.ts";
+import { MANAGED_EXTENSIONS_ENV, autoloadedExtensions, superviseExtensions } from "../extensions/lifecycle.ts";
 import { UsageMonitor, respawn, watcherViolation, workerLimit, type RespawnState, type WatchdogSettings } from "./policy.ts";
 
 const FILE = "watcher.ts";
@@ -106,10 +107,11 @@ async function stopChild(child: Subprocess, s: WatchdogSettings, forced: boolean
   return exitedWithin(child, 2000);
 }
 
-function startWorker(): Subprocess {
+/** `managesExtensions`: the worker is told so, and waits for plugins its extensions bring. */
+function startWorker(managesExtensions: boolean): Subprocess {
   return Bun.spawn([...ownCommand(), ...process.argv.slice(2)], {
     argv0: process.argv0,
-    env: { ...process.env, OSQUERY_WORKER: String(process.pid) },
+    env: { ...process.env, OSQUERY_WORKER: String(process.pid), ...(managesExtensions ? { [MANAGED_EXTENSIONS_ENV]: "true" } : {}) },
     stdio: ["ignore", "inherit", "inherit"],
   });
 }
@@ -167,6 +169,8 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
   }
   const pause = new Pause();
   let worker: Subprocess | null = null;
+  // Autoloaded extensions are the watcher's children, as in osquery: they outlive a worker restart.
+  const extensions = autoloadedExtensions({ warning: warn, error, verbose: (m) => verbose(FILE, m) });
   const onStop = () => pause.stop();
   // osquery's users reload with `kill -HUP $(cat pidfile)`, which names the watcher.
   const onHup = () => worker?.kill("SIGHUP");
@@ -196,7 +200,7 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
       state = { ...state, restarts: next.restarts };
     }
     try {
-      worker = startWorker();
+      worker = startWorker(extensions !== null);
     } catch (e) {
       error(`osqueryd could not create a worker process: ${(e as Error).message}`);
       code = EXIT_FAILURE;
@@ -204,6 +208,8 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
     }
     state = { ...state, lastStart: nowSeconds() };
     verbose(FILE, `osqueryd watcher (${process.pid}) executing worker (${worker.pid})`);
+    // First started right after the first worker, whose extension manager they register with.
+    if (extensions && first) superviseExtensions(extensions);
     const end = await watch(worker, s, pause, self);
     if (end.kind === "fatal") {
       error(end.message);
@@ -220,6 +226,7 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
       code = EXIT_CATASTROPHIC;
     }
   }
+  await extensions?.stop();
   process.off("SIGTERM", onStop);
   process.off("SIGINT", onStop);
   process.off("SIGHUP", onHup);
