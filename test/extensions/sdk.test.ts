@@ -168,7 +168,7 @@ test("registers its table and logger, and answers ping, columns, generate and lo
   const registry = registration.registry as Record<string, Record<string, Record<string, string>[]>>;
   expect(Object.keys(registry).sort()).toEqual(["logger", "table"]);
   expect(registry.logger).toEqual({ sdk_log: [] });
-  const route = [
+  const route: Record<string, string>[] = [
     { id: "column", name: "id", type: "BIGINT", op: "1" },
     { id: "column", name: "label", type: "TEXT", op: "0" },
     { id: "column", name: "ratio", type: "DOUBLE", op: "0" },
