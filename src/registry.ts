@@ -34,6 +34,7 @@ async function loadForeignTables(): Promise<void> {
 /** Loads the modules of the built-in tables among `names` (names or aliases, any case). */
 export async function loadTablesNamed(names: Iterable<string>): Promise<void> {
   await loadForeignTables();
+  await attachExtensionTables(names);
   const { tableModules } = await import("../tables/modules.ts");
   for (const n of names) {
     const table = BUILTIN_NAMES.get(n.toLowerCase());
@@ -54,12 +55,34 @@ export async function loadTables(): Promise<void> {
 /** Whether `name` may be a table, without loading any table module. */
 export function isTableName(name: string): boolean {
   const lower = name.toLowerCase();
-  if (BUILTIN_NAMES.has(lower) || extensionTables.has(lower) || (byName?.has(lower) ?? false)) return true;
+  if (BUILTIN_NAMES.has(lower) || extensionTables.has(lower) || index().has(lower)) return true;
   // Before the foreign tables are loaded any name may be one: loading them settles it.
   return flags.bool("enable_foreign") && (foreign === null || foreign.has(lower));
 }
 
 const extensionTables = new Map<string, Table>();
+
+/**
+ * Extension tables whose route named no columns: their columns are asked for
+ * (`call(table, name, {action: columns})`) when a query first names them,
+ * since the extension may not serve its socket yet when it registers.
+ */
+const pendingAttach = new Map<string, () => Promise<Table | null>>();
+
+async function attachExtensionTables(names: Iterable<string>): Promise<void> {
+  if (pendingAttach.size === 0) return;
+  for (const n of names) {
+    const lower = n.toLowerCase();
+    const attach = pendingAttach.get(lower);
+    if (!attach) continue;
+    pendingAttach.delete(lower);
+    const table = await attach();
+    if (table && extensionTables.has(lower)) {
+      extensionTables.set(lower, table);
+      byName = null;
+    }
+  }
+}
 
 function listFlag(name: string): Set<string> {
   return new Set(flags.get(name).split(",").map((s) => s.trim()).filter(Boolean));
@@ -96,13 +119,24 @@ export function allTables(): Table[] {
   return [...seen].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-export function registerExtensionTable(table: Table): void {
+/** Whether a table or alias of this name exists, built in or from an extension (osquery refuses a duplicate). */
+export async function tableExists(name: string): Promise<boolean> {
+  const lower = name.toLowerCase();
+  if (BUILTIN_NAMES.has(lower) || extensionTables.has(lower)) return true;
+  await loadForeignTables();
+  return lookupTable(lower) !== undefined;
+}
+
+/** Adds an extension's table; `attach`, when given, supplies its columns the first time a query names it. */
+export function registerExtensionTable(table: Table, attach?: () => Promise<Table | null>): void {
   extensionTables.set(table.name, table);
+  if (attach) pendingAttach.set(table.name, attach);
   byName = null;
 }
 
 export function removeExtensionTable(name: string): void {
   extensionTables.delete(name);
+  pendingAttach.delete(name);
   byName = null;
 }
 

@@ -44,6 +44,7 @@ import { keepRunning } from "../logger/last-resort.ts";
 import { applyPrometheusTargets } from "../../tables/apps/prometheus_metrics.ts";
 import { useCarveStore } from "../remote/carves.ts";
 import { Carver } from "../remote/carver.ts";
+import { startExtensionManager, waitForRequiredExtensions, type ExtensionManager } from "../extensions/manager.ts";
 
 const BINARY = "osqueryd";
 const FILE = "init.ts";
@@ -170,10 +171,20 @@ function tlsLogger(store: Store, daemon: () => Daemon | null): TlsLoggerPlugin {
   });
 }
 
-function loggerPlugins(store: Store, daemon: () => Daemon | null): LoggerPlugin[] | string {
+/** The names --logger_plugin lists. */
+function loggerNames(): string[] {
+  return flags.get("logger_plugin").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+const BUILTIN_LOGGERS = new Set(["filesystem", "stdout", "tls"]);
+
+function loggerPlugins(store: Store, daemon: () => Daemon | null, fromExtensions: ReadonlyMap<string, LoggerPlugin>): LoggerPlugin[] | string {
   const plugins: LoggerPlugin[] = [];
-  for (const name of flags.get("logger_plugin").split(",").map((s) => s.trim()).filter(Boolean)) {
-    if (name === "filesystem") {
+  for (const name of loggerNames()) {
+    const ext = fromExtensions.get(name);
+    if (ext) {
+      plugins.push(ext);
+    } else if (name === "filesystem") {
       const mode = parseLoggerMode(flags.get("logger_mode"));
       if (mode === null) return "The logger_mode flag does not contain a valid UNIX permission";
       plugins.push(
@@ -200,9 +211,14 @@ function loggerPlugins(store: Store, daemon: () => Daemon | null): LoggerPlugin[
 }
 
 /** The live-query plugin, null when distributed queries are off, or why it cannot start. */
-function distributedPlugin(remote: () => RemoteSession): DistributedPlugin | null | string {
+async function distributedPlugin(remote: () => RemoteSession, manager: ExtensionManager | null): Promise<DistributedPlugin | null | string> {
   if (flags.bool("disable_distributed")) return null;
   const name = flags.get("distributed_plugin");
+  if (name !== "tls" && manager) {
+    const { extensionDistributedPlugin } = await import("../extensions/activate.ts");
+    const plugin = await extensionDistributedPlugin(name);
+    if (plugin) return plugin;
+  }
   if (name !== "tls") return `Cannot activate ${name} distributed plugin: Unknown registry plugin: ${name}`;
   return new TlsDistributedPlugin(remote(), () => ({
     readEndpoint: flags.get("distributed_tls_read_endpoint"),
@@ -263,7 +279,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   // Tables report what they could not read through glog's VLOG, shown with --verbose.
   if (flags.bool("verbose")) setStderrThreshold(INFO_SEVERITY);
   let remoteStore: Store = new MemoryStore();
-  const plugin = configPlugin(() => remoteStore);
+  let plugin = configPlugin(() => remoteStore);
 
   const shortcut = await runShortcut({
     plugin,
@@ -310,9 +326,28 @@ export async function runDaemon(args: string[]): Promise<number> {
   useCarveStore(store);
 
   let daemon: Daemon | null = null;
-  const loggers = flags.bool("disable_logging") ? [] : loggerPlugins(store, () => daemon);
+  // The extension manager comes up before the plugins are chosen, as in osquery:
+  // an extension's config, logger or distributed plugin may be the one named.
+  let requestStop = () => {};
+  const manager = await startExtensionManager({ onShutdown: () => requestStop() });
+  let extensionLoggers = new Map<string, LoggerPlugin>();
+  if (manager) {
+    const missing = await waitForRequiredExtensions();
+    if (missing) {
+      status.warning(FILE, missing);
+      status.error(FILE, `An error occurred during extension manager startup: ${missing}`);
+    }
+    const activate = await import("../extensions/activate.ts");
+    if (!plugin) plugin = await activate.extensionConfigPlugin(flags.get("config_plugin"));
+    if (!flags.bool("disable_logging")) {
+      const names = loggerNames().filter((n) => !BUILTIN_LOGGERS.has(n));
+      extensionLoggers = await activate.extensionLoggerPlugins(names, () => daemon?.hostIdentifier() ?? hostname());
+    }
+  }
+  const loggers = flags.bool("disable_logging") ? [] : loggerPlugins(store, () => daemon, extensionLoggers);
   const shutdown = async (code: number): Promise<number> => {
     status.detach();
+    await manager?.close();
     // Before the store closes: a plugin's loop may still be about to write to it.
     if (Array.isArray(loggers)) await Promise.all(loggers.map((l) => l.stop?.()));
     await store.close().catch((e: unknown) => status.verbose(FILE, `Closing the database failed: ${errorMessage(e)}`));
@@ -373,7 +408,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   status.attach(loggers.map((l) => (lines) => l.logStatus(lines)));
 
   // Set up after the config, whose options may turn distributed queries on.
-  const distributed = distributedPlugin(() => openRemoteSession(store));
+  const distributed = await distributedPlugin(() => openRemoteSession(store), manager);
   if (typeof distributed === "string") {
     status.error(FILE, distributed);
     return shutdown(EXIT_CATASTROPHIC);
@@ -441,6 +476,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   };
   // refresh() never rejects (loadConfig turns every failure into a status line).
   const onHup = () => void refresh();
+  requestStop = onStop;
   process.on("SIGTERM", onStop);
   process.on("SIGINT", onStop);
   process.on("SIGHUP", onHup);

@@ -52,6 +52,18 @@ export async function runShell(args: string[]): Promise<number> {
     return 78;
   }
   if (wantsShortcut()) return shortcut();
+  const quick =
+    parsed.positional.length > 0 || !process.stdin.isTTY || flags.get("A") !== "" || flags.get("pack") !== "" || flags.bool("L") || flags.get("query") !== "" || flags.get("query_file") !== "";
+  const { startShellExtensionManager } = await import("../extensions/manager.ts");
+  const manager = await startShellExtensionManager(quick);
+  try {
+    return await runShellMode(parsed.positional);
+  } finally {
+    await manager?.close();
+  }
+}
+
+async function runShellMode(positional: string[]): Promise<number> {
   let sink;
   try {
     sink = outputWriter();
@@ -68,7 +80,7 @@ export async function runShell(args: string[]): Promise<number> {
   const state = newShellState(sink.write);
   for (const [name, sql] of views) state.views.set(name, sql);
   try {
-    return await runMode(state, parsed.positional);
+    return await runMode(state, positional);
   } finally {
     sink.close();
   }

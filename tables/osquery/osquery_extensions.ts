@@ -1,17 +1,9 @@
 import { defineTable } from "../../src/table.ts";
 import { flags } from "../../src/flags/flags.ts";
 import { OSQUERY_VERSION, SDK_VERSION } from "../../src/version.ts";
+import { registeredExtensions } from "../../src/extensions/plugins.ts";
 
-/** Extensions registered with the manager; core itself is listed as uuid 0. */
-export interface ExtensionInfo {
-  readonly uuid: number;
-  readonly name: string;
-  readonly version: string;
-  readonly sdkVersion: string;
-  readonly path: string;
-}
-
-export const registeredExtensions = new Map<number, ExtensionInfo>();
+// Extensions registered with the manager; core itself is listed as uuid 0.
 
 export default defineTable({
   name: "osquery_extensions",
@@ -32,12 +24,12 @@ export default defineTable({
     return [
       // Core's "0.0.0" is its min_sdk_version; the sdk_version column is the SDK itself.
       { uuid: 0, name: "core", version: OSQUERY_VERSION, sdk_version: SDK_VERSION, path: socket, type: "core" },
-      ...[...registeredExtensions.values()].map((e) => ({
+      ...registeredExtensions().map((e) => ({
         uuid: e.uuid,
         name: e.name,
         version: e.version,
         sdk_version: e.sdkVersion,
-        path: `${socket}.${e.uuid}`,
+        path: e.path,
         type: "extension",
       })),
     ];

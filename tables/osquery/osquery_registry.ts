@@ -2,6 +2,7 @@ import { defineTable, type Row } from "../../src/table.ts";
 import { flags } from "../../src/flags/flags.ts";
 import { runtime } from "../../src/runtime.ts";
 import { registeredTables } from "../../src/table-list.ts";
+import { extensionPlugins } from "../../src/extensions/plugins.ts";
 
 /** The flag that picks the active plugin of each registry. */
 const ACTIVE_FLAG: Record<string, string> = {
@@ -54,11 +55,21 @@ export default defineTable({
       registries.set(registry, new Map([...names].map((name) => [name, INTERNAL[registry]?.has(name) ?? false])));
     }
     registries.set("table", new Map((await registeredTables()).map((t) => [t.name, t.utility])));
+    // An extension's plugins are listed with its uuid as owner; they are never internal.
+    const owners = new Map<string, number>();
+    for (const registry of new Set([...registries.keys(), "config", "logger", "distributed", "table"])) {
+      for (const [name, uuid] of extensionPlugins(registry)) {
+        if (!registries.has(registry)) registries.set(registry, new Map());
+        registries.get(registry)!.set(name, false);
+        owners.set(`${registry}\0${name}`, uuid);
+      }
+    }
     const rows: Row[] = [];
     for (const registry of [...registries.keys()].sort(byteOrder)) {
       const plugins = registries.get(registry)!;
       for (const name of [...plugins.keys()].sort(byteOrder)) {
-        rows.push({ registry, name, owner_uuid: 0, internal: plugins.get(name) ? 1 : 0, active: isActive(registry, name) ? 1 : 0 });
+        const owner = owners.get(`${registry}\0${name}`) ?? 0;
+        rows.push({ registry, name, owner_uuid: owner, internal: plugins.get(name) ? 1 : 0, active: isActive(registry, name) ? 1 : 0 });
       }
     }
     return rows;
