@@ -9,7 +9,7 @@
 // extension that never comes ends the daemon with 78 after the timeout; the
 // README's SDK example runs as written.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -107,6 +107,19 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The watcher's live worker (OSQUERY_WORKER=<watcher> in its environment), or null. */
+function workerOf(watcher: number): number | null {
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || !alive(Number(name))) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(`OSQUERY_WORKER=${watcher}`)) return Number(name);
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return null;
+}
+
 describe("autoloaded by the watcher", () => {
   let dir: string;
   let daemon: Daemon;
@@ -174,6 +187,52 @@ describe("autoloaded by the watcher", () => {
     expect(uuids[0]).not.toBe(oldUuid);
     // The other extension never noticed.
     expect(await extensionNames(daemon)).toEqual(["alpha", "beta"]);
+  });
+
+  test("a hung extension is deregistered (its table vanishes, queries on it fail cleanly); resumed, it finds itself unlisted, exits and is started again", async () => {
+    const before = await daemon.query("select e.pid, x.uuid from beta_pids e, osquery_extensions x where e.role = 'self' and x.name = 'beta'");
+    const pid = Number(before[0]!.pid);
+    const uuid = before[0]!.uuid;
+    process.kill(pid, "SIGSTOP");
+    try {
+      // The 10 s liveness ping times out, within one more interval.
+      await waitFor("beta to be deregistered", async () => !(await extensionNames(daemon)).includes("beta"), 20_000, daemon);
+      const client = await connectExtensionClient(daemon.socket, { timeoutMs: 20_000 });
+      try {
+        const r = await client.query("select * from beta_pids");
+        expect(r.status.code).not.toBe(0);
+        expect(r.status.message).toContain("beta_pids");
+        expect(r.status.message).not.toContain("    at "); // one line, no stack
+      } finally {
+        client.close();
+      }
+      expect(alive(pid)).toBe(true); // stopped, not dead: the watcher has nothing to restart yet
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    const again = await waitFor("beta to come back", async () => {
+      const r = await daemon.query("select uuid from osquery_extensions where name = 'beta'");
+      return r.length === 1 && r[0]!.uuid !== uuid ? r : null;
+    }, 20_000, daemon);
+    expect(again).toHaveLength(1);
+    await waitFor("the stopped process to have exited", async () => !alive(pid), 10_000);
+    expect(daemon.stderr()).toContain("Extension not registered with osquery core");
+  });
+
+  test("a new worker gets the extensions again: they re-register with its manager", async () => {
+    const worker = workerOf(daemon.proc.pid);
+    expect(worker).not.toBeNull();
+    process.kill(worker!, "SIGKILL");
+    await waitFor("a new worker", async () => {
+      const w = workerOf(daemon.proc.pid);
+      return w !== null && w !== worker;
+    }, 20_000, daemon);
+    const names = await waitFor("both extensions with the new worker", async () => {
+      const n = await extensionNames(daemon);
+      return n.length === 2 ? n : null;
+    }, 30_000, daemon);
+    expect(names).toEqual(["alpha", "beta"]);
+    expect(await daemon.query("select role from alpha_pids order by role")).toEqual([{ role: "parent" }, { role: "self" }]);
   });
 
   test("SIGTERM to the watcher stops the extensions too", async () => {
