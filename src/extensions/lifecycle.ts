@@ -33,6 +33,20 @@ export function autoloadedExtensions(log: SupervisorLog, limits: ExtensionLimitC
   );
 }
 
+/** A watcher's extensions and what its workers are started with because of them. */
+export interface WatchedExtensions {
+  readonly supervisor: ExtensionSupervisor;
+  readonly workerEnv: Readonly<Record<string, string>>;
+  /** Starts them, and checks them every watchdog interval. */
+  start(): void;
+}
+
+export function watchedExtensions(log: SupervisorLog): WatchedExtensions | null {
+  const supervisor = autoloadedExtensions(log);
+  if (!supervisor) return null;
+  return { supervisor, workerEnv: { [MANAGED_EXTENSIONS_ENV]: "true" }, start: () => superviseExtensions(supervisor) };
+}
+
 /** Starts checking (and so starting) the supervisor's extensions every watchdog interval. */
 export function superviseExtensions(supervisor: ExtensionSupervisor): void {
   supervisor.run(CHECK_INTERVAL_MS);

@@ -5,6 +5,7 @@
 // after --watchdog_forced_shutdown_delay) and starts another, with osquery's
 // back-off and exit rules (policy.ts). It imports no table, SQL or database
 // code, so it stays near the runtime's own memory floor.
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Subprocess } from "bun";
 import { Flags, flags, parseCommandLine } from "../flags/flags.ts";
@@ -12,7 +13,7 @@ import { ERROR, INFO, WARNING, logToStderr, setStderrThreshold, verbose } from "
 import { processUsage } from "../linux/proc.ts";
 import { takePidfile } from "../daemon/pidfile.ts";
 import { ownCommand } from "../daemon/daemonize.ts";
-import { MANAGED_EXTENSIONS_ENV, autoloadedExtensions, superviseExtensions } from "../extensions/lifecycle.ts";
+import type { WatchedExtensions } from "../extensions/lifecycle.ts";
 import { UsageMonitor, respawn, watcherViolation, workerLimit, type RespawnState, type WatchdogSettings } from "./policy.ts";
 
 const FILE = "watcher.ts";
@@ -107,11 +108,21 @@ async function stopChild(child: Subprocess, s: WatchdogSettings, forced: boolean
   return exitedWithin(child, 2000);
 }
 
-/** `managesExtensions`: the worker is told so, and waits for plugins its extensions bring. */
-function startWorker(managesExtensions: boolean): Subprocess {
+/**
+ * The autoloaded extensions, loaded only when there is an autoload file (or
+ * --extension): most watchers manage none and load none of that code.
+ */
+async function watchedExtensions(): Promise<WatchedExtensions | null> {
+  if (flags.bool("disable_extensions") || (!existsSync(flags.get("extensions_autoload")) && flags.get("extension") === "")) return null;
+  const { watchedExtensions } = await import("../extensions/lifecycle.ts");
+  return watchedExtensions({ warning: warn, error, verbose: (m) => verbose(FILE, m) });
+}
+
+/** `extraEnv`: what tells the worker that extensions are managed, so it waits for their plugins. */
+function startWorker(extraEnv: Readonly<Record<string, string>>): Subprocess {
   return Bun.spawn([...ownCommand(), ...process.argv.slice(2)], {
     argv0: process.argv0,
-    env: { ...process.env, OSQUERY_WORKER: String(process.pid), ...(managesExtensions ? { [MANAGED_EXTENSIONS_ENV]: "true" } : {}) },
+    env: { ...process.env, OSQUERY_WORKER: String(process.pid), ...extraEnv },
     stdio: ["ignore", "inherit", "inherit"],
   });
 }
@@ -170,7 +181,7 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
   const pause = new Pause();
   let worker: Subprocess | null = null;
   // Autoloaded extensions are the watcher's children, as in osquery: they outlive a worker restart.
-  const extensions = autoloadedExtensions({ warning: warn, error, verbose: (m) => verbose(FILE, m) });
+  const extensions = await watchedExtensions();
   const onStop = () => pause.stop();
   // osquery's users reload with `kill -HUP $(cat pidfile)`, which names the watcher.
   const onHup = () => worker?.kill("SIGHUP");
@@ -200,7 +211,7 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
       state = { ...state, restarts: next.restarts };
     }
     try {
-      worker = startWorker(extensions !== null);
+      worker = startWorker(extensions?.workerEnv ?? {});
     } catch (e) {
       error(`osqueryd could not create a worker process: ${(e as Error).message}`);
       code = EXIT_FAILURE;
@@ -209,7 +220,7 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
     state = { ...state, lastStart: nowSeconds() };
     verbose(FILE, `osqueryd watcher (${process.pid}) executing worker (${worker.pid})`);
     // First started right after the first worker, whose extension manager they register with.
-    if (extensions && first) superviseExtensions(extensions);
+    if (extensions && first) extensions.start();
     const end = await watch(worker, s, pause, self);
     if (end.kind === "fatal") {
       error(end.message);
@@ -226,7 +237,7 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
       code = EXIT_CATASTROPHIC;
     }
   }
-  await extensions?.stop();
+  await extensions?.supervisor.stop();
   process.off("SIGTERM", onStop);
   process.off("SIGINT", onStop);
   process.off("SIGHUP", onHup);
