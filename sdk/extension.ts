@@ -11,6 +11,7 @@ import { OSQUERY_VERSION } from "../src/version.ts";
 import { INFO, setStderrThreshold } from "../src/logger/glog.ts";
 import { connectExtensionClient, serveThrift, type ExtensionClient, type ThriftServer } from "../src/extensions/thrift.ts";
 import type { ExtensionRegistry, ExtensionResponse, StringMap } from "../src/extensions/protocol.ts";
+import { applyExtensionDelay, flagMs } from "../src/extensions/delay.ts";
 import { parseContext, rowToStrings, tableRoute } from "./context.ts";
 
 /** One status line as core hands it to a logger plugin (osquery's StatusLogLine). */
@@ -69,9 +70,6 @@ export interface RunningExtension {
 }
 
 const DEFAULT_SOCKET = "/var/osquery/osquery.em";
-/** osquery waits for a socket in 20 ms steps, at least 200 ms in all; its watchers never check faster than 200 ms. */
-const STEP_MS = 20;
-const MIN_WAIT_MS = 200;
 /** The liveness ping's timeout, osquery's 10 s. */
 const PING_TIMEOUT_MS = 10_000;
 /** thrift_timeout's default. */
@@ -95,19 +93,12 @@ function argValue(argv: readonly string[], name: string): string | undefined {
   return value;
 }
 
-/** osquery's atoi of a seconds flag: leading digits, 0 when there are none. */
-function seconds(text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number.parseInt(text, 10);
-  return Number.isFinite(n) && n >= 0 ? n : 0;
-}
-
 function settingsFrom(opts: ExtensionOptions): Settings {
   const argv = opts.argv ?? process.argv.slice(2);
   return {
     socket: opts.socket ?? argValue(argv, "socket") ?? DEFAULT_SOCKET,
-    timeoutMs: Math.max(MIN_WAIT_MS, seconds(argValue(argv, "timeout"), 3) * 1000),
-    intervalMs: Math.max(MIN_WAIT_MS, seconds(argValue(argv, "interval"), 3) * 1000),
+    timeoutMs: flagMs(argValue(argv, "timeout") ?? "3"),
+    intervalMs: flagMs(argValue(argv, "interval") ?? "3"),
     verbose: argv.includes("--verbose"),
   };
 }
@@ -122,20 +113,24 @@ function succeeded(response: StringMap[], code = 0): ExtensionResponse {
 
 /** Connects to the manager, retrying every 20 ms until `waitMs` has passed (osquery's extensionPathActive). */
 async function connectManager(path: string, waitMs: number): Promise<ExtensionClient | string> {
+  let client: ExtensionClient | null = null;
   let last = `Extension socket not available: ${path}`;
-  for (let waited = 0; ; waited += STEP_MS) {
-    if (existsSync(path)) {
-      try {
-        const client = await connectExtensionClient(path, { timeoutMs: PING_TIMEOUT_MS });
-        await client.ping();
-        return client;
-      } catch (e) {
-        last = `Extension socket not available: ${path}: ${(e as Error).message}`;
-      }
+  await applyExtensionDelay(async () => {
+    if (!existsSync(path)) return false;
+    try {
+      const c = await connectExtensionClient(path, { timeoutMs: PING_TIMEOUT_MS });
+      await c.ping().catch((e: unknown) => {
+        c.close();
+        throw e;
+      });
+      client = c;
+      return true;
+    } catch (e) {
+      last = `Extension socket not available: ${path}: ${(e as Error).message}`;
+      return false;
     }
-    if (waited >= waitMs) return last;
-    await Bun.sleep(STEP_MS);
-  }
+  }, waitMs);
+  return client ?? last;
 }
 
 function statusLines(json: string | undefined): StatusLogLine[] {

@@ -7,6 +7,7 @@
 // up to --extensions_timeout, as a freshly registered extension may still be
 // binding it.
 import { existsSync } from "node:fs";
+import { applyExtensionDelay } from "./delay.ts";
 import { connectExtensionClient } from "./thrift.ts";
 
 /** What the health checks need from the extension manager. */
@@ -29,14 +30,6 @@ export interface HealthLog {
 
 /** osquery's liveness ping timeout. */
 const PING_TIMEOUT_MS = 10_000;
-const STEP_MS = 20;
-const MIN_MS = 200;
-
-/** An interval or timeout flag (seconds, as text) in milliseconds, osquery's atoi and 200 ms floor included. */
-export function flagMs(seconds: string): number {
-  const n = Number.parseInt(seconds, 10);
-  return Math.max(MIN_MS, (Number.isFinite(n) ? n : 0) * 1000);
-}
 
 async function ping(path: string, timeoutMs: number): Promise<string | null> {
   let client;
@@ -49,14 +42,6 @@ async function ping(path: string, timeoutMs: number): Promise<string | null> {
   } finally {
     client?.close();
   }
-}
-
-async function socketAppears(path: string, timeoutMs: number): Promise<boolean> {
-  for (let waited = 0; waited < timeoutMs; waited += STEP_MS) {
-    if (existsSync(path)) return true;
-    await Bun.sleep(STEP_MS);
-  }
-  return existsSync(path);
 }
 
 export class ExtensionHealth {
@@ -83,7 +68,7 @@ export class ExtensionHealth {
         let exists = existsSync(path);
         if (!exists && !this.seen.has(uuid)) {
           this.log.verbose(`Extension UUID ${uuid} initial check failed`);
-          exists = await socketAppears(path, s.timeoutMs);
+          exists = await applyExtensionDelay(() => existsSync(path), s.timeoutMs);
         }
         this.seen.add(uuid);
         const failure = exists ? await ping(path, s.pingTimeoutMs ?? PING_TIMEOUT_MS) : `socket ${path} is missing`;

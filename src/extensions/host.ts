@@ -5,7 +5,8 @@
 // apart from lifecycle.ts so the watcher, which only starts extensions, never
 // loads the manager.
 import { flags } from "../flags/flags.ts";
-import { ExtensionHealth, flagMs } from "./health.ts";
+import { flagMs } from "./delay.ts";
+import { ExtensionHealth } from "./health.ts";
 import { autoloadedExtensions, hasManagedExtensions, superviseExtensions } from "./lifecycle.ts";
 import { setManagedExtensions, waitForRequiredExtensions, type ExtensionManager } from "./manager.ts";
 import type { ExtensionSupervisor } from "./supervisor.ts";

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ExtensionHealth, flagMs, type CheckedManager } from "../../src/extensions/health.ts";
+import { flagMs } from "../../src/extensions/delay.ts";
+import { ExtensionHealth, type CheckedManager } from "../../src/extensions/health.ts";
 import { serveThrift, type ThriftServer } from "../../src/extensions/thrift.ts";
 
 let dir: string;
