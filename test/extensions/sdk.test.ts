@@ -104,7 +104,14 @@ await startExtension({
   name: "sdk_test",
   version: "1.2.3",
   tables: [numbers],
-  loggers: [{ name: "sdk_log", logString: (line) => appendFileSync(process.env.SDK_LOG_FILE, line + "\\n") }],
+  loggers: [
+    {
+      name: "sdk_log",
+      logString: (line) => appendFileSync(process.env.SDK_LOG_FILE, line + "\\n"),
+      logStatus: (lines) => appendFileSync(process.env.SDK_LOG_FILE, lines.map((l) => l.severity + ":" + l.filename + ":" + l.message).join("\\n") + "\\n"),
+    },
+  ],
+  configs: [{ name: "sdk_config", genConfig: () => ({ sdk: JSON.stringify({ schedule: { q: { query: "select 1", interval: 10 } } }) }) }],
 });
 `;
 
@@ -161,12 +168,13 @@ async function setUp() {
   return { socket, manager, ext, out, send, logFile };
 }
 
-test("registers its table and logger, and answers ping, columns, generate and log calls", async () => {
+test("registers its table, logger and config plugin, and answers ping, columns, generate, log, status and genConfig calls", async () => {
   const { socket, out, send, logFile, ext } = await setUp();
   const registration = await out.next();
   expect(registration.registered).toEqual({ name: "sdk_test", version: "1.2.3", sdk_version: expect.stringMatching(/^\d+\.\d+\.\d+$/), min_sdk_version: "0.0.0" });
   const registry = registration.registry as Record<string, Record<string, Record<string, string>[]>>;
-  expect(Object.keys(registry).sort()).toEqual(["logger", "table"]);
+  expect(Object.keys(registry).sort()).toEqual(["config", "logger", "table"]);
+  expect(registry.config).toEqual({ sdk_config: [] });
   expect(registry.logger).toEqual({ sdk_log: [] });
   const route: Record<string, string>[] = [
     { id: "column", name: "id", type: "BIGINT", op: "1" },
@@ -207,7 +215,18 @@ test("registers its table and logger, and answers ping, columns, generate and lo
   const line = JSON.stringify({ name: "q", hostIdentifier: "h", action: "added", columns: { a: "1" } });
   expect(await send({ do: "call", registry: "logger", item: "sdk_log", request: { string: line, category: "event" } })).toMatchObject({ code: 0 });
   expect(readFileSync(logFile, "utf8")).toBe(line + "\n");
-  expect(await send({ do: "call", registry: "logger", item: "sdk_log", request: { action: "features" } })).toMatchObject({ code: 0 });
+  // osquery's status lines: a JSON array of {s, f, i, m, c, u, h}.
+  const statusLog = JSON.stringify([{ s: 1, f: "config.cpp", i: 42, m: "careful", c: "Mon Dec  1 20:00:00 2026 UTC", u: 1796155200, h: "host" }]);
+  expect(await send({ do: "call", registry: "logger", item: "sdk_log", request: { status: "true", log: statusLog } })).toMatchObject({ code: 0 });
+  expect(readFileSync(logFile, "utf8")).toBe(line + "\n1:config.cpp:careful\n");
+  // LOGGER_FEATURE_LOGSTATUS (1) in the status code: it has logStatus, no logEvent.
+  expect(await send({ do: "call", registry: "logger", item: "sdk_log", request: { action: "features" } })).toMatchObject({ code: 1 });
+  expect(await send({ do: "call", registry: "logger", item: "sdk_log", request: {} })).toMatchObject({ code: 1, message: "Unsupported call to logger plugin" });
+
+  const config = await send({ do: "call", registry: "config", item: "sdk_config", request: { action: "genConfig" } });
+  expect(config).toMatchObject({ code: 0 });
+  expect(config.response).toEqual([{ sdk: JSON.stringify({ schedule: { q: { query: "select 1", interval: 10 } } }) }]);
+  expect(await send({ do: "call", registry: "config", item: "sdk_config", request: {} })).toMatchObject({ code: 1, message: "Config plugins require an action" });
   expect(ext.exitCode).toBeNull();
 });
 
