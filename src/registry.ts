@@ -77,8 +77,8 @@ async function attachExtensionTables(names: Iterable<string>): Promise<void> {
     if (!attach) continue;
     pendingAttach.delete(lower);
     const table = await attach();
-    if (table && extensionTables.has(lower)) {
-      extensionTables.set(lower, table);
+    if (table && extensionTables.has(table.name)) {
+      extensionTables.set(table.name, table);
       byName = null;
     }
   }
@@ -102,8 +102,9 @@ function index(): Map<string, Table> {
   byName = new Map();
   for (const t of [...loaded.values(), ...(foreign?.values() ?? []), ...extensionTables.values()]) {
     if (!enabled(t)) continue;
-    byName.set(t.name, t);
-    for (const a of t.aliases) byName.set(a, t);
+    // Lookups are by lower case; an extension may register a name in any case.
+    byName.set(t.name.toLowerCase(), t);
+    for (const a of t.aliases) byName.set(a.toLowerCase(), t);
   }
   return byName;
 }
@@ -122,7 +123,7 @@ export function allTables(): Table[] {
 /** Whether a table or alias of this name exists, built in or from an extension (osquery refuses a duplicate). */
 export async function tableExists(name: string): Promise<boolean> {
   const lower = name.toLowerCase();
-  if (BUILTIN_NAMES.has(lower) || extensionTables.has(lower)) return true;
+  if (BUILTIN_NAMES.has(lower) || [...extensionTables.values()].some((t) => [t.name, ...t.aliases].some((n) => n.toLowerCase() === lower))) return true;
   await loadForeignTables();
   return lookupTable(lower) !== undefined;
 }
@@ -130,13 +131,13 @@ export async function tableExists(name: string): Promise<boolean> {
 /** Adds an extension's table; `attach`, when given, supplies its columns the first time a query names it. */
 export function registerExtensionTable(table: Table, attach?: () => Promise<Table | null>): void {
   extensionTables.set(table.name, table);
-  if (attach) pendingAttach.set(table.name, attach);
+  if (attach) pendingAttach.set(table.name.toLowerCase(), attach);
   byName = null;
 }
 
 export function removeExtensionTable(name: string): void {
   extensionTables.delete(name);
-  pendingAttach.delete(name);
+  pendingAttach.delete(name.toLowerCase());
   byName = null;
 }
 

@@ -136,6 +136,8 @@ export interface Table {
   readonly userData: boolean;
   readonly utility: boolean;
   readonly generate: Generator;
+  /** What the generator sends for a context when that is not osq's own form (an extension table's JSON), for `.plan`. */
+  readonly describeContext?: (ctx: QueryContext) => string;
 }
 
 const TYPES = new Set<string>(["TEXT", "INTEGER", "BIGINT", "UNSIGNED_BIGINT", "DOUBLE", "DATETIME", "BLOB"]);

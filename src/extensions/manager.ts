@@ -298,6 +298,7 @@ function handlers(opts: ManagerOptions): ManagerHandlers {
         minSdkVersion: info.min_sdk_version,
         path: `${flags.get("extensions_socket")}.${uuid}`,
         registry,
+        registeredAt: Date.now(),
       });
       return ok(uuid);
     },

@@ -17,6 +17,8 @@ export interface RegisteredExtension {
   /** Where the extension serves: `<extensions_socket>.<uuid>`. */
   readonly path: string;
   readonly registry: ExtensionRegistry;
+  /** When it registered (ms since the epoch). */
+  readonly registeredAt: number;
 }
 
 /** Told when an extension comes or goes (the table registry adds or drops its tables). */
@@ -110,6 +112,15 @@ export async function callExtension(uuid: number, registry: string, item: string
       c = await client(ext);
     }
   } catch (e) {
+    // Nothing serves its socket any more: the extension is gone, as core's
+    // health check would find at its next interval; its plugins go now. One
+    // that registered within an interval may not serve its socket yet.
+    const settled = Date.now() - ext.registeredAt >= (parseInt(flags.get("extensions_interval"), 10) || 3) * 1000;
+    if (settled && e instanceof ThriftError && (e.errno === "ENOENT" || e.errno === "ECONNREFUSED")) {
+      verbose("plugins.ts", `Extension UUID ${uuid} has gone away: ${errorMessage(e)}`);
+      removeExtension(uuid);
+      throw new Error(`extension ${ext.name} (${uuid}) has gone away`);
+    }
     throw new Error(`cannot reach extension ${ext.name} (${uuid}): ${errorMessage(e)}`);
   }
   let r: ExtensionResponse;

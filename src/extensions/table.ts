@@ -106,6 +106,7 @@ export function extensionTable(name: string, route: TableRoute, call: ExtensionC
     async generate(ctx: QueryContext): Promise<Row[]> {
       return call(name, { action: "generate", context: contextJson(table.columns, ctx) });
     },
+    describeContext: (ctx) => `context ${contextJson(table.columns, ctx)}`,
   };
   return table;
 }

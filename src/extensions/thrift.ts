@@ -79,6 +79,8 @@ export class ThriftError extends Error {
     message: string,
     /** TApplicationException's type when the peer sent one. */
     readonly appType: number | null = null,
+    /** The socket's errno code (ENOENT, ECONNREFUSED, ...) when connecting failed. */
+    readonly errno: string | null = null,
   ) {
     super(message);
   }
@@ -276,7 +278,7 @@ export function connectExtensionClient(path: string, opts: ClientOptions = {}): 
     socket.on("error", (e) => {
       if (!connected) {
         closed = true;
-        rejectConnect(new ThriftError(`cannot connect to ${path}: ${errorMessage(e)}`));
+        rejectConnect(new ThriftError(`cannot connect to ${path}: ${errorMessage(e)}`, null, (e as NodeJS.ErrnoException).code ?? null));
         return;
       }
       shut(`${path}: ${errorMessage(e)}`);

@@ -170,7 +170,8 @@ class Session {
       // The same generator with the same context returns the same rows; the
       // multiset union would add none of them, so it is not called again.
       const again = !empty && seen.has(key);
-      this.trace?.(describe(ref, ctx, empty) + (again ? " (rows already generated)" : ""));
+      const sent = !empty && ref.table.describeContext ? `; sent ${ref.table.describeContext(ctx)}` : "";
+      this.trace?.(describe(ref, ctx, empty) + sent + (again ? " (rows already generated)" : ""));
       // A table never called (its join source is empty) is not warned about, as in osquery.
       if (!empty && ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
         this.warnings?.push(

@@ -163,3 +163,53 @@ test("an osq client calls a python3-thrift Extension server", async () => {
     await proc.exited;
   }
 });
+
+const PY_ENCODE = `
+import sys
+from thrift.transport import TTransport
+from thrift.protocol import TBinaryProtocol
+from osquery.extensions import ExtensionManager
+buf = TTransport.TMemoryBuffer()
+client = ExtensionManager.Client(TBinaryProtocol.TBinaryProtocol(buf))
+client.send_query("select 'caf\u00e9' as x")
+print(buf.getvalue().hex())
+`;
+
+const PY_DECODE = `
+import sys, json
+from thrift.transport import TTransport
+from thrift.protocol import TBinaryProtocol
+from osquery.extensions import ExtensionManager
+buf = TTransport.TMemoryBuffer(bytes.fromhex(sys.argv[1]))
+client = ExtensionManager.Client(TBinaryProtocol.TBinaryProtocol(buf))
+r = client.recv_query()
+print(json.dumps([r.status.code, r.status.message, r.response]))
+`;
+
+test("a call Python encoded, fed to an osq server one byte at a time, gets a reply Python decodes", async () => {
+  const path = join(dir, "bytewise.em");
+  const server = await serveThrift(path, managerHandlers([]));
+  try {
+    const encoded = await runPython(gen, PY_ENCODE);
+    expect(encoded.code).toBe(0);
+    const bytes = Buffer.from(encoded.stdout.trim(), "hex");
+    const { createConnection } = await import("node:net");
+    const sock = createConnection({ path });
+    const chunks: Buffer[] = [];
+    sock.on("data", (c: Buffer) => chunks.push(c));
+    await new Promise((r) => sock.once("connect", r));
+    for (const b of bytes) {
+      sock.write(Buffer.from([b]));
+      await Bun.sleep(1);
+    }
+    const deadline = Date.now() + 5000;
+    while (chunks.length === 0 && Date.now() < deadline) await Bun.sleep(10);
+    await Bun.sleep(50);
+    sock.destroy();
+    const decoded = await runPython(gen, PY_DECODE, [Buffer.concat(chunks).toString("hex")]);
+    expect(decoded.stderr).toBe("");
+    expect(JSON.parse(decoded.stdout)).toEqual([0, "OK", [{ "1": "1" }]]);
+  } finally {
+    await server.close();
+  }
+});
