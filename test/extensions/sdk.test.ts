@@ -168,6 +168,12 @@ async function setUp() {
   return { socket, manager, ext, out, send, logFile };
 }
 
+/** Waits until the extension got its registration reply and serves <socket>.4242 (Python prints before it replies). */
+async function served(socket: string): Promise<void> {
+  for (let i = 0; i < 250 && !existsSync(`${socket}.4242`); i++) await Bun.sleep(20);
+  if (!existsSync(`${socket}.4242`)) throw new Error(`the extension never served ${socket}.4242`);
+}
+
 test("registers its table, logger and config plugin, and answers ping, columns, generate, log, status and genConfig calls", async () => {
   const { socket, out, send, logFile, ext } = await setUp();
   const registration = await out.next();
@@ -185,7 +191,7 @@ test("registers its table, logger and config plugin, and answers ping, columns, 
     { id: "attributes", attributes: "0" },
   ];
   expect(registry.table).toEqual({ sdk_numbers: route });
-  for (let i = 0; i < 100 && !existsSync(`${socket}.4242`); i++) await Bun.sleep(20);
+  await served(socket);
 
   expect(await send({ do: "ping" })).toEqual({ code: 0, message: "pong", uuid: 4242 });
   expect(await send({ do: "call", registry: "table", item: "sdk_numbers", request: { action: "columns" } })).toMatchObject({ code: 0, response: route });
@@ -233,16 +239,19 @@ test("registers its table, logger and config plugin, and answers ping, columns, 
 test("exits 1 once core no longer lists it, and 0 when core's socket is gone", async () => {
   const first = await setUp();
   await first.out.next();
+  await served(first.socket);
   expect(await first.send({ do: "forget" })).toEqual({ forgotten: true });
-  expect(await first.ext.exited).toBe(1);
-  expect(await new Response(first.ext.stderr as ReadableStream).text()).toContain("Extension not registered with osquery core");
+  const firstCode = await first.ext.exited;
+  expect({ code: firstCode, stderr: await new Response(first.ext.stderr).text() }).toEqual({ code: 1, stderr: expect.stringContaining("Extension not registered with osquery core") });
   for (const p of procs.splice(0)) p.kill(9);
+  rmSync(dir, { recursive: true, force: true });
 
   const second = await setUp();
   await second.out.next();
+  await served(second.socket);
   expect(await second.send({ do: "quit" })).toEqual({ quit: true });
-  expect(await second.ext.exited).toBe(0);
-  expect(await new Response(second.ext.stderr as ReadableStream).text()).toContain("osquery core has gone away");
+  const secondCode = await second.ext.exited;
+  expect({ code: secondCode, stderr: await new Response(second.ext.stderr).text() }).toEqual({ code: 0, stderr: expect.stringContaining("osquery core has gone away") });
 });
 
 test("fails with one line and exit 1 when no manager appears within --timeout", async () => {
