@@ -26,7 +26,9 @@ export interface SupervisorLog {
 
 /**
  * Optional policy applied to each running extension at every check
- * (--enable_extensions_watchdog): a reason to stop it, or null.
+ * (--enable_extensions_watchdog): the warning to log as it is stopped
+ * (osquery's "osquery extension PATH (PID) stopping: ..."), or null. It is
+ * started again at the next check.
  */
 export type ExtensionLimitCheck = (path: string, pid: number, startedAt: number) => string | null;
 
@@ -83,7 +85,7 @@ export class ExtensionSupervisor {
       if (running && this.limits && m.child) {
         const broken = this.limits(path, m.child.pid, m.startedAt);
         if (broken) {
-          this.log.warning(`osquery extension ${path} (${m.child.pid}) stopping: ${broken}`);
+          this.log.warning(broken);
           void this.stopOne(m.child);
           m.child = null;
           continue; // started again at the next check, after the stop

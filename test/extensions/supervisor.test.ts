@@ -95,3 +95,23 @@ test("a binary that became unsafe is not started again; stop() ends the running 
   supervisor.check(); // nothing starts after stop()
   expect(starts(record)).toHaveLength(2);
 });
+
+test("a limit check that breaks stops the extension with its warning; the next check starts it again", async () => {
+  const record = join(dir, "starts");
+  const ext = fakeExtension(record);
+  let verdict: string | null = null;
+  supervisor = new ExtensionSupervisor([ext], settings(), log, () => verdict);
+  supervisor.check();
+  await waitFor("the first start", () => starts(record).length === 1);
+  const pid = supervisor.pids().get(ext)!;
+  supervisor.check(); // within limits: nothing happens
+  expect(supervisor.pids().get(ext)).toBe(pid);
+  verdict = `osquery extension ${ext} (${pid}) stopping: Memory limits exceeded`;
+  supervisor.check();
+  expect(warnings).toEqual([verdict]);
+  await waitFor("the stopped extension to exit", () => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z "));
+  verdict = null;
+  supervisor.check();
+  await waitFor("the start after the stop", () => starts(record).length === 2);
+  expect(supervisor.pids().get(ext)).not.toBe(pid);
+});
