@@ -14,6 +14,9 @@ import type { LoggerPlugin } from "./plugin.ts";
 /** Calls the plugin; `anyCode` returns a response whatever its status code. */
 export type LoggerCall = (request: StringMap, anyCode?: boolean) => Promise<ExtensionResponse>;
 
+/** How long shutdown waits for lines still being sent. */
+const STOP_GRACE_MS = 2000;
+
 /** osquery's LOGGER_FEATURE_LOGSTATUS bit of the features answer. */
 const FEATURE_LOGSTATUS = 1;
 
@@ -82,8 +85,16 @@ export class ExtensionLoggerPlugin implements LoggerPlugin {
     this.send({ status: "true", log: JSON.stringify(log) });
   }
 
-  /** Waits for the lines already handed over to be sent. */
+  /** Waits for the lines already handed over to be sent, but not for a hung extension: at most STOP_GRACE_MS. */
   async stop(): Promise<void> {
-    await this.chain;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        verbose("extension.ts", `logger plugin ${this.name} still had lines in flight at shutdown`);
+        resolve();
+      }, STOP_GRACE_MS);
+    });
+    await Promise.race([this.chain, grace]);
+    clearTimeout(timer);
   }
 }

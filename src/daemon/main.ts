@@ -337,7 +337,15 @@ export async function runDaemon(args: string[]): Promise<number> {
     error: (m) => status.error("extensions.ts", m),
     verbose: (m) => status.verbose("extensions.ts", m),
   });
-  const manager = await startExtensionManager({ onShutdown: () => requestStop() });
+  const manager = await startExtensionManager({
+    onShutdown: () => requestStop(),
+    log: {
+      info: (m) => status.info("interface.ts", m),
+      warning: (m) => status.warning("interface.ts", m),
+      error: (m) => status.error("interface.ts", m),
+      verbose: (m) => status.verbose("interface.ts", m),
+    },
+  });
   let extensionLoggers = new Map<string, LoggerPlugin>();
   const missingExtension = await extensionHost.start(manager);
   if (manager && !missingExtension) {

@@ -37,6 +37,23 @@ const VERSION_MASK = 0xffff0000 | 0;
 /** Bytes that are not a well-formed message: the connection that sent them is closed. */
 export class ProtocolError extends Error {}
 
+/** Bytes of each fixed-size wire type (0: not fixed). */
+const FIXED_SIZE: readonly number[] = (() => {
+  const sizes = new Array<number>(16).fill(0);
+  sizes[T.BOOL] = 1;
+  sizes[T.BYTE] = 1;
+  sizes[T.I16] = 2;
+  sizes[T.I32] = 4;
+  sizes[T.DOUBLE] = 8;
+  sizes[T.I64] = 8;
+  return sizes;
+})();
+
+/** Whether elements of this type hold no containers. */
+function isFlat(t: number): boolean {
+  return t === T.STRING || (FIXED_SIZE[t] ?? 0) > 0;
+}
+
 /** A value descriptor: how one IDL type is laid out on the wire. */
 export type Desc =
   | { readonly t: "string" }
@@ -108,10 +125,10 @@ export class Writer {
   }
 
   string(s: string): void {
-    const n = Buffer.byteLength(s);
-    this.room(4 + n);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: reserve that, write, then the length.
+    this.room(4 + 3 * s.length);
+    const n = s.length === 0 ? 0 : this.buf.write(s, this.len + 4, "utf8");
     this.buf.writeInt32BE(n, this.len);
-    this.buf.write(s, this.len + 4, n, "utf8");
     this.len += 4 + n;
   }
 
@@ -132,6 +149,10 @@ export function writeValue(w: Writer, d: Desc, v: unknown): void {
       w.i64(typeof v === "bigint" ? v : Math.trunc(Number(v ?? 0)));
       return;
     case "map": {
+      if (!(v instanceof Map) && d.k.t === "string" && d.v.t === "string") {
+        writeStringMap(w, (v ?? {}) as Record<string, unknown>);
+        return;
+      }
       const entries: [unknown, unknown][] = v instanceof Map ? [...v] : Object.entries((v ?? {}) as object);
       w.byte(wireType(d.k));
       w.byte(wireType(d.v));
@@ -156,6 +177,21 @@ export function writeValue(w: Writer, d: Desc, v: unknown): void {
   }
 }
 
+/** map<string,string> from an object: rows and requests, the bulk of every message. */
+function writeStringMap(w: Writer, obj: Record<string, unknown>): void {
+  w.byte(T.STRING);
+  w.byte(T.STRING);
+  let n = 0;
+  for (const k in obj) if (Object.hasOwn(obj, k)) n++;
+  w.i32(n);
+  for (const k in obj) {
+    if (!Object.hasOwn(obj, k)) continue;
+    const val = obj[k];
+    w.string(k);
+    w.string(typeof val === "string" ? val : val === undefined || val === null ? "" : String(val));
+  }
+}
+
 export function writeStruct(w: Writer, fields: readonly Field[], v: Record<string, unknown>): void {
   for (const f of fields) {
     const value = v[f.name];
@@ -174,10 +210,26 @@ export function writeMessageBegin(w: Writer, name: string, type: number, seqid: 
   w.i32(seqid);
 }
 
+/** Strings up to this many bytes are decoded by shortString. */
+const SHORT_STRING = 24;
+
+/**
+ * Most strings in a reply are short ASCII (column names, numbers): building
+ * them byte by byte costs half of a native UTF-8 decode call each.
+ */
+function shortString(buf: Buffer, at: number, n: number): string {
+  let s = "";
+  for (let i = at; i < at + n; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return buf.toString("utf8", at, at + n);
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 /** Reads complete bytes (the scanner has seen the whole message). */
 export class Reader {
   private pos = 0;
-  private readonly decoder = new TextDecoder("utf-8");
 
   constructor(private readonly buf: Buffer) {}
 
@@ -220,9 +272,22 @@ export class Reader {
   string(): string {
     const n = this.size();
     this.need(n);
-    const s = this.decoder.decode(this.buf.subarray(this.pos, this.pos + n));
+    const s = n <= SHORT_STRING ? shortString(this.buf, this.pos, n) : this.buf.toString("utf8", this.pos, this.pos + n);
     this.pos += n;
     return s;
+  }
+
+  /** map<string,string> after its header: a tight loop for the bulk of every message. */
+  stringMap(n: number): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (let i = 0; i < n; i++) {
+      const k = this.string();
+      const v = this.string();
+      // A key "__proto__" would set the prototype instead of a field.
+      if (k === "__proto__") Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[k] = v;
+    }
+    return out;
   }
 
   skip(type: number): void {
@@ -298,6 +363,7 @@ export function readValue(r: Reader, d: Desc, type: number): unknown {
       const kt = r.byte();
       const vt = r.byte();
       const n = r.size();
+      if (d.k.t === "string" && d.v.t === "string" && kt === T.STRING && vt === T.STRING) return r.stringMap(n);
       if (d.k.t === "string") {
         const out: Record<string, unknown> = {};
         for (let i = 0; i < n; i++) {
@@ -425,6 +491,7 @@ export class MessageScanner {
         this.pendingType = ft;
         continue;
       }
+      if (top.left > 0 && this.skipFlat(buf, top)) continue;
       if (top.left === 0) {
         this.stack.pop();
         continue;
@@ -439,9 +506,8 @@ export class MessageScanner {
 
   /** Consumes one value of type `t` if its fixed part is there; containers are opened, not finished. */
   private value(buf: Buffer, t: number): boolean {
-    const fixed: Record<number, number> = { [T.BOOL]: 1, [T.BYTE]: 1, [T.I16]: 2, [T.I32]: 4, [T.DOUBLE]: 8, [T.I64]: 8 };
-    const n = fixed[t];
-    if (n !== undefined) {
+    const n = FIXED_SIZE[t] ?? 0;
+    if (n > 0) {
       if (this.pos + n > buf.length) return false;
       this.pos += n;
       this.pendingType = null;
@@ -484,6 +550,33 @@ export class MessageScanner {
     }
     this.pendingType = null;
     return true;
+  }
+
+  /**
+   * Skips a run of a list's or map's elements that hold no containers
+   * (strings, numbers) in one loop: a 100,000-row reply is mostly that.
+   * Returns whether it moved.
+   */
+  private skipFlat(buf: Buffer, top: { kind: string; types: number[]; left: number; next: number }): boolean {
+    const t0 = top.types[0]!;
+    const t1 = top.kind === "map" ? top.types[1]! : t0;
+    if (!isFlat(t0) || !isFlat(t1)) return false;
+    const start = top.left;
+    let pos = this.pos;
+    while (top.left > 0) {
+      const t = top.next === 0 ? t0 : t1;
+      let size = FIXED_SIZE[t] ?? 0;
+      if (size === 0) {
+        if (pos + 4 > buf.length) break;
+        size = 4 + this.size(buf.readInt32BE(pos));
+      }
+      if (pos + size > buf.length) break;
+      pos += size;
+      top.left -= 1;
+      if (top.kind === "map") top.next ^= 1;
+    }
+    this.pos = pos;
+    return top.left !== start;
   }
 
   private checkType(t: number, count: number): void {

@@ -7,8 +7,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { flags } from "../flags/flags.ts";
 import { FLAGS } from "../flags/registry.ts";
-import { errorMessage } from "../logger/glog.ts";
-import { status } from "../logger/status.ts";
+import { ERROR, INFO, WARNING, errorMessage, logToStderr, verbose } from "../logger/glog.ts";
 import { registerExtensionTable, removeExtensionTable, tableExists } from "../registry.ts";
 import { runtime } from "../runtime.ts";
 import { QueryContext, type Constraint, type OpCode, type Row } from "../table.ts";
@@ -35,6 +34,24 @@ import { extensionTable, parseTableRoute } from "./table.ts";
 import { serveThrift, type ManagerHandlers, type ThriftServer } from "./thrift.ts";
 
 const FILE = "interface.ts";
+
+/** Where the manager's status lines go: the daemon's status log, or glog's stderr in the shell. */
+export interface ManagerLog {
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  verbose(message: string): void;
+}
+
+/** The shell's: glog on stderr, warnings and up unless --verbose. */
+const GLOG: ManagerLog = {
+  info: (m) => logToStderr(INFO, FILE, 0, m),
+  warning: (m) => logToStderr(WARNING, FILE, 0, m),
+  error: (m) => logToStderr(ERROR, FILE, 0, m),
+  verbose: (m) => verbose(FILE, m),
+};
+
+let log: ManagerLog = GLOG;
 
 /** The oldest extension SDK whose API core still speaks. */
 const MIN_SDK_VERSION = "1.7.7";
@@ -102,7 +119,7 @@ addExtensionListener({
                 const columns = parseTableRoute(await call(name, { action: "columns" }));
                 return typeof columns === "string" ? null : extensionTable(name, columns, call);
               } catch (e) {
-                status.verbose(FILE, `Cannot read the columns of extension table ${name}: ${errorMessage(e)}`);
+                log.verbose(`Cannot read the columns of extension table ${name}: ${errorMessage(e)}`);
                 return null;
               }
             };
@@ -187,6 +204,8 @@ async function callCoreTable(item: string, request: StringMap): Promise<Extensio
 export interface ManagerOptions {
   /** An extension asked core to shut down (osquery's requestShutdown(EXIT_SUCCESS)). */
   readonly onShutdown?: () => void;
+  /** The daemon's status log; glog's stderr when not given. */
+  readonly log?: ManagerLog;
 }
 
 /** The running manager: its socket and deregistration, for the shell, the daemon and the health loop. */
@@ -211,7 +230,7 @@ export class ExtensionManager {
   deregister(uuid: number, why: string): boolean {
     const ext = removeExtension(uuid);
     if (!ext) return false;
-    status.info(FILE, `Deregistering extension ${ext.name} (${uuid}): ${why}`);
+    log.info(`Deregistering extension ${ext.name} (${uuid}): ${why}`);
     return true;
   }
 
@@ -230,14 +249,14 @@ export function removeStalePaths(socket: string): void {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    status.verbose(FILE, `Cannot list ${dir} for stale extension sockets: ${errorMessage(e)}`);
+    log.verbose(`Cannot list ${dir} for stale extension sockets: ${errorMessage(e)}`);
   }
   for (const name of names) {
     if (name !== base && !name.startsWith(`${base}.`)) continue;
     try {
       rmSync(join(dir, name), { force: true });
     } catch (e) {
-      status.verbose(FILE, `Cannot remove the stale extension socket ${join(dir, name)}: ${errorMessage(e)}`);
+      log.verbose(`Cannot remove the stale extension socket ${join(dir, name)}: ${errorMessage(e)}`);
     }
   }
 }
@@ -257,7 +276,7 @@ function handlers(opts: ManagerOptions): ManagerHandlers {
       }
     },
     shutdown() {
-      status.verbose(FILE, "An extension requested shutdown");
+      log.verbose("An extension requested shutdown");
       opts.onShutdown?.();
     },
     extensions() {
@@ -274,22 +293,22 @@ function handlers(opts: ManagerOptions): ManagerHandlers {
     },
     async registerExtension(info, registry) {
       if (registeredExtensions().some((e) => e.name === info.name)) {
-        status.error(FILE, `Refusing to register duplicate extension ${info.name}`);
+        log.error(`Refusing to register duplicate extension ${info.name}`);
         return failed("Duplicate extension registered");
       }
       if (!versionAtLeast(MIN_SDK_VERSION, info.sdk_version)) {
-        status.warning(FILE, `Could not add extension ${info.name}: incompatible extension SDK ${info.sdk_version}, minimum required is ${MIN_SDK_VERSION}`);
+        log.warning(`Could not add extension ${info.name}: incompatible extension SDK ${info.sdk_version}, minimum required is ${MIN_SDK_VERSION}`);
         return failed("Incompatible extension SDK version");
       }
       const problem = await checkBroadcast(registry);
       // Another registration may have taken the name while the table check loaded modules.
       if (!problem && registeredExtensions().some((e) => e.name === info.name)) return failed("Duplicate extension registered");
       if (problem) {
-        status.error(FILE, `Could not add extension ${info.name}: ${problem}`);
+        log.error(`Could not add extension ${info.name}: ${problem}`);
         return failed(`Failed adding registry: ${problem}`);
       }
       const uuid = newUuid();
-      status.info(FILE, `Registering extension (${info.name}, ${uuid}, version=${info.version}, sdk=${info.sdk_version})`);
+      log.info(`Registering extension (${info.name}, ${uuid}, version=${info.version}, sdk=${info.sdk_version})`);
       addExtension({
         uuid,
         name: info.name,
@@ -368,7 +387,7 @@ export async function waitForRequiredExtensions(): Promise<string | null> {
             c.close();
           }
         } catch (e) {
-          status.verbose(FILE, `Required extension ${name} does not answer yet: ${errorMessage(e)}`);
+          log.verbose(`Required extension ${name} does not answer yet: ${errorMessage(e)}`);
           return false;
         }
       },
@@ -399,9 +418,14 @@ export function awaitExtensionPlugin(registry: string, name: string): Promise<bo
  */
 export async function startExtensionManager(opts: ManagerOptions = {}): Promise<ExtensionManager | null> {
   if (flags.bool("disable_extensions")) return null;
+  log = opts.log ?? GLOG;
   const socket = flags.get("extensions_socket");
   if (!existsSync(dirname(socket))) {
-    status.warning(FILE, `Extensions disabled: cannot start extension manager (${socket}): no directory ${dirname(socket)}`);
+    // osquery's error. At the default path it is a verbose line: a daemon given
+    // its own --database_path has no /var/osquery, and osq does not create it.
+    const message = `An error occurred during extension manager startup: Extension socket directory missing: ${socket}`;
+    if (flags.isSet("extensions_socket")) log.error(message);
+    else log.verbose(message);
     return null;
   }
   try {
@@ -409,7 +433,7 @@ export async function startExtensionManager(opts: ManagerOptions = {}): Promise<
     runtime.extensionsActive = true;
     return manager;
   } catch (e) {
-    status.warning(FILE, `Extensions disabled: cannot start extension manager (${socket}) (${errorMessage(e)})`);
+    log.warning(`Extensions disabled: cannot start extension manager (${socket}) (${errorMessage(e)})`);
     return null;
   }
 }
@@ -431,7 +455,7 @@ export async function startShellExtensionManager(quick: boolean): Promise<Extens
     try {
       mkdirSync(home, { recursive: true });
     } catch (e) {
-      status.verbose(FILE, `Cannot create ${home}: ${errorMessage(e)}`);
+      log.verbose(`Cannot create ${home}: ${errorMessage(e)}`);
       return null;
     }
     let socket = join(home, "shell.em");
@@ -449,7 +473,7 @@ async function socketAnswers(path: string): Promise<boolean> {
     (await connectExtensionClient(path, { timeoutMs: 1000 })).close();
     return true;
   } catch (e) {
-    status.verbose(FILE, `${path} is a stale socket: ${errorMessage(e)}`);
+    log.verbose(`${path} is a stale socket: ${errorMessage(e)}`);
     return false;
   }
 }

@@ -96,7 +96,9 @@ test("its table answers, pushes constraints to Python as osquery's context JSON 
   // The hidden column only when named.
   expect((await client.getQueryColumns("select * from pytable")).response).toEqual([{ id: "BIGINT" }, { name: "TEXT" }]);
   expect((await client.query(`select secret from pytable where id = ${ext.pid}`)).response).toEqual([{ secret: "hidden" }]);
-  const ctx = JSON.parse(recorded().filter((r) => r.item === "pytable").at(-1)!.request["context"]!);
+  // The schedule and the live query generate pytable meanwhile: the call is the one that named the hidden column.
+  const contexts = () => recorded().filter((r) => r.item === "pytable").map((r) => JSON.parse(r.request["context"]!));
+  const ctx = contexts().find((c) => c.colsUsed.includes("secret"));
   expect(ctx).toEqual({
     constraints: [
       { name: "id", list: [{ op: 2, expr: String(ext.pid) }], affinity: "BIGINT" },
@@ -121,8 +123,8 @@ test("its table answers, pushes constraints to Python as osquery's context JSON 
   // processes → pytable: the join pushes the process's pid into the extension's index column.
   const back = await client.query(`select e.name from processes p join pytable e on e.id = p.pid where p.pid = ${ext.pid}`);
   expect(back.response).toEqual([{ name: "python" }]);
-  const last = JSON.parse(recorded().filter((r) => r.item === "pytable").at(-1)!.request["context"]!);
-  expect(last.constraints[0]).toEqual({ name: "id", list: [{ op: 2, expr: String(ext.pid) }], affinity: "BIGINT" });
+  const pushed = contexts().filter((c) => c.constraints[0].list.length > 0 && !c.colsUsed.includes("secret"));
+  expect(pushed.at(-1).constraints[0]).toEqual({ name: "id", list: [{ op: 2, expr: String(ext.pid) }], affinity: "BIGINT" });
 }, 30_000);
 
 test("the config plugin's schedule runs and both loggers receive its results", async () => {

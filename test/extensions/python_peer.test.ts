@@ -32,7 +32,7 @@ client = ExtensionManager.Client(TBinaryProtocol.TBinaryProtocol(transport))
 transport.open()
 out = {}
 s = client.ping(); out["ping"] = [s.code, s.message, s.uuid]
-r = client.call("table", "t\u00e9st", {"action": "generate", "k\u2603": "v\\x00w"})
+r = client.call("table", "t\u00e9st", {"action": "generate", "k\u2603": "v\\x00w", "__proto__": "p", "long": "\u00e9" * 40})
 out["call"] = [r.status.code, r.status.message, r.status.uuid, r.response]
 out["extensions"] = {str(k): [v.name, v.version, v.sdk_version, v.min_sdk_version] for k, v in client.extensions().items()}
 out["options"] = {k: [v.value, v.default_value, v.type] for k, v in client.options().items()}
@@ -81,7 +81,12 @@ test("a python3-thrift client calls every ExtensionManager method of an osq serv
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.ping).toEqual([0, "pong", 0]);
-    expect(out.call).toEqual([0, "OK", 7, [{ item: "t\u00e9st", action: "generate", "k\u2603": "v\u0000w" }]]);
+    const row = out.call[3][0];
+    expect(out.call.slice(0, 3)).toEqual([0, "OK", 7]);
+    const expected = JSON.parse(`{"item":"t\u00e9st","action":"generate","k\u2603":"v\\u0000w","__proto__":"p","long":"${"\u00e9".repeat(40)}"}`);
+    expect(row).toEqual(expected);
+    // A "__proto__" key is a field like any other, never the row's prototype.
+    expect(Object.getOwnPropertyDescriptor(row, "__proto__")?.value).toBe("p");
     expect(out.extensions).toEqual({ "42": ["e", "v", "1.8.0", "0"] });
     expect(out.options).toEqual({ verbose: ["false", "false", "bool"] });
     expect(out.register).toEqual([0, "OK", 65535]);

@@ -83,3 +83,16 @@ test("the interactive shell serves ~/.osquery/shell.em and answers from a Python
     shell.kill();
   }
 }, 60_000);
+
+test("osqueryd whose socket directory is missing says so as osquery does and runs on without extensions", async () => {
+  const missing = join(tempDir("osq-nodir-"), "absent", "osquery.em");
+  const e = await startDaemon([`--extensions_socket=${missing}`], { waitForSocket: false });
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!e.stderr().includes("osquery initialized") && Date.now() < deadline) await Bun.sleep(50);
+    expect(e.stderr()).toMatch(new RegExp(`^E\\d{4} .*\\] An error occurred during extension manager startup: Extension socket directory missing: ${missing}$`, "m"));
+    expect(e.stderr()).toContain("osquery initialized");
+  } finally {
+    expect(await e.stop()).toBe(0);
+  }
+});
