@@ -8,7 +8,7 @@
 import { existsSync, rmSync } from "node:fs";
 import type { Table } from "../src/table.ts";
 import { OSQUERY_VERSION } from "../src/version.ts";
-import { INFO, setStderrThreshold } from "../src/logger/glog.ts";
+import { INFO, setStderrThreshold, verbose } from "../src/logger/glog.ts";
 import { connectExtensionClient, serveThrift, type ExtensionClient, type ThriftServer } from "../src/extensions/thrift.ts";
 import type { ExtensionRegistry, ExtensionResponse, StringMap } from "../src/extensions/protocol.ts";
 import { applyExtensionDelay, flagMs } from "../src/extensions/delay.ts";
@@ -138,8 +138,9 @@ function statusLines(json: string | undefined): StatusLogLine[] {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
-  } catch {
+  } catch (e) {
     // osquery's deserializeIntermediateLog also hands over no lines for text that is not JSON.
+    verbose("extension.ts", `status lines from core are not JSON, none passed on: ${(e as Error).message}`);
     return [];
   }
   if (!Array.isArray(raw)) return [];
