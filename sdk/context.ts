@@ -81,6 +81,7 @@ export function parseContext(json: string | undefined, table: Table): QueryConte
   } catch (e) {
     return `context is not JSON: ${(e as Error).message}`;
   }
+  if (Array.isArray(raw)) return "context does not have osquery's shape: an array, not an object";
   const parsed = v.safeParse(ContextJson, raw);
   if (!parsed.success) return `context does not have osquery's shape: ${v.summarize(parsed.issues).split("\n")[0]}`;
   const constraints = new Map<string, Constraint[]>();
