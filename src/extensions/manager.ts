@@ -338,7 +338,10 @@ function handlers(opts: ManagerOptions): ManagerHandlers {
     async getQueryColumns(sql) {
       const { runQuery } = await import("../sql/engine.ts");
       try {
-        const r = await runQuery(sql);
+        // As osquery only prepares the statement, no table is generated when
+        // every column has a declared type; an expression's type needs a row.
+        const shape = await runQuery(sql, { columnsOnly: true });
+        const r = shape.columns.every((c) => c.type !== "") ? shape : await runQuery(sql);
         return { status: ok(0), response: r.columns.map((c, i) => ({ [c.name]: resultType(c.type, r.rows[0]?.[i]) })) };
       } catch (e) {
         return { status: failed(errorMessage(e)), response: [] };

@@ -5,7 +5,8 @@
 // answered in order, as Thrift's threaded server does. Bytes that are not a
 // message, a message larger than the limit, or a client silent past the idle
 // timeout close that connection only.
-import { chmodSync } from "node:fs";
+import { chmodSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { verbose, errorMessage } from "../logger/glog.ts";
 import {
@@ -397,24 +398,52 @@ export function serveThrift(path: string, handlers: ExtensionHandlers | ManagerH
     socket.on("close", () => sockets.delete(socket));
   };
 
+  // The socket is bound in a private directory beside `path`, given its mode,
+  // and renamed into place once it listens: a client never finds it refusing
+  // connections or with the umask's mode. Unix socket paths hold 107 bytes, so
+  // a path too long for the detour is bound in place.
+  let staging: string | null = null;
+  try {
+    staging = mkdtempSync(join(dirname(path), ".osq-em-"));
+  } catch (e) {
+    verbose("thrift.ts", `binding ${path} in place: ${errorMessage(e)}`);
+  }
+  if (staging !== null && Buffer.byteLength(join(staging, "s")) > 100) {
+    rmSync(staging, { recursive: true, force: true });
+    staging = null;
+  }
+  const bindPath = staging === null ? path : join(staging, "s");
+  const cleanStaging = () => {
+    if (staging !== null) rmSync(staging, { recursive: true, force: true });
+  };
   return new Promise((resolve, reject) => {
     const server: Server = createServer(onConnection);
-    server.once("error", (e) => reject(new ThriftError(`cannot listen on ${path}: ${errorMessage(e)}`)));
-    server.listen(path, () => {
+    server.once("error", (e) => {
+      cleanStaging();
+      reject(new ThriftError(`cannot listen on ${path}: ${errorMessage(e)}`));
+    });
+    server.listen(bindPath, () => {
       try {
-        chmodSync(path, opts.mode ?? 0o600);
+        chmodSync(bindPath, opts.mode ?? 0o600);
+        if (bindPath !== path) renameSync(bindPath, path);
       } catch (e) {
         server.close();
-        reject(new ThriftError(`cannot set the mode of ${path}: ${errorMessage(e)}`));
+        cleanStaging();
+        reject(new ThriftError(`cannot put the socket at ${path}: ${errorMessage(e)}`));
         return;
       }
+      cleanStaging();
       resolve({
         path,
         connections: () => sockets.size,
         close: () =>
           new Promise<void>((done) => {
             for (const s of sockets) s.destroy();
-            server.close(() => done());
+            server.close(() => {
+              // Renamed into place, the socket is not where the server bound it: removed here.
+              if (bindPath !== path) rmSync(path, { force: true });
+              done();
+            });
           }),
       });
     });

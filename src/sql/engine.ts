@@ -27,6 +27,11 @@ export interface QueryOptions {
   readonly warnings?: string[];
   /** Views from the config: name → SQL. */
   readonly views?: ReadonlyMap<string, string>;
+  /**
+   * Creates each table without calling its generator: the result has the
+   * columns and their declared types, and no rows (getQueryColumns).
+   */
+  readonly columnsOnly?: boolean;
 }
 
 /** Lazily loaded: `select 1` and other table-free queries never pay for the parser. */
@@ -85,7 +90,7 @@ async function analyseAndRun(
   const statements = program.statements.filter((s) => s.type !== "empty");
   for (const stmt of statements) gate(stmt);
   const viewLookup = parsedViews(db, views, parse);
-  const session = new Session(db, trace, opts.warnings);
+  const session = new Session(db, trace, opts.warnings, opts.columnsOnly ?? false);
   let result: QueryResult = { columns: [], rows: [], tables: [] };
   for (const stmt of statements) {
     const range = stmt.range ?? [0, sql.length];
@@ -122,7 +127,7 @@ async function fallback(
     const table = lookupTable(name);
     if (table) refs.push({ kind: "table", id: refs.length, name, alias: name, table, literals: [], joins: [], subqueries: [], ownFilters: [] });
   }
-  const session = new Session(db, trace, opts.warnings);
+  const session = new Session(db, trace, opts.warnings, opts.columnsOnly ?? false);
   await session.materialise({ refs, identifiers, usesStar: true, kind: "select_stmt" });
   return execute(db, sql, session.tableNames());
 }
@@ -137,6 +142,7 @@ class Session {
     private readonly db: Database,
     private readonly trace?: TraceSink,
     private readonly warnings?: string[],
+    private readonly columnsOnly = false,
   ) {}
 
   tableNames(): string[] {
@@ -171,7 +177,7 @@ class Session {
       // multiset union would add none of them, so it is not called again.
       const again = !empty && seen.has(key);
       const sent = !empty && ref.table.describeContext ? `; sent ${ref.table.describeContext(ctx)}` : "";
-      this.trace?.(describe(ref, ctx, empty) + sent + (again ? " (rows already generated)" : ""));
+      if (!this.columnsOnly) this.trace?.(describe(ref, ctx, empty) + sent + (again ? " (rows already generated)" : ""));
       // A table never called (its join source is empty) is not warned about, as in osquery.
       if (!empty && ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
         this.warnings?.push(
@@ -179,7 +185,7 @@ class Session {
           `Please see the table documentation: https://osquery.io/schema/#${ref.table.name}`,
         );
       }
-      if (empty || again) continue;
+      if (empty || again || this.columnsOnly) continue;
       seen.add(key);
       let rows;
       try {

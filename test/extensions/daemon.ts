@@ -11,6 +11,12 @@ export interface RunningDaemon {
   readonly proc: ReturnType<typeof Bun.spawn>;
   /** Everything written to stderr so far. */
   stderr(): string;
+  /**
+   * Waits for "osquery initialized", then a moment more: the daemon installs
+   * its SIGTERM handler just after that line, and a SIGTERM in between ends it
+   * with the signal (143) instead of a clean exit.
+   */
+  initialized(): Promise<void>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number>;
 }
@@ -52,6 +58,15 @@ export async function startDaemon(extraArgs: readonly string[] = [], opts: { wai
     socket,
     proc,
     stderr: () => err,
+    async initialized() {
+      const deadline = Date.now() + 20_000;
+      while (!err.includes("osquery initialized")) {
+        if (proc.exitCode !== null) throw new Error(`osqueryd exited ${proc.exitCode}: ${err}`);
+        if (Date.now() > deadline) throw new Error(`osqueryd never initialized: ${err}`);
+        await Bun.sleep(50);
+      }
+      await Bun.sleep(500);
+    },
     async stop() {
       if (proc.exitCode === null) proc.kill("SIGTERM");
       const code = await proc.exited;

@@ -163,7 +163,10 @@ describe("extension tables in the query path", () => {
         colsUsedBitset: 3,
       });
       // Hidden columns are left out of SELECT * and answered when named.
+      const calls = seen.length;
       expect((await client.getQueryColumns("select * from many_7")).response).toEqual([{ id: "INTEGER" }, { label: "TEXT" }, { big: "UNSIGNED BIGINT" }]);
+      // As osquery only prepares the statement: the extension is not asked for rows.
+      expect(seen.length).toBe(calls);
       expect((await client.query("select secret from many_7 where id = 1")).response).toEqual([{ secret: "s" }]);
       // A join pushes the extension's values into a built-in table's index column.
       const j = await client.query(`select m.label, p.name from many_1 m join processes p on p.pid = m.id where m.id = 1`);

@@ -34,9 +34,7 @@ test("a one-query shell starts no manager; --disable_extensions=false makes it s
 test("osqueryd with --disable_extensions serves no socket", async () => {
   const d = await startDaemon(["--disable_extensions"], { waitForSocket: false });
   try {
-    const deadline = Date.now() + 20_000;
-    while (!d.stderr().includes("osquery initialized") && Date.now() < deadline) await Bun.sleep(50);
-    expect(d.stderr()).toContain("osquery initialized");
+    await d.initialized();
     expect(existsSync(d.socket)).toBe(false);
   } finally {
     expect(await d.stop()).toBe(0);
@@ -88,11 +86,30 @@ test("osqueryd whose socket directory is missing says so as osquery does and run
   const missing = join(tempDir("osq-nodir-"), "absent", "osquery.em");
   const e = await startDaemon([`--extensions_socket=${missing}`], { waitForSocket: false });
   try {
-    const deadline = Date.now() + 20_000;
-    while (!e.stderr().includes("osquery initialized") && Date.now() < deadline) await Bun.sleep(50);
+    await e.initialized();
     expect(e.stderr()).toMatch(new RegExp(`^E\\d{4} .*\\] An error occurred during extension manager startup: Extension socket directory missing: ${missing}$`, "m"));
     expect(e.stderr()).toContain("osquery initialized");
   } finally {
     expect(await e.stop()).toBe(0);
+  }
+});
+
+test("the manager's socket appears already listening and already 0600", async () => {
+  const d = await startDaemon([], { waitForSocket: false });
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(d.socket)) {
+      if (Date.now() > deadline) throw new Error(`osqueryd never served ${d.socket}: ${d.stderr()}`);
+      await Bun.sleep(1);
+    }
+    // The first moment it exists: no window with the umask's mode or with connections refused.
+    expect(statSync(d.socket).mode & 0o777).toBe(0o600);
+    const { connectExtensionClient } = await import("../../src/extensions/thrift.ts");
+    const c = await connectExtensionClient(d.socket, { timeoutMs: 10_000 });
+    expect((await c.ping()).message).toBe("pong");
+    c.close();
+    await d.initialized();
+  } finally {
+    expect(await d.stop()).toBe(0);
   }
 });
