@@ -9,7 +9,7 @@
 // extension that never comes ends the daemon with 78 after the timeout; the
 // README's SDK example runs as written.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -35,7 +35,7 @@ interface Daemon {
 }
 
 /** Starts osqueryd in `dir` (ephemeral: no pidfile, no database on disk) with the autoload file `autoload`. */
-function startDaemon(dir: string, autoload: string, extra: readonly string[] = []): Daemon {
+function startDaemon(dir: string, autoload: string, extra: readonly string[] = [], env: Record<string, string> = {}): Daemon {
   const socket = join(dir, "osquery.em");
   writeFileSync(join(dir, "osquery.conf"), "{}");
   const proc = Bun.spawn(
@@ -50,7 +50,7 @@ function startDaemon(dir: string, autoload: string, extra: readonly string[] = [
       "--extensions_timeout=3",
       ...extra,
     ],
-    { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } },
   );
   let err = "";
   void (async () => {
@@ -309,6 +309,49 @@ describe("permissions and required extensions", () => {
       await d.stop();
     }
   });
+});
+
+test("an autoloaded SDK extension as config and logger plugin: its schedule runs and its logger receives osquery's result lines", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "osq-extlife-"));
+  const source = `
+import { appendFileSync } from "node:fs";
+import { defineTable, startExtension } from "osq-sdk";
+const log = process.env.OSQ_TEST_LOG;
+await startExtension({
+  name: "plugins",
+  version: "2.0.0",
+  tables: [defineTable({ name: "plugin_rows", columns: { id: "INTEGER", word: "TEXT" }, generate: () => [{ id: 1, word: "one" }, { id: 2, word: "two" }] })],
+  configs: [{ name: "ext_config", genConfig: () => ({ ext: JSON.stringify({ schedule: { ext_words: { query: "select word from plugin_rows", interval: 1 } } }) }) }],
+  loggers: [{ name: "ext_logger", logString: (line) => appendFileSync(log, line + "\\n") }],
+});
+`;
+  try {
+    const ext = buildExtension(source, "plugins", dir);
+    const autoload = join(dir, "extensions.load");
+    writeFileSync(autoload, `${ext}\n`);
+    const logged = join(dir, "logged");
+    const d = startDaemon(dir, autoload, ["--config_plugin=ext_config", "--logger_plugin=ext_logger"], { OSQ_TEST_LOG: logged });
+    try {
+      const lines = await waitFor("result lines from ext_words", async () => {
+        const text = existsSync(logged) ? readFileSync(logged, "utf8") : "";
+        const parsed = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        const ours = parsed.filter((l) => l.name === "ext_words");
+        return ours.length >= 2 ? ours : null;
+      }, 30_000, d);
+      // osquery's event-format result lines, one per added row.
+      const words = lines.map((l) => (l.columns as Record<string, string>).word).sort();
+      expect(words).toEqual(["one", "two"]);
+      for (const l of lines) {
+        expect(l.action).toBe("added");
+        expect(typeof l.unixTime).toBe("number");
+        expect(l.hostIdentifier).toBeString();
+      }
+    } finally {
+      await d.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the README's SDK example runs as written", async () => {
