@@ -261,6 +261,38 @@ export function removeStalePaths(socket: string): void {
   }
 }
 
+let registering: Promise<unknown> = Promise.resolve();
+
+/** osquery's registerExtension: the name, SDK and broadcast checks, then a fresh uuid. */
+async function register(info: InternalExtensionInfo, registry: ExtensionRegistry): Promise<ExtensionStatus> {
+  if (registeredExtensions().some((e) => e.name === info.name)) {
+    log.error(`Refusing to register duplicate extension ${info.name}`);
+    return failed("Duplicate extension registered");
+  }
+  if (!versionAtLeast(MIN_SDK_VERSION, info.sdk_version)) {
+    log.warning(`Could not add extension ${info.name}: incompatible extension SDK ${info.sdk_version}, minimum required is ${MIN_SDK_VERSION}`);
+    return failed("Incompatible extension SDK version");
+  }
+  const problem = await checkBroadcast(registry);
+  if (problem) {
+    log.error(`Could not add extension ${info.name}: ${problem}`);
+    return failed(`Failed adding registry: ${problem}`);
+  }
+  const uuid = newUuid();
+  log.info(`Registering extension (${info.name}, ${uuid}, version=${info.version}, sdk=${info.sdk_version})`);
+  addExtension({
+    uuid,
+    name: info.name,
+    version: info.version,
+    sdkVersion: info.sdk_version,
+    minSdkVersion: info.min_sdk_version,
+    path: `${flags.get("extensions_socket")}.${uuid}`,
+    registry,
+    registeredAt: Date.now(),
+  });
+  return ok(uuid);
+}
+
 function handlers(opts: ManagerOptions): ManagerHandlers {
   return {
     ping: () => ok(0, "pong"),
@@ -291,35 +323,12 @@ function handlers(opts: ManagerOptions): ManagerHandlers {
       for (const spec of FLAGS) out[spec.name] = { value: flags.get(spec.name), default_value: spec.defaultValue, type: spec.type };
       return out;
     },
-    async registerExtension(info, registry) {
-      if (registeredExtensions().some((e) => e.name === info.name)) {
-        log.error(`Refusing to register duplicate extension ${info.name}`);
-        return failed("Duplicate extension registered");
-      }
-      if (!versionAtLeast(MIN_SDK_VERSION, info.sdk_version)) {
-        log.warning(`Could not add extension ${info.name}: incompatible extension SDK ${info.sdk_version}, minimum required is ${MIN_SDK_VERSION}`);
-        return failed("Incompatible extension SDK version");
-      }
-      const problem = await checkBroadcast(registry);
-      // Another registration may have taken the name while the table check loaded modules.
-      if (!problem && registeredExtensions().some((e) => e.name === info.name)) return failed("Duplicate extension registered");
-      if (problem) {
-        log.error(`Could not add extension ${info.name}: ${problem}`);
-        return failed(`Failed adding registry: ${problem}`);
-      }
-      const uuid = newUuid();
-      log.info(`Registering extension (${info.name}, ${uuid}, version=${info.version}, sdk=${info.sdk_version})`);
-      addExtension({
-        uuid,
-        name: info.name,
-        version: info.version,
-        sdkVersion: info.sdk_version,
-        minSdkVersion: info.min_sdk_version,
-        path: `${flags.get("extensions_socket")}.${uuid}`,
-        registry,
-        registeredAt: Date.now(),
-      });
-      return ok(uuid);
+    registerExtension(info, registry) {
+      // One registration at a time: the checks await the table registry, and
+      // two extensions broadcasting one name at once must not both pass them.
+      const next = registering.then(() => register(info, registry));
+      registering = next.catch((e: unknown) => log.verbose(`A registration failed: ${errorMessage(e)}`));
+      return next;
     },
     deregisterExtension(uuid) {
       if (!removeExtension(uuid)) return failed("No extension UUID found");

@@ -118,6 +118,20 @@ describe("round trips of every manager call", () => {
     for (const uuid of [first.uuid, own.uuid]) await client.deregisterExtension(uuid);
   });
 
+  test("ten extensions broadcasting one table name at once: exactly one gets it", async () => {
+    const col = [{ id: "column", name: "a", type: "TEXT", op: "0" }];
+    const clients = await Promise.all(Array.from({ length: 10 }, () => connectExtensionClient(d.socket, { timeoutMs: 20_000 })));
+    try {
+      const results = await Promise.all(clients.map((c, i) => c.registerExtension(INFO(`racer_${i}`), { table: { race_t: col } })));
+      const won = results.filter((r) => r.code === 0);
+      expect(won.length).toBe(1);
+      expect(results.filter((r) => r.code === 1).every((r) => r.message.includes("Registry item race_t conflicts"))).toBe(true);
+      await client.deregisterExtension(won[0]!.uuid);
+    } finally {
+      for (const c of clients) c.close();
+    }
+  });
+
   test("call reaches core's own table plugins", async () => {
     const cols = await client.call("table", "processes", { action: "columns" });
     expect(cols.status.code).toBe(0);
@@ -195,6 +209,32 @@ describe("extension tables in the query path", () => {
       expect((await client.query("select v from mixedcase_t")).response).toEqual([{ v: "found" }]);
       expect((await client.query("select v from MIXEDCASE_T")).response).toEqual([{ v: "found" }]);
       expect((await client.registerExtension(INFO("mixed2"), { table: { mixedcase_t: col } })).code).toBe(1);
+    } finally {
+      await server.close();
+      await client.deregisterExtension(s.uuid);
+    }
+  });
+
+  test("a table whose route names no columns gets them from call(table, name, {action: columns}) when first queried", async () => {
+    const s = await client.registerExtension(INFO("lazy"), { table: { lazy_t: [] } });
+    expect(s.code).toBe(0);
+    const seen: { item: string; request: StringMap }[] = [];
+    const server = await serveThrift(`${d.socket}.${s.uuid}`, {
+      ping: () => ({ code: 0, message: "pong", uuid: s.uuid }),
+      call: (_registry, item, request) => {
+        seen.push({ item, request });
+        const response =
+          request["action"] === "columns"
+            ? [{ id: "column", name: "k", type: "INTEGER", op: "1" }, { id: "column", name: "v", type: "TEXT", op: "0" }]
+            : [{ k: "1", v: "one" }];
+        return { status: { code: 0, message: "OK", uuid: s.uuid }, response };
+      },
+      shutdown: () => {},
+    });
+    try {
+      expect((await client.query("select k, v from lazy_t")).response).toEqual([{ k: "1", v: "one" }]);
+      expect(seen.map((x) => x.request["action"])).toEqual(["columns", "generate"]);
+      expect((await client.getQueryColumns("select * from lazy_t")).response).toEqual([{ k: "INTEGER" }, { v: "TEXT" }]);
     } finally {
       await server.close();
       await client.deregisterExtension(s.uuid);
