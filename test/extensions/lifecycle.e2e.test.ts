@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
-import { OSQUERYD, ROOT } from "../helpers.ts";
+import { ROOT } from "../helpers.ts";
+import { startDaemon as startFixtureDaemon, type RunningDaemon } from "./daemon.ts";
 import { connectExtensionClient } from "../../src/extensions/thrift.ts";
 import { TEST_EXTENSION, buildExtension, copyExtension } from "./ext_build.ts";
 
@@ -27,41 +27,29 @@ beforeAll(() => {
 afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
 
 interface Daemon {
-  readonly proc: Subprocess<"ignore", "pipe", "pipe">;
+  readonly proc: RunningDaemon["proc"];
   readonly socket: string;
   stderr(): string;
   query(sql: string): Promise<Record<string, string>[]>;
   stop(): Promise<void>;
 }
 
-/** Starts osqueryd in `dir` (ephemeral: no pidfile, no database on disk) with the autoload file `autoload`. */
-function startDaemon(dir: string, autoload: string, extra: readonly string[] = [], env: Record<string, string> = {}): Daemon {
-  const socket = join(dir, "osquery.em");
-  writeFileSync(join(dir, "osquery.conf"), "{}");
-  const proc = Bun.spawn(
-    [
-      OSQUERYD,
-      "--ephemeral",
-      `--config_path=${join(dir, "osquery.conf")}`,
-      `--logger_path=${dir}`,
-      `--extensions_socket=${socket}`,
-      `--extensions_autoload=${autoload}`,
-      "--extensions_interval=1",
-      "--extensions_timeout=3",
-      ...extra,
-    ],
-    { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } },
+/**
+ * osqueryd (the extension tests' fixture: ephemeral, sockets and logs in its
+ * own temp dir) with the watcher on, autoloading from `autoload`, checking
+ * extensions every second; `extra` flags come last and win.
+ */
+async function startDaemon(autoload: string, extra: readonly string[] = [], waitForSocket = true): Promise<Daemon> {
+  const d = await startFixtureDaemon(
+    ["--disable_watchdog=false", `--extensions_autoload=${autoload}`, "--extensions_interval=1", "--extensions_timeout=3", ...extra],
+    { waitForSocket, beforeStart: (dir) => writeFileSync(join(dir, "osquery.conf"), "{}") },
   );
-  let err = "";
-  void (async () => {
-    for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
-  })();
   return {
-    proc,
-    socket,
-    stderr: () => err,
+    proc: d.proc,
+    socket: d.socket,
+    stderr: d.stderr,
     async query(sql) {
-      const client = await connectExtensionClient(socket, { timeoutMs: 20_000 });
+      const client = await connectExtensionClient(d.socket, { timeoutMs: 20_000 });
       try {
         const r = await client.query(sql);
         if (r.status.code !== 0) throw new Error(`query failed: ${r.status.message}`);
@@ -71,10 +59,7 @@ function startDaemon(dir: string, autoload: string, extra: readonly string[] = [
       }
     },
     async stop() {
-      proc.kill("SIGTERM");
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
-      await proc.exited;
-      clearTimeout(timer);
+      await d.stop();
     },
   };
 }
@@ -123,7 +108,7 @@ function workerOf(watcher: number): number | null {
 describe("autoloaded by the watcher", () => {
   let dir: string;
   let daemon: Daemon;
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "osq-extlife-"));
     copyExtension(binary, join(dir, "exts", "nested", "alpha.ext"));
     copyExtension(binary, join(dir, "exts", "notes.txt"));
@@ -131,7 +116,7 @@ describe("autoloaded by the watcher", () => {
     copyExtension(binary, join(dir, "single", "gamma.ext"));
     const autoload = join(dir, "extensions.load");
     writeFileSync(autoload, [`# ${join(dir, "single", "gamma.ext")}`, `;${join(dir, "single", "gamma.ext")}`, "", join(dir, "exts"), join(dir, "single", "beta.ext"), ""].join("\n"));
-    daemon = startDaemon(dir, autoload);
+    daemon = await startDaemon(autoload);
   });
   afterAll(async () => {
     await daemon.stop();
@@ -256,7 +241,7 @@ describe("permissions and required extensions", () => {
     const open = copyExtension(binary, join(dir, "perm", "open.ext"), 0o777);
     const autoload = join(dir, "perm.load");
     writeFileSync(autoload, `${safe}\n${open}\n`);
-    const refused = startDaemon(dir, autoload, ["--disable_watchdog"]);
+    const refused = await startDaemon(autoload, ["--disable_watchdog"]);
     try {
       await waitFor("safe to register", async () => (await extensionNames(refused)).includes("safe"), 20_000, refused);
       // Another interval: the refused one had every chance to register.
@@ -269,7 +254,7 @@ describe("permissions and required extensions", () => {
     } finally {
       await refused.stop();
     }
-    const allowed = startDaemon(dir, autoload, ["--disable_watchdog", "--allow_unsafe"]);
+    const allowed = await startDaemon(autoload, ["--disable_watchdog", "--allow_unsafe"]);
     try {
       const names = await waitFor("both to register", async () => {
         const n = await extensionNames(allowed);
@@ -286,7 +271,7 @@ describe("permissions and required extensions", () => {
     const autoload = join(dir, "none.load");
     writeFileSync(autoload, "");
     const started = Date.now();
-    const d = startDaemon(dir, autoload, ["--extensions_require=ghost", "--extensions_timeout=2"]);
+    const d = await startDaemon(autoload, ["--extensions_require=ghost", "--extensions_timeout=2"], false);
     const timer = setTimeout(() => d.proc.kill("SIGKILL"), 30_000);
     const code = await d.proc.exited;
     clearTimeout(timer);
@@ -294,13 +279,14 @@ describe("permissions and required extensions", () => {
     expect(code).toBe(78);
     expect(elapsed).toBeGreaterThanOrEqual(2_000);
     expect(d.stderr()).toContain("Required extension not found or not loaded: ghost");
+    await d.stop(); // its temp dir
   });
 
   test("--extensions_require of an autoloaded extension waits for it, then the daemon runs", async () => {
     const needed = copyExtension(binary, join(dir, "req", "needed.ext"));
     const autoload = join(dir, "req.load");
     writeFileSync(autoload, `${needed}\n`);
-    const d = startDaemon(dir, autoload, ["--extensions_require=needed", "--extensions_timeout=10"]);
+    const d = await startDaemon(autoload, ["--extensions_require=needed", "--extensions_timeout=10"]);
     try {
       const rows = await waitFor("needed_rows", () => d.query("select count(*) as n from needed_rows"), 20_000, d);
       expect(rows).toEqual([{ n: "100" }]);
@@ -315,8 +301,10 @@ test("an autoloaded SDK extension as config and logger plugin: its schedule runs
   const dir = mkdtempSync(join(tmpdir(), "osq-extlife-"));
   const source = `
 import { appendFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { defineTable, startExtension } from "osq-sdk";
-const log = process.env.OSQ_TEST_LOG;
+// Beside the binary: the test reads it there.
+const log = join(dirname(process.execPath), "logged");
 await startExtension({
   name: "plugins",
   version: "2.0.0",
@@ -330,7 +318,7 @@ await startExtension({
     const autoload = join(dir, "extensions.load");
     writeFileSync(autoload, `${ext}\n`);
     const logged = join(dir, "logged");
-    const d = startDaemon(dir, autoload, ["--config_plugin=ext_config", "--logger_plugin=ext_logger"], { OSQ_TEST_LOG: logged });
+    const d = await startDaemon(autoload, ["--config_plugin=ext_config", "--logger_plugin=ext_logger"]);
     try {
       const lines = await waitFor("result lines from ext_words", async () => {
         const text = existsSync(logged) ? readFileSync(logged, "utf8") : "";
