@@ -49,6 +49,9 @@ const FIXED_SIZE: readonly number[] = (() => {
   return sizes;
 })();
 
+/** Types a list, set or map may hold. */
+const ELEMENT_TYPES: ReadonlySet<number> = new Set([T.BOOL, T.BYTE, T.DOUBLE, T.I16, T.I32, T.I64, T.STRING, T.STRUCT, T.MAP, T.SET, T.LIST]);
+
 /** Whether elements of this type hold no containers. */
 function isFlat(t: number): boolean {
   return t === T.STRING || (FIXED_SIZE[t] ?? 0) > 0;
@@ -581,7 +584,7 @@ export class MessageScanner {
 
   private checkType(t: number, count: number): void {
     // An empty container may name any type (some writers leave it 0).
-    if (count > 0 && !([T.BOOL, T.BYTE, T.DOUBLE, T.I16, T.I32, T.I64, T.STRING, T.STRUCT, T.MAP, T.SET, T.LIST] as number[]).includes(t)) {
+    if (count > 0 && !ELEMENT_TYPES.has(t)) {
       throw new ProtocolError(`unknown element type ${t}`);
     }
   }

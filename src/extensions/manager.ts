@@ -377,6 +377,22 @@ async function applyExtensionDelay(predicate: () => boolean | Promise<boolean>, 
   }
 }
 
+/** Whether the extension serves its socket: it registers first and binds `<em>.<uuid>` after the reply. */
+async function answersPing(ext: RegisteredExtension): Promise<boolean> {
+  const { connectExtensionClient } = await import("./thrift.ts");
+  try {
+    const c = await connectExtensionClient(ext.path, { timeoutMs: 10_000 });
+    try {
+      return (await c.ping()).code !== ExtensionCode.FAILED;
+    } finally {
+      c.close();
+    }
+  } catch (e) {
+    log.verbose(`Extension ${ext.name} (${ext.uuid}) does not answer yet: ${errorMessage(e)}`);
+    return false;
+  }
+}
+
 /**
  * osquery's extensions_require: waits for each named extension to register
  * and answer a ping. Returns the warning osquery logs for the first missing
@@ -389,19 +405,7 @@ export async function waitForRequiredExtensions(): Promise<string | null> {
     const found = await applyExtensionDelay(
       async () => {
         const ext = registeredExtensions().find((e) => e.name === name);
-        if (!ext) return false;
-        const { connectExtensionClient } = await import("./thrift.ts");
-        try {
-          const c = await connectExtensionClient(ext.path, { timeoutMs: 10_000 });
-          try {
-            return (await c.ping()).code !== ExtensionCode.FAILED;
-          } finally {
-            c.close();
-          }
-        } catch (e) {
-          log.verbose(`Required extension ${name} does not answer yet: ${errorMessage(e)}`);
-          return false;
-        }
+        return ext !== undefined && (await answersPing(ext));
       },
       // Once one required extension used up the timeout, the others get no wait of their own.
       () => !waited,
@@ -414,11 +418,15 @@ export async function waitForRequiredExtensions(): Promise<string | null> {
 
 /**
  * osquery's initActivePlugin wait: true once an extension has broadcast
- * `registry`/`name`; waits only while autoloaded extensions may still bring it.
+ * `registry`/`name` and its socket answers a ping (osquery's setActive pings
+ * the owner); waits only while autoloaded extensions may still bring it.
  */
 export function awaitExtensionPlugin(registry: string, name: string): Promise<boolean> {
   return applyExtensionDelay(
-    () => pluginOwner(registry, name) !== undefined,
+    async () => {
+      const owner = pluginOwner(registry, name);
+      return owner !== undefined && (await answersPing(owner));
+    },
     () => managed > 0,
   );
 }

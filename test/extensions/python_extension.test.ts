@@ -136,6 +136,10 @@ test("the config plugin's schedule runs and both loggers receive its results", a
   const result = JSON.parse(line.request["string"]!);
   expect(result).toMatchObject({ name: "py_joined", action: "added" });
   expect(["python", "parent"]).toContain(result.columns.name);
+  // A snapshot query's line comes as {snapshot: line}.
+  const snap = await until("a py_snap snapshot at the Python logger", () => recorded().find((r) => r.item === "pylogger" && r.request["snapshot"] !== undefined));
+  expect(Object.keys(snap.request)).toEqual(["snapshot"]);
+  expect(JSON.parse(snap.request["snapshot"]!)).toMatchObject({ name: "py_snap", action: "snapshot", snapshot: [{ name: "python" }] });
   // Before any result: init with the binary's name, then features.
   const calls = recorded().filter((r) => r.item === "pylogger");
   expect(calls[0]!.request).toEqual({ init: "osqueryd" });
