@@ -350,13 +350,9 @@ export async function runDaemon(args: string[]): Promise<number> {
   const missingExtension = await extensionHost.start(manager);
   if (manager && !missingExtension) {
     const activate = await import("../extensions/activate.ts");
-    if (!plugin) {
-      await extensionHost.pluginReady("config", flags.get("config_plugin"));
-      plugin = await activate.extensionConfigPlugin(flags.get("config_plugin"));
-    }
+    if (!plugin) plugin = await activate.extensionConfigPlugin(flags.get("config_plugin"));
     if (!flags.bool("disable_logging")) {
       const names = loggerNames().filter((n) => !BUILTIN_LOGGERS.has(n));
-      for (const name of names) await extensionHost.pluginReady("logger", name);
       extensionLoggers = await activate.extensionLoggerPlugins(names, () => daemon?.hostIdentifier() ?? hostname());
     }
   }
@@ -427,9 +423,6 @@ export async function runDaemon(args: string[]): Promise<number> {
   status.attach(loggers.map((l) => (lines) => l.logStatus(lines)));
 
   // Set up after the config, whose options may turn distributed queries on.
-  if (manager && !flags.bool("disable_distributed") && flags.get("distributed_plugin") !== "tls") {
-    await extensionHost.pluginReady("distributed", flags.get("distributed_plugin"));
-  }
   const distributed = await distributedPlugin(() => openRemoteSession(store), manager);
   if (typeof distributed === "string") {
     status.error(FILE, distributed);

@@ -31,8 +31,7 @@ export interface HealthLog {
 /** osquery's liveness ping timeout. */
 const PING_TIMEOUT_MS = 10_000;
 
-/** Pings the extension serving `path`: null when it answers with success, else why not. */
-export async function ping(path: string, timeoutMs: number = PING_TIMEOUT_MS): Promise<string | null> {
+async function ping(path: string, timeoutMs: number): Promise<string | null> {
   let client;
   try {
     client = await connectExtensionClient(path, { timeoutMs });

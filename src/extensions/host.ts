@@ -5,11 +5,10 @@
 // apart from lifecycle.ts so the watcher, which only starts extensions, never
 // loads the manager.
 import { flags } from "../flags/flags.ts";
-import { applyExtensionDelay, flagMs } from "./delay.ts";
-import { ExtensionHealth, ping } from "./health.ts";
+import { flagMs } from "./delay.ts";
+import { ExtensionHealth } from "./health.ts";
 import { autoloadedExtensions, hasManagedExtensions, superviseExtensions } from "./lifecycle.ts";
 import { setManagedExtensions, waitForRequiredExtensions, type ExtensionManager } from "./manager.ts";
-import { pluginOwner } from "./plugins.ts";
 import type { ExtensionSupervisor } from "./supervisor.ts";
 
 export interface HostLog {
@@ -24,7 +23,6 @@ export class ExtensionHost {
 
   private constructor(
     private readonly supervisor: ExtensionSupervisor | null,
-    private readonly managed: boolean,
     private readonly log: HostLog,
   ) {}
 
@@ -35,9 +33,8 @@ export class ExtensionHost {
    */
   static prepare(launches: boolean, log: HostLog): ExtensionHost {
     const supervisor = launches ? autoloadedExtensions(log) : null;
-    const managed = hasManagedExtensions(supervisor);
-    setManagedExtensions(managed ? Math.max(1, supervisor?.size ?? 0) : 0);
-    return new ExtensionHost(supervisor, managed, log);
+    setManagedExtensions(hasManagedExtensions(supervisor) ? Math.max(1, supervisor?.size ?? 0) : 0);
+    return new ExtensionHost(supervisor, log);
   }
 
   /**
@@ -58,26 +55,6 @@ export class ExtensionHost {
     const missing = await waitForRequiredExtensions();
     if (missing) this.log.error(`An error occurred during extension manager startup: ${missing}`);
     return missing;
-  }
-
-  /**
-   * osquery's setActive for a plugin an extension brings: waits, while
-   * managed extensions may still bring it, until it is registered and its
-   * extension answers a ping on its own socket. An extension binds that
-   * socket only after core's registration reply, so a plugin just
-   * registered may not be callable yet. The caller then activates it (or
-   * reports it missing).
-   */
-  async pluginReady(registry: string, name: string): Promise<void> {
-    const ready = await applyExtensionDelay(
-      async () => {
-        const owner = pluginOwner(registry, name);
-        return owner !== undefined && (await ping(owner.path)) === null;
-      },
-      flagMs(flags.get("extensions_timeout")),
-      () => this.managed,
-    );
-    if (!ready) this.log.verbose(`The ${name} ${registry} plugin is not ready: its extension is not registered or does not answer`);
   }
 
   /** Stops the health checks and the extensions this process started. */
