@@ -217,11 +217,14 @@ describe("autoloaded by the watcher", () => {
       return n.length === 2 ? n : null;
     }, 30_000, daemon);
     expect(names).toEqual(["alpha", "beta"]);
-    expect(await daemon.query("select role from alpha_pids order by role")).toEqual([{ role: "parent" }, { role: "self" }]);
+    // Listed once registered; it answers once it has bound its socket, right after core's reply.
+    const roles = await waitFor("alpha_pids from the new registration", () => daemon.query("select role from alpha_pids order by role"), 10_000, daemon);
+    expect(roles).toEqual([{ role: "parent" }, { role: "self" }]);
   });
 
   test("SIGTERM to the watcher stops the extensions too", async () => {
-    const pids = (await daemon.query("select pid from alpha_pids where role = 'self' union all select pid from beta_pids where role = 'self'")).map((r) => Number(r.pid));
+    const rows = await waitFor("both tables", () => daemon.query("select pid from alpha_pids where role = 'self' union all select pid from beta_pids where role = 'self'"), 10_000, daemon);
+    const pids = rows.map((r) => Number(r.pid));
     expect(pids).toHaveLength(2);
     await daemon.stop();
     expect(daemon.proc.exitCode).toBe(0);
