@@ -41,8 +41,8 @@ export interface WatchedExtensions {
   start(): void;
 }
 
-export function watchedExtensions(log: SupervisorLog): WatchedExtensions | null {
-  const supervisor = autoloadedExtensions(log);
+export function watchedExtensions(log: SupervisorLog, limits: ExtensionLimitCheck | null = null): WatchedExtensions | null {
+  const supervisor = autoloadedExtensions(log, limits);
   if (!supervisor) return null;
   return { supervisor, workerEnv: { [MANAGED_EXTENSIONS_ENV]: "true" }, start: () => superviseExtensions(supervisor) };
 }

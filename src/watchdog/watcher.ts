@@ -14,6 +14,8 @@ import { processUsage } from "../linux/proc.ts";
 import { takePidfile } from "../daemon/pidfile.ts";
 import { ownCommand } from "../daemon/daemonize.ts";
 import type { WatchedExtensions } from "../extensions/lifecycle.ts";
+import type { ExtensionLimitCheck } from "../extensions/supervisor.ts";
+import { watchExtension } from "./extensions.ts";
 import { UsageMonitor, respawn, watcherViolation, workerLimit, type RespawnState, type WatchdogSettings } from "./policy.ts";
 
 const FILE = "watcher.ts";
@@ -112,10 +114,30 @@ async function stopChild(child: Subprocess, s: WatchdogSettings, forced: boolean
  * The autoloaded extensions, loaded only when there is an autoload file (or
  * --extension): most watchers manage none and load none of that code.
  */
-async function watchedExtensions(): Promise<WatchedExtensions | null> {
+async function watchedExtensions(s: WatchdogSettings): Promise<WatchedExtensions | null> {
   if (flags.bool("disable_extensions") || (!existsSync(flags.get("extensions_autoload")) && flags.get("extension") === "")) return null;
   const { watchedExtensions } = await import("../extensions/lifecycle.ts");
-  return watchedExtensions({ warning: warn, error, verbose: (m) => verbose(FILE, m) });
+  const limits = flags.bool("enable_extensions_watchdog") ? extensionLimits(s) : null;
+  return watchedExtensions({ warning: warn, error, verbose: (m) => verbose(FILE, m) }, limits);
+}
+
+/**
+ * --enable_extensions_watchdog: each extension process held to the worker's
+ * limits (watchExtension's verdict), sampled at every supervisor check.
+ */
+function extensionLimits(s: WatchdogSettings): ExtensionLimitCheck {
+  const watches = new Map<number, ReturnType<typeof watchExtension>>();
+  return (path, pid, startedAt) => {
+    let watch = watches.get(pid);
+    if (!watch) {
+      watch = watchExtension({ name: path, pid, settings: s, enforce: true, threads: availableParallelism(), startedAt });
+      watches.set(pid, watch);
+    }
+    const verdict = watch.check(processUsage(pid), nowSeconds());
+    // A stopped or exited process is done with: its next start is a new pid, watched afresh.
+    if (verdict.kind !== "ok") watches.delete(pid);
+    return verdict.kind === "stop" ? verdict.message : null;
+  };
 }
 
 /** `extraEnv`: what tells the worker that extensions are managed, so it waits for their plugins. */
@@ -181,7 +203,7 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
   const pause = new Pause();
   let worker: Subprocess | null = null;
   // Autoloaded extensions are the watcher's children, as in osquery: they outlive a worker restart.
-  const extensions = await watchedExtensions();
+  const extensions = await watchedExtensions(s);
   const onStop = () => pause.stop();
   // osquery's users reload with `kill -HUP $(cat pidfile)`, which names the watcher.
   const onHup = () => worker?.kill("SIGHUP");

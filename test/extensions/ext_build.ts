@@ -9,7 +9,8 @@ import { ROOT } from "../helpers.ts";
 /**
  * An extension whose name is its file's base name (so copies of one binary
  * are distinct extensions). Tables: `<name>_pids`, this process and its
- * parent; `<name>_rows`, ids 0..rows-1 (or those an `id` constraint asks for).
+ * parent; `<name>_rows`, ids 0..rows-1 (or those an `id` constraint asks for);
+ * `<name>_hog`, which grows the process by `mb` MB.
  */
 export const TEST_EXTENSION = `
 import { basename } from "node:path";
@@ -36,7 +37,18 @@ const numbered = defineTable({
     return out;
   },
 });
-await startExtension({ name, version: "1.0.0", tables: [pids, numbered] });
+// Querying it with mb = N makes this process hold N MB more (touched, so resident): for the watchdog's memory limit.
+const held = [];
+const hog = defineTable({
+  name: name + "_hog",
+  columns: { mb: "INTEGER" },
+  generate: (ctx) => {
+    const mb = Number(ctx.equals("mb")[0] ?? "0");
+    for (let i = 0; i < mb; i++) held.push(Buffer.alloc(1 << 20, 1));
+    return [{ mb }];
+  },
+});
+await startExtension({ name, version: "1.0.0", tables: [pids, numbered, hog] });
 `;
 
 /** Compiles `source` (importing "osq-sdk") to `<dir>/<name>.ext`; returns its path. */

@@ -300,6 +300,35 @@ describe("permissions and required extensions", () => {
   });
 });
 
+test("--enable_extensions_watchdog: an extension over the memory limit is stopped with osquery's line and started again", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "osq-extlife-"));
+  try {
+    const ext = copyExtension(binary, join(dir, "hungry.ext"));
+    const autoload = join(dir, "extensions.load");
+    writeFileSync(autoload, `${ext}\n`);
+    const d = await startDaemon(autoload, ["--enable_extensions_watchdog", "--watchdog_memory_limit=80", "--watchdog_delay=0"]);
+    try {
+      const first = await waitFor("hungry_pids", () => d.query("select pid from hungry_pids where role = 'self'"), 20_000, d);
+      const pid = Number(first[0]!.pid);
+      // Memory counts above the first sample, taken at the supervisor's next 3 s check: grow only after it.
+      await Bun.sleep(3500);
+      expect(await d.query("select mb from hungry_hog where mb = 200")).toEqual([{ mb: "200" }]);
+      // The supervisor samples every 3 s; the stop is SIGTERM, then SIGKILL after --watchdog_forced_shutdown_delay.
+      await waitFor("the stop", async () => new RegExp(`osquery extension ${ext} \\(${pid}\\) stopping: Memory limits exceeded`).test(d.stderr()), 20_000, d);
+      const again = await waitFor("a new hungry process", async () => {
+        const r = await d.query("select pid from hungry_pids where role = 'self'");
+        return r.length === 1 && Number(r[0]!.pid) !== pid ? r : null;
+      }, 20_000, d);
+      expect(alive(pid)).toBe(false);
+      expect(alive(Number(again[0]!.pid))).toBe(true);
+    } finally {
+      await d.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("an autoloaded SDK extension as config and logger plugin: its schedule runs and its logger receives osquery's result lines", async () => {
   const dir = mkdtempSync(join(tmpdir(), "osq-extlife-"));
   const source = `
