@@ -53,7 +53,8 @@ import { eventFactory } from "../events/factory.ts";
 import { useEventsStore } from "../events/store.ts";
 import { applyScheduleToEvents, eventsConfigOf, pathsFromQueries, type PathQueryEnv } from "./events.ts";
 import { Carver } from "../remote/carver.ts";
-import { startExtensionManager, waitForRequiredExtensions, type ExtensionManager } from "../extensions/manager.ts";
+import { startExtensionManager, type ExtensionManager } from "../extensions/manager.ts";
+import { ExtensionHost } from "../extensions/host.ts";
 
 const BINARY = "osqueryd";
 const FILE = "init.ts";
@@ -391,6 +392,13 @@ export async function runDaemon(args: string[]): Promise<number> {
   // The extension manager comes up before the plugins are chosen, as in osquery:
   // an extension's config, logger or distributed plugin may be the one named.
   let requestStop = () => {};
+  // Without a watcher this process starts the autoloaded extensions itself, as osquery's thread does.
+  const extensionHost = ExtensionHost.prepare(worker === null, {
+    info: (m) => status.info("extensions.ts", m),
+    warning: (m) => status.warning("extensions.ts", m),
+    error: (m) => status.error("extensions.ts", m),
+    verbose: (m) => status.verbose("extensions.ts", m),
+  });
   const manager = await startExtensionManager({
     onShutdown: () => requestStop(),
     log: {
@@ -401,12 +409,8 @@ export async function runDaemon(args: string[]): Promise<number> {
     },
   });
   let extensionLoggers = new Map<string, LoggerPlugin>();
-  if (manager) {
-    const missing = await waitForRequiredExtensions();
-    if (missing) {
-      status.warning(FILE, missing);
-      status.error(FILE, `An error occurred during extension manager startup: ${missing}`);
-    }
+  const missingExtension = await extensionHost.start(manager);
+  if (manager && !missingExtension) {
     const activate = await import("../extensions/activate.ts");
     if (!plugin) plugin = await activate.extensionConfigPlugin(flags.get("config_plugin"));
     if (!flags.bool("disable_logging")) {
@@ -417,6 +421,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   const loggers = flags.bool("disable_logging") ? [] : loggerPlugins(store, () => daemon, extensionLoggers);
   const shutdown = async (code: number): Promise<number> => {
     status.detach();
+    await extensionHost.stop();
     await manager?.close();
     // Before the store closes: capture and a plugin's loop may still be about to write to it.
     await eventFactory.stop();
@@ -426,6 +431,8 @@ export async function runDaemon(args: string[]): Promise<number> {
     pidfile?.release(true);
     return code;
   };
+  // A required extension that never registered ends the daemon (the watcher passes 78 on).
+  if (missingExtension) return shutdown(EXIT_CATASTROPHIC);
   if (typeof loggers === "string") {
     status.error(FILE, loggers);
     return shutdown(EXIT_CATASTROPHIC);

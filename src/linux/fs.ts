@@ -1,6 +1,6 @@
 // Filesystem questions every table asks, answered without throwing: a table
 // reads what it can (permissions, races with deletion) and skips the rest.
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { verbose } from "../logger/glog.ts";
 import { err, ok, type Result } from "../result.ts";
 
@@ -175,4 +175,31 @@ export function readableAs(path: string, uid: number, gid: number, root = ""): b
 /** osquery's lsperms(): the permission and setuid/setgid/sticky bits as four octal digits, e.g. "0644". */
 export function lsperms(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, "0");
+}
+
+const S_ISVTX = 0o1000;
+const S_IXUSR = 0o100;
+const S_IWOTH = 0o002;
+
+/**
+ * osquery's safePermissions: whether a binary in `dir` may be run as code
+ * osquery loads (an extension, the worker). The path must exist; the
+ * directory must not be /tmp-like (sticky); the file must open, be no
+ * directory, and be owned by root or by this user; when `executable`, it
+ * must also be executable by its owner and not writable by others.
+ * `allowUnsafe` (--allow_unsafe) skips everything but the existence check.
+ */
+export function safePermissions(dir: string, path: string, executable: boolean, allowUnsafe = false): boolean {
+  if (!pathExists(path)) return false;
+  if (allowUnsafe) return true;
+  try {
+    if ((statSync(dir).mode & S_ISVTX) !== 0) return false;
+  } catch (e) {
+    logUnreadable("fs.ts", dir, e);
+    return false;
+  }
+  const st = withFile(path, (fd) => fstatSync(fd));
+  if (st === null || st.isDirectory()) return false;
+  if (st.uid !== 0 && st.uid !== process.getuid?.()) return false;
+  return !executable || ((st.mode & S_IXUSR) !== 0 && (st.mode & S_IWOTH) === 0);
 }

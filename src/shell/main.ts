@@ -4,7 +4,7 @@
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { flags, noEffectNotes, parseCommandLine } from "../flags/flags.ts";
 import { writeAll, writeStdout } from "../io.ts";
-import { ERROR, INFO, logToStderr, setStderrThreshold } from "../logger/glog.ts";
+import { ERROR, INFO, WARNING, logToStderr, setStderrThreshold, type Severity } from "../logger/glog.ts";
 import { runShortcut, serviceShortcut, wantsShortcut } from "../shortcuts.ts";
 import { openShellDatabase, openShellStore } from "./database.ts";
 import { runMeta } from "./meta.ts";
@@ -61,10 +61,17 @@ export async function runShell(args: string[]): Promise<number> {
   const quick =
     parsed.positional.length > 0 || !process.stdin.isTTY || flags.get("A") !== "" || flags.get("pack") !== "" || flags.bool("L") || flags.get("query") !== "" || flags.get("query_file") !== "";
   const { startShellExtensionManager } = await import("../extensions/manager.ts");
+  const { ExtensionHost } = await import("../extensions/host.ts");
+  // The shell starts --extension and the autoloaded extensions itself, as osquery's shell does.
+  const log = (severity: Severity) => (m: string) => logToStderr(severity, "extensions.ts", 0, m);
+  const extensions = ExtensionHost.prepare(true, { info: log(INFO), warning: log(WARNING), error: log(ERROR), verbose: log(INFO) });
   const manager = await startShellExtensionManager(quick);
   try {
+    // A required extension that never registered: osquery's catastrophic exit.
+    if (await extensions.start(manager)) return 78;
     return await runShellMode(parsed.positional);
   } finally {
+    await extensions.stop();
     await manager?.close();
   }
 }

@@ -5,6 +5,7 @@
 // after --watchdog_forced_shutdown_delay) and starts another, with osquery's
 // back-off and exit rules (policy.ts). It imports no table, SQL or database
 // code, so it stays near the runtime's own memory floor.
+import { existsSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { Flags, flags, parseCommandLine } from "../flags/flags.ts";
 import { ERROR, INFO, WARNING, logToStderr, setStderrThreshold, verbose } from "../logger/glog.ts";
@@ -12,6 +13,9 @@ import { processUsage } from "../linux/proc.ts";
 import { writeStderr } from "../io.ts";
 import { takePidfile } from "../daemon/pidfile.ts";
 import { ownCommand } from "../daemon/daemonize.ts";
+import type { WatchedExtensions } from "../extensions/lifecycle.ts";
+import type { ExtensionLimitCheck } from "../extensions/supervisor.ts";
+import { watchExtension } from "./extensions.ts";
 import { UsageMonitor, respawn, watcherViolation, workerLimit, type RespawnState, type WatchdogSettings } from "./policy.ts";
 
 const FILE = "watcher.ts";
@@ -107,10 +111,41 @@ async function stopChild(child: Subprocess, s: WatchdogSettings, forced: boolean
   return exitedWithin(child, 2000);
 }
 
-function startWorker(): Subprocess {
+/**
+ * The autoloaded extensions, loaded only when there is an autoload file (or
+ * --extension): most watchers manage none and load none of that code.
+ */
+async function watchedExtensions(s: WatchdogSettings): Promise<WatchedExtensions | null> {
+  if (flags.bool("disable_extensions") || (!existsSync(flags.get("extensions_autoload")) && flags.get("extension") === "")) return null;
+  const { watchedExtensions } = await import("../extensions/lifecycle.ts");
+  const limits = flags.bool("enable_extensions_watchdog") ? extensionLimits(s) : null;
+  return watchedExtensions({ warning: warn, error, verbose: (m) => verbose(FILE, m) }, limits);
+}
+
+/**
+ * --enable_extensions_watchdog: each extension process held to the worker's
+ * limits (watchExtension's verdict), sampled at every supervisor check.
+ */
+function extensionLimits(s: WatchdogSettings): ExtensionLimitCheck {
+  const watches = new Map<number, ReturnType<typeof watchExtension>>();
+  return (path, pid, startedAt) => {
+    let watch = watches.get(pid);
+    if (!watch) {
+      watch = watchExtension({ name: path, pid, settings: s, enforce: true, threads: navigator.hardwareConcurrency, startedAt });
+      watches.set(pid, watch);
+    }
+    const verdict = watch.check(processUsage(pid), nowSeconds());
+    // A stopped or exited process is done with: its next start is a new pid, watched afresh.
+    if (verdict.kind !== "ok") watches.delete(pid);
+    return verdict.kind === "stop" ? verdict.message : null;
+  };
+}
+
+/** `extraEnv`: what tells the worker that extensions are managed, so it waits for their plugins. */
+function startWorker(extraEnv: Readonly<Record<string, string>>): Subprocess {
   return Bun.spawn([...ownCommand(), ...process.argv.slice(2)], {
     argv0: process.argv0,
-    env: { ...process.env, OSQUERY_WORKER: String(process.pid) },
+    env: { ...process.env, OSQUERY_WORKER: String(process.pid), ...extraEnv },
     stdio: ["ignore", "inherit", "inherit"],
   });
 }
@@ -168,6 +203,8 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
   }
   const pause = new Pause();
   let worker: Subprocess | null = null;
+  // Autoloaded extensions are the watcher's children, as in osquery: they outlive a worker restart.
+  const extensions = await watchedExtensions(s);
   const onStop = () => pause.stop();
   // osquery's users reload with `kill -HUP $(cat pidfile)`, which names the watcher.
   const onHup = () => worker?.kill("SIGHUP");
@@ -197,7 +234,7 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
       state = { ...state, restarts: next.restarts };
     }
     try {
-      worker = startWorker();
+      worker = startWorker(extensions?.workerEnv ?? {});
     } catch (e) {
       error(`osqueryd could not create a worker process: ${(e as Error).message}`);
       code = EXIT_FAILURE;
@@ -205,6 +242,8 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
     }
     state = { ...state, lastStart: nowSeconds() };
     verbose(FILE, `osqueryd watcher (${process.pid}) executing worker (${worker.pid})`);
+    // First started right after the first worker, whose extension manager they register with.
+    if (extensions && first) extensions.start();
     const end = await watch(worker, s, pause, self);
     if (end.kind === "fatal") {
       error(end.message);
@@ -221,6 +260,7 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
       code = EXIT_CATASTROPHIC;
     }
   }
+  await extensions?.supervisor.stop();
   process.off("SIGTERM", onStop);
   process.off("SIGINT", onStop);
   process.off("SIGHUP", onHup);
