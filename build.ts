@@ -31,13 +31,16 @@ export const TARGETS: readonly Target[] = [
   { name: "linux-x64-baseline", bunPackage: "@oven/bun-linux-x64-baseline", lmdbPackage: "@lmdb/lmdb-linux-x64", libc: "glibc" },
   { name: "linux-arm64", bunPackage: "@oven/bun-linux-aarch64", lmdbPackage: "@lmdb/lmdb-linux-arm64", libc: "glibc" },
   { name: "linux-x64-musl", bunPackage: "@oven/bun-linux-x64-musl", lmdbPackage: "@lmdb/lmdb-linux-x64", libc: "musl" },
-  { name: "linux-arm64-musl", bunPackage: "@oven/bun-linux-aarch64-musl", lmdbPackage: "@lmdb/lmdb-linux-arm64", libc: "musl" },
 ];
+// linux-arm64-musl is left out although both its parts are on npm: it cannot be
+// shown to open its database here (that needs Debian's arm64 musl, a foreign
+// architecture, and an aarch64 compiler for the C++ runtime shim the x64 musl
+// test uses), and a binary that was never seen working is not shipped.
 
-const CACHE = resolve("dist/.cache/npm");
+const CACHE = resolve(import.meta.dir, "dist/.cache/npm");
 
 function installedVersion(pkg: string): string {
-  return (JSON.parse(readFileSync(join("node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(import.meta.dir, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
 }
 
 /** lmdb pins its platform packages to its own version; osq's runtime is the bun devDependency. */
@@ -88,10 +91,17 @@ function embedNativeAddons(lmdbAddon: string): BunPlugin {
   };
 }
 
+/** The lmdb addon file a target's binary embeds (fetched when not cached yet). */
+export function lmdbAddonOf(targetName: string): string {
+  const target = TARGETS.find((t) => t.name === targetName);
+  if (!target) throw new Error(`unknown target ${targetName}`);
+  return join(npmPackage(target.lmdbPackage, LMDB_VERSION), `node.napi.${target.libc}.node`);
+}
+
 /** Compiles one executable; `target` absent is the host build with the installed addon and runtime. */
 async function compile(outfile: string, target?: Target): Promise<void> {
   const lmdbAddon = target
-    ? join(npmPackage(target.lmdbPackage, LMDB_VERSION), `node.napi.${target.libc}.node`)
+    ? lmdbAddonOf(target.name)
     : `@lmdb/lmdb-${process.platform}-${process.arch}/node.napi.glibc.node`;
   const executablePath = target ? join(npmPackage(target.bunPackage, BUN_VERSION), "bin/bun") : undefined;
   // Build beside the old binary and rename over it, so a failed build keeps the
@@ -147,9 +157,13 @@ if (import.meta.main) {
   try {
     const targets = selectedTargets(process.argv.slice(2));
     mkdirSync("dist", { recursive: true });
-    await compile("dist/osq");
-    linkRoles("dist");
-    console.log("built dist/osq");
+    // `--target=` alone is the tests' and packagers' way to refresh some cross
+    // binaries: dist/osq, which other tests may be running, is left as it is.
+    if (targets.length === 0 || process.argv.includes("--all")) {
+      await compile("dist/osq");
+      linkRoles("dist");
+      console.log("built dist/osq");
+    }
     for (const target of targets) {
       const dir = join("dist", target.name);
       mkdirSync(dir, { recursive: true });

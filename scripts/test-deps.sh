@@ -28,6 +28,13 @@ pkgs=(
   tar             # GNU tar reads back the carve archives
   zstd            # decompresses --carver_compression archives independently
   rsyslog         # the system logger the syslog logger test sends to, on a private socket
+  qemu-user-static        # runs the arm64 binary, and the baseline one on a CPU model without AVX2
+  libc6-arm64-cross       # the arm64 glibc the arm64 binary runs against under qemu
+  libstdc++6-arm64-cross  # the arm64 libstdc++ lmdb's arm64 addon links
+  musl                    # the musl loader the musl binary runs against
+  gcc                     # builds the musl test's small shim for Debian's glibc-built libstdc++
+  binutils                # readelf: the musl binary's program interpreter
+  libc-bin                # ldd: the libraries the chroot test copies
 )
 need=()
 for pkg in "${pkgs[@]}"; do
