@@ -4,7 +4,7 @@
 // the .rpm, systemd-analyze checks the unit, and the installed osqueryi answers.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers.ts";
 import { inMountNamespace, overlay, sh } from "../mount_namespace.ts";
@@ -252,6 +252,11 @@ describe("osqueryctl", () => {
       const none = ctl(root, ["config-check"], { CONFIG_FILE: join(root, "absent.conf"), FLAG_FILE: join(root, "none.flags") });
       expect(none.code).toBe(4);
       expect(none.stderr).toContain(`No osquery config file found at ${join(root, "absent.conf")}`);
+      // As osquery's, it is for root only, whatever the command.
+      chmodSync(root, 0o755);
+      const user = run([tool("setpriv", "util-linux"), "--reuid=65534", "--regid=65534", "--clear-groups", join(root, "opt/osquery/bin/osqueryctl"), "status"]);
+      expect(user.code).toBe(4);
+      expect(user.stderr).toContain("User has insufficient privileges.");
       const usage = ctl(root, ["frobnicate"], {});
       expect(usage.code).toBe(2);
       expect(usage.stderr).toMatch(/^Usage: .*osqueryctl \{clean\|config-check\|start\|stop\|status\|restart\}\n$/);
