@@ -218,6 +218,32 @@ describe("rpm", () => {
     const digest = createHash("sha256").update(readFileSync(binaryOf("linux-arm64"))).digest("hex");
     expect(dump?.split(" ")[3]).toBe(digest);
   });
+
+  test("rpm installs into a scratch root with its unit reading /etc/sysconfig/osqueryd; erasing it keeps /etc/osquery and /var/osquery", () => {
+    const rpmBin = tool("rpm", "rpm");
+    const root = scratch("rpm-root");
+    try {
+      ok([rpmBin, `--root=${root}`, "--initdb"]);
+      // --noscripts: the scratch root has no /bin/sh for the scriptlets; --nodeps: its database knows no glibc.
+      ok([rpmBin, `--root=${root}`, "-i", "--nodeps", "--ignorearch", "--noscripts", rpm]);
+      expect(readFileSync(join(root, "usr/lib/systemd/system/osqueryd.service"), "utf8")).toContain("EnvironmentFile=/etc/sysconfig/osqueryd\n");
+      expect(readFileSync(join(root, "etc/sysconfig/osqueryd"), "utf8")).toContain('CONFIG_FILE="/etc/osquery/osquery.conf"');
+      // The installed arm64 shell answers (through its osqueryi link) under qemu.
+      const qemu = tool("qemu-aarch64-static", "qemu-user-static");
+      const one = run([qemu, "-L", "/usr/aarch64-linux-gnu", join(root, "opt/osquery/bin/osqueryi"), "--json", "select 1 as one"]);
+      expect(one.stderr).toBe("");
+      expect(JSON.parse(one.stdout)).toEqual([{ one: "1" }]);
+      writeFileSync(join(root, "etc/osquery/osquery.conf"), "{}\n");
+      writeFileSync(join(root, "var/osquery/osquery.db"), "");
+      ok([rpmBin, `--root=${root}`, "-e", "--noscripts", "osq"]);
+      expect(existsSync(join(root, "opt/osquery/bin/osqueryd"))).toBe(false);
+      expect(existsSync(join(root, "usr/bin/osqueryi"))).toBe(false);
+      expect(readdirSync(join(root, "etc/osquery"))).toEqual(["osquery.conf"]);
+      expect(readdirSync(join(root, "var/osquery"))).toEqual(["osquery.db"]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("tarball", () => {
