@@ -254,6 +254,36 @@ describe("tarball", () => {
   });
 });
 
+describe("share/osquery", () => {
+  test("every query of the example config and of the shipped packs runs on osq", () => {
+    const root = scratch("share");
+    try {
+      ok([tool("dpkg-deb", "dpkg"), "-x", deb, root]);
+      const share = join(root, "opt/osquery/share/osquery");
+      // The example config's comment lines are dropped the way osquery's config parser drops them.
+      const text = readFileSync(join(share, "osquery.example.conf"), "utf8").split("\n").filter((l) => !/^\s*(\/\/|#)/.test(l)).join("\n");
+      const example = JSON.parse(text) as { schedule: Record<string, { query: string }>; decorators: { load: string[] } };
+      const queries = [...Object.values(example.schedule).map((q) => q.query), ...example.decorators.load];
+      const packs = readdirSync(join(share, "packs"));
+      expect(packs.sort()).toEqual(["incident-response.conf", "osquery-monitoring.conf"]);
+      for (const pack of packs) {
+        const parsed = JSON.parse(readFileSync(join(share, "packs", pack), "utf8")) as { queries: Record<string, { query: string; interval: number }> };
+        for (const q of Object.values(parsed.queries)) {
+          expect(q.interval).toBeGreaterThan(0);
+          queries.push(q.query);
+        }
+      }
+      expect(queries.length).toBeGreaterThan(10);
+      for (const sql of queries) {
+        const r = run([join(root, "opt/osquery/bin/osqueryi"), "--json", sql]);
+        expect({ sql, code: r.code, stderr: r.stderr }).toEqual({ sql, code: 0, stderr: "" });
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe("osqueryctl", () => {
   function unpacked(): string {
     const root = scratch("ctl");
