@@ -65,13 +65,14 @@ export function addonLibraries(target: TargetName): string[] {
 
 /**
  * Runs `argv` chrooted into `root` inside a private mount namespace with /proc
- * mounted (a compiled Bun binary reads its program from /proc/self/exe).
+ * mounted (a compiled Bun binary reads its program from /proc/self/exe), and a
+ * network namespace of its own with no interface up: what runs there can fetch nothing.
  */
 export function inChroot(root: string, argv: readonly string[]): RunResult {
   const quoted = argv.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
   mkdirSync(join(root, "proc"), { recursive: true });
   mkdirSync(join(root, "tmp"), { recursive: true, mode: 0o1777 });
-  return run([tool("unshare", "util-linux"), "-m", "sh", "-c", `mount -t proc proc '${root}/proc' && exec chroot '${root}' ${quoted}`]);
+  return run([tool("unshare", "util-linux"), "-m", "-n", "sh", "-c", `mount -t proc proc '${root}/proc' && exec chroot '${root}' ${quoted}`]);
 }
 
 /**
