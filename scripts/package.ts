@@ -40,7 +40,7 @@ const PACKAGED_ARCHES: readonly Arch[] = [
   { target: "linux-x64", deb: "amd64", rpm: "x86_64" },
   { target: "linux-arm64", deb: "arm64", rpm: "aarch64" },
 ];
-const TARBALL_TARGETS = ["linux-x64", "linux-x64-baseline", "linux-arm64", "linux-x64-musl"];
+const TARBALL_TARGETS = ["linux-x64", "linux-x64-baseline", "linux-arm64", "linux-x64-musl", "linux-arm64-musl"];
 
 type Flavor = "deb" | "rpm";
 

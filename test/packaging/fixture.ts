@@ -9,7 +9,7 @@ import { lmdbAddonOf } from "../../build.ts";
 import { OSQ, ROOT, type RunResult } from "../helpers.ts";
 import { tool } from "../tools.ts";
 
-export const TARGETS = ["linux-x64", "linux-x64-baseline", "linux-arm64", "linux-x64-musl"] as const;
+export const TARGETS = ["linux-x64", "linux-x64-baseline", "linux-arm64", "linux-x64-musl", "linux-arm64-musl"] as const;
 export type TargetName = (typeof TARGETS)[number];
 
 export function binaryOf(target: TargetName): string {
