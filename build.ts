@@ -1,67 +1,176 @@
 // Compiles dist/osq (one executable) and the osqueryi/osqueryd role links.
+// `bun build.ts --all` also cross-compiles dist/<target>/osq for every target
+// osq ships (`--target=linux-arm64,...` picks some).
 //
 // lmdb-js finds its native addon at run time through node-gyp-build-optional-packages,
 // which searches node_modules on disk; a compiled binary has no node_modules. The
 // plugin below swaps that loader for a static require of the addon file, which
 // `bun build --compile` then embeds in the executable. msgpackr's optional native
 // accelerator is dropped the same way: msgpackr falls back to its JavaScript codec.
+//
+// A cross target needs Bun's runtime and lmdb's addon for that target, not the
+// host's. Both come from the npm registry (Bun and lmdb publish one package per
+// platform), fetched with `npm pack` into dist/.cache/npm and handed to Bun as
+// `executablePath`, so Bun never downloads a runtime from anywhere else.
 import type { BunPlugin } from "bun";
-import { mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { join, resolve } from "node:path";
 
-const lmdbAddon = `@lmdb/lmdb-${process.platform}-${process.arch}/node.napi.glibc.node`;
-
-const embedNativeAddons: BunPlugin = {
-  name: "embed-native-addons",
-  setup(build) {
-    build.onResolve({ filter: /^node-gyp-build-optional-packages$/ }, (args) => ({
-      path: args.importer.includes("msgpackr-extract") ? "msgpackr-extract" : "lmdb",
-      namespace: "native-addon",
-    }));
-    build.onResolve({ filter: /^msgpackr-extract$/ }, () => ({ path: "msgpackr-extract", namespace: "native-addon" }));
-    build.onLoad({ filter: /.*/, namespace: "native-addon" }, (args) => ({
-      contents:
-        args.path === "lmdb"
-          ? `const addon = require(${JSON.stringify(lmdbAddon)}); export default function load() { return addon; }`
-          : `export default function load() { throw new Error("native msgpackr-extract is not embedded"); }
-             export function extractStrings() { throw new Error("not embedded"); }
-             export function setExtractor() {}`,
-      loader: "js",
-    }));
-  },
-};
-
-// Build beside the old binary and rename over it, so a failed build keeps the
-// last good dist/osq and a test running meanwhile never sees it missing.
-mkdirSync("dist", { recursive: true });
-const result = await Bun.build({
-  // The inotify reader runs in a Worker: its module must be an entry point of its own.
-  entrypoints: ["src/main.ts", "src/events/inotify_worker.ts"],
-  compile: {
-    outfile: "dist/osq.new",
-    // osq is not a Bun app at run time: it must not pick up a .env, bunfig,
-    // tsconfig or package.json from whatever directory it is started in.
-    autoloadDotenv: false,
-    autoloadBunfig: false,
-    autoloadTsconfig: false,
-    autoloadPackageJson: false,
-  },
-  minify: true,
-  bytecode: true,
-  // Each dynamic import becomes its own chunk, loaded only when used: the shell
-  // does not pay for the daemon, lmdb or the SQL parser until it needs them.
-  splitting: true,
-  sourcemap: "none",
-  target: "bun",
-  format: "esm",
-  plugins: [embedNativeAddons],
-});
-if (!result.success) {
-  for (const log of result.logs) console.error(log);
-  process.exit(1);
+interface Target {
+  /** `bun build --compile --target=bun-<name>` and the folder under dist/. */
+  readonly name: string;
+  /** Bun's runtime package on npm for this target. */
+  readonly bunPackage: string;
+  /** lmdb's prebuilt package; each holds a glibc and a musl addon. */
+  readonly lmdbPackage: string;
+  readonly libc: "glibc" | "musl";
 }
-renameSync("dist/osq.new", "dist/osq");
-for (const role of ["osqueryi", "osqueryd"]) {
-  rmSync(`dist/${role}`, { force: true });
-  symlinkSync("osq", `dist/${role}`);
+
+export const TARGETS: readonly Target[] = [
+  { name: "linux-x64", bunPackage: "@oven/bun-linux-x64", lmdbPackage: "@lmdb/lmdb-linux-x64", libc: "glibc" },
+  { name: "linux-x64-baseline", bunPackage: "@oven/bun-linux-x64-baseline", lmdbPackage: "@lmdb/lmdb-linux-x64", libc: "glibc" },
+  { name: "linux-arm64", bunPackage: "@oven/bun-linux-aarch64", lmdbPackage: "@lmdb/lmdb-linux-arm64", libc: "glibc" },
+  { name: "linux-x64-musl", bunPackage: "@oven/bun-linux-x64-musl", lmdbPackage: "@lmdb/lmdb-linux-x64", libc: "musl" },
+  { name: "linux-arm64-musl", bunPackage: "@oven/bun-linux-aarch64-musl", lmdbPackage: "@lmdb/lmdb-linux-arm64", libc: "musl" },
+];
+
+const CACHE = resolve(import.meta.dir, "dist/.cache/npm");
+
+function installedVersion(pkg: string): string {
+  return (JSON.parse(readFileSync(join(import.meta.dir, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
 }
-console.log("built dist/osq");
+
+/** lmdb pins its platform packages to its own version; osq's runtime is the bun devDependency. */
+const BUN_VERSION = installedVersion("bun");
+const LMDB_VERSION = installedVersion("lmdb");
+
+/** Unpacks `pkg@version` from the npm registry into the cache (once) and returns its folder. */
+function npmPackage(pkg: string, version: string): string {
+  const dir = join(CACHE, `${pkg.replace("/", "+")}@${version}`);
+  if (existsSync(join(dir, "package.json"))) return dir;
+  mkdirSync(CACHE, { recursive: true });
+  const packed = Bun.spawnSync(["npm", "pack", `${pkg}@${version}`, "--pack-destination", CACHE, "--silent"], { stderr: "pipe" });
+  const tarball = packed.stdout.toString().trim().split("\n").pop() ?? "";
+  if (packed.exitCode !== 0 || !tarball) {
+    throw new Error(`npm pack ${pkg}@${version} failed: ${packed.stderr.toString().trim()}`);
+  }
+  // Unpack beside the final folder and rename, so an interrupted build never leaves a half folder that looks cached.
+  const partial = `${dir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  const untar = Bun.spawnSync(["tar", "-xzf", join(CACHE, tarball), "-C", partial, "--strip-components=1"], { stderr: "pipe" });
+  if (untar.exitCode !== 0) throw new Error(`unpacking ${tarball} failed: ${untar.stderr.toString().trim()}`);
+  rmSync(join(CACHE, tarball), { force: true });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(partial, dir);
+  return dir;
+}
+
+function embedNativeAddons(lmdbAddon: string): BunPlugin {
+  return {
+    name: "embed-native-addons",
+    setup(build) {
+      build.onResolve({ filter: /^node-gyp-build-optional-packages$/ }, (args) => ({
+        path: args.importer.includes("msgpackr-extract") ? "msgpackr-extract" : "lmdb",
+        namespace: "native-addon",
+      }));
+      build.onResolve({ filter: /^msgpackr-extract$/ }, () => ({ path: "msgpackr-extract", namespace: "native-addon" }));
+      build.onLoad({ filter: /.*/, namespace: "native-addon" }, (args) => ({
+        contents:
+          args.path === "lmdb"
+            ? `const addon = require(${JSON.stringify(lmdbAddon)}); export default function load() { return addon; }`
+            : `export default function load() { throw new Error("native msgpackr-extract is not embedded"); }
+               export function extractStrings() { throw new Error("not embedded"); }
+               export function setExtractor() {}`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
+/** The lmdb addon file a target's binary embeds (fetched when not cached yet). */
+export function lmdbAddonOf(targetName: string): string {
+  const target = TARGETS.find((t) => t.name === targetName);
+  if (!target) throw new Error(`unknown target ${targetName}`);
+  return join(npmPackage(target.lmdbPackage, LMDB_VERSION), `node.napi.${target.libc}.node`);
+}
+
+/** Compiles one executable; `target` absent is the host build with the installed addon and runtime. */
+async function compile(outfile: string, target?: Target): Promise<void> {
+  const lmdbAddon = target
+    ? lmdbAddonOf(target.name)
+    : `@lmdb/lmdb-${process.platform}-${process.arch}/node.napi.glibc.node`;
+  const executablePath = target ? join(npmPackage(target.bunPackage, BUN_VERSION), "bin/bun") : undefined;
+  // Build beside the old binary and rename over it, so a failed build keeps the
+  // last good one and a test running meanwhile never sees it missing.
+  const result = await Bun.build({
+    // The inotify reader runs in a Worker: its module must be an entry point of its own.
+    entrypoints: ["src/main.ts", "src/events/inotify_worker.ts"],
+    compile: {
+      outfile: `${outfile}.new`,
+      ...(target ? { target: `bun-${target.name}` as Bun.Build.CompileTarget, executablePath } : {}),
+      // osq is not a Bun app at run time: it must not pick up a .env, bunfig,
+      // tsconfig or package.json from whatever directory it is started in.
+      autoloadDotenv: false,
+      autoloadBunfig: false,
+      autoloadTsconfig: false,
+      autoloadPackageJson: false,
+    },
+    minify: true,
+    bytecode: true,
+    // Each dynamic import becomes its own chunk, loaded only when used: the shell
+    // does not pay for the daemon, lmdb or the SQL parser until it needs them.
+    splitting: true,
+    sourcemap: "none",
+    target: "bun",
+    format: "esm",
+    plugins: [embedNativeAddons(lmdbAddon)],
+  });
+  if (!result.success) {
+    for (const log of result.logs) console.error(log);
+    throw new Error(`building ${outfile} failed`);
+  }
+  renameSync(`${outfile}.new`, outfile);
+}
+
+function linkRoles(dir: string): void {
+  for (const role of ["osqueryi", "osqueryd"]) {
+    rmSync(join(dir, role), { force: true });
+    symlinkSync("osq", join(dir, role));
+  }
+}
+
+function selectedTargets(argv: readonly string[]): readonly Target[] {
+  if (argv.includes("--all")) return TARGETS;
+  const picked = argv.find((a) => a.startsWith("--target="))?.slice("--target=".length);
+  if (picked === undefined) return [];
+  return picked.split(",").map((name) => {
+    const t = TARGETS.find((x) => x.name === name);
+    if (!t) throw new Error(`unknown target ${name}; known: ${TARGETS.map((x) => x.name).join(", ")}`);
+    return t;
+  });
+}
+
+if (import.meta.main) {
+  try {
+    const targets = selectedTargets(process.argv.slice(2));
+    mkdirSync("dist", { recursive: true });
+    // `--target=` alone is the tests' and packagers' way to refresh some cross
+    // binaries: dist/osq, which other tests may be running, is left as it is.
+    if (targets.length === 0 || process.argv.includes("--all")) {
+      await compile("dist/osq");
+      linkRoles("dist");
+      console.log("built dist/osq");
+    }
+    for (const target of targets) {
+      const dir = join("dist", target.name);
+      mkdirSync(dir, { recursive: true });
+      await compile(join(dir, "osq"), target);
+      linkRoles(dir);
+      console.log(`built ${dir}/osq`);
+    }
+  } catch (e) {
+    console.error(`build: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -35,6 +35,14 @@ pkgs=(
   fdisk           # sfdisk partitions the disk images the device_* tests read, and prints them as JSON
   thrift-compiler # generates the Python extension peer from src/extensions/osquery.thrift
   python3-thrift  # the independent Thrift peer (client, server and extensions in Python)
+  qemu-user-static        # runs the arm64 binary, and the baseline one on a CPU model without AVX2
+  libc6-arm64-cross       # the arm64 glibc the arm64 binary runs against under qemu
+  libstdc++6-arm64-cross  # the arm64 libstdc++ lmdb's arm64 addon links
+  musl                    # the musl loader the musl binary runs against
+  gcc                     # builds the musl test's small shim for Debian's glibc-built libstdc++
+  gcc-aarch64-linux-gnu   # the same shim for the arm64 musl binary
+  binutils                # readelf: the musl binary's program interpreter
+  libc-bin                # ldd: the libraries the chroot test copies
 )
 need=()
 for pkg in "${pkgs[@]}"; do
@@ -54,5 +62,18 @@ if [ ${#need[@]} -gt 0 ]; then
   rc=$?
   [ "$own_policy" = 1 ] && rm -f "$policy"
   [ "$rc" = 0 ] || exit 1
+fi
+# Debian's arm64 musl (the loader the arm64 musl binary runs against) is a
+# foreign-architecture package: it is fetched, not installed, with apt lists of
+# its own, so the host's dpkg and apt configuration stay as they are.
+musl_arm64_dir="$(cd "$(dirname "$0")/.." && pwd)/dist/.cache/debian"
+if ! ls "$musl_arm64_dir"/musl_*_arm64.deb >/dev/null 2>&1; then
+  apt_state="$musl_arm64_dir/apt"
+  mkdir -p "$apt_state/lists/partial" "$apt_state/archives/partial" || exit 1
+  apt_arm64=(-o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o "Dir::State::Lists=$apt_state/lists"
+             -o "Dir::Cache::Archives=$apt_state/archives" -o Dir::State::Status=/dev/null)
+  apt-get "${apt_arm64[@]}" update -qq || exit 1
+  (cd "$musl_arm64_dir" && apt-get "${apt_arm64[@]}" download musl:arm64 2>/dev/null) || exit 1
+  rm -rf "$apt_state"
 fi
 exit 0
