@@ -71,9 +71,10 @@ export default defineTable({
 function fileRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
   const rows: Row[] = [];
   const root = ns.root;
+  const want = fileColumns(ctx);
   for (const path of expandPathConstraints(ctx, "path", GLOB_ALL | GLOB_NO_CANON, { root })) {
     ctx.checkDeadline();
-    const row = fileInfo(path, boostParentPath(path), root);
+    const row = fileInfo(path, boostParentPath(path), root, want);
     if (row) rows.push(row);
   }
   for (const dir of expandPathConstraints(ctx, "directory", GLOB_FOLDERS | GLOB_NO_CANON, { root })) {
@@ -87,59 +88,87 @@ function fileRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
     }
     for (const name of names) {
       ctx.checkDeadline();
-      const row = fileInfo(joinPath(dir, name), dir, root);
+      const row = fileInfo(joinPath(dir, name), dir, root, want);
       if (row) rows.push(row);
     }
   }
   return rows;
 }
 
+/** Columns filled from the followed stat; the rest need only lstat (symlink_target_path a readlink). */
+const STAT_COLUMNS = ["inode", "uid", "gid", "mode", "device", "size", "block_size", "atime", "mtime", "ctime", "btime", "hard_links", "type"];
+const NS_PER_SECOND = 1_000_000_000n;
+
+/** Which of the costly parts of a row the query reads; everything when it does not say. */
+export interface FileColumns {
+  readonly stat: boolean;
+  readonly target: boolean;
+}
+
+export const ALL_FILE_COLUMNS: FileColumns = { stat: true, target: true };
+
+function fileColumns(ctx: QueryContext): FileColumns {
+  return { stat: STAT_COLUMNS.some((c) => ctx.isColumnUsed(c)), target: ctx.isColumnUsed("symlink_target_path") };
+}
+
 /** One row for `path` (as the query names it), or null when lstat fails. */
-export function fileInfo(path: string, directory: string, root = ""): Row | null {
+export function fileInfo(path: string, directory: string, root = "", want: FileColumns = ALL_FILE_COLUMNS): Row | null {
   const real = root + path;
-  let link: BigIntStats;
+  let link: BigIntStats | null = null;
+  let isLink: boolean;
   try {
-    link = lstatSync(real, { bigint: true });
+    // Numbers are cheaper to make; only the stat columns need 64-bit inodes and nanoseconds.
+    if (want.stat) {
+      link = lstatSync(real, { bigint: true });
+      isLink = link.isSymbolicLink();
+    } else {
+      isLink = lstatSync(real).isSymbolicLink();
+    }
   } catch (e) {
     logUnreadable("file.ts", real, e);
     return null;
   }
-  const isLink = link.isSymbolicLink();
-  // A link whose target cannot be followed keeps its own lstat; the reason picks osquery's type.
-  const followed = attempt(() => statSync(real, { bigint: true }));
-  const st = followed.ok ? followed.value : link;
-  const code = followed.ok ? undefined : (followed.error as NodeJS.ErrnoException).code;
-  const type = followed.ok ? fileType(followed.value) : code === "ENOENT" || code === "ENOTDIR" ? "unknown" : "error";
-  let target: string | undefined;
-  if (isLink) {
+  const row: Row = { path, directory, filename: boostFilename(path), symlink: isLink ? 1 : 0, pid_with_namespace: 0 };
+  if (link !== null) {
+    // Only a link has a target to follow: for anything else lstat is stat.
+    let st = link;
+    let type: string;
+    if (isLink) {
+      // A link whose target cannot be followed keeps its own lstat; the reason picks osquery's type.
+      const followed = attempt(() => statSync(real, { bigint: true }));
+      if (followed.ok) {
+        st = followed.value;
+        type = fileType(st);
+      } else {
+        const code = (followed.error as NodeJS.ErrnoException).code;
+        type = code === "ENOENT" || code === "ENOTDIR" ? "unknown" : "error";
+      }
+    } else {
+      type = fileType(link);
+    }
+    row.inode = st.ino;
+    row.uid = st.uid;
+    row.gid = st.gid;
+    row.mode = lsperms(Number(st.mode));
+    row.device = st.rdev;
+    row.size = st.size;
+    row.block_size = st.blksize;
+    row.atime = st.atimeNs / NS_PER_SECOND;
+    row.mtime = st.mtimeNs / NS_PER_SECOND;
+    row.ctime = st.ctimeNs / NS_PER_SECOND;
+    row.btime = st.birthtimeNs > 0n ? st.birthtimeNs / NS_PER_SECOND : 0;
+    row.hard_links = st.nlink;
+    row.type = type;
+  }
+  if (isLink && want.target) {
     try {
-      target = readlinkSync(real);
+      row.symlink_target_path = readlinkSync(real);
     } catch (e) {
       logUnreadable("file.ts", real, e);
-      target = "";
+      row.symlink_target_path = "";
     }
   }
-  return {
-    path,
-    directory,
-    filename: boostFilename(path),
-    inode: st.ino,
-    uid: st.uid,
-    gid: st.gid,
-    mode: lsperms(Number(st.mode)),
-    device: st.rdev,
-    size: st.size,
-    block_size: st.blksize,
-    atime: st.atimeNs / 1_000_000_000n,
-    mtime: st.mtimeNs / 1_000_000_000n,
-    ctime: st.ctimeNs / 1_000_000_000n,
-    btime: st.birthtimeNs > 0n ? st.birthtimeNs / 1_000_000_000n : 0,
-    hard_links: st.nlink,
-    symlink: isLink ? 1 : 0,
-    type,
-    symlink_target_path: target,
-    pid_with_namespace: 0,
-  };
+  return row;
 }
 
 /** osquery's lsperms: the permission and setuid/setgid/sticky bits as 4 octal digits. */
