@@ -10,13 +10,14 @@
 // seconds. osquery (tables/utility/file.cpp) reports btime 0 on Linux, taking
 // it for unavailable; osq deliberately reads the real birth time via statx
 // where the filesystem records one (0 otherwise).
-import { lstatSync, readdirSync, readlinkSync, statSync, accessSync, constants, type BigIntStats } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, statSync, accessSync, constants, type BigIntStats, type Dirent } from "node:fs";
 import {
   GLOB_ALL,
   GLOB_FOLDERS,
   GLOB_NO_CANON,
   boostFilename,
   boostParentPath,
+  entryIsLink,
   expandPathConstraints,
   joinPath,
 } from "../../src/linux/glob.ts";
@@ -72,23 +73,25 @@ function fileRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
   const rows: Row[] = [];
   const root = ns.root;
   const want = fileColumns(ctx);
-  for (const path of expandPathConstraints(ctx, "path", GLOB_ALL | GLOB_NO_CANON, { root })) {
+  // Without stat columns a listed entry's type is all a row needs (see fileInfo).
+  const links = want.stat ? undefined : new Map<string, boolean>();
+  for (const path of expandPathConstraints(ctx, "path", GLOB_ALL | GLOB_NO_CANON, { root, links })) {
     ctx.checkDeadline();
-    const row = fileInfo(path, boostParentPath(path), root, want);
+    const row = fileInfo(path, boostParentPath(path), root, want, links?.get(path));
     if (row) rows.push(row);
   }
   for (const dir of expandPathConstraints(ctx, "directory", GLOB_FOLDERS | GLOB_NO_CANON, { root })) {
     if (!isReadableDirectory(root + dir)) continue;
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(root + dir);
+      entries = readdirSync(root + dir, { withFileTypes: true });
     } catch (e) {
       logUnreadable("file.ts", root + dir, e);
       continue;
     }
-    for (const name of names) {
+    for (const entry of entries) {
       ctx.checkDeadline();
-      const row = fileInfo(joinPath(dir, name), dir, root, want);
+      const row = fileInfo(joinPath(dir, entry.name), dir, root, want, want.stat ? undefined : entryIsLink(entry));
       if (row) rows.push(row);
     }
   }
@@ -111,14 +114,21 @@ function fileColumns(ctx: QueryContext): FileColumns {
   return { stat: STAT_COLUMNS.some((c) => ctx.isColumnUsed(c)), target: ctx.isColumnUsed("symlink_target_path") };
 }
 
-/** One row for `path` (as the query names it), or null when lstat fails. */
-export function fileInfo(path: string, directory: string, root = "", want: FileColumns = ALL_FILE_COLUMNS): Row | null {
+/**
+ * One row for `path` (as the query names it), or null when lstat fails.
+ * `listedAsLink` is what a directory listing just said of the path: with no
+ * stat column wanted, it stands for the lstat (the entry exists, and its type
+ * says whether it is a link).
+ */
+export function fileInfo(path: string, directory: string, root = "", want: FileColumns = ALL_FILE_COLUMNS, listedAsLink?: boolean): Row | null {
   const real = root + path;
   let link: BigIntStats | null = null;
   let isLink: boolean;
   try {
     // Numbers are cheaper to make; only the stat columns need 64-bit inodes and nanoseconds.
-    if (want.stat) {
+    if (!want.stat && listedAsLink !== undefined) {
+      isLink = listedAsLink;
+    } else if (want.stat) {
       link = lstatSync(real, { bigint: true });
       isLink = link.isSymbolicLink();
     } else {
