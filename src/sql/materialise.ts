@@ -61,10 +61,6 @@ export function coercerFor(c: Column): Coercer {
   }
 }
 
-export function coerce(c: Column, v: Value): SqlValue {
-  return coercerFor(c)(v);
-}
-
 /**
  * The columns a query database gets for `table`: hidden ones only when the
  * SQL names them, and, when it selects no `*` (`allColumns` false), only the
