@@ -48,9 +48,9 @@ export class FileEventSubscriber extends EventSubscriber<FileEvent, FileSubscrip
     const accesses = (sub.mask & FILE_ACCESS_MASK) === FILE_ACCESS_MASK;
     if (!accesses && (event.action === "CREATED" || event.action === "UPDATED")) {
       const h = hashFile(event.path);
-      row.md5 = h.md5;
-      row.sha1 = h.sha1;
-      row.sha256 = h.sha256;
+      row.md5 = h.md5 ?? "";
+      row.sha1 = h.sha1 ?? "";
+      row.sha256 = h.sha256 ?? "";
       row.hashed = h.md5 === "" ? -1 : 1;
     } else {
       row.hashed = 0;

@@ -50,6 +50,13 @@ export interface GlobOptions {
   readonly cwd?: string;
   /** Called before each directory a `%%` walk reads; throws to stop the walk (a query's deadline). */
   readonly checkpoint?: () => void;
+  /**
+   * Filled with what the walk's directory entries told of each path it
+   * listed: whether it is a symlink. A caller that needs no more than that
+   * (and existence) is spared an lstat per path. Paths whose entry type the
+   * filesystem does not report are left out.
+   */
+  readonly links?: Map<string, boolean>;
 }
 
 /** osquery's replaceGlobWildcards; `canonicalize` is the absence of GLOB_NO_CANON. */
@@ -97,7 +104,7 @@ export function resolveFilePattern(pattern: string, limits: number, opts: GlobOp
     const walked = new Set<string>();
     for (const base of glob(path.slice(0, -1), { root })) {
       results.push(base);
-      if (base.endsWith("/")) walkDirectory(base, root, walked, results, 0, opts.checkpoint);
+      if (base.endsWith("/")) walkDirectory(base, root, walked, results, 0, opts);
     }
   } else {
     results = glob(path, { root });
@@ -114,9 +121,9 @@ export function resolveFilePattern(pattern: string, limits: number, opts: GlobOp
  * directory actually read. Dirent types spare a stat per entry; only links
  * and entries of unknown type are stat'ed to learn whether they lead to a directory.
  */
-function walkDirectory(dir: string, root: string, walked: Set<string>, out: string[], depth: number, checkpoint?: () => void): void {
+function walkDirectory(dir: string, root: string, walked: Set<string>, out: string[], depth: number, opts: GlobOptions): void {
   if (depth >= MAX_RECURSIVE_DEPTH) return;
-  checkpoint?.();
+  opts.checkpoint?.();
   let key: string;
   try {
     const st = lstatSync(root + dir, { bigint: true });
@@ -135,16 +142,22 @@ function walkDirectory(dir: string, root: string, walked: Set<string>, out: stri
     verbose("glob.ts", `Cannot list ${root + dir}: ${(e as Error).message}`);
     return;
   }
+  const links = opts.links;
   for (const entry of entries) {
     const path = dir + entry.name;
-    const isDir = entry.isDirectory() || ((entry.isSymbolicLink() || !knownType(entry)) && isDirectory(root + path));
-    if (isDir) {
-      out.push(path + "/");
-      walkDirectory(path + "/", root, walked, out, depth + 1, checkpoint);
-    } else {
-      out.push(path);
-    }
+    const known = knownType(entry);
+    const isDir = entry.isDirectory() || ((entry.isSymbolicLink() || !known) && isDirectory(root + path));
+    const listed = isDir ? path + "/" : path;
+    out.push(listed);
+    // lstat follows a link named with a trailing "/": such a path is no link to it.
+    if (links && known) links.set(listed, !isDir && entry.isSymbolicLink());
+    if (isDir) walkDirectory(listed, root, walked, out, depth + 1, opts);
   }
+}
+
+/** Whether a directory entry is a symlink, as its type says; undefined when the filesystem reports no type. */
+export function entryIsLink(entry: Dirent): boolean | undefined {
+  return knownType(entry) ? entry.isSymbolicLink() : undefined;
 }
 
 function knownType(entry: Dirent): boolean {

@@ -95,6 +95,8 @@ export function onlineCpuCount(list: string | null): number {
  * (dropping empty pieces, trimming each) before joining the value back.
  */
 export function statusName(comm: string): string {
+  // Without a character the kernel escapes or osquery splits on, the whole dance is a trim.
+  if (!/[\\\n:]/.test(comm)) return comm.trim();
   const escaped = comm.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
   return statusValue(`\t${escaped}`);
 }
@@ -113,7 +115,9 @@ export function statDetails(text: string): { comm: string; details: string[] } |
   const close = text.lastIndexOf(")");
   if (close < 0 || text.length <= close + 2) return null;
   const open = text.indexOf("(");
-  const details = text.slice(close + 2).trim().split(" ").filter((f) => f.length > 0);
+  const fields = text.slice(close + 2).trim().split(" ");
+  // The kernel separates fields by one space: empty ones are the exception.
+  const details = fields.includes("") ? fields.filter((f) => f.length > 0) : fields;
   if (details.length <= 19) return null;
   return { comm: open >= 0 && open < close ? text.slice(open + 1, close) : "", details };
 }

@@ -23,7 +23,7 @@
 // on its materialised inputs before the table joined to it is generated.
 // A CTE or view is analysed afresh at each reference, as SQLite inlines it,
 // so two references with different constraints never mix them.
-import type { CommonTableExpr, CompoundSelectStmt, Expr, Node, SelectStmt, SubSelect, WithClause } from "sql-parser-cst";
+import type { CommonTableExpr, CompoundSelectStmt, Expr, FuncCall, Node, SelectStmt, SubSelect, WithClause } from "sql-parser-cst";
 import { Op, type OpCode, type Table } from "../table.ts";
 import { identifierOf, tokenize } from "./lexer.ts";
 import { quoteIdent, ROWID_NAMES } from "./materialise.ts";
@@ -193,6 +193,12 @@ export function children(node: Node): Node[] {
   return out;
 }
 
+/** `f(*)`: a call whose only argument is a bare star (count(*)). */
+function isStarArgument(call: FuncCall): boolean {
+  const args = call.args?.expr;
+  return args?.type === "func_args" && args.args.items.length === 1 && args.args.items[0]?.type === "all_columns";
+}
+
 function isSelect(n: unknown): n is SelectStmt | CompoundSelectStmt {
   return isNode(n) && (n.type === "select_stmt" || n.type === "compound_select_stmt");
 }
@@ -273,12 +279,18 @@ export class Analyser {
     return this.unmask(id.name).toLowerCase();
   }
 
-  /** Records identifiers and stars anywhere in the statement. */
+  /**
+   * Records identifiers and stars anywhere in the statement. `count(*)` reads
+   * no column; a NATURAL join compares columns the SQL never names, so it
+   * counts as a star.
+   */
   private collectNames(node: Node): void {
     if (node.type === "identifier") this.identifiers.add(node.name.toLowerCase());
     if (node.type === "alias") this.aliases.add(node.alias.name.toLowerCase());
     if (node.type === "all_columns") this.usesStar = true;
-    for (const c of children(node)) this.collectNames(c);
+    if (node.type === "join_expr" && /NATURAL/.test(operatorName(node.operator))) this.usesStar = true;
+    const skip = node.type === "func_call" && isStarArgument(node) ? node.args : undefined;
+    for (const c of children(node)) if (c !== skip) this.collectNames(c);
   }
 
   /** Walks any node, opening a scope for every query found. */

@@ -130,11 +130,15 @@ async function analyseAndRun(
   }
   const viewLookup = parsedViews(db, views, parse);
   const session = new Session(db, budget, trace, opts.warnings, opts.columnsOnly ?? false);
+  const analyses = statements.map((stmt) => new Analyser(sql, lookupTable, masked.unmask, viewLookup).analyse(stmt));
+  // The statements share the query database, whose tables are created with the
+  // columns the first one needs: each must therefore see what all of them use.
+  const identifiers = new Set(analyses.flatMap((a) => [...a.identifiers]));
+  const usesStar = analyses.some((a) => a.usesStar);
   let result: QueryResult = { columns: [], rows: [], tables: [] };
-  for (const stmt of statements) {
+  for (const [i, stmt] of statements.entries()) {
     const range = stmt.range ?? [0, sql.length];
-    const analysis = new Analyser(sql, lookupTable, masked.unmask, viewLookup).analyse(stmt);
-    await session.materialise(analysis);
+    await session.materialise({ ...analyses[i]!, identifiers, usesStar });
     result = execute(db, sql.slice(range[0], range[1]), session.tableNames(), budget);
   }
   return result;
@@ -207,7 +211,7 @@ class Session {
       const { ref } = step;
       let mt = this.tables.get(ref.name);
       if (!mt) {
-        mt = new MaterialisedTable(this.db, ref.name, ref.table, analysis.identifiers, this.budget.timed);
+        mt = new MaterialisedTable(this.db, ref.name, ref.table, analysis.identifiers, this.budget.timed, analysis.usesStar);
         this.tables.set(ref.name, mt);
       }
       const { ctx, empty } = buildContext(this.db, step, analysis, this.budget.timed ? this.budget : null);

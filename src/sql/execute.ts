@@ -58,7 +58,8 @@ export function execute(db: Database, sql: string, tables: string[], budget?: Qu
     }
     const declared = stmt.declaredTypes;
     const columns = names.map((name, i) => ({ name, type: declared[i] ?? "" }));
-    return { columns, rows: rows.map((r) => r.map(normalise)), tables };
+    normaliseBlobs(rows);
+    return { columns, rows, tables };
   } catch (e) {
     if (e instanceof QueryStopped) throw e;
     throw new QueryError((e as Error).message);
@@ -72,7 +73,13 @@ function steppable(names: readonly string[]): boolean {
   return new Set(names).size === names.length && !names.includes("__proto__");
 }
 
-function normalise(v: unknown): SqlValue {
-  if (v instanceof Uint8Array) return new TextDecoder().decode(v);
-  return v as SqlValue;
+/** BLOBs become text, in place: the rows are this call's own arrays, and most hold none. */
+function normaliseBlobs(rows: SqlValue[][]): void {
+  let decoder: TextDecoder | null = null;
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const v: unknown = row[i];
+      if (v instanceof Uint8Array) row[i] = (decoder ??= new TextDecoder()).decode(v);
+    }
+  }
 }

@@ -1,7 +1,7 @@
 // Step 3: fill one table of the per-query database from a generator's rows.
 // Rows are coerced to the declared column types the way osquery's xColumn
 // does: text that is not a number in an integer column becomes NULL.
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import type { Column, Row, Table, Value } from "../table.ts";
 import { CHECKPOINT_FUNCTION } from "./limits.ts";
 
@@ -14,40 +14,78 @@ export function sqlType(c: Column): string {
 
 const INT_RE = /^\s*[-+]?\d+\s*$/;
 const FLOAT_RE = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
-export function coerce(c: Column, v: Value): SqlValue {
+/** Turns a generator's value into what one column stores. */
+export type Coercer = (v: Value) => SqlValue;
+
+// Integers are always bigints, so that the multiset union compares a fresh
+// row's key with the keys of rows read back from SQLite (safeIntegers).
+function toInteger(v: Value): SqlValue {
+  if (typeof v === "bigint") return v >= INT64_MIN && v <= INT64_MAX ? v : BigInt.asIntN(64, v);
   if (v === null || v === undefined) return null;
+  if (typeof v === "number") {
+    if (Number.isSafeInteger(v)) return BigInt(v);
+    return Number.isFinite(v) ? BigInt.asIntN(64, BigInt(Math.trunc(v))) : null;
+  }
+  if (typeof v === "boolean") return v ? 1n : 0n;
+  return INT_RE.test(v) ? BigInt.asIntN(64, BigInt(v.trim())) : null;
+}
+
+function toDouble(v: Value): SqlValue {
+  if (typeof v === "number") return v;
+  if (v === null || v === undefined) return null;
+  if (typeof v === "bigint") return Number(v);
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return FLOAT_RE.test(v) ? Number(v) : null;
+}
+
+function toText(v: Value): SqlValue {
+  if (typeof v === "string") return v;
+  if (v === null || v === undefined) return null;
+  return typeof v === "boolean" ? (v ? "1" : "0") : String(v);
+}
+
+/** The coercion of `c`'s declared type, chosen once per column rather than per value. */
+export function coercerFor(c: Column): Coercer {
   switch (c.type) {
     case "INTEGER":
     case "BIGINT":
-    case "UNSIGNED_BIGINT": {
-      if (typeof v === "bigint") return BigInt.asIntN(64, v);
-      if (typeof v === "boolean") return v ? 1n : 0n;
-      if (typeof v === "number") return Number.isFinite(v) ? BigInt.asIntN(64, BigInt(Math.trunc(v))) : null;
-      return INT_RE.test(v) ? BigInt.asIntN(64, BigInt(v.trim())) : null;
-    }
-    case "DOUBLE": {
-      if (typeof v === "number") return v;
-      if (typeof v === "bigint") return Number(v);
-      if (typeof v === "boolean") return v ? 1 : 0;
-      return FLOAT_RE.test(v) ? Number(v) : null;
-    }
+    case "UNSIGNED_BIGINT":
+      return toInteger;
+    case "DOUBLE":
+      return toDouble;
     default:
-      return typeof v === "boolean" ? (v ? "1" : "0") : String(v);
+      return toText;
   }
 }
 
-/** The columns a query database gets for `table`: hidden ones only when the SQL names them. */
-export function columnsFor(table: Table, identifiers: ReadonlySet<string>): { name: string; column: Column }[] {
+/**
+ * The columns a query database gets for `table`: hidden ones only when the
+ * SQL names them, and, when it selects no `*` (`allColumns` false), only the
+ * columns it names: the others cannot be read, so they are neither coerced
+ * nor stored. A table needs one column, so one naming none keeps its first.
+ */
+export function columnsFor(table: Table, identifiers: ReadonlySet<string>, allColumns = true): { name: string; column: Column }[] {
   const out: { name: string; column: Column }[] = [];
   for (const c of table.columns) {
-    if (!c.hidden || identifiers.has(c.name)) out.push({ name: c.name, column: c });
+    if (c.hidden ? identifiers.has(c.name) : allColumns || identifiers.has(c.name)) out.push({ name: c.name, column: c });
   }
   for (const c of table.columns) {
     for (const a of c.aliases ?? []) if (identifiers.has(a)) out.push({ name: a, column: c });
   }
+  const first = table.columns[0];
+  if (out.length === 0 && first) out.push({ name: first.name, column: first });
   return out;
 }
+
+/**
+ * Rows per INSERT: past a few dozen the statement's size costs more than the
+ * calls it saves. SQLite binds at most 32,766 parameters per statement.
+ */
+const BATCH_ROWS = 32;
+const MAX_PARAMETERS = 32_766;
 
 function rowKey(values: readonly SqlValue[]): string {
   return JSON.stringify(values, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
@@ -79,6 +117,9 @@ export class MaterialisedTable {
   readonly columns: { name: string; column: Column }[];
   /** Where the rows are stored: the table's name, or the one behind its checkpointed view. */
   private readonly storage: string;
+  /** Per stored column: the generator's key it is read from and its coercion. */
+  private readonly sources: readonly string[];
+  private readonly coercers: readonly Coercer[];
 
   constructor(
     private readonly db: Database,
@@ -86,8 +127,11 @@ export class MaterialisedTable {
     readonly table: Table,
     identifiers: ReadonlySet<string>,
     checkpointed = false,
+    allColumns = true,
   ) {
-    this.columns = columnsFor(table, identifiers);
+    this.columns = columnsFor(table, identifiers, allColumns);
+    this.sources = this.columns.map((c) => c.column.name);
+    this.coercers = this.columns.map((c) => coercerFor(c.column));
     const defs = this.columns.map((c) => `${quoteIdent(c.name)} ${sqlType(c.column)}`).join(", ");
     const viewed = checkpointed && ![...ROWID_NAMES].some((n) => identifiers.has(n));
     this.storage = viewed ? `${name}:rows` : name;
@@ -99,30 +143,53 @@ export class MaterialisedTable {
     }
   }
 
+  /** An INSERT of `count` rows at once: one call into SQLite per batch instead of per row. */
+  private insertStatement(count: number): Statement {
+    const row = `(${this.columns.map(() => "?").join(", ")})`;
+    return this.db.prepare(`INSERT INTO ${quoteIdent(this.storage)} VALUES ${Array(count).fill(row).join(", ")}`);
+  }
+
   insert(rows: readonly Row[]): void {
     const first = this.generations++ === 0;
     if (rows.length === 0) return;
-    const placeholders = this.columns.map(() => "?").join(", ");
-    const stmt = this.db.prepare(`INSERT INTO ${quoteIdent(this.storage)} VALUES (${placeholders})`);
     // A later generation adds only what earlier ones lack (multiset union); the
     // first one, the common case, skips the bookkeeping.
     if (!first && this.counts.size === 0) this.countExisting();
     const fresh = new Map<string, number>();
-    const tx = this.db.transaction((batch: readonly Row[]) => {
-      for (const row of batch) {
-        const values = this.columns.map((c) => coerce(c.column, row[c.column.name]));
+    const width = this.columns.length;
+    const { sources, coercers } = this;
+    const perBatch = Math.max(1, Math.min(BATCH_ROWS, Math.floor(MAX_PARAMETERS / width), rows.length));
+    const values: SqlValue[] = new Array<SqlValue>(perBatch * width);
+    let batch: Statement | null = null;
+    let pending = 0;
+    const tx = this.db.transaction(() => {
+      for (const row of rows) {
+        const at = pending * width;
+        for (let i = 0; i < width; i++) values[at + i] = coercers[i]!(row[sources[i]!]);
         if (!first) {
-          const key = rowKey(values);
+          const key = rowKey(values.slice(at, at + width));
           const seen = (fresh.get(key) ?? 0) + 1;
           fresh.set(key, seen);
           if (seen <= (this.counts.get(key) ?? 0)) continue;
         }
-        stmt.run(...values);
+        if (++pending === perBatch) {
+          batch ??= this.insertStatement(perBatch);
+          batch.run(...values);
+          pending = 0;
+        }
+      }
+      if (pending > 0) {
+        const rest = this.insertStatement(pending);
+        rest.run(...values.slice(0, pending * width));
+        rest.finalize();
       }
     });
-    tx(rows);
+    try {
+      tx();
+    } finally {
+      (batch as Statement | null)?.finalize();
+    }
     for (const [k, n] of fresh) this.counts.set(k, Math.max(n, this.counts.get(k) ?? 0));
-    stmt.finalize();
   }
 
   private countExisting(): void {

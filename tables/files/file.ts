@@ -10,13 +10,14 @@
 // seconds. osquery (tables/utility/file.cpp) reports btime 0 on Linux, taking
 // it for unavailable; osq deliberately reads the real birth time via statx
 // where the filesystem records one (0 otherwise).
-import { lstatSync, readdirSync, readlinkSync, statSync, accessSync, constants, type BigIntStats } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, statSync, accessSync, constants, type BigIntStats, type Dirent } from "node:fs";
 import {
   GLOB_ALL,
   GLOB_FOLDERS,
   GLOB_NO_CANON,
   boostFilename,
   boostParentPath,
+  entryIsLink,
   expandPathConstraints,
   joinPath,
 } from "../../src/linux/glob.ts";
@@ -72,75 +73,113 @@ export default defineTable({
 function fileRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
   const rows: Row[] = [];
   const root = ns.root;
-  for (const path of expandPathConstraints(ctx, "path", GLOB_ALL | GLOB_NO_CANON, { root })) {
+  const want = fileColumns(ctx);
+  // Without stat columns a listed entry's type is all a row needs (see fileInfo).
+  const links = want.stat ? undefined : new Map<string, boolean>();
+  for (const path of expandPathConstraints(ctx, "path", GLOB_ALL | GLOB_NO_CANON, { root, links })) {
     ctx.checkDeadline();
-    const row = fileInfo(path, boostParentPath(path), root);
+    const row = fileInfo(path, boostParentPath(path), root, want, links?.get(path));
     if (row) rows.push(row);
   }
   for (const dir of expandPathConstraints(ctx, "directory", GLOB_FOLDERS | GLOB_NO_CANON, { root })) {
     if (!isReadableDirectory(root + dir)) continue;
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(root + dir);
+      entries = readdirSync(root + dir, { withFileTypes: true });
     } catch (e) {
       logUnreadable("file.ts", root + dir, e);
       continue;
     }
-    for (const name of names) {
+    for (const entry of entries) {
       ctx.checkDeadline();
-      const row = fileInfo(joinPath(dir, name), dir, root);
+      const row = fileInfo(joinPath(dir, entry.name), dir, root, want, want.stat ? undefined : entryIsLink(entry));
       if (row) rows.push(row);
     }
   }
   return rows;
 }
 
-/** One row for `path` (as the query names it), or null when lstat fails. */
-export function fileInfo(path: string, directory: string, root = ""): Row | null {
+/** Columns filled from the followed stat; the rest need only lstat (symlink_target_path a readlink). */
+const STAT_COLUMNS = ["inode", "uid", "gid", "mode", "device", "size", "block_size", "atime", "mtime", "ctime", "btime", "hard_links", "type"];
+const NS_PER_SECOND = 1_000_000_000n;
+
+/** Which of the costly parts of a row the query reads; everything when it does not say. */
+export interface FileColumns {
+  readonly stat: boolean;
+  readonly target: boolean;
+}
+
+export const ALL_FILE_COLUMNS: FileColumns = { stat: true, target: true };
+
+function fileColumns(ctx: QueryContext): FileColumns {
+  return { stat: STAT_COLUMNS.some((c) => ctx.isColumnUsed(c)), target: ctx.isColumnUsed("symlink_target_path") };
+}
+
+/**
+ * One row for `path` (as the query names it), or null when lstat fails.
+ * `listedAsLink` is what a directory listing just said of the path: with no
+ * stat column wanted, it stands for the lstat (the entry exists, and its type
+ * says whether it is a link).
+ */
+export function fileInfo(path: string, directory: string, root = "", want: FileColumns = ALL_FILE_COLUMNS, listedAsLink?: boolean): Row | null {
   const real = root + path;
-  let link: BigIntStats;
+  let link: BigIntStats | null = null;
+  let isLink: boolean;
   try {
-    link = lstatSync(real, { bigint: true });
+    // Numbers are cheaper to make; only the stat columns need 64-bit inodes and nanoseconds.
+    if (!want.stat && listedAsLink !== undefined) {
+      isLink = listedAsLink;
+    } else if (want.stat) {
+      link = lstatSync(real, { bigint: true });
+      isLink = link.isSymbolicLink();
+    } else {
+      isLink = lstatSync(real).isSymbolicLink();
+    }
   } catch (e) {
     logUnreadable("file.ts", real, e);
     return null;
   }
-  const isLink = link.isSymbolicLink();
-  // A link whose target cannot be followed keeps its own lstat; the reason picks osquery's type.
-  const followed = attempt(() => statSync(real, { bigint: true }));
-  const st = followed.ok ? followed.value : link;
-  const code = followed.ok ? undefined : (followed.error as NodeJS.ErrnoException).code;
-  const type = followed.ok ? fileType(followed.value) : code === "ENOENT" || code === "ENOTDIR" ? "unknown" : "error";
-  let target: string | undefined;
-  if (isLink) {
+  const row: Row = { path, directory, filename: boostFilename(path), symlink: isLink ? 1 : 0, pid_with_namespace: 0 };
+  if (link !== null) {
+    // Only a link has a target to follow: for anything else lstat is stat.
+    let st = link;
+    let type: string;
+    if (isLink) {
+      // A link whose target cannot be followed keeps its own lstat; the reason picks osquery's type.
+      const followed = attempt(() => statSync(real, { bigint: true }));
+      if (followed.ok) {
+        st = followed.value;
+        type = fileType(st);
+      } else {
+        const code = (followed.error as NodeJS.ErrnoException).code;
+        type = code === "ENOENT" || code === "ENOTDIR" ? "unknown" : "error";
+      }
+    } else {
+      type = fileType(link);
+    }
+    row.inode = st.ino;
+    row.uid = st.uid;
+    row.gid = st.gid;
+    row.mode = lsperms(Number(st.mode));
+    row.device = st.rdev;
+    row.size = st.size;
+    row.block_size = st.blksize;
+    row.atime = st.atimeNs / NS_PER_SECOND;
+    row.mtime = st.mtimeNs / NS_PER_SECOND;
+    row.ctime = st.ctimeNs / NS_PER_SECOND;
+    row.btime = st.birthtimeNs > 0n ? st.birthtimeNs / NS_PER_SECOND : 0;
+    row.hard_links = st.nlink;
+    row.type = type;
+  }
+  if (isLink && want.target) {
     try {
-      target = readlinkSync(real);
+      row.symlink_target_path = readlinkSync(real);
     } catch (e) {
       logUnreadable("file.ts", real, e);
-      target = "";
+      row.symlink_target_path = "";
     }
   }
-  return {
-    path,
-    directory,
-    filename: boostFilename(path),
-    inode: st.ino,
-    uid: st.uid,
-    gid: st.gid,
-    mode: lsperms(Number(st.mode)),
-    device: st.rdev,
-    size: st.size,
-    block_size: st.blksize,
-    atime: st.atimeNs / 1_000_000_000n,
-    mtime: st.mtimeNs / 1_000_000_000n,
-    ctime: st.ctimeNs / 1_000_000_000n,
-    btime: st.birthtimeNs > 0n ? st.birthtimeNs / 1_000_000_000n : 0,
-    hard_links: st.nlink,
-    symlink: isLink ? 1 : 0,
-    type,
-    symlink_target_path: target,
-    pid_with_namespace: 0,
-  };
+  return row;
 }
 
 

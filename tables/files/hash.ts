@@ -6,7 +6,7 @@
 // to read (over --read_max, 50 MiB by default, or unreadable) still gets a
 // row, with empty digests. Files whose stat size is 0 (e.g. /proc files) are read to
 // their end, as osquery reads "special" files in blocks.
-import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, readdirSync } from "node:fs";
 import { GLOB_ALL, GLOB_NO_CANON, boostParentPath, expandPathConstraints, joinPath } from "../../src/linux/glob.ts";
 import { forEachNamespace, type NamespaceTarget } from "../../src/linux/namespaces.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
@@ -33,12 +33,14 @@ export default defineTable({
 function hashRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
   const rows: Row[] = [];
   const root = ns.root;
+  // Only the digests the query reads are computed; none at all when it reads none.
+  const digests = DIGESTS.filter((d) => ctx.isColumnUsed(d));
   // One query may name a file twice (a path and its directory): hash it once.
   const cache = new Map<string, FileHashes>();
   const hashOnce = (path: string): FileHashes => {
     let h = cache.get(path);
     if (!h) {
-      h = hashFile(root + path);
+      h = hashFile(root + path, flags.num("read_max"), digests);
       cache.set(path, h);
     }
     return h;
@@ -69,13 +71,17 @@ function hashRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
   return rows;
 }
 
-export interface FileHashes {
-  readonly md5: string;
-  readonly sha1: string;
-  readonly sha256: string;
+export type Digest = "md5" | "sha1" | "sha256";
+const DIGESTS: readonly Digest[] = ["md5", "sha1", "sha256"];
+
+/** The hex digests asked for, by name. */
+export type FileHashes = Partial<Readonly<Record<Digest, string>>>;
+
+/** Each asked digest as "": what osquery reports for a file it would not read. */
+function empty(digests: readonly Digest[]): FileHashes {
+  return Object.fromEntries(digests.map((d) => [d, ""]));
 }
 
-const EMPTY: FileHashes = { md5: "", sha1: "", sha256: "" };
 /**
  * One read buffer for every hash: hashing is synchronous, so it is never
  * shared, and file_events hashes a file per event, where a fresh 64 KiB
@@ -83,12 +89,18 @@ const EMPTY: FileHashes = { md5: "", sha1: "", sha256: "" };
  */
 const scratch = Buffer.allocUnsafe(64 * 1024);
 
+const ONE_SHOT: Readonly<Record<Digest, (data: Uint8Array) => string>> = {
+  md5: (data) => Bun.MD5.hash(data, "hex"),
+  sha1: (data) => Bun.SHA1.hash(data, "hex"),
+  sha256: (data) => Bun.SHA256.hash(data, "hex"),
+};
+
 /**
  * A file that fits the buffer, read whole and hashed in one call per digest:
  * no hasher objects, whose native memory the garbage collector does not see
  * (file_events hashes one file per event).
  */
-function smallFileHashes(fd: number, size: number): FileHashes {
+function smallFileHashes(fd: number, size: number, digests: readonly Digest[]): FileHashes {
   let total = 0;
   while (total < size) {
     const n = readSync(fd, scratch, total, size - total, null);
@@ -96,28 +108,27 @@ function smallFileHashes(fd: number, size: number): FileHashes {
     total += n;
   }
   const data = scratch.subarray(0, total);
-  return { md5: Bun.MD5.hash(data, "hex"), sha1: Bun.SHA1.hash(data, "hex"), sha256: Bun.SHA256.hash(data, "hex") };
+  return Object.fromEntries(digests.map((d) => [d, ONE_SHOT[d](data)]));
 }
 
-/** Streams the file once through all three digests; EMPTY when osquery would not read it. */
-export function hashFile(path: string, readMax: number = flags.num("read_max")): FileHashes {
+/** Streams the file once through the asked digests (all three by default); empty ones when osquery would not read it. */
+export function hashFile(path: string, readMax: number = flags.num("read_max"), digests: readonly Digest[] = DIGESTS): FileHashes {
+  if (digests.length === 0) return {};
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch (e) {
     logUnreadable("hash.ts", path, e);
-    return EMPTY;
+    return empty(digests);
   }
   try {
-    const size = statSync(path).size;
+    const size = fstatSync(fd).size;
     if (size > readMax) {
       verbose("hash.ts", `Cannot read ${path} size exceeds limit: ${size} > ${readMax}`);
-      return EMPTY;
+      return empty(digests);
     }
-    if (size > 0 && size <= scratch.length) return smallFileHashes(fd, size);
-    const md5 = new Bun.CryptoHasher("md5");
-    const sha1 = new Bun.CryptoHasher("sha1");
-    const sha256 = new Bun.CryptoHasher("sha256");
+    if (size > 0 && size <= scratch.length) return smallFileHashes(fd, size, digests);
+    const hashers = digests.map((d) => new Bun.CryptoHasher(d));
     const buf = scratch;
     let total = 0;
     // osquery reads a regular file up to its stat size; a zero-size ("special")
@@ -131,19 +142,16 @@ export function hashFile(path: string, readMax: number = flags.num("read_max")):
       total += n;
       if (size === 0 && total > readMax) {
         verbose("hash.ts", `Cannot read ${path} size exceeds limit: ${total} > ${readMax}`);
-        return EMPTY;
+        return empty(digests);
       }
       const chunk = buf.subarray(0, n);
-      md5.update(chunk);
-      sha1.update(chunk);
-      sha256.update(chunk);
+      for (const h of hashers) h.update(chunk);
     }
-    return { md5: md5.digest("hex"), sha1: sha1.digest("hex"), sha256: sha256.digest("hex") };
+    return Object.fromEntries(digests.map((d, i) => [d, hashers[i]!.digest("hex")]));
   } catch (e) {
     logUnreadable("hash.ts", path, e);
-    return EMPTY;
+    return empty(digests);
   } finally {
     closeSync(fd);
   }
 }
-

@@ -129,8 +129,11 @@ export default defineTable({
   generate(ctx) {
     const used = (c: string) => ctx.isColumnUsed(c);
     const wantStatus = STATUS_COLUMNS.some(used);
-    // The name comes from status when status is read anyway, else from stat's comm.
-    const wantStat = STAT_COLUMNS.some(used) || (used("name") && !wantStatus);
+    const wantStat = STAT_COLUMNS.some(used);
+    // The name comes from status when status is read anyway, else from stat's
+    // comm, else from the comm file: the same text, and the cheapest file the
+    // kernel makes.
+    const wantComm = used("name") && !wantStatus && !wantStat;
     const wantCmdline = used("cmdline");
     const wantExe = used("path") || used("on_disk");
     const wantCwd = used("cwd");
@@ -167,6 +170,11 @@ export default defineTable({
           row.start_time = -1;
         }
       }
+      if (wantComm) {
+        const comm = readText(`${base}comm`);
+        if (comm === null) continue; // The process exited.
+        row.name = statusName(comm.endsWith("\n") ? comm.slice(0, -1) : comm);
+      }
       if (wantStatus) {
         const text = readText(`${base}status`);
         if (text === null) continue;
@@ -183,7 +191,7 @@ export default defineTable({
       }
       if (wantCmdline) {
         const raw = readText(`${base}cmdline`);
-        if (raw === null && !wantStat && !wantStatus) continue;
+        if (raw === null && !wantStat && !wantStatus && !wantComm) continue;
         row.cmdline = raw === null ? "" : joinCmdline(raw);
       }
       if (wantExe) {

@@ -110,6 +110,33 @@ describe("resolveFilePattern", () => {
 });
 
 describe("%% as osquery 5 walks it", () => {
+  test("the walk reports which listed paths are symlinks, as find's %y (lstat) sees them", () => {
+    const tree = mkdtempSync(join(tmpdir(), "osq-glob-links-"));
+    try {
+      mkdirSync(join(tree, "d/e"), { recursive: true });
+      writeFileSync(join(tree, "d/file"), "x");
+      symlinkSync("file", join(tree, "d/to-file"));
+      symlinkSync("e", join(tree, "d/to-dir"));
+      symlinkSync("nowhere", join(tree, "d/dangling"));
+      const links = new Map<string, boolean>();
+      const found = resolveFilePattern(`${tree}/%%`, GLOB_ALL | GLOB_NO_CANON, { links });
+      // lstat of "to-dir/" follows the link: a path listed with its "/" is no link.
+      const lines = Bun.spawnSync(["find", `${tree}/d`, "-mindepth", "1", "-printf", "%p %y %Y\\n"]).stdout.toString().split("\n").filter(Boolean);
+      const expected = new Map(lines.map((l) => {
+        const [path, own, followed] = l.split(" ") as [string, string, string];
+        return followed === "d" ? [`${path}/`, false] : [path, own === "l"];
+      }));
+      expect(expected.size).toBe(5);
+      expect(new Map([...links].filter(([p]) => p.startsWith(`${tree}/d/`)))).toEqual(expected);
+      expect(found.filter((p) => p.startsWith(`${tree}/d/`) && p !== `${tree}/d/`).sort()).toEqual([...expected.keys()].sort());
+      // Through the binary, a query reading no stat column gets lstat's answer.
+      const rows = query(`SELECT path, symlink FROM file WHERE path LIKE '${tree}/d/%%' ORDER BY path`);
+      expect(rows).toEqual([...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, link]) => ({ path, symlink: link ? "1" : "0" })));
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
+  });
+
   test("/usr/lib/%% lists what find -L lists, deduplicated by (device, inode)", () => {
     const expected = findRecursive("/usr/lib");
     expect(expected.length).toBeGreaterThan(1000);

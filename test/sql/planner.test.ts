@@ -510,3 +510,70 @@ describe("repeated references", () => {
     expect(seen.spy_files!.map((c) => c.equals("path"))).toEqual([["/1"], ["/2"]]);
   });
 });
+
+describe("columns the query does not read", () => {
+  /** How often spy_counted's rows were asked for their `c`, the one costly column. */
+  let reads = 0;
+  beforeAll(() => {
+    registerExtensionTable(
+      defineTable({
+        name: "spy_counted",
+        columns: { a: "INTEGER", b: "TEXT", c: "BIGINT", d: "TEXT hidden" },
+        generate() {
+          return [1, 2, 3].map((a) => ({
+            a,
+            b: `row ${a}`,
+            d: "hidden",
+            get c() {
+              reads++;
+              return a * 10;
+            },
+          }));
+        },
+      }),
+    );
+    registerExtensionTable(
+      defineTable({ name: "spy_paths", columns: { path: "TEXT" }, generate: () => [{ path: "/bin/bash" }] }),
+    );
+  });
+
+  test("a column the SQL never names is neither coerced nor stored", async () => {
+    reads = 0;
+    expect(await rows("select a, b from spy_counted order by a")).toEqual([[1, "row 1"], [2, "row 2"], [3, "row 3"]]);
+    expect(reads).toBe(0);
+    expect(await rows("select sum(c) from spy_counted")).toEqual([[60]]);
+    expect(reads).toBe(3);
+  });
+
+  test("* still stores every visible column, in schema order", async () => {
+    reads = 0;
+    const r = await runQuery("select * from spy_counted where a = 2");
+    expect(r.columns.map((c) => c.name)).toEqual(["a", "b", "c"]);
+    expect(r.rows).toEqual([[2n, "row 2", 20n]]);
+    expect(reads).toBe(3);
+  });
+
+  test("count(*) reads no column: colsUsed holds only what the SQL names", async () => {
+    reset();
+    expect(await rows("select count(*) from spy_procs")).toEqual([[3]]);
+    expect([...(seen.spy_procs![0]!.colsUsed ?? ["(all)"])]).toEqual([]);
+    reset();
+    expect(await rows("select count(*) filter (where name = 'bash') from spy_procs")).toEqual([[1]]);
+    expect([...(seen.spy_procs![0]!.colsUsed ?? ["(all)"])]).toEqual(["name"]);
+    reads = 0;
+    expect(await rows("select count(*) from spy_counted")).toEqual([[3]]);
+    expect(reads).toBe(0);
+  });
+
+  test("a NATURAL join compares columns the SQL does not name: they are all kept", async () => {
+    reset();
+    expect(await rows("select pid from spy_procs natural join spy_paths")).toEqual([[42]]);
+    expect(seen.spy_procs![0]!.colsUsed).toBeNull();
+  });
+
+  test("statements sharing one query database each see the columns any of them names", async () => {
+    expect(await rows("select path from spy_files where path = '/a'; select secret, size from spy_files where path = '/a'")).toEqual([["s", 2]]);
+    reads = 0;
+    expect(await rows("select a from spy_counted where a = 1; select c from spy_counted where a = 1")).toEqual([[10]]);
+  });
+});

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import file from "../../../tables/files/file.ts";
+import file, { fileInfo } from "../../../tables/files/file.ts";
 import { generate, query } from "../../helpers.ts";
 
 let dir = "";
@@ -108,5 +108,26 @@ describe("file", () => {
     const like = query(`SELECT path FROM file WHERE path LIKE '${dir}/%%' AND type = 'regular' ORDER BY path`).map((r) => r.path);
     // the symlink to plain.txt is "regular" too: type follows links
     expect(like).toEqual([`${dir}/link`, `${dir}/plain.txt`, `${dir}/sub/deeper/leaf`, `${dir}/sub/inner.txt`]);
+  });
+
+  test("a row asked for no stat column carries only what lstat and the name give", () => {
+    const link = join(dir, "link");
+    expect(fileInfo(link, dir, "", { stat: false, target: false })).toEqual({ path: link, directory: dir, filename: "link", symlink: 1, pid_with_namespace: 0 });
+    expect(fileInfo(link, dir, "", { stat: false, target: true })).toMatchObject({ symlink: 1, symlink_target_path: "plain.txt" });
+    expect(fileInfo(join(dir, "missing"), dir, "", { stat: false, target: false })).toBeNull();
+  });
+
+  test("through the binary, a query naming some columns gets the values select * gets", () => {
+    const all = query(`SELECT * FROM file WHERE directory = '${dir}' ORDER BY path`);
+    const ls = Bun.spawnSync(["ls", "-A", dir]).stdout.toString().split("\n").filter(Boolean);
+    expect(all.length).toBe(ls.length);
+    for (const cols of [["path", "symlink"], ["path", "type", "symlink_target_path"], ["filename", "inode", "mtime", "mode"]]) {
+      const some = query(`SELECT ${cols.join(", ")} FROM file WHERE directory = '${dir}' ORDER BY path`);
+      expect(some).toEqual(all.map((r) => Object.fromEntries(cols.map((c) => [c, r[c]!]))));
+    }
+    expect(query(`SELECT count(*) AS n FROM file WHERE directory = '${dir}'`)).toEqual([{ n: String(ls.length) }]);
+    const dangling = all.find((r) => r.filename === "dangling")!;
+    expect(dangling).toMatchObject({ symlink: "1", type: "unknown", symlink_target_path: "nowhere" });
+    expect(dangling.inode).toBe(stat(join(dir, "dangling"), false).inode);
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hash, { hashFile } from "../../../tables/files/hash.ts";
 import { generate, query } from "../../helpers.ts";
+import { Op, QueryContext } from "../../../src/table.ts";
 
 let dir = "";
 
@@ -79,5 +80,24 @@ describe("hash", () => {
     const path = join(dir, "text");
     expect(query(`SELECT md5, sha1, sha256 FROM hash WHERE path = '${path}'`)).toEqual([sums(path)]);
     expect(query(`SELECT path FROM hash WHERE directory = '${dir}/sub'`)).toEqual([{ path: join(dir, "sub/nested") }]);
+  });
+
+  test("only the digests the query reads are computed", async () => {
+    const path = join(dir, "big.bin");
+    expect(hashFile(path, 50 * 1024 * 1024, ["sha256"])).toEqual({ sha256: sums(path).sha256 });
+    expect(hashFile(path, 1024, ["md5", "sha1"])).toEqual({ md5: "", sha1: "" });
+    expect(hashFile(path, 50 * 1024 * 1024, [])).toEqual({});
+    const ctx = new QueryContext(new Map([["directory", [{ op: Op.EQUALS, expr: dir }]]]), new Set(["directory", "sha1"]));
+    const rows = await hash.generate(ctx);
+    expect(rows.map((r) => Object.keys(r).sort().join(","))).toEqual(Array(4).fill("directory,path,pid_with_namespace,sha1"));
+    for (const r of rows) expect(r.sha1).toBe(sums(String(r.path)).sha1);
+  });
+
+  test("through the binary, each digest column alone matches its coreutils tool", () => {
+    const files = ["big.bin", "empty", "link", "text"].map((n) => join(dir, n));
+    for (const [column, tool] of [["md5", "md5sum"], ["sha1", "sha1sum"], ["sha256", "sha256sum"]] as const) {
+      expect(query(`SELECT path, ${column} FROM hash WHERE directory = '${dir}' ORDER BY path`)).toEqual(files.map((path) => ({ path, [column]: sum(tool, path) })));
+    }
+    expect(query(`SELECT path FROM hash WHERE directory = '${dir}' ORDER BY path`)).toEqual(files.map((path) => ({ path })));
   });
 });

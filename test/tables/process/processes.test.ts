@@ -1,10 +1,13 @@
 // processes: the pid set against a listing of /proc, and this test's own
 // process against what `ps` and the runtime say about it.
 import { describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Op, QueryContext, type Row } from "../../../src/table.ts";
 import processes, { joinCmdline, parseCgroupPath, parseIo, parseStatus, statDetails, statusName } from "../../../tables/process/processes.ts";
-import { generate, query } from "../../helpers.ts";
+import { generate, OSQUERYI, query } from "../../helpers.ts";
+import { tool } from "../../tools.ts";
 
 function procPids(): Set<number> {
   return new Set(readdirSync("/proc").filter((n) => /^\d+$/.test(n)).map(Number));
@@ -162,5 +165,43 @@ describe("processes end to end", () => {
   test("a pid list through IN reads both", () => {
     const rows = query(`SELECT pid FROM processes WHERE pid IN (1, ${process.pid}) ORDER BY pid`);
     expect(rows.map((r) => Number(r.pid))).toEqual([1, process.pid].sort((a, b) => a - b));
+  });
+
+  test("a name read from comm, stat or status is the same text: osquery's, from status", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "osq-procname-"));
+    // comm is the executable's name: spaces, ':' and '\\' are what the readers treat specially.
+    const exe = join(dir, "we ird:x\\y");
+    copyFileSync(tool("sleep", "coreutils"), exe);
+    const child = Bun.spawn([exe, "30"], { stdout: "ignore", stderr: "ignore" });
+    try {
+      await Bun.sleep(100);
+      const pid = [["=", String(child.pid)]] as [string, string][];
+      const names: unknown[] = [];
+      for (const cols of [["pid", "name"], ["pid", "name", "state"], ["pid", "name", "uid"]]) {
+        const ctx = new QueryContext(new Map([["pid", pid.map(([, v]) => ({ op: Op.EQUALS, expr: v }))]]), new Set(cols));
+        names.push(only(await processes.generate(ctx)).name);
+      }
+      // status doubles the backslash; osquery reports the name as status has it.
+      expect(names).toEqual(Array(3).fill("we ird:x\\\\y"));
+      expect(readFileSync(`/proc/${child.pid}/status`, "utf8")).toContain("Name:\twe ird:x\\\\y\n");
+    } finally {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("pid, name and cmdline read each process's comm and cmdline only (strace)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "osq-strace-"));
+    try {
+      const log = join(dir, "trace");
+      const me = process.pid;
+      const r = Bun.spawnSync([tool("strace", "strace"), "-f", "-e", "trace=openat,open", "-o", log, OSQUERYI, "--json", `SELECT pid, name, cmdline FROM processes WHERE pid = ${me}`]);
+      expect(r.exitCode).toBe(0);
+      expect(JSON.parse(r.stdout.toString())).toEqual([{ pid: String(me), name: ps(me, "comm"), cmdline: ps(me, "args") }]);
+      const opened = [...readFileSync(log, "utf8").matchAll(new RegExp(`"/proc/${me}/([a-z_]+)"`, "g"))].map((m) => m[1]).sort();
+      expect([...new Set(opened)]).toEqual(["cmdline", "comm"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
