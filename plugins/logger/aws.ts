@@ -22,7 +22,7 @@ import { LogBuffer, type BufferedLine, type LogType } from "../../src/remote/log
 import type { AwsService } from "../../src/aws/region.ts";
 import type { Result } from "../../src/result.ts";
 import type { Store } from "../../src/store/store.ts";
-import { purgeOverLimit, statusJson } from "./buffered.ts";
+import { DrainLoop, purgeOverLimit, STOP_GRACE_MS, statusJson } from "./buffered.ts";
 import type { LoggerPlugin, ResultLine } from "./plugin.ts";
 import { withLogType } from "./ptree_json.ts";
 
@@ -127,7 +127,6 @@ const TYPES: readonly LogType[] = ["result", "status"];
 const LINES_PER_PASS = 500;
 const MAX_ATTEMPTS = 100;
 const FIRST_RETRY_DELAY_MS = 3000;
-const STOP_GRACE_MS = 2000;
 const EXCERPT_CHARS = 200;
 
 /**
@@ -155,15 +154,15 @@ export class AwsLoggerPlugin implements LoggerPlugin {
   private readonly buffer: LogBuffer;
   private target: { region: string; url: URL } | null = null;
   private partitionKey = "";
-  private stopped = false;
-  private abandoned = false;
-  private loop: Promise<void> | null = null;
   /** The reason of the outage being reported, so a changed reason is reported again. */
   private outage: string | null = null;
   private failedAttempts = 0;
 
+  private readonly drain: DrainLoop;
+
   constructor(private readonly deps: AwsLoggerDeps) {
     this.name = deps.service.name;
+    this.drain = new DrainLoop(() => this.drainOnce(), deps.clock, () => Math.max(1, deps.settings().periodSeconds) * 1000);
     this.buffer = new LogBuffer(deps.store, deps.service.name);
   }
 
@@ -189,7 +188,7 @@ export class AwsLoggerPlugin implements LoggerPlugin {
 
   init(_binary: string, buffered: readonly StatusLine[]): void {
     this.logStatus(buffered);
-    this.loop ??= this.run();
+    this.drain.start();
   }
 
   logString(line: string): void {
@@ -218,23 +217,9 @@ export class AwsLoggerPlugin implements LoggerPlugin {
     );
   }
 
-  /** Ends the drain loop; a request in flight after `graceMs` is abandoned and its lines go again on the next run. */
-  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
-    this.stopped = true;
-    this.deps.clock.wake();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.loop ?? Promise.resolve(), grace]);
-    clearTimeout(timer);
-    this.abandoned = true;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      await this.drainOnce();
-      if (this.stopped) break;
-      await this.deps.clock.sleep(Math.max(1, this.deps.settings().periodSeconds) * 1000);
-    }
+  /** Ends the drain loop (see DrainLoop.stop). */
+  stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    return this.drain.stop(graceMs);
   }
 
   /**
@@ -247,7 +232,7 @@ export class AwsLoggerPlugin implements LoggerPlugin {
     const budget = Math.max(1, this.deps.settings().periodSeconds) * 1000;
     for (const type of TYPES) {
       for (let first = true; ; first = false) {
-        if (this.stopped) return;
+        if (this.drain.stopped) return;
         if (!first && this.deps.clock.now() - start >= budget) break;
         let more = false;
         try {
@@ -327,11 +312,11 @@ export class AwsLoggerPlugin implements LoggerPlugin {
       if (delay > 0) {
         await this.deps.clock.sleep(delay);
         // Shutting down: the lines stay buffered and go at the next start.
-        if (this.stopped) return false;
+        if (this.drain.stopped) return false;
       }
       const key = () => (s.randomPartitionKey ? randomUUID() : this.partitionKey);
       const reply = await this.deps.sink.call(target.region, target.url, svc.target, svc.body(s.stream, pending.map((r) => r.data), key));
-      if (this.abandoned) return false;
+      if (this.drain.abandoned) return false;
       if (!reply.ok) {
         this.failed(reply.error, pending.length, retry);
         continue;

@@ -2,6 +2,7 @@
 // BufferedLogForwarder) share besides the buffer itself: how a status line is
 // serialised, and the buffered_log_max purge.
 import { calendarTime } from "../../src/daemon/results.ts";
+import type { Clock } from "../../src/daemon/scheduler.ts";
 import { errorMessage } from "../../src/logger/glog.ts";
 import type { StatusLine } from "../../src/logger/status.ts";
 import type { LogBuffer } from "../../src/remote/log_buffer.ts";
@@ -48,4 +49,57 @@ export function purgeOverLimit(buffer: LogBuffer, max: number, log: PurgeLog, wh
     return;
   }
   log.warning(`Purging buffered logs limit (${max}) exceeded: ${count}; the ${purged} oldest lines were dropped`);
+}
+
+/** How long stop() waits for a request in flight before abandoning it. */
+export const STOP_GRACE_MS = 2000;
+
+/**
+ * The loop both buffered senders run: one pass, then a period's sleep, until
+ * stopped. stop() waits up to a grace period for a request in flight, then
+ * marks the loop abandoned: a reply that comes later must no longer touch the
+ * store (which is about to close), and its lines go again on the next run.
+ */
+export class DrainLoop {
+  private stoppedFlag = false;
+  private abandonedFlag = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly pass: () => Promise<void>,
+    private readonly clock: Clock,
+    private readonly periodMs: () => number,
+  ) {}
+
+  /** Set by stop(): a pass should end at its next step. */
+  get stopped(): boolean {
+    return this.stoppedFlag;
+  }
+
+  /** Set once stop() has returned: the store may be closed. */
+  get abandoned(): boolean {
+    return this.abandonedFlag;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    this.stoppedFlag = true;
+    this.clock.wake();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([this.loop ?? Promise.resolve(), grace]);
+    clearTimeout(timer);
+    this.abandonedFlag = true;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stoppedFlag) {
+      await this.pass();
+      if (this.stoppedFlag) break;
+      await this.clock.sleep(this.periodMs());
+    }
+  }
 }

@@ -19,7 +19,7 @@ import { LogBuffer, type BufferedLine, type LogType } from "../../src/remote/log
 import { Backoff } from "../../src/remote/log_drain.ts";
 import type { RemoteSession } from "../../src/remote/session.ts";
 import type { Store } from "../../src/store/store.ts";
-import { purgeOverLimit, statusJson } from "./buffered.ts";
+import { DrainLoop, purgeOverLimit, STOP_GRACE_MS, statusJson } from "./buffered.ts";
 import type { LoggerPlugin, ResultLine } from "./plugin.ts";
 
 export interface TlsLoggerSettings {
@@ -55,7 +55,6 @@ export interface TlsLoggerDeps {
 
 const TYPES: readonly LogType[] = ["result", "status"];
 /** How long shutdown waits for a request in flight (the client's own timeout is 16 s). */
-const STOP_GRACE_MS = 2000;
 
 /** An outage being reported: its reason, so a changed reason is reported again. */
 interface Streak {
@@ -67,13 +66,12 @@ export class TlsLoggerPlugin implements LoggerPlugin {
   private readonly buffer: LogBuffer;
   private readonly backoff: Record<LogType, Backoff>;
   private readonly streaks: Record<LogType, Streak | null> = { result: null, status: null };
-  private stopped = false;
-  /** Set once stop() has returned: the store may be closed. */
-  private abandoned = false;
-  private loop: Promise<void> | null = null;
+
+  private readonly drain: DrainLoop;
 
   constructor(private readonly deps: TlsLoggerDeps) {
     this.buffer = new LogBuffer(deps.store);
+    this.drain = new DrainLoop(() => this.drainOnce(), deps.clock, () => deps.settings().periodSeconds * 1000);
     const timing = () => {
       const s = deps.settings();
       return { periodSeconds: s.periodSeconds, backoffMaxSeconds: s.backoffMaxSeconds };
@@ -97,7 +95,7 @@ export class TlsLoggerPlugin implements LoggerPlugin {
 
   init(_binary: string, buffered: readonly StatusLine[]): void {
     this.logStatus(buffered);
-    this.loop ??= this.run();
+    this.drain.start();
   }
 
   logString(line: string): void {
@@ -128,28 +126,9 @@ export class TlsLoggerPlugin implements LoggerPlugin {
     );
   }
 
-  /**
-   * Ends the drain loop. A request still in flight after `graceMs` is
-   * abandoned: its reply, whenever it comes, no longer touches the store
-   * (which is about to close), and its lines go again on the next run.
-   */
-  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
-    this.stopped = true;
-    this.deps.clock.wake();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.loop ?? Promise.resolve(), grace]);
-    clearTimeout(timer);
-    this.abandoned = true;
-  }
-
-  /** The drain loop: one pass, then a period's sleep, until stopped. */
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      await this.drainOnce();
-      if (this.stopped) break;
-      await this.deps.clock.sleep(this.deps.settings().periodSeconds * 1000);
-    }
+  /** Ends the drain loop (see DrainLoop.stop). */
+  stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    return this.drain.stop(graceMs);
   }
 
   /**
@@ -167,7 +146,7 @@ export class TlsLoggerPlugin implements LoggerPlugin {
     const budget = this.deps.settings().periodSeconds * 1000;
     for (const type of TYPES) {
       for (let first = true; ; first = false) {
-        if (this.stopped) return;
+        if (this.drain.stopped) return;
         if (!this.backoff[type].due(this.deps.clock.now())) break;
         if (!first && this.deps.clock.now() - start >= budget) break;
         let more = false;
@@ -201,7 +180,7 @@ export class TlsLoggerPlugin implements LoggerPlugin {
     if (data.length === 0) return full;
     const body: JsonObject = { log_type: type, data };
     const reply = await this.deps.session.request(s.endpoint, body, { compress: s.compress, attempts: 1 });
-    if (this.abandoned) return false;
+    if (this.drain.abandoned) return false;
     const now = this.deps.clock.now();
     if (reply.ok) {
       this.buffer.remove(batch.filter((b) => !unsendable.has(b.key)).map((b) => b.key));

@@ -62,6 +62,15 @@ const ABSENT: Record<string, () => string | null> = {
   // A shell runs no publishers (osqueryi's --disable_events defaults to true): nothing is stored.
   file_events: () => "events are off in the shell",
   hardware_events: () => "events are off in the shell",
+  apparmor_events: () => "events are off in the shell",
+  process_events: () => "events are off in the shell",
+  process_file_events: () => "events are off in the shell",
+  seccomp_events: () => "events are off in the shell",
+  selinux_events: () => "events are off in the shell",
+  socket_events: () => "events are off in the shell",
+  syslog_events: () => "events are off in the shell",
+  user_events: () => "events are off in the shell",
+  yara_events: () => "events are off in the shell",
   // osquery asks the running systemd manager over D-Bus: no manager (not PID 1, no system bus), no units.
   systemd_units: () => {
     let bus = false;
