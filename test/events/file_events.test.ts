@@ -278,9 +278,11 @@ test("an inotify queue overflow is reported in a status line, not dropped silent
   } finally {
     process.kill(p.pid, "SIGCONT");
   }
+  const made = Math.ceil((queue * 1.2) / 7) * 7;
   await d.waitFor("the overflow status line", () => d.lastStderr().includes("inotify event queue overflowed: file events were lost (overflows: 1)"));
   expect(await d.stop(p)).toBe(0);
-  expect(total(await storedActions(d.dir))).toBeLessThanOrEqual(queue);
+  // Events were lost: fewer are stored than were made (the kernel's queue holds about max_queued_events).
+  expect(total(await storedActions(d.dir))).toBeLessThan(made);
 }, 60_000);
 
 test("file_accesses adds OPENED and ACCESSED to its categories, never hashed; events.disable_subscribers turns a subscriber off", async () => {
@@ -334,16 +336,18 @@ test("file_accesses adds OPENED and ACCESSED to its categories, never hashed; ev
 
 test("a query that holds the event loop for seconds loses no events: the reader thread empties the kernel's queue meanwhile", async () => {
   const queue = Number((await Bun.file("/proc/sys/fs/inotify/max_queued_events").text()).trim());
-  const slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 8000000) SELECT count(*) AS n FROM c";
-  d.config({ schedule: { slow: { query: slow, interval: 3600, startup_priority: 1 } }, file_paths: { tree: [`${tree}/%%`] } });
+  // Endless, stopped by its own timeout: it holds the event loop for 15 s however fast this machine is,
+  // and the writes below must end well within that.
+  const slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c";
+  d.config({ schedule: { slow: { query: slow, interval: 3600, startup_priority: 1, timeout: 15 } }, file_paths: { tree: [`${tree}/%%`] } });
   const p = d.start(["--enable_file_events", "--disable_watchdog", "--events_max=1000000"]);
   await d.started("inotify");
   await d.waitFor("the slow query to start", () => d.lastStderr().includes("Executing scheduled query slow"));
   const files = Math.ceil((queue * 1.3) / 7);
   churn(tree, files);
   // The query was still running when the writes ended: the event loop read nothing meanwhile.
-  expect(d.lastStderr()).not.toContain("Found results for query: slow");
-  await d.waitFor("the slow query to end", () => d.lastStderr().includes("Found results for query: slow"), 60_000);
+  expect(d.lastStderr()).not.toContain("query slow stopped after");
+  await d.waitFor("the slow query to be stopped", () => d.lastStderr().includes("query slow stopped after"), 60_000);
   await Bun.sleep(1500);
   expect(await d.stop(p)).toBe(0);
   expect(d.stderr()).not.toContain("inotify event queue overflowed");
