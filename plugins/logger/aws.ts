@@ -17,13 +17,11 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../src/daemon/scheduler.ts";
 import { errorMessage } from "../../src/logger/glog.ts";
-import type { StatusLine } from "../../src/logger/status.ts";
-import { LogBuffer, type BufferedLine, type LogType } from "../../src/remote/log_buffer.ts";
+import type { BufferedLine, LogType } from "../../src/remote/log_buffer.ts";
 import type { AwsService } from "../../src/aws/region.ts";
 import type { Result } from "../../src/result.ts";
 import type { Store } from "../../src/store/store.ts";
-import { DrainLoop, purgeOverLimit, STOP_GRACE_MS, statusJson } from "./buffered.ts";
-import type { LoggerPlugin, ResultLine } from "./plugin.ts";
+import { BufferedSender, purgeOverLimit } from "./buffered.ts";
 import { withLogType } from "./ptree_json.ts";
 
 /** What tells Kinesis and Firehose apart. */
@@ -149,26 +147,17 @@ interface Record_ {
   readonly data: Buffer;
 }
 
-export class AwsLoggerPlugin implements LoggerPlugin {
+export class AwsLoggerPlugin extends BufferedSender {
   readonly name: string;
-  private readonly buffer: LogBuffer;
   private target: { region: string; url: URL } | null = null;
   private partitionKey = "";
   /** The reason of the outage being reported, so a changed reason is reported again. */
   private outage: string | null = null;
   private failedAttempts = 0;
 
-  private readonly drain: DrainLoop;
-
   constructor(private readonly deps: AwsLoggerDeps) {
+    super(deps, deps.service.name, () => Math.max(1, deps.settings().periodSeconds) * 1000, () => deps.settings());
     this.name = deps.service.name;
-    this.drain = new DrainLoop(() => this.drainOnce(), deps.clock, () => Math.max(1, deps.settings().periodSeconds) * 1000);
-    this.buffer = new LogBuffer(deps.store, deps.service.name);
-  }
-
-  /** Lines waiting in the store, of both types. */
-  get buffered(): number {
-    return this.buffer.count;
   }
 
   setUp(): string | null {
@@ -184,42 +173,6 @@ export class AwsLoggerPlugin implements LoggerPlugin {
     this.partitionKey = this.deps.hostIdentifier();
     this.deps.log.verbose(`${this.deps.service.label} logging initialized with stream: ${this.deps.settings().stream}`);
     return null;
-  }
-
-  init(_binary: string, buffered: readonly StatusLine[]): void {
-    this.logStatus(buffered);
-    this.drain.start();
-  }
-
-  logString(line: string): void {
-    this.buffer.append("result", [line]);
-  }
-
-  logSnapshot(line: string): void {
-    this.buffer.append("result", [line]);
-  }
-
-  logLines(lines: readonly ResultLine[]): void {
-    this.buffer.append(
-      "result",
-      lines.map((l) => l.line),
-    );
-  }
-
-  logStatus(lines: readonly StatusLine[]): void {
-    const s = this.deps.settings();
-    if (!s.sendStatus || lines.length === 0) return;
-    const host = this.deps.hostIdentifier();
-    const decorations = this.deps.decorations();
-    this.buffer.append(
-      "status",
-      lines.map((l) => statusJson(l, host, decorations, s.decorationsTopLevel)),
-    );
-  }
-
-  /** Ends the drain loop (see DrainLoop.stop). */
-  stop(graceMs = STOP_GRACE_MS): Promise<void> {
-    return this.drain.stop(graceMs);
   }
 
   /**

@@ -5,7 +5,9 @@ import { calendarTime } from "../../src/daemon/results.ts";
 import type { Clock } from "../../src/daemon/scheduler.ts";
 import { errorMessage } from "../../src/logger/glog.ts";
 import type { StatusLine } from "../../src/logger/status.ts";
-import type { LogBuffer } from "../../src/remote/log_buffer.ts";
+import { LogBuffer } from "../../src/remote/log_buffer.ts";
+import type { Store } from "../../src/store/store.ts";
+import type { LoggerPlugin, ResultLine } from "./plugin.ts";
 import { OSQUERY_VERSION } from "../../src/version.ts";
 
 /** A status record as osquery's buffered loggers serialise it (INTERFACES §5), keys in order. */
@@ -51,7 +53,7 @@ export function purgeOverLimit(buffer: LogBuffer, max: number, log: PurgeLog, wh
   log.warning(`Purging buffered logs limit (${max}) exceeded: ${count}; the ${purged} oldest lines were dropped`);
 }
 
-/** How long stop() waits for a request in flight before abandoning it. */
+/** How long stop() waits for a request in flight before abandoning it (the TLS client's own timeout is 16 s). */
 export const STOP_GRACE_MS = 2000;
 
 /**
@@ -101,5 +103,88 @@ export class DrainLoop {
       if (this.stoppedFlag) break;
       await this.clock.sleep(this.periodMs());
     }
+  }
+}
+
+/** What a buffered sender needs to buffer lines; its drain pass is its own. */
+export interface BufferedSenderDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly hostIdentifier: () => string;
+  readonly decorations: () => ReadonlyMap<string, string>;
+}
+
+/** How the status lines of one sender are buffered, read at each call so config options apply. */
+export interface StatusSettings {
+  readonly sendStatus: boolean;
+  readonly decorationsTopLevel: boolean;
+}
+
+/**
+ * The logger side both buffered senders share: every line goes to the LMDB
+ * buffer at once (results and snapshots alike, as osquery sends snapshots as
+ * results; a run's lines in one commit), status lines as osquery's JSON, and
+ * the drain loop starts at init and ends at stop. A subclass sends the batches.
+ */
+export abstract class BufferedSender implements LoggerPlugin {
+  abstract readonly name: string;
+  protected readonly buffer: LogBuffer;
+  protected readonly drain: DrainLoop;
+
+  constructor(
+    private readonly sender: BufferedSenderDeps,
+    bufferName: string | undefined,
+    periodMs: () => number,
+    private readonly statusSettings: () => StatusSettings,
+  ) {
+    this.buffer = new LogBuffer(sender.store, bufferName);
+    this.drain = new DrainLoop(() => this.drainOnce(), sender.clock, periodMs);
+  }
+
+  abstract setUp(): string | null;
+
+  /** One pass over the buffer: what the loop runs every period. */
+  abstract drainOnce(): Promise<void>;
+
+  /** Lines waiting in the store, of both types. */
+  get buffered(): number {
+    return this.buffer.count;
+  }
+
+  init(_binary: string, buffered: readonly StatusLine[]): void {
+    this.logStatus(buffered);
+    this.drain.start();
+  }
+
+  logString(line: string): void {
+    this.buffer.append("result", [line]);
+  }
+
+  logSnapshot(line: string): void {
+    this.buffer.append("result", [line]);
+  }
+
+  /** A run's lines in one commit: one fsync per run, not one per row. */
+  logLines(lines: readonly ResultLine[]): void {
+    this.buffer.append(
+      "result",
+      lines.map((l) => l.line),
+    );
+  }
+
+  logStatus(lines: readonly StatusLine[]): void {
+    const s = this.statusSettings();
+    if (!s.sendStatus || lines.length === 0) return;
+    const host = this.sender.hostIdentifier();
+    const decorations = this.sender.decorations();
+    this.buffer.append(
+      "status",
+      lines.map((l) => statusJson(l, host, decorations, s.decorationsTopLevel)),
+    );
+  }
+
+  /** Ends the drain loop (see DrainLoop.stop). */
+  stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    return this.drain.stop(graceMs);
   }
 }

@@ -14,13 +14,11 @@
 import type { JsonObject } from "../../src/daemon/config-text.ts";
 import type { Clock } from "../../src/daemon/scheduler.ts";
 import { errorMessage } from "../../src/logger/glog.ts";
-import type { StatusLine } from "../../src/logger/status.ts";
-import { LogBuffer, type BufferedLine, type LogType } from "../../src/remote/log_buffer.ts";
+import type { BufferedLine, LogType } from "../../src/remote/log_buffer.ts";
 import { Backoff } from "../../src/remote/log_drain.ts";
 import type { RemoteSession } from "../../src/remote/session.ts";
 import type { Store } from "../../src/store/store.ts";
-import { DrainLoop, purgeOverLimit, STOP_GRACE_MS, statusJson } from "./buffered.ts";
-import type { LoggerPlugin, ResultLine } from "./plugin.ts";
+import { BufferedSender, purgeOverLimit } from "./buffered.ts";
 
 export interface TlsLoggerSettings {
   readonly endpoint: string;
@@ -54,34 +52,27 @@ export interface TlsLoggerDeps {
 }
 
 const TYPES: readonly LogType[] = ["result", "status"];
-/** How long shutdown waits for a request in flight (the client's own timeout is 16 s). */
 
 /** An outage being reported: its reason, so a changed reason is reported again. */
 interface Streak {
   reason: string;
 }
 
-export class TlsLoggerPlugin implements LoggerPlugin {
+export class TlsLoggerPlugin extends BufferedSender {
   readonly name = "tls";
-  private readonly buffer: LogBuffer;
   private readonly backoff: Record<LogType, Backoff>;
   private readonly streaks: Record<LogType, Streak | null> = { result: null, status: null };
 
-  private readonly drain: DrainLoop;
-
   constructor(private readonly deps: TlsLoggerDeps) {
-    this.buffer = new LogBuffer(deps.store);
-    this.drain = new DrainLoop(() => this.drainOnce(), deps.clock, () => deps.settings().periodSeconds * 1000);
+    super(deps, undefined, () => deps.settings().periodSeconds * 1000, () => {
+      const s = deps.settings();
+      return { sendStatus: !s.disableStatusLog, decorationsTopLevel: s.decorationsTopLevel };
+    });
     const timing = () => {
       const s = deps.settings();
       return { periodSeconds: s.periodSeconds, backoffMaxSeconds: s.backoffMaxSeconds };
     };
     this.backoff = { result: new Backoff(timing), status: new Backoff(timing) };
-  }
-
-  /** Lines waiting in the store, of both types. */
-  get buffered(): number {
-    return this.buffer.count;
   }
 
   setUp(): string | null {
@@ -91,44 +82,6 @@ export class TlsLoggerPlugin implements LoggerPlugin {
     } catch (e) {
       return `cannot read the buffered logs: ${errorMessage(e)}`;
     }
-  }
-
-  init(_binary: string, buffered: readonly StatusLine[]): void {
-    this.logStatus(buffered);
-    this.drain.start();
-  }
-
-  logString(line: string): void {
-    this.buffer.append("result", [line]);
-  }
-
-  /** osquery sends snapshots as results. */
-  logSnapshot(line: string): void {
-    this.buffer.append("result", [line]);
-  }
-
-  /** A run's lines in one commit: one fsync per run, not one per row. */
-  logLines(lines: readonly ResultLine[]): void {
-    this.buffer.append(
-      "result",
-      lines.map((l) => l.line),
-    );
-  }
-
-  logStatus(lines: readonly StatusLine[]): void {
-    const s = this.deps.settings();
-    if (s.disableStatusLog || lines.length === 0) return;
-    const host = this.deps.hostIdentifier();
-    const decorations = this.deps.decorations();
-    this.buffer.append(
-      "status",
-      lines.map((l) => statusJson(l, host, decorations, s.decorationsTopLevel)),
-    );
-  }
-
-  /** Ends the drain loop (see DrainLoop.stop). */
-  stop(graceMs = STOP_GRACE_MS): Promise<void> {
-    return this.drain.stop(graceMs);
   }
 
   /**
