@@ -4,13 +4,11 @@
 // stay on the main thread; this thread only moves bytes.
 import { ptr } from "bun:ffi";
 import { ByteRing, WAKE_MESSAGE } from "../linux/byte_ring.ts";
-import { errno, libc } from "../linux/libc.ts";
+import { EAGAIN, EINTR, errno, libc } from "../linux/libc.ts";
 
 declare const self: Worker;
 
 const POLLIN = 1;
-const EAGAIN = 11;
-const EINTR = 4;
 /** poll's timeout: how soon a stop is noticed. */
 const WAIT_MS = 250;
 

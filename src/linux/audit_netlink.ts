@@ -4,19 +4,10 @@
 // The socket is non-blocking: the caller polls it from the event loop, so
 // no read ever stalls a query (one poll drains whatever has queued).
 import { ptr } from "bun:ffi";
-import { errno, libc, type Libc } from "./libc.ts";
+import { EAGAIN, EINTR, ENOBUFS, errno, type Libc } from "./libc.ts";
+import { MSG_DONTWAIT, openNetlinkSocket } from "./libc_net.ts";
 
-const AF_NETLINK = 16;
-const SOCK_RAW = 3;
-const SOCK_CLOEXEC = 0o2000000;
-const SOCK_NONBLOCK = 0o4000;
 const NETLINK_AUDIT = 9;
-const SOL_SOCKET = 1;
-const SO_RCVBUFFORCE = 33;
-const MSG_DONTWAIT = 0x40;
-const EAGAIN = 11;
-const EINTR = 4;
-const ENOBUFS = 105;
 
 const NLMSG_HDRLEN = 16;
 const NLM_F_REQUEST = 0x1;
@@ -105,15 +96,8 @@ export class AuditNetlink {
 
   /** Opens the socket, or says why it cannot be opened. */
   static open(): AuditNetlink | string {
-    const c = libc();
-    if (!c) return "libc.so.6 cannot be opened";
-    const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
-    if (fd < 0) return `socket(NETLINK_AUDIT) failed with errno ${errno(c)}`;
-    // A deep receive buffer (as root) rides out bursts between two polls;
-    // when it cannot be set the default one still works, only smaller.
-    const size = new Int32Array([8 << 20]);
-    c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, ptr(size), 4);
-    return new AuditNetlink(c, fd);
+    const opened = openNetlinkSocket(NETLINK_AUDIT, "NETLINK_AUDIT", 8 << 20);
+    return typeof opened === "string" ? opened : new AuditNetlink(opened.c, opened.fd);
   }
 
   get closed(): boolean {

@@ -2,7 +2,7 @@
 // added and removed by path, and the queued events read out without waiting.
 // The caller polls read() from the event loop; nothing here ever blocks.
 import { ptr } from "bun:ffi";
-import { errno, libc, type Libc } from "./libc.ts";
+import { EAGAIN, EINTR, errno, libc, type Libc } from "./libc.ts";
 
 export const IN_ACCESS = 0x1;
 export const IN_MODIFY = 0x2;
@@ -21,8 +21,6 @@ export const IN_ISDIR = 0x40000000;
 
 const IN_NONBLOCK = 0o4000;
 const IN_CLOEXEC = 0o2000000;
-const EAGAIN = 11;
-const EINTR = 4;
 /** struct inotify_event: wd, mask, cookie, len, then len bytes of NUL-padded name. */
 const HEADER = 16;
 

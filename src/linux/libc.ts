@@ -70,6 +70,11 @@ export function libc(): Libc | null {
   return opened;
 }
 
+/** The errno values callers act on (Linux's numbers, the same on every architecture osq ships for). */
+export const EINTR = 4;
+export const EAGAIN = 11;
+export const ENOBUFS = 105;
+
 /** errno after a failed call (read right after it: any later call may change it). */
 export function errno(lib: Libc): number {
   const p = lib.__errno_location();

@@ -5,16 +5,21 @@
 // same data. Every entry point returns null when libc or the call is not
 // available, so callers can fall back to /proc and /sys.
 import { CString, ptr, read, toArrayBuffer, type Pointer } from "bun:ffi";
-import { libc, type Libc } from "./libc.ts";
+import { errno, libc, type Libc } from "./libc.ts";
 
 const AF_INET = 2;
 const AF_INET6 = 10;
-const AF_NETLINK = 16;
+export const AF_NETLINK = 16;
 const SOCK_DGRAM = 2;
 const SOCK_RAW = 3;
 const SOCK_CLOEXEC = 0o2000000;
+const SOCK_NONBLOCK = 0o4000;
 const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
 const SO_RCVTIMEO = 20;
+const SO_RCVBUFFORCE = 33;
+/** recv(2) flag: return at once when nothing is queued. */
+export const MSG_DONTWAIT = 0x40;
 const NLMSG_DONE = 3;
 const NLMSG_ERROR = 2;
 
@@ -28,6 +33,22 @@ function withSocket<T>(domain: number, type: number, protocol: number, fn: (c: L
   } finally {
     c.close(fd);
   }
+}
+
+/**
+ * A raw, non-blocking, close-on-exec netlink socket of `protocol` for a
+ * reader that polls it from the event loop, or why there is none. Its receive
+ * buffer is raised to `receiveBytes` to ride out bursts between two polls:
+ * SO_RCVBUFFORCE needs CAP_NET_ADMIN; without it the ordinary limit applies.
+ */
+export function openNetlinkSocket(protocol: number, name: string, receiveBytes: number): { c: Libc; fd: number } | string {
+  const c = libc();
+  if (!c) return "libc.so.6 cannot be opened";
+  const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return `cannot open a ${name} socket (errno ${errno(c)})`;
+  const size = new Int32Array([receiveBytes]);
+  if (c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, ptr(size), 4) < 0) c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, ptr(size), 4);
+  return { c, fd };
 }
 
 /**

@@ -5,20 +5,10 @@
 // ("libudev" header, then the properties), which is what osquery's libudev
 // monitor reads.
 import { ptr } from "bun:ffi";
-import { errno, libc, type Libc } from "./libc.ts";
+import { EAGAIN, EINTR, ENOBUFS, errno, type Libc } from "./libc.ts";
+import { AF_NETLINK, MSG_DONTWAIT, openNetlinkSocket } from "./libc_net.ts";
 
-const AF_NETLINK = 16;
-const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const NETLINK_KOBJECT_UEVENT = 15;
-const SOL_SOCKET = 1;
-const SO_RCVBUF = 8;
-const SO_RCVBUFFORCE = 33;
-const MSG_DONTWAIT = 0x40;
-const EAGAIN = 11;
-const EINTR = 4;
-const ENOBUFS = 105;
 
 export const KERNEL_GROUP = 1;
 export const UDEV_GROUP = 2;
@@ -41,14 +31,9 @@ export class UeventSocket {
 
   /** A socket on multicast `group`, or the reason there is none. */
   static open(group: number, receiveBuffer = 4 * 1024 * 1024): UeventSocket | string {
-    const lib = libc();
-    if (!lib) return "libc.so.6 cannot be opened";
-    const fd = lib.socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
-    if (fd < 0) return `cannot open a NETLINK_KOBJECT_UEVENT socket (errno ${errno(lib)})`;
-    const size = Buffer.alloc(4);
-    size.writeInt32LE(receiveBuffer);
-    // FORCE needs CAP_NET_ADMIN; without it the ordinary limit applies.
-    if (lib.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, ptr(size), 4) < 0) lib.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, ptr(size), 4);
+    const opened = openNetlinkSocket(NETLINK_KOBJECT_UEVENT, "NETLINK_KOBJECT_UEVENT", receiveBuffer);
+    if (typeof opened === "string") return opened;
+    const { c: lib, fd } = opened;
     // struct sockaddr_nl: family, pad, pid (0: the kernel assigns one), groups.
     const addr = Buffer.alloc(12);
     addr.writeUInt16LE(AF_NETLINK, 0);
