@@ -32,7 +32,10 @@ export interface YaraSourcePart {
   readonly file?: string;
 }
 
-export type CompileResult = { readonly ok: true; readonly rules: YaraRules } | { readonly ok: false; readonly errors: number };
+/** A failure carries the count of errors and their messages in osquery's form (none when the engine cannot start). */
+export type CompileResult =
+  | { readonly ok: true; readonly rules: YaraRules }
+  | { readonly ok: false; readonly errors: number; readonly messages: readonly string[] };
 
 export interface YaraStringMatch {
   readonly identifier: string;
@@ -88,7 +91,7 @@ export function loadYara(): Promise<LibYara | null> {
  */
 export async function compileRules(parts: readonly YaraSourcePart[]): Promise<CompileResult> {
   const yara = await loadYara();
-  if (!yara) return { ok: false, errors: 0 };
+  if (!yara) return { ok: false, errors: 0, messages: [] };
   const source = parts.map((p) => p.text).join("\n");
   // Line ranges of each part in the joined source, to name the right file in messages.
   const starts: number[] = [];
@@ -98,7 +101,7 @@ export async function compileRules(parts: readonly YaraSourcePart[]): Promise<Co
     line += p.text.split("\n").length;
   }
   const result = yara.run(new Uint8Array(0), source);
-  let errors = 0;
+  const messages: string[] = [];
   for (let i = 0; i < result.compileErrors.size(); i++) {
     const e = result.compileErrors.get(i);
     let k = 0;
@@ -106,10 +109,11 @@ export async function compileRules(parts: readonly YaraSourcePart[]): Promise<Co
     const part = parts[k];
     const where = part?.file === undefined ? "YARA rule string " : `YARA rule file ${part.file}`;
     const at = e.lineNumber - (starts[k] ?? 1) + 1;
-    verbose("yara_utils.cpp", `${where}(${at}): ${e.warning ? "warning" : "error"}: ${e.message}`);
-    if (!e.warning) errors++;
+    const message = `${where}(${at}): ${e.warning ? "warning" : "error"}: ${e.message}`;
+    verbose("yara_utils.cpp", message);
+    if (!e.warning) messages.push(message);
   }
-  return errors > 0 ? { ok: false, errors } : { ok: true, rules: { source, info: ruleInfo(source) } };
+  return messages.length > 0 ? { ok: false, errors: messages.length, messages } : { ok: true, rules: { source, info: ruleInfo(source) } };
 }
 
 /** The matching rules for `data`, in rule order, each string's first match only. */

@@ -9,7 +9,7 @@ import { ERROR, logToStderr, verbose, WARNING } from "../logger/glog.ts";
 import { tlsSettings } from "../remote/tls.ts";
 import type { QueryContext, Row } from "../table.ts";
 import { ruleFilePath, yaraConfig, yaraConfigGeneration, yaraNodeKey } from "./config.ts";
-import { compileRules, loadYara, scanBuffer, type YaraRuleMatch, type YaraRules } from "./engine.ts";
+import { compileRules, loadYara, scanBuffer, type YaraRuleMatch, type YaraRules, type YaraStringMatch } from "./engine.ts";
 
 export type SignatureKind = "sig_group" | "sigfile" | "sigrule" | "sigurl";
 
@@ -20,53 +20,61 @@ export interface RuleSet {
   readonly rules: YaraRules;
 }
 
-// Config groups compiled once per config, as osquery compiles them when the config is applied.
-const groupCache = new Map<string, YaraRules | null>();
+/** A config group's rules, or why it has none (one line, for a status log). */
+export type GroupRules = { readonly rules: YaraRules } | { readonly error: string };
+
+// Config groups compiled once per config, as osquery compiles them when the
+// config is applied; yara_file, yara_process and yara_events share them.
+const groupCache = new Map<string, Promise<GroupRules>>();
 let cachedGeneration = -1;
 
-async function compileGroup(group: string): Promise<YaraRules | null> {
+/** The config's signature group `group`, compiled on first use after each config change. */
+export function groupRules(group: string): Promise<GroupRules> {
   if (cachedGeneration !== yaraConfigGeneration()) {
     groupCache.clear();
     cachedGeneration = yaraConfigGeneration();
   }
-  const cached = groupCache.get(group);
-  if (cached !== undefined) return cached;
-  const rules = await compileGroupFiles(group, yaraConfig().signatures.get(group) ?? []);
-  groupCache.set(group, rules);
+  let rules = groupCache.get(group);
+  if (!rules) {
+    rules = compileGroupFiles(group, yaraConfig().signatures.get(group) ?? []);
+    groupCache.set(group, rules);
+  }
   return rules;
 }
 
-async function compileGroupFiles(group: string, files: readonly string[]): Promise<YaraRules | null> {
-  if (files.length === 0) return null;
+async function compileGroupFiles(group: string, files: readonly string[]): Promise<GroupRules> {
+  if (files.length === 0) return { error: `YARA signature group ${group} is not in the config's yara.signatures` };
   verbose("yara_utils.cpp", `Compiling YARA signature group: ${group}`);
   const parts: { text: string; file: string }[] = [];
   for (const file of files) {
     const part = readRuleFile(file);
-    if (!part) return null;
+    if (typeof part === "string") return { error: `YARA signature group ${group}: ${part}` };
     parts.push(part);
   }
   const compiled = await compileRules(parts);
-  if (compiled.ok) return compiled.rules;
+  if (compiled.ok) return { rules: compiled.rules };
   verbose("yara_utils.cpp", `YARA rule compile error: group ${group} does not compile`);
-  return null;
+  const first = compiled.messages[0] ?? "the YARA engine cannot start";
+  const more = compiled.messages.length > 1 ? ` (and ${compiled.messages.length - 1} more errors)` : "";
+  return { error: `YARA signature group ${group} does not compile: ${first}${more}` };
 }
 
 /** The "YARA" magic that starts rules saved by yarac. */
 const SAVED_RULES_MAGIC = Buffer.from("YARA");
 
-function readRuleFile(file: string): { text: string; file: string } | null {
+/** A rule file's text, or why it cannot be used (also logged at verbose level, as osquery does). */
+function readRuleFile(file: string): { text: string; file: string } | string {
+  let why: string;
   try {
     const bytes = readFileSync(file);
-    if (bytes.subarray(0, 4).equals(SAVED_RULES_MAGIC)) {
-      // libyara-wasm compiles source only; osquery's yr_rules_load has no counterpart here.
-      verbose("yara_utils.cpp", `YARA rules saved by yarac are not supported, compile from the source instead: ${file}`);
-      return null;
-    }
-    return { text: bytes.toString("utf8"), file };
+    if (!bytes.subarray(0, 4).equals(SAVED_RULES_MAGIC)) return { text: bytes.toString("utf8"), file };
+    // libyara-wasm compiles source only; osquery's yr_rules_load has no counterpart here.
+    why = `YARA rules saved by yarac are not supported, compile from the source instead: ${file}`;
   } catch (e) {
-    verbose("yara_utils.cpp", `Could not open file: ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    return null;
+    why = `Could not open file: ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
   }
+  verbose("yara_utils.cpp", why);
+  return why.replace(/\s*\n\s*/g, " ");
 }
 
 interface UriParts {
@@ -139,15 +147,15 @@ export async function ruleSets(ctx: QueryContext): Promise<RuleSet[] | null> {
   const sets: RuleSet[] = [];
   const sorted = (col: string) => ctx.equals(col).sort();
   for (const group of sorted("sig_group")) {
-    const rules = await compileGroup(group);
-    if (rules) sets.push({ kind: "sig_group", name: group, rules });
+    const r = await groupRules(group);
+    if ("rules" in r) sets.push({ kind: "sig_group", name: group, rules: r.rules });
   }
   for (const file of sorted("sigfile")) {
     const part = readRuleFile(ruleFilePath(file));
-    const r = part ? await compileRules([part]) : null;
+    const r = typeof part === "string" ? null : await compileRules([part]);
     if (r?.ok) sets.push({ kind: "sigfile", name: file, rules: r.rules });
     // A file libyara cannot open fails its yr_rules_load with ERROR_COULD_NOT_OPEN_FILE (3).
-    else logToStderr(WARNING, "yara.cpp", 279, `YARA compile error: ${part ? "Compilation errors" : "Error loading YARA rules: 3"}`);
+    else logToStderr(WARNING, "yara.cpp", 279, `YARA compile error: ${r ? "Compilation errors" : "Error loading YARA rules: 3"}`);
   }
   for (const rule of sorted("sigrule")) {
     const r = await compileRules([{ text: rule }]);
@@ -171,27 +179,40 @@ export async function ruleSets(ctx: QueryContext): Promise<RuleSet[] | null> {
   return sets;
 }
 
+/** The columns osquery's YARA callback fills, from the matching rules in the order they matched. */
+export interface MatchColumns {
+  /** Rule names, comma separated. */
+  readonly matches: string;
+  readonly count: number;
+  /** Each string's match as `$id:hexaddress`, comma separated. */
+  readonly strings: string;
+  readonly tags: string;
+}
+
+/** `hide` drops a string (osquery's private strings show no matches). */
+export function matchColumns(
+  matches: readonly YaraRuleMatch[],
+  address: (offset: number) => number = (o) => o,
+  hide: (m: YaraRuleMatch, s: YaraStringMatch) => boolean = () => false,
+): MatchColumns {
+  return {
+    matches: matches.map((m) => m.rule).join(","),
+    count: matches.length,
+    strings: matches.flatMap((m) => m.strings.filter((s) => !hide(m, s)).map((s) => `${s.identifier}:${address(s.offset).toString(16)}`)).join(","),
+    tags: matches.flatMap((m) => m.tags).join(","),
+  };
+}
+
 /**
- * A row as osquery's callback leaves it: matching rule names, each string's
- * match as `$id:hexaddress`, tags, and the count of matching rules. Unless
- * --enable_yara_string, the first string of each rule of an inline sigrule is
- * private (osquery marks that one string so) and shows no matches.
+ * A yara_file or yara_process row as osquery's callback leaves it. Unless
+ * --enable_yara_string, the first string of each rule of an inline sigrule
+ * is private (osquery marks that one string so) and shows no matches.
  */
 export function matchRow(set: RuleSet, matches: readonly YaraRuleMatch[], address: (offset: number) => number = (o) => o): Row {
   // osquery flags only each rule's first string private (rule->strings), and libyara reports no private string's matches.
   const hideFirst = set.kind === "sigrule" && !flags.bool("enable_yara_string");
-  const row: Row = {
-    matches: matches.map((m) => m.rule).join(","),
-    count: matches.length,
-    sig_group: "",
-    sigfile: "",
-    sigrule: "",
-    strings: matches
-      .flatMap((m) => m.strings.filter((s) => !(hideFirst && s.identifier === m.firstString)).map((s) => `${s.identifier}:${address(s.offset).toString(16)}`))
-      .join(","),
-    tags: matches.flatMap((m) => m.tags).join(","),
-    pid_with_namespace: 0,
-  };
+  const { matches: names, count, strings, tags } = matchColumns(matches, address, (m, s) => hideFirst && s.identifier === m.firstString);
+  const row: Row = { matches: names, count, sig_group: "", sigfile: "", sigrule: "", strings, tags, pid_with_namespace: 0 };
   row[set.kind] = set.name;
   return row;
 }
