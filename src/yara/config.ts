@@ -1,7 +1,7 @@
 // The config's `yara` key as osquery's YARA config parser keeps it:
 // `signatures` (group → rule files, relative ones under /etc/osquery/yara/),
-// `signature_urls` (the URLs a sigurl may name) and `file_paths` (group →
-// file_paths categories, for yara_events). Kept apart from the engine so the
+// `signature_urls` (the URLs a sigurl may name) and `file_paths` (a
+// file_paths category → the signature groups yara_events scans its files with). Kept apart from the engine so the
 // daemon and shell set it without loading WebAssembly; groups are compiled
 // when a query first names them.
 import { verbose } from "../logger/glog.ts";
@@ -14,7 +14,7 @@ export interface YaraConfig {
   readonly signatures: ReadonlyMap<string, readonly string[]>;
   /** The allow list for sigurl. */
   readonly signatureUrls: readonly string[];
-  /** group → file_paths categories. */
+  /** file_paths category → signature groups, for yara_events. */
   readonly filePaths: ReadonlyMap<string, readonly string[]>;
 }
 
@@ -38,7 +38,7 @@ export function yaraConfig(): YaraConfig {
   return current;
 }
 
-/** Bumped by every applyYaraConfig, so compiled groups are dropped when the config changes. */
+/** Bumped when applyYaraConfig changes the config, so compiled groups are dropped then (and kept across refreshes that change nothing). */
 export function yaraConfigGeneration(): number {
   return generation;
 }
@@ -49,6 +49,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export function ruleFilePath(name: string): string {
   return name.startsWith("/") ? name : YARA_HOME + name;
+}
+
+function configKey(c: YaraConfig): string {
+  return JSON.stringify([[...c.signatures], c.signatureUrls, [...c.filePaths]]);
 }
 
 /**
@@ -94,6 +98,8 @@ export function applyYaraConfig(sections: ReadonlyMap<string, unknown>): void {
       }
     }
   }
-  current = { signatures, signatureUrls: [...urls], filePaths };
+  const next: YaraConfig = { signatures, signatureUrls: [...urls], filePaths };
+  if (configKey(next) === configKey(current)) return;
+  current = next;
   generation++;
 }
