@@ -7,7 +7,7 @@ import { boostParentPath } from "../linux/glob.ts";
 import { fileInfo } from "../../tables/files/file.ts";
 import { hashFile } from "../../tables/files/hash.ts";
 import { EventSubscriber } from "./subscriber.ts";
-import { ExcludeSet, FILE_ACCESS_MASK, FILE_DEFAULT_MASK, type FileEvent, type FileSubscription } from "./inotify.ts";
+import { excludeSetOf, FILE_ACCESS_MASK, FILE_DEFAULT_MASK, type FileEvent, type FileSubscription } from "./inotify.ts";
 import type { EventPublisher } from "./publisher.ts";
 import type { EventRow, EventsConfig } from "./types.ts";
 
@@ -18,9 +18,8 @@ export class FileEventSubscriber extends EventSubscriber<FileEvent, FileSubscrip
   readonly publisherType = "inotify";
 
   init(publisher: EventPublisher<FileEvent, FileSubscription>, config: EventsConfig): void {
-    const { filePaths, excludePaths, fileAccesses } = config.files;
-    const exclude = new ExcludeSet();
-    for (const patterns of excludePaths.values()) for (const p of patterns) exclude.add(p);
+    const { filePaths, fileAccesses } = config.files;
+    const exclude = excludeSetOf(config.files);
     for (const [category, globs] of filePaths) {
       const mask = FILE_DEFAULT_MASK | (fileAccesses.includes(category) ? FILE_ACCESS_MASK : 0);
       for (const path of globs) {

@@ -44,7 +44,9 @@ import {
 } from "../linux/inotify.ts";
 import { flags } from "../flags/flags.ts";
 import { ByteRing, WAKE_MESSAGE } from "../linux/byte_ring.ts";
+import { workerModule } from "../worker_module.ts";
 import { EventPublisher } from "./publisher.ts";
+import type { FileWatchConfig } from "./types.ts";
 
 export const FILE_DEFAULT_MASK = IN_MOVED_TO | IN_MOVED_FROM | IN_MODIFY | IN_DELETE | IN_CREATE | IN_CLOSE_WRITE | IN_ATTRIB;
 export const FILE_ACCESS_MASK = IN_OPEN | IN_ACCESS;
@@ -133,6 +135,13 @@ export class ExcludeSet {
     const comps = split(path);
     return this.patterns.some((p) => componentsMatch(p, comps));
   }
+}
+
+/** Every category's exclude_paths in one set: osquery's publisher applies them all to every subscription. */
+export function excludeSetOf(files: FileWatchConfig): ExcludeSet {
+  const exclude = new ExcludeSet();
+  for (const patterns of files.excludePaths.values()) for (const p of patterns) exclude.add(p);
+  return exclude;
 }
 
 function split(path: string): string[] {
@@ -291,8 +300,7 @@ export class InotifyPublisher extends EventPublisher<FileEvent, FileSubscription
   private reader: { worker: Worker; ring: ByteRing } | null = null;
 
   private startReader(ino: Inotify): void {
-    // Compiled, the worker is an entry point of the bundle, named from its root (src/).
-    const spec = import.meta.url.includes("/$bunfs/") ? "./events/inotify_worker.ts" : new URL("./inotify_worker.ts", import.meta.url).href;
+    const spec = workerModule("events/inotify_worker.ts");
     try {
       const ring = ByteRing.create(RING_BYTES);
       const worker = new Worker(spec);
