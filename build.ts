@@ -104,8 +104,8 @@ async function compile(outfile: string, target?: Target): Promise<void> {
   // Build beside the old binary and rename over it, so a failed build keeps the
   // last good one and a test running meanwhile never sees it missing.
   const result = await Bun.build({
-    // The inotify reader runs in a Worker: its module must be an entry point of its own.
-    entrypoints: ["src/main.ts", "src/events/inotify_worker.ts"],
+    // The inotify reader and yara_events' scans run in Workers: each module must be an entry point of its own.
+    entrypoints: ["src/main.ts", "src/events/inotify_worker.ts", "src/yara/scan_worker.ts"],
     compile: {
       outfile: `${outfile}.new`,
       ...(target ? { target: `bun-${target.name}` as Bun.Build.CompileTarget, executablePath } : {}),

@@ -1,4 +1,4 @@
-// yara_events: YARA matches of changed files; osq has no YARA engine yet, so the table stays empty.
+// yara_events: files under the config's yara.file_paths categories, scanned with their signature groups as they are created, written or moved in (src/yara/subscriber.ts).
 import { eventTable } from "../../src/events/read.ts";
 
 export default eventTable({
