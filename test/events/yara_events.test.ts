@@ -160,3 +160,28 @@ test("events.disable_subscribers turns yara_events off; file_events still record
   ]);
   expect(await d.stop(p)).toBe(0);
 }, 40_000);
+
+test("a config reload compiles the groups again: an edited rule file and a new group list apply to the next scans", async () => {
+  d.config(yaraConfig(["marker"]));
+  const p = d.start(["--enable_file_events", "--disable_watchdog"]);
+  await d.started("inotify");
+  const text = "OSQ_YARA_HIT SECOND_PART";
+  const before = join(tree, "before");
+  writeFileSync(before, text);
+  await d.waitFor("the first file's row", () => d.rows("yara").some((r) => r.target_path === before && r.action === "UPDATED"));
+  // The rule renamed on disk, and the category given a second group: the config changed, so both are compiled anew.
+  writeFileSync(join(rules, "marker.yar"), 'rule hit_marker_v2 {\n  strings:\n    $a = "OSQ_YARA_HIT"\n  condition:\n    $a\n}\n');
+  d.config(yaraConfig(["second", "marker"]));
+  process.kill(p.pid, "SIGHUP");
+  await d.waitFor("the listener added again", () => d.lastStderr().split("Added YARA listener to:").length === 3);
+  await Bun.sleep(300);
+  const after = join(tree, "after");
+  writeFileSync(after, text);
+  await d.waitFor("the second file's row", () => d.rows("yara").some((r) => r.target_path === after && r.action === "UPDATED"));
+  await Bun.sleep(1200);
+  const seen = (path: string) => [...new Set(d.rows("yara").filter((r) => r.target_path === path).map((r) => `${r.matches} ${r.strings}`))];
+  const second = hex(text.indexOf("SECOND_PART"));
+  expect(seen(before)).toEqual([`hit_marker $a:0,$b:${second}`]);
+  expect(seen(after)).toEqual([`second_part,hit_marker_v2 $s:${second},$a:0`]);
+  expect(await d.stop(p)).toBe(0);
+}, 40_000);
