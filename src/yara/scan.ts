@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { flags } from "../flags/flags.ts";
 import { httpFetch, readBody } from "../http.ts";
-import { ERROR, logToStderr, verbose, WARNING } from "../logger/glog.ts";
+import { ERROR, errorMessage, logToStderr, verbose, WARNING } from "../logger/glog.ts";
 import { tlsSettings } from "../remote/tls.ts";
 import type { QueryContext, Row } from "../table.ts";
 import { ruleFilePath, yaraConfig, yaraConfigGeneration, yaraNodeKey } from "./config.ts";
@@ -74,7 +74,7 @@ function readRuleFile(file: string): { text: string; file: string } | string {
     why = `Could not open file: ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
   }
   verbose("yara_utils.cpp", why);
-  return why.replace(/\s*\n\s*/g, " ");
+  return errorMessage(why);
 }
 
 interface UriParts {
