@@ -13,7 +13,7 @@
 // platform), fetched with `npm pack` into dist/.cache/npm and handed to Bun as
 // `executablePath`, so Bun never downloads a runtime from anywhere else.
 import type { BunPlugin } from "bun";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 interface Target {
@@ -35,6 +35,32 @@ export const TARGETS: readonly Target[] = [
 ];
 
 const CACHE = resolve(import.meta.dir, "dist/.cache/npm");
+
+/**
+ * JavaScriptCore's tier-up thresholds, scaled (see Bun.unsafe.setJITPolicy).
+ * Nearly everything osq runs is run-once start-up code and short queries; at
+ * the normal policy the JIT compiles much of it anyway, and its tiers and
+ * their scratch memory made up 5-8 MB of a one-shot `osqueryi "select 1"`
+ * peak RSS and about 2 ms of its start (bench/run.ts, select1 rows). Scaled by
+ * 1000, only code that really is hot gets compiled: the processes and file
+ * rows of bench/run.ts did not get slower. A role may set its own policy at run time.
+ */
+const JIT_POLICY = 1000;
+
+/**
+ * Profile-guided bytecode layout: which functions the common starts use, so
+ * Bun places their bytecode together at the front of the executable (about
+ * 1 MB less peak RSS for `select 1`). `bun scripts/bytecode-order.ts` records
+ * them in scripts/bytecode-order/; an older profile still applies to a newer build, only less well.
+ */
+const BYTECODE_ORDER_DIR = join(import.meta.dir, "scripts/bytecode-order");
+
+/** The recorded profiles, most common start first (their names sort that way), or false for none. */
+function bytecodeOrder(): string[] | false {
+  if (process.env.OSQ_BYTECODE_ORDER === "none" || !existsSync(BYTECODE_ORDER_DIR)) return false;
+  const files = readdirSync(BYTECODE_ORDER_DIR).filter((f) => f.endsWith(".txt")).sort();
+  return files.length > 0 ? files.map((f) => join(BYTECODE_ORDER_DIR, f)) : false;
+}
 
 function installedVersion(pkg: string): string {
   return (JSON.parse(readFileSync(join(import.meta.dir, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
@@ -115,6 +141,8 @@ async function compile(outfile: string, target?: Target): Promise<void> {
       autoloadBunfig: false,
       autoloadTsconfig: false,
       autoloadPackageJson: false,
+      jitPolicy: JIT_POLICY,
+      bytecodeOrder: bytecodeOrder(),
     },
     minify: true,
     bytecode: true,

@@ -1,7 +1,8 @@
 // Benchmarks, run on demand (`npm run bench`), never as tests. Each figure is a
 // ratio against a reference measured in the same run on the same machine,
 // the two commands alternating so that both see the same load:
-//   1. `osqueryi "select 1"` against a compiled Bun hello-world (the runtime's floor)
+//   1. `osqueryi "select 1"` against a compiled Bun hello-world (the runtime's floor):
+//      wall time, and peak RSS
 //   2. `select pid, name, cmdline from processes` against `ps -eo pid,comm,args`,
 //      with 1,000 extra sleeping processes started here
 //   3. the per-row cost of that query at 0, 1,000 and 4,000 extra sleepers,
@@ -15,7 +16,7 @@
 //      `find -L /usr/lib`
 // `bun bench/run.ts NAME...` runs only the rows whose names are given
 // (select1, processes, per-row, file, hash, glob).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runQuery } from "../src/sql/engine.ts";
@@ -58,6 +59,35 @@ function timePair(mine: string[], ref: string[], runs: number, refOk: readonly n
   }
   return [median(a), median(b)];
 }
+
+/**
+ * Median peak RSS in bytes of `mine` and `ref`, run alternately. GNU time
+ * measures it: a child this (large) process starts inherits its peak through
+ * fork and exec, so its own getrusage figure is this process's, not the child's.
+ */
+function rssPair(mine: string[], ref: string[], runs: number): [number, number] {
+  const time = "/usr/bin/time";
+  if (!Bun.file(time).size) throw new Error(`${time} is missing: install the Debian package time`);
+  const peak = (cmd: string[]) => {
+    const r = Bun.spawnSync([time, "-f", "%M", ...cmd], { stdout: "ignore", stderr: "pipe" });
+    const kb = Number(r.stderr.toString().trim().split("\n").pop());
+    if (r.exitCode !== 0 || !Number.isFinite(kb)) throw new Error(`${cmd.join(" ")} exited ${r.exitCode}`);
+    return kb * 1024;
+  };
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const x = peak(mine);
+    const y = peak(ref);
+    if (i >= 2) {
+      a.push(x);
+      b.push(y);
+    }
+  }
+  return [median(a), median(b)];
+}
+
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 function buildHelloWorld(dir: string): string {
   writeFileSync(join(dir, "hello.ts"), 'console.log("hello");\n');
@@ -123,6 +153,22 @@ try {
   if (wanted("select1")) {
     const hello = buildHelloWorld(work);
     report('osqueryi "select 1" vs compiled Bun hello-world', timePair([OSQUERYI, "select 1"], [hello], 30), 2);
+    // Peak RSS is mostly the executables' own pages, and how many of those a
+    // fault maps depends on how the file came into the page cache (the kernel
+    // maps the cached neighbours of a faulting page, in folios whose size
+    // depends on how the file was written): both executables are copied the
+    // same way first, or the ratio moves by several MB between two runs.
+    const [osqCopy, helloCopy] = [join(work, "same-cache/osq"), join(work, "same-cache/hello")];
+    mkdirSync(join(work, "same-cache"));
+    copyFileSync(realpathSync(OSQUERYI), osqCopy);
+    copyFileSync(hello, helloCopy);
+    chmodSync(osqCopy, 0o755);
+    chmodSync(helloCopy, 0o755);
+    symlinkSync("osq", join(work, "same-cache/osqueryi"));
+    const rss = rssPair([join(work, "same-cache/osqueryi"), "select 1"], [helloCopy], 15);
+    console.log(
+      `osqueryi "select 1" peak RSS vs hello-world: ${mib(rss[0])} vs ${mib(rss[1])} = ${(rss[0] / rss[1]).toFixed(2)}x (target 1.4x: ${rss[0] / rss[1] <= 1.4 ? "meets" : "misses"})`,
+    );
   }
 
   if (wanted("processes")) {

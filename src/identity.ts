@@ -1,12 +1,11 @@
 // --host_identifier: what names this host in result lines, status lines and
 // the enroll request. One function, so the logs and the TLS server agree.
 import { hostname } from "node:os";
-import { randomUUID } from "node:crypto";
 import { flags } from "./flags/flags.ts";
 import { hostUuid, runtime } from "./runtime.ts";
 
 /** `ephemeral`: one id per process, never stored. */
-const ephemeralId = randomUUID();
+const ephemeralId = crypto.randomUUID();
 
 export function hostIdentifier(): string {
   switch (flags.get("host_identifier")) {

@@ -11,11 +11,13 @@ type Role = "shell" | "daemon";
 /**
  * The subcommand, if argv starts with one. cac only recognises the command
  * here: the flags after it are osquery's (gflags syntax), parsed by src/flags.
- * A first argument that is a flag names no subcommand, and then cac is not
- * loaded: the watcher (`osqueryd --flags...`) stays near the runtime's floor.
+ * cac is loaded only when the first argument is a subcommand's name: a flag
+ * or a query (`osqueryi "select 1"`) names none, and loading cac costs about
+ * a millisecond of a one-shot shell's start; the watcher (`osqueryd
+ * --flags...`) stays near the runtime's floor too.
  */
 async function subcommand(args: string[]): Promise<Role | null> {
-  if (args.length === 0 || args[0]!.startsWith("-")) return null;
+  if (args[0] !== "shell" && args[0] !== "daemon") return null;
   const { cac } = await import("cac");
   const cli = cac("osq");
   cli.command("shell", "Run osqueryi, the interactive shell").allowUnknownOptions();

@@ -13,7 +13,6 @@
 // plugin's genPack, or "*" with a glob), `decorators`, `views`, and the event
 // system's `file_paths`/`exclude_paths`/`file_paths_query`/`file_accesses`.
 import * as v from "valibot";
-import { createHash } from "node:crypto";
 import { flags, noEffectNotes } from "../flags/flags.ts";
 import { FLAG_BY_NAME, flagSpec } from "../flags/registry.ts";
 import { compareBytes, sqlPatternToGlob } from "../linux/glob.ts";
@@ -320,7 +319,7 @@ export class Config {
     const splays: [string, string][] = [];
     for (const name of names) {
       const text = raw.get(name)!;
-      const hash = createHash("sha1").update(text).digest("hex");
+      const hash = new Bun.CryptoHasher("sha1").update(text).digest("hex");
       const old = this.sources.get(name);
       // Unchanged: keep its packs, their stats and discovery caches, and its place.
       if (old && old.hash === hash) continue;
@@ -640,6 +639,6 @@ export class Config {
   hash(): string {
     if (!this.valid) return "";
     const all = this.byName().map(([, s]) => s.hash).join("");
-    return createHash("sha1").update(all).digest("hex");
+    return new Bun.CryptoHasher("sha1").update(all).digest("hex");
   }
 }

@@ -21,7 +21,6 @@
 // only the queries it gates are answered, each with an error (FLEET.md §2).
 //
 // The clock is injected, so tests drive the loop without waiting.
-import { createHash } from "node:crypto";
 import type { QueryResult } from "../sql/engine.ts";
 import type { Store } from "../store/store.ts";
 import { errorMessage } from "../logger/glog.ts";
@@ -79,7 +78,7 @@ interface Answer {
 
 /** The key of a query's running marker: osquery's hashQuery. */
 export function queryKey(sql: string): string {
-  return createHash("sha256").update(sql).digest("hex");
+  return new Bun.CryptoHasher("sha256").update(sql).digest("hex");
 }
 
 /** A result row as osquery writes it back: SELECT column order, every value a string, NULL as "". */

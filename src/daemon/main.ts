@@ -11,7 +11,6 @@
 import { mkdirSync, statSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { randomUUID } from "node:crypto";
 import { flags, noEffectNotes, parseCommandLine } from "../flags/flags.ts";
 import { runtime } from "../runtime.ts";
 import { OSQUERY_VERSION } from "../version.ts";
@@ -146,7 +145,7 @@ async function openDatabase(): Promise<{ store: Store; lock: HeldLock | null } |
 async function instanceId(store: Store): Promise<string> {
   const stored = store.get("configurations", INSTANCE_KEY);
   if (stored) return stored;
-  const id = randomUUID();
+  const id = crypto.randomUUID();
   // Unsaved (a full disk at start), the id lasts this run; the next start draws and saves another.
   await store
     .write((w) => w.put("configurations", INSTANCE_KEY, id))

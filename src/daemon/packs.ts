@@ -2,7 +2,6 @@
 // config becomes the queries the scheduler runs, with osquery's rules for
 // platform, version, shard, intervals, splay and query options.
 import * as v from "valibot";
-import { createHash } from "node:crypto";
 import { compareBytes } from "../linux/glob.ts";
 import { JsonObjectSchema, StringItemsSchema, readAs, type JsonObject } from "./config-text.ts";
 
@@ -158,7 +157,7 @@ function checkVersion(version: string, running: string): boolean {
 
 /** The machine's shard: the first byte of SHA1(hostname), scaled to 0..100. */
 export function machineShard(hostname: string): number {
-  const first = Number.parseInt(createHash("sha1").update(hostname).digest("hex").slice(0, 2), 16);
+  const first = Number.parseInt(new Bun.CryptoHasher("sha1").update(hostname).digest("hex").slice(0, 2), 16);
   return Math.floor((first * 100) / 255);
 }
 

@@ -2,7 +2,6 @@
 // explicitly (INTERFACES §1). When it is, the shell opens that LMDB
 // environment through the daemon's store, as osquery does, and keeps its
 // instance id there, so osquery_info.instance_id is stable across runs.
-import { randomUUID } from "node:crypto";
 import { flags } from "../flags/flags.ts";
 import { err, ok, type Result } from "../result.ts";
 import { runtime } from "../runtime.ts";
@@ -20,7 +19,7 @@ export async function openShellDatabase(): Promise<string | null> {
     const store = await openStore(path);
     let id = store.get("configurations", INSTANCE_KEY);
     if (!id) {
-      id = randomUUID();
+      id = crypto.randomUUID();
       const fresh = id;
       await store.write((w) => w.put("configurations", INSTANCE_KEY, fresh));
     }

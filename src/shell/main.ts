@@ -5,6 +5,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { flags, noEffectNotes, parseCommandLine } from "../flags/flags.ts";
 import { writeAll, writeStdout } from "../io.ts";
 import { ERROR, INFO, WARNING, logToStderr, setStderrThreshold, type Severity } from "../logger/glog.ts";
+import { isRegularFile, pathExists } from "../linux/fs.ts";
 import { runShortcut, serviceShortcut, wantsShortcut } from "../shortcuts.ts";
 import { openShellDatabase, openShellStore } from "./database.ts";
 import { runMeta } from "./meta.ts";
@@ -60,6 +61,7 @@ export async function runShell(args: string[]): Promise<number> {
   if (wantsShortcut()) return shortcut();
   const quick =
     parsed.positional.length > 0 || !process.stdin.isTTY || flags.get("A") !== "" || flags.get("pack") !== "" || flags.bool("L") || flags.get("query") !== "" || flags.get("query_file") !== "";
+  if (extensionsIdle(quick)) return runShellMode(parsed.positional);
   const { startShellExtensionManager } = await import("../extensions/manager.ts");
   const { ExtensionHost } = await import("../extensions/host.ts");
   // The shell starts --extension and the autoloaded extensions itself, as osquery's shell does.
@@ -76,6 +78,30 @@ export async function runShell(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * Whether this shell certainly starts no extension manager and no extension,
+ * decided without loading the extension code (a one-shot `osqueryi "select 1"`
+ * saves about a millisecond). Anything that may need them (a TTY session, an
+ * explicit --disable_extensions=false, --extension, an autoload file, or
+ * --verbose, which reports the autoload file it could not read) takes the full
+ * path, where startShellExtensionManager and ExtensionHost decide.
+ */
+function extensionsIdle(quick: boolean): boolean {
+  if (flags.bool("disable_extensions")) return true;
+  return (
+    quick && !flags.bool("verbose") && !flags.isSet("disable_extensions") && flags.get("extension") === "" && !pathExists(flags.get("extensions_autoload"))
+  );
+}
+
+/**
+ * Whether --config_path names no file for the filesystem plugin, decided
+ * without loading the config code. loadShellConfig would only report that at
+ * verbose level, so with --verbose the full path runs.
+ */
+function noShellConfig(): boolean {
+  return flags.get("config_plugin") === "filesystem" && !flags.bool("verbose") && !isRegularFile(flags.get("config_path"));
+}
+
 async function runShellMode(positional: string[]): Promise<number> {
   let sink;
   try {
@@ -88,7 +114,7 @@ async function runShellMode(positional: string[]): Promise<number> {
   // default --config_path too): its options may change the output settings.
   let views = new Map<string, string>();
   let config: Config | null = null;
-  if (!flags.get("pack")) {
+  if (!flags.get("pack") && !noShellConfig()) {
     const { loadShellConfig } = await import("./pack.ts");
     ({ views, config } = await loadShellConfig());
   }

@@ -16,7 +16,6 @@
 // converts values to text the way SQLite does (an INTEGER 1 is "1", a REAL
 // 1.0 is "1.0").
 
-import { createHash } from "node:crypto";
 import { Database } from "bun:sqlite";
 import { osquerySplit } from "../linux/split.ts";
 import { osqueryVersionCompare, type OsqueryVersionFlavor } from "./versions.ts";
@@ -477,7 +476,7 @@ function communityIdV1(args: readonly SqlValue[]): string {
   buf[off++] = 0;
   view.setUint16(off, sport);
   view.setUint16(off + 2, dport);
-  return `1:${createHash("sha1").update(buf).digest("base64")}`;
+  return `1:${new Bun.CryptoHasher("sha1").update(buf).digest("base64")}`;
 }
 
 /** community_id_v1 (errors become NULL) or community_id_v1_strict (errors fail the query). */
@@ -499,7 +498,7 @@ function hashValue(algorithm: "md5" | "sha1" | "sha256", v: SqlValue): string | 
   const bytes = asBytes(v);
   if (bytes === null) return null;
   const nul = bytes.indexOf(0);
-  return createHash(algorithm)
+  return new Bun.CryptoHasher(algorithm)
     .update(nul >= 0 ? bytes.subarray(0, nul) : bytes)
     .digest("hex");
 }
