@@ -11,7 +11,9 @@
 //   a.col = b.col, USING (col) -> join constraint between two sources
 //   col IN (SELECT ...), col = (SELECT ...) -> subquery constraint
 // Only AND-ed terms are used: a term under OR could exclude rows that the
-// other branch keeps. A generator may get fewer constraints than the SQL has,
+// other branch keeps. An OR whose every branch constrains one table is kept
+// aside as that table's alternatives: the planner may generate the table once
+// per branch and take the union, as SQLite's OR optimisation does. A generator may get fewer constraints than the SQL has,
 // never more, so every shape we do not understand is simply not pushed down.
 //
 // A source is an osq table or a derived table: a subquery in FROM, a CTE or a
@@ -59,6 +61,13 @@ export interface TableRef {
   readonly literals: LiteralConstraint[];
   readonly joins: JoinConstraint[];
   readonly subqueries: SubqueryConstraint[];
+  /**
+   * OR terms whose every branch constrains this reference: per term, the
+   * literal constraints of each branch. SQLite hands a virtual table such a
+   * term one branch at a time (its OR optimisation) and takes the union of the
+   * rows; the planner may do the same (PlanStep.alternatives).
+   */
+  readonly alternatives: LiteralConstraint[][][];
   /** WHERE/inner-ON conjuncts that mention only this reference: they filter it as a join source. */
   readonly ownFilters: string[];
 }
@@ -469,7 +478,7 @@ export class Analyser {
     if (def) return this.addCte(def, alias, scope);
     const table = this.lookup(name);
     if (table) {
-      const ref: TableRef = { kind: "table", id: this.refs.length, name, alias, table, literals: [], joins: [], subqueries: [], ownFilters: [] };
+      const ref: TableRef = { kind: "table", id: this.refs.length, name, alias, table, literals: [], joins: [], subqueries: [], alternatives: [], ownFilters: [] };
       this.refs.push(ref);
       scope.sources.push(ref);
       return [ref];
@@ -545,7 +554,7 @@ export class Analyser {
         const word = identifierOf(t);
         const table = word === null ? undefined : this.lookup(word);
         if (word !== null && table && !this.refs.some((r, i) => i >= before && r.name === word)) {
-          this.refs.push({ kind: "table", id: this.refs.length, name: word, alias: word, table, literals: [], joins: [], subqueries: [], ownFilters: [] });
+          this.refs.push({ kind: "table", id: this.refs.length, name: word, alias: word, table, literals: [], joins: [], subqueries: [], alternatives: [], ownFilters: [] });
         }
         if (word !== null) this.identifiers.add(word);
       }
@@ -654,18 +663,7 @@ export class Analyser {
     const opName = operatorName(term.operator);
     const { left, right } = term;
     if (opName === "OR") {
-      // (col = a OR col = b ...) on one column is an IN list.
-      let target: Resolved | null = null;
-      const values: string[] = [];
-      for (const d of disjuncts(term)) {
-        if (d.type !== "binary_expr" || !["=", "=="].includes(operatorName(d.operator))) return;
-        const [colSide, valSide] = this.orient(d.left, d.right, scope);
-        if (!colSide || !valSide) return;
-        if (target && (target.source !== colSide.source || target.column !== colSide.column)) return;
-        target = colSide;
-        values.push(this.text(valSide));
-      }
-      if (inTargets(target)) for (const v of values) pushLiteral(target.source, target.column, Op.EQUALS, v);
+      if (!this.applyOrAsIn(term, scope, targets)) this.applyOrAsAlternatives(term, scope, targets);
       return;
     }
     if (opName === "IN") {
@@ -707,6 +705,56 @@ export class Analyser {
     } else if (r && this.isValue(left, scope) && MIRROR[op] !== undefined) {
       if (inTargets(r)) pushLiteral(r.source, r.column, MIRROR[op]!, this.text(left));
     }
+  }
+
+  /** (col = a OR col = b ...) on one column is an IN list; false when the term is not that shape. */
+  private applyOrAsIn(term: Node, scope: Scope, targets: readonly Source[]): boolean {
+    let target: Resolved | null = null;
+    const values: string[] = [];
+    for (const d of disjuncts(term)) {
+      if (d.type !== "binary_expr" || !["=", "=="].includes(operatorName(d.operator))) return false;
+      const [colSide, valSide] = this.orient(d.left, d.right, scope);
+      if (!colSide || !valSide) return false;
+      if (target && (target.source !== colSide.source || target.column !== colSide.column)) return false;
+      target = colSide;
+      values.push(this.text(valSide));
+    }
+    if (target && targets.includes(target.source)) for (const v of values) pushLiteral(target.source, target.column, Op.EQUALS, v);
+    return true;
+  }
+
+  /**
+   * Any other OR whose every branch gives literal constraints to one and the
+   * same osq table (`path IN (a, b) OR path = c`, `path = a OR path LIKE b`):
+   * each branch's constraints are read as if it stood alone, and recorded as
+   * one of the table's alternatives. A branch with a subquery, or one that
+   * constrains nothing or another table, leaves the whole term unused.
+   */
+  private applyOrAsAlternatives(term: Node, scope: Scope, targets: readonly Source[]): void {
+    const branches = disjuncts(term);
+    if (branches.some((d) => anyInExpr(d, isSelect))) return;
+    const mark = new Map(this.refs.map((r) => [r, [r.literals.length, r.joins.length, r.subqueries.length] as const]));
+    let owner: TableRef | null = null;
+    const alternatives: LiteralConstraint[][] = [];
+    for (const d of branches) {
+      for (const c of conjuncts(d)) this.applyTerm(c, scope, targets);
+      // Take back what the branch added: only its literals are kept, as an alternative.
+      let added: LiteralConstraint[] = [];
+      let foreign = false;
+      for (const r of this.refs) {
+        const [l, j, q] = mark.get(r) ?? [0, 0, 0];
+        const literals = r.literals.splice(l);
+        r.joins.splice(j);
+        r.subqueries.splice(q);
+        if (literals.length === 0) continue;
+        if (owner !== null && owner !== r) foreign = true;
+        owner = r;
+        added = literals;
+      }
+      if (foreign || added.length === 0) return;
+      alternatives.push(added);
+    }
+    if (owner) owner.alternatives.push(alternatives);
   }
 
   private pushSubquery(col: Resolved, sub: SubSelect, scope: Scope): void {

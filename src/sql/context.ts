@@ -4,7 +4,7 @@
 import type { Database } from "bun:sqlite";
 import { verbose } from "../logger/glog.ts";
 import { Op, QueryContext, type Constraint, type OpCode } from "../table.ts";
-import type { Analysis } from "./analyse.ts";
+import type { Analysis, LiteralConstraint } from "./analyse.ts";
 import { QueryError } from "./errors.ts";
 import { QueryStopped, type QueryBudget } from "./limits.ts";
 import { quoteIdent } from "./materialise.ts";
@@ -52,8 +52,16 @@ function evaluateLiterals(db: Database, exprs: readonly string[], table: string)
 }
 
 /** Builds the generator's context; `empty` when a join or subquery leaves no value to match. */
-export function buildContext(db: Database, step: PlanStep, analysis: Analysis, budget: QueryBudget | null = null): { ctx: QueryContext; empty: boolean } {
+export function buildContext(
+  db: Database,
+  step: PlanStep,
+  analysis: Analysis,
+  budget: QueryBudget | null = null,
+  /** One branch of step.alternatives: its literals join the ref's own. */
+  branch: readonly LiteralConstraint[] = [],
+): { ctx: QueryContext; empty: boolean } {
   const { ref } = step;
+  const literals = [...ref.literals, ...branch];
   const map = new Map<string, Constraint[]>();
   const add = (column: string, op: OpCode, expr: string) => {
     const list = map.get(column);
@@ -61,13 +69,13 @@ export function buildContext(db: Database, step: PlanStep, analysis: Analysis, b
     else map.set(column, [{ op, expr }]);
   };
   let empty = false;
-  const values = evaluateLiterals(db, ref.literals.map((l) => l.exprSql), ref.name);
+  const values = evaluateLiterals(db, literals.map((l) => l.exprSql), ref.name);
   const required = new Set(ref.table.columns.filter((c) => c.required).map((c) => c.name));
   let unevaluated: { column: string; message: string } | null = null;
   // An IN list or a subquery may repeat a value; the generator gets each once
   // (join values need no check: they are read with SELECT DISTINCT).
   const literalSeen = new Set<string>();
-  ref.literals.forEach((l, i) => {
+  literals.forEach((l, i) => {
     const v = values[i]!;
     if (v.ok) {
       const text = constraintText(v.value);

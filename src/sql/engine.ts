@@ -4,7 +4,7 @@
 import type { Database } from "bun:sqlite";
 import { isTableName, loadTablesNamed, lookupTable } from "../registry.ts";
 import { identifierOf, tokenize, type Token } from "./lexer.ts";
-import { Analyser, maskKeywordTables, unmaskTree, type Analysis, type TableRef } from "./analyse.ts";
+import { Analyser, maskKeywordTables, unmaskTree, type Analysis, type LiteralConstraint, type TableRef } from "./analyse.ts";
 import { plan, RequiredColumnError, type PlanStep } from "./plan.ts";
 import { MaterialisedTable } from "./materialise.ts";
 import type { QueryContext } from "../table.ts";
@@ -169,7 +169,7 @@ async function fallback(
   const refs: TableRef[] = [];
   for (const name of identifiers) {
     const table = lookupTable(name);
-    if (table) refs.push({ kind: "table", id: refs.length, name, alias: name, table, literals: [], joins: [], subqueries: [], ownFilters: [] });
+    if (table) refs.push({ kind: "table", id: refs.length, name, alias: name, table, literals: [], joins: [], subqueries: [], alternatives: [], ownFilters: [] });
   }
   const session = new Session(db, budget, trace, opts.warnings, opts.columnsOnly ?? false);
   await session.materialise({ refs, identifiers, usesStar: true, kind: "select_stmt" });
@@ -208,45 +208,50 @@ class Session {
       throw e;
     }
     for (const step of steps) {
-      const { ref } = step;
-      let mt = this.tables.get(ref.name);
-      if (!mt) {
-        mt = new MaterialisedTable(this.db, ref.name, ref.table, analysis.identifiers, this.budget.timed, analysis.usesStar);
-        this.tables.set(ref.name, mt);
-      }
-      const { ctx, empty } = buildContext(this.db, step, analysis, this.budget.timed ? this.budget : null);
-      const key = contextKey(ctx);
-      const seen = this.generated.get(ref.name) ?? new Set<string>();
-      this.generated.set(ref.name, seen);
-      // The same generator with the same context returns the same rows; the
-      // multiset union would add none of them, so it is not called again.
-      const again = !empty && seen.has(key);
-      const sent = !empty && ref.table.describeContext ? `; sent ${ref.table.describeContext(ctx)}` : "";
-      if (!this.columnsOnly) this.trace?.(describe(ref, ctx, empty) + sent + (again ? " (rows already generated)" : ""));
-      // A table never called (its join source is empty) is not warned about, as in osquery.
-      if (!empty && ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
-        this.warnings?.push(
-          `The ${ref.table.name} table returns data based on the current user by default, consider JOINing against the users table`,
-          `Please see the table documentation: https://osquery.io/schema/#${ref.table.name}`,
-        );
-      }
-      if (empty || again || this.columnsOnly) continue;
-      seen.add(key);
-      this.budget.check();
-      let rows;
-      try {
-        const generated = ref.table.generate(ctx);
-        rows =
-          generated instanceof Promise
-            ? await this.budget.race(generated, (e) => verbose("engine.ts", `${ref.table.name} failed after its query was stopped: ${errorMessage(e)}`))
-            : generated;
-      } catch (e) {
-        if (e instanceof QueryStopped) throw e;
-        throw new QueryError(`Error generating table ${ref.table.name}: ${(e as Error).message}`);
-      }
-      this.budget.check();
-      mt.insert(rows);
+      // An OR's branches, one generator call each; the multiset union below keeps a row two branches share once.
+      for (const branch of step.alternatives ?? [[]]) await this.generateStep(step, analysis, branch);
     }
+  }
+
+  private async generateStep(step: PlanStep, analysis: Analysis, branch: readonly LiteralConstraint[]): Promise<void> {
+    const { ref } = step;
+    let mt = this.tables.get(ref.name);
+    if (!mt) {
+      mt = new MaterialisedTable(this.db, ref.name, ref.table, analysis.identifiers, this.budget.timed, analysis.usesStar);
+      this.tables.set(ref.name, mt);
+    }
+    const { ctx, empty } = buildContext(this.db, step, analysis, this.budget.timed ? this.budget : null, branch);
+    const key = contextKey(ctx);
+    const seen = this.generated.get(ref.name) ?? new Set<string>();
+    this.generated.set(ref.name, seen);
+    // The same generator with the same context returns the same rows; the
+    // multiset union would add none of them, so it is not called again.
+    const again = !empty && seen.has(key);
+    const sent = !empty && ref.table.describeContext ? `; sent ${ref.table.describeContext(ctx)}` : "";
+    if (!this.columnsOnly) this.trace?.(describe(ref, ctx, empty) + sent + (again ? " (rows already generated)" : ""));
+    // A table never called (its join source is empty) is not warned about, as in osquery.
+    if (!empty && ref.table.userData && !ctx.hasConstraint("uid") && !ctx.hasConstraint("username")) {
+      this.warnings?.push(
+        `The ${ref.table.name} table returns data based on the current user by default, consider JOINing against the users table`,
+        `Please see the table documentation: https://osquery.io/schema/#${ref.table.name}`,
+      );
+    }
+    if (empty || again || this.columnsOnly) return;
+    seen.add(key);
+    this.budget.check();
+    let rows;
+    try {
+      const generated = ref.table.generate(ctx);
+      rows =
+        generated instanceof Promise
+          ? await this.budget.race(generated, (e) => verbose("engine.ts", `${ref.table.name} failed after its query was stopped: ${errorMessage(e)}`))
+          : generated;
+    } catch (e) {
+      if (e instanceof QueryStopped) throw e;
+      throw new QueryError(`Error generating table ${ref.table.name}: ${(e as Error).message}`);
+    }
+    this.budget.check();
+    mt.insert(rows);
   }
 }
 

@@ -133,6 +133,30 @@ describe("--planner", () => {
   });
 });
 
+describe("an OR whose branches each constrain file's path", () => {
+  const dir = mkdtempSync(join(tmpdir(), "osq-planner-or-"));
+  for (const name of ["a", "b", "c", "lib1", "lib2"]) writeFileSync(join(dir, name), name);
+  const p = (name: string) => join(dir, name);
+
+  test("IN list OR equality: every file, generated branch by branch (.plan shows both)", () => {
+    const r = osq(["--planner", "--json", `select path from file where path in ('${p("a")}', '${p("b")}') or path = '${p("c")}'`]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { path: string }[]).map((x) => x.path).sort()).toEqual([p("a"), p("b"), p("c")]);
+    expect(r.stderr).toBe(`osquery planner: file: path IN ("${p("a")}", "${p("b")}")\nosquery planner: file: path = "${p("c")}"\n`);
+  });
+
+  test("equality OR LIKE: the union of both, a file both match listed once", () => {
+    const got = query(`select path from file where path = '${p("lib1")}' or path like '${dir}/lib%'`).map((x) => x.path!);
+    expect(got.sort()).toEqual([p("lib1"), p("lib2")]);
+  });
+
+  test("a branch without path is still osquery's missing-constraint error", () => {
+    const r = osq([`select path from file where path = '${p("a")}' or size > 0`]);
+    expect(r.code).toBe(19);
+    expect(r.stderr).toContain("Table file was queried without a required column in the WHERE clause");
+  });
+});
+
 describe("the daemon", () => {
   /** Runs osqueryd on `config` until `done` holds for its stderr (10 s at most); returns the stderr and the INFO log. */
   async function daemon(config: unknown, extra: string[], done: (stderr: string) => boolean): Promise<{ stderr: string; info: string }> {

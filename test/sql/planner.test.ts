@@ -108,6 +108,49 @@ describe("literal constraints", () => {
     expect(seen.spy_files![0]!.equals("path")).toEqual(["/x", "/y"]);
   });
 
+  test("an OR whose branches all constrain a required column: one generator call per branch, rows unioned", async () => {
+    reset();
+    const got = await rows("select path from spy_files where path in ('/a', '/b') or path = '/c'");
+    expect(seen.spy_files!.map((c) => c.equals("path"))).toEqual([["/a", "/b"], ["/c"]]);
+    expect(got.map((r) => r[0]).sort()).toEqual(["/a", "/b", "/c"]);
+  });
+
+  test("OR branches with different operators each reach the generator alone", async () => {
+    reset();
+    await rows("select path from spy_files where path = '/a' or path like '/b%'");
+    expect(seen.spy_files!).toHaveLength(2);
+    expect(seen.spy_files![0]!.equals("path")).toEqual(["/a"]);
+    expect(seen.spy_files![0]!.constraints.get("path")!.map((c) => c.op)).toEqual([Op.EQUALS]);
+    expect(seen.spy_files![1]!.constraints.get("path")!.map((c) => [c.op, c.expr])).toEqual([[Op.LIKE, "/b%"]]);
+  });
+
+  test("a row two OR branches both return appears once", async () => {
+    reset();
+    const got = await rows("select path from spy_files where path = '/a' or path in ('/a', '/b')");
+    expect(seen.spy_files!).toHaveLength(2);
+    expect(got.map((r) => r[0]).sort()).toEqual(["/a", "/b"]);
+  });
+
+  test("AND-ed constraints go with every OR branch", async () => {
+    reset();
+    await rows("select path from spy_files where size > 1 and (path = '/a' or path like '/b%')");
+    expect(seen.spy_files!).toHaveLength(2);
+    for (const c of seen.spy_files!) expect(c.constraints.get("size")!.map((x) => [x.op, x.expr])).toEqual([[Op.GREATER_THAN, "1"]]);
+  });
+
+  test("an OR with a branch that constrains no required column still fails as osquery does", async () => {
+    reset();
+    await expect(rows("select path from spy_files where path = '/a' or size > 1")).rejects.toThrow("constraint failed");
+    expect(seen.spy_files!).toHaveLength(0);
+  });
+
+  test("an OR of an indexed column's branches reaches the generator branch by branch", async () => {
+    reset();
+    const got = await rows("select pid from spy_procs where pid = 1 or pid in (42, 2)");
+    expect(seen.spy_procs!.map((c) => c.equals("pid"))).toEqual([["1"], ["42", "2"]]);
+    expect(got.map((r) => Number(r[0])).sort((a, b) => a - b)).toEqual([1, 2, 42]);
+  });
+
   test("OR across columns is not pushed down", async () => {
     reset();
     await rows("select * from spy_procs where pid = 1 or name = 'bash'");
