@@ -10,6 +10,7 @@ import { runShortcut, serviceShortcut, wantsShortcut } from "../shortcuts.ts";
 import { openShellDatabase, openShellStore } from "./database.ts";
 import { runMeta } from "./meta.ts";
 import { runScript } from "./script.ts";
+import { announceConnect } from "./connect.ts";
 import { newShellState, runArgument } from "./shell.ts";
 import type { Config } from "../daemon/config.ts";
 
@@ -120,6 +121,7 @@ async function runShellMode(positional: string[]): Promise<number> {
   }
   const state = newShellState(sink.write);
   for (const [name, sql] of views) state.views.set(name, sql);
+  if (state.connect) announceConnect(state.connect);
   try {
     return await runMode(state, positional, config);
   } finally {

@@ -9,6 +9,7 @@ import { OSQUERY_VERSION } from "../version.ts";
 import { renderPretty, type Mode } from "./output.ts";
 import { createTableText } from "./schema.ts";
 import { runStatement, shellLimits, type ShellState } from "./shell.ts";
+import { announceConnect, announceDisconnect } from "./connect.ts";
 
 type Outcome = "ok" | "error";
 
@@ -107,8 +108,8 @@ const MODES: Record<string, Mode> = {
 const COMMANDS: Command[] = [
   { name: "all", minArgs: 1, maxArgs: 1, run: (s, a) => runAsStatement(s, `SELECT * FROM ${a[0]}`) },
   { name: "bail", minArgs: 1, maxArgs: 1, run: (s, a) => ((s.bail = onOff(a[0]!)), "ok") },
-  { name: "connect", minArgs: 1, maxArgs: 1, run: () => fail("extension connections (.connect) are not available in this build") },
-  { name: "disconnect", minArgs: 0, maxArgs: 0, run: () => fail("not connected to an extension socket") },
+  { name: "connect", minArgs: 1, maxArgs: 1, run: connect },
+  { name: "disconnect", minArgs: 0, maxArgs: 0, run: disconnect },
   { name: "echo", minArgs: 1, maxArgs: 1, run: (s, a) => ((s.echo = onOff(a[0]!)), "ok") },
   { name: "exit", minArgs: 0, maxArgs: 1, run: (s, a) => ((s.exitCode = a[0] ? Number(a[0]) || 0 : 0), "ok") },
   { name: "features", minArgs: 0, maxArgs: 0, run: features },
@@ -123,7 +124,7 @@ const COMMANDS: Command[] = [
   { name: "schema", minArgs: 0, maxArgs: 1, run: schema },
   { name: "separator", minArgs: 1, maxArgs: 1, run: (s, a) => ((s.out.separator = a[0]!), "ok") },
   { name: "show", minArgs: 0, maxArgs: 0, run: show },
-  { name: "socket", minArgs: 0, maxArgs: 0, run: (s) => (s.write(flags.get("extensions_socket") + "\n"), "ok") },
+  { name: "socket", minArgs: 0, maxArgs: 0, run: (s) => (s.write(flags.get("extensions_socket") + (s.connect ? ` (connected to ${s.connect})` : "") + "\n"), "ok") },
   { name: "summary", minArgs: 0, maxArgs: 0, run: show },
   { name: "tables", minArgs: 0, maxArgs: 1, run: tables },
   { name: "timeout", minArgs: 1, maxArgs: 1, run: timeout },
@@ -132,6 +133,20 @@ const COMMANDS: Command[] = [
   { name: "width", minArgs: 1, maxArgs: Infinity, run: (s, a) => ((s.out.widths = a.map((x) => Number(x) || 0)), "ok") },
   { name: "header", minArgs: 1, maxArgs: 1, run: (s, a) => ((s.out.headers = onOff(a[0]!)), "ok") },
 ];
+
+function connect(state: ShellState, args: string[]): Outcome {
+  if (state.connect) return fail("Please disconnect from the current socket");
+  state.connect = args[0]!;
+  announceConnect(state.connect);
+  return "ok";
+}
+
+function disconnect(state: ShellState): Outcome {
+  if (!state.connect) return fail("Not connected to a socket");
+  announceDisconnect(state.connect);
+  state.connect = "";
+  return "ok";
+}
 
 function fail(message: string): Outcome {
   process.stderr.write(`Error: ${message}\n`);

@@ -8,9 +8,15 @@ import { errorMessage, verbose } from "../logger/glog.ts";
 import { splitStatements } from "../sql/lexer.ts";
 import { runMeta } from "./meta.ts";
 import { runStatement, type ShellState } from "./shell.ts";
+import { CONNECTED_PROMPT } from "./connect.ts";
 
 const PROMPT = "osquery> ";
 const CONTINUE = "    ...> ";
+
+/** The prompts, with osquery's `[*]` in front while statements go to an extension socket. */
+function prompt(state: ShellState, continuing: boolean): string {
+  return (state.connect ? CONNECTED_PROMPT : "") + (continuing ? CONTINUE : PROMPT);
+}
 const HISTORY_SIZE = 100;
 
 function historyPath(): string | null {
@@ -52,7 +58,7 @@ export async function runInteractive(state: ShellState): Promise<number> {
   const path = historyPath();
   const history = loadHistory(path);
   process.stdout.write("Using a virtual database. Need help, type '.help'\n");
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true, history, historySize: HISTORY_SIZE, prompt: PROMPT });
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true, history, historySize: HISTORY_SIZE, prompt: prompt(state, false) });
   singleLineEnds(rl);
   let pending = "";
   // readline adds each line to its own history list (newest first); save that list.
@@ -73,7 +79,7 @@ export async function runInteractive(state: ShellState): Promise<number> {
     rl.write(null, { ctrl: true, name: "u" });
     pending = "";
     process.stdout.write("\n");
-    rl.setPrompt(PROMPT);
+    rl.setPrompt(prompt(state, false));
     rl.prompt();
   });
   rl.prompt();
@@ -92,7 +98,7 @@ export async function runInteractive(state: ShellState): Promise<number> {
         if (!r.ok) process.stderr.write(`Error: ${r.error.message}\n`);
       }
     }
-    rl.setPrompt(pending ? CONTINUE : PROMPT);
+    rl.setPrompt(prompt(state, pending !== ""));
     rl.prompt();
   }
   rl.close();

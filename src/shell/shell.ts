@@ -5,6 +5,7 @@ import { QueryError, runQuery, type QueryLimits, type QueryResult } from "../sql
 import { logToStderr, WARNING } from "../logger/glog.ts";
 import { render, type Mode, type OutputSettings } from "./output.ts";
 import { splitStatements } from "../sql/lexer.ts";
+import { remoteQuery } from "./connect.ts";
 
 export interface ShellState {
   readonly out: OutputSettings;
@@ -17,6 +18,8 @@ export interface ShellState {
   write: (text: string) => void;
   exitCode: number | null;
   views: Map<string, string>;
+  /** The extension socket statements are sent to (`.connect`, --connect), or "" to run them here. */
+  connect: string;
 }
 
 /** Output mode from flags: --list, --line, --csv win (in that order), else pretty/json. */
@@ -47,6 +50,7 @@ export function newShellState(write: (text: string) => void): ShellState {
     write,
     exitCode: null,
     views: new Map(),
+    connect: flags.get("connect"),
   };
 }
 
@@ -63,7 +67,9 @@ export async function runStatement(state: ShellState, sql: string): Promise<Stat
   const cpu = process.cpuUsage();
   try {
     const warnings: string[] = [];
-    const result = await runQuery(sql, { views: state.views, warnings, limits: shellLimits(state) });
+    const result = state.connect
+      ? await remoteQuery(state.connect, sql, flags.num("thrift_timeout") * 1000)
+      : await runQuery(sql, { views: state.views, warnings, limits: shellLimits(state) });
     for (const w of warnings) logToStderr(WARNING, "virtual_table.cpp", 965, w);
     state.write(render(result, state.out));
     if (state.timer) {
