@@ -204,9 +204,18 @@ describe("audit (serial: one audit daemon at a time)", () => {
 
     const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {}, open() {} } });
     try {
-      const socket = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {} } });
-      socket.end();
-      const row = await waitFor("the connect in socket_events", () => results().find((l) => l.name === "se" && l.action === "added")?.columns);
+      // One connect a second until one is seen: the rule audits every process's
+      // connect and execve, and on a busy machine (parallel builds) the kernel's
+      // backlog may drop a record before osq reads it.
+      const connectOnce = async () => (await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {} } })).end();
+      await connectOnce();
+      const again = setInterval(() => void connectOnce().catch(() => {}), 1000);
+      let row;
+      try {
+        row = await waitFor("the connect in socket_events", () => results().find((l) => l.name === "se" && l.action === "added")?.columns);
+      } finally {
+        clearInterval(again);
+      }
       // Bun's sockets are non-blocking: the kernel reports connect() as EINPROGRESS, which osquery records as in_progress.
       expect(row).toMatchObject({ action: "connect", pid: String(process.pid), family: "2", remote_address: "127.0.0.1", remote_port: String(server.port), success: "1" });
       expect(["in_progress", "succeeded"]).toContain(row.status ?? "");
