@@ -8,33 +8,31 @@
 // `bun build --compile` then embeds in the executable. msgpackr's optional native
 // accelerator is dropped the same way: msgpackr falls back to its JavaScript codec.
 //
-// A cross target needs Bun's runtime and lmdb's addon for that target, not the
-// host's. Both come from the npm registry (Bun and lmdb publish one package per
-// platform), fetched with `npm pack` into dist/.cache/npm and handed to Bun as
-// `executablePath`, so Bun never downloads a runtime from anywhere else.
+// A cross target needs Bun's runtime for that target, not the host's: Bun
+// publishes one package per platform on the npm registry, fetched with `npm pack`
+// into dist/.cache/npm and handed to Bun as `executablePath`, so Bun never
+// downloads a runtime from anywhere else. lmdb's addon is compiled for each
+// target from lmdb's own sources (scripts/lmdb-addon.ts), so it needs only libc.
 import type { BunPlugin } from "bun";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { type AddonTarget, lmdbAddon } from "./scripts/lmdb-addon.ts";
+import { installedVersion, npmPackage } from "./scripts/npm-package.ts";
 
-interface Target {
+interface Target extends AddonTarget {
   /** `bun build --compile --target=bun-<name>` and the folder under dist/. */
   readonly name: string;
   /** Bun's runtime package on npm for this target. */
   readonly bunPackage: string;
-  /** lmdb's prebuilt package; each holds a glibc and a musl addon. */
-  readonly lmdbPackage: string;
-  readonly libc: "glibc" | "musl";
 }
 
 export const TARGETS: readonly Target[] = [
-  { name: "linux-x64", bunPackage: "@oven/bun-linux-x64", lmdbPackage: "@lmdb/lmdb-linux-x64", libc: "glibc" },
-  { name: "linux-x64-baseline", bunPackage: "@oven/bun-linux-x64-baseline", lmdbPackage: "@lmdb/lmdb-linux-x64", libc: "glibc" },
-  { name: "linux-arm64", bunPackage: "@oven/bun-linux-aarch64", lmdbPackage: "@lmdb/lmdb-linux-arm64", libc: "glibc" },
-  { name: "linux-x64-musl", bunPackage: "@oven/bun-linux-x64-musl", lmdbPackage: "@lmdb/lmdb-linux-x64", libc: "musl" },
-  { name: "linux-arm64-musl", bunPackage: "@oven/bun-linux-aarch64-musl", lmdbPackage: "@lmdb/lmdb-linux-arm64", libc: "musl" },
+  { name: "linux-x64", bunPackage: "@oven/bun-linux-x64", arch: "x64", libc: "glibc" },
+  { name: "linux-x64-baseline", bunPackage: "@oven/bun-linux-x64-baseline", arch: "x64", libc: "glibc" },
+  { name: "linux-arm64", bunPackage: "@oven/bun-linux-aarch64", arch: "arm64", libc: "glibc" },
+  { name: "linux-x64-musl", bunPackage: "@oven/bun-linux-x64-musl", arch: "x64", libc: "musl" },
+  { name: "linux-arm64-musl", bunPackage: "@oven/bun-linux-aarch64-musl", arch: "arm64", libc: "musl" },
 ];
-
-const CACHE = resolve(import.meta.dir, "dist/.cache/npm");
 
 /**
  * JavaScriptCore's tier-up thresholds, scaled (see Bun.unsafe.setJITPolicy).
@@ -62,35 +60,8 @@ function bytecodeOrder(): string[] | false {
   return files.length > 0 ? files.map((f) => join(BYTECODE_ORDER_DIR, f)) : false;
 }
 
-function installedVersion(pkg: string): string {
-  return (JSON.parse(readFileSync(join(import.meta.dir, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
-}
-
-/** lmdb pins its platform packages to its own version; osq's runtime is the bun devDependency. */
+/** osq's runtime is the bun devDependency. */
 const BUN_VERSION = installedVersion("bun");
-const LMDB_VERSION = installedVersion("lmdb");
-
-/** Unpacks `pkg@version` from the npm registry into the cache (once) and returns its folder. */
-function npmPackage(pkg: string, version: string): string {
-  const dir = join(CACHE, `${pkg.replace("/", "+")}@${version}`);
-  if (existsSync(join(dir, "package.json"))) return dir;
-  mkdirSync(CACHE, { recursive: true });
-  const packed = Bun.spawnSync(["npm", "pack", `${pkg}@${version}`, "--pack-destination", CACHE, "--silent"], { stderr: "pipe" });
-  const tarball = packed.stdout.toString().trim().split("\n").pop() ?? "";
-  if (packed.exitCode !== 0 || !tarball) {
-    throw new Error(`npm pack ${pkg}@${version} failed: ${packed.stderr.toString().trim()}`);
-  }
-  // Unpack beside the final folder and rename, so an interrupted build never leaves a half folder that looks cached.
-  const partial = `${dir}.partial`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
-  const untar = Bun.spawnSync(["tar", "-xzf", join(CACHE, tarball), "-C", partial, "--strip-components=1"], { stderr: "pipe" });
-  if (untar.exitCode !== 0) throw new Error(`unpacking ${tarball} failed: ${untar.stderr.toString().trim()}`);
-  rmSync(join(CACHE, tarball), { force: true });
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(partial, dir);
-  return dir;
-}
 
 function embedNativeAddons(lmdbAddon: string): BunPlugin {
   return {
@@ -114,18 +85,22 @@ function embedNativeAddons(lmdbAddon: string): BunPlugin {
   };
 }
 
-/** The lmdb addon file a target's binary embeds (fetched when not cached yet). */
-export function lmdbAddonOf(targetName: string): string {
+/** The lmdb addon file a target's binary embeds (compiled when not cached yet). */
+export function lmdbAddonOf(targetName: string): Promise<string> {
   const target = TARGETS.find((t) => t.name === targetName);
   if (!target) throw new Error(`unknown target ${targetName}`);
-  return join(npmPackage(target.lmdbPackage, LMDB_VERSION), `node.napi.${target.libc}.node`);
+  return lmdbAddon(target);
 }
 
-/** Compiles one executable; `target` absent is the host build with the installed addon and runtime. */
+/** The host build's target: the build machine's own arch, with glibc (as the host runtime is). */
+function hostAddonTarget(): AddonTarget {
+  if (process.arch !== "x64" && process.arch !== "arm64") throw new Error(`no lmdb addon for host arch ${process.arch}`);
+  return { arch: process.arch, libc: "glibc" };
+}
+
+/** Compiles one executable; `target` absent is the host build: the installed runtime, the host arch's glibc addon. */
 async function compile(outfile: string, target?: Target): Promise<void> {
-  const lmdbAddon = target
-    ? lmdbAddonOf(target.name)
-    : `@lmdb/lmdb-${process.platform}-${process.arch}/node.napi.glibc.node`;
+  const addon = await lmdbAddon(target ?? hostAddonTarget());
   const executablePath = target ? join(npmPackage(target.bunPackage, BUN_VERSION), "bin/bun") : undefined;
   // Build beside the old binary and rename over it, so a failed build keeps the
   // last good one and a test running meanwhile never sees it missing.
@@ -152,7 +127,7 @@ async function compile(outfile: string, target?: Target): Promise<void> {
     sourcemap: "none",
     target: "bun",
     format: "esm",
-    plugins: [embedNativeAddons(lmdbAddon)],
+    plugins: [embedNativeAddons(addon)],
   });
   if (!result.success) {
     for (const log of result.logs) console.error(log);

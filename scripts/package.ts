@@ -14,6 +14,7 @@
 // the runtime, so nothing may strip them: rpmbuild's post-install steps are off.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { GLIBC_FLOOR } from "./lmdb-addon.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const PACKAGING = join(ROOT, "packaging");
@@ -25,11 +26,11 @@ const ONLY = option("only")?.split(",");
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 
 /**
- * Beyond libc: lmdb's prebuilt addon links libstdc++ (and through it libgcc_s)
- * and needs glibc 2.34; Bun's runtime alone needs glibc 2.17.
+ * libc alone: Bun's runtime needs glibc 2.17, and so does the lmdb addon, which
+ * is built against that version with its C++ runtime linked in (scripts/lmdb-addon.ts).
  */
-const DEB_DEPENDS = "libc6 (>= 2.34), libstdc++6";
-const RPM_REQUIRES = "glibc >= 2.34, libstdc++";
+const DEB_DEPENDS = `libc6 (>= ${GLIBC_FLOOR})`;
+const RPM_REQUIRES = `glibc >= ${GLIBC_FLOOR}`;
 
 interface Arch {
   readonly target: string;

@@ -37,11 +37,11 @@ pkgs=(
   python3-thrift  # the independent Thrift peer (client, server and extensions in Python)
   qemu-user-static        # runs the arm64 binary, and the baseline one on a CPU model without AVX2
   libc6-arm64-cross       # the arm64 glibc the arm64 binary runs against under qemu
-  libstdc++6-arm64-cross  # the arm64 libstdc++ lmdb's arm64 addon links
+  libstdc++6-arm64-cross  # the arm64 libstdc++ standing in for Alpine's, which Bun's arm64 musl runtime links
   musl                    # the musl loader the musl binary runs against
-  gcc                     # builds the musl test's small shim for Debian's glibc-built libstdc++
+  gcc                     # builds the musl tests' small shim for Debian's glibc-built libstdc++ (Bun's musl runtime links it)
   gcc-aarch64-linux-gnu   # the same shim for the arm64 musl binary
-  binutils                # readelf: the musl binary's program interpreter
+  binutils                # readelf: the binaries' program interpreter, and the libraries and glibc symbol versions they and their lmdb addons need
   libc-bin                # ldd: the libraries the chroot test copies
 )
 need=()

@@ -5,9 +5,11 @@ import { expect } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { lmdbAddonOf } from "../../build.ts";
 import { OSQ, ROOT, type RunResult } from "../helpers.ts";
 import { tool } from "../tools.ts";
+
+/** The lmdb addon file a target's binary embeds (in dist/.cache since the binary was built). */
+export { lmdbAddonOf } from "../../build.ts";
 
 export const TARGETS = ["linux-x64", "linux-x64-baseline", "linux-arm64", "linux-x64-musl", "linux-arm64-musl"] as const;
 export type TargetName = (typeof TARGETS)[number];
@@ -58,9 +60,24 @@ export function copyInto(root: string, files: readonly string[]): void {
   }
 }
 
-/** The glibc libraries the x64 lmdb addon links (libstdc++, libgcc_s, libm, …). */
-export function addonLibraries(target: TargetName): string[] {
-  return lddFiles(lmdbAddonOf(target));
+/** The shared libraries an ELF file names in its dynamic section (DT_NEEDED), read with binutils' readelf. */
+export function elfNeeded(file: string): string[] {
+  const out = ok([tool("readelf", "binutils"), "-d", file]);
+  return [...out.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1] ?? "");
+}
+
+/** What the C library is made of: glibc's libc, libm, libpthread, libdl and loader; musl's one libc.so (its loader answers for it). */
+export function isLibcFile(name: string): boolean {
+  return /^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12]|libc\.so|libc\.musl-(x86_64|aarch64)\.so\.1)$/.test(name);
+}
+
+/** The highest GLIBC_x.y symbol version an ELF file's dynamic symbols need ("" when none), read with readelf. */
+export function highestGlibc(file: string): string {
+  const out = ok([tool("readelf", "binutils"), "--dyn-syms", "-W", file]);
+  const versions = [...out.matchAll(/@GLIBC_(\d+)\.(\d+)(?:\.(\d+))?\b/g)].map((m) => [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] as const);
+  versions.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+  const top = versions.at(-1);
+  return top ? `${top[0]}.${top[1]}${top[2] ? `.${top[2]}` : ""}` : "";
 }
 
 /**

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { ROOT } from "../helpers.ts";
 import { inMountNamespace, overlay, sh } from "../mount_namespace.ts";
 import { tool } from "../tools.ts";
-import { addonLibraries, binaryOf, copyInto, ensureTargets, inChroot, lddFiles, ok, run, scratch } from "./fixture.ts";
+import { binaryOf, copyInto, ensureTargets, highestGlibc, inChroot, lddFiles, lmdbAddonOf, ok, run, scratch } from "./fixture.ts";
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 
@@ -80,16 +80,16 @@ function installedStatus(root: string, pkg: string): string {
 }
 
 describe("deb", () => {
-  test("declares osquery's name, only libc and libstdc++, and keeps its settings as conffiles", () => {
+  test("declares osquery's name, only libc, and keeps its settings as conffiles", () => {
     const field = (name: string) => ok([tool("dpkg-deb", "dpkg"), "-f", deb, name]).trim();
     expect(field("Package")).toBe("osq");
     expect(field("Architecture")).toBe("amd64");
     expect(field("Provides")).toBe("osquery");
     expect(field("Replaces")).toBe("osquery");
     expect(field("Conflicts")).toBe("osquery");
-    expect(field("Depends")).toBe("libc6 (>= 2.34), libstdc++6");
-    // Each dependency is what this Debian host has (so an offline install finds them).
-    for (const pkg of ["libc6", "libstdc++6"]) expect(ok([tool("dpkg-query", "dpkg"), "-W", "-f=${Status}", pkg])).toBe("install ok installed");
+    expect(field("Depends")).toBe("libc6 (>= 2.17)");
+    // The dependency is what this Debian host has (so an offline install finds it).
+    expect(ok([tool("dpkg-query", "dpkg"), "-W", "-f=${Status}", "libc6"])).toBe("install ok installed");
     const control = scratch("control");
     try {
       ok([tool("dpkg-deb", "dpkg"), "-e", deb, control]);
@@ -109,8 +109,8 @@ describe("deb", () => {
       expect(installedStatus(root, "osq")).toBe("install ok installed");
       const installed = join(root, "opt/osquery/bin/osqueryd");
       expect(createHash("sha256").update(readFileSync(installed)).digest("hex")).toBe(createHash("sha256").update(readFileSync(binaryOf("linux-x64"))).digest("hex"));
-      // The host's glibc and libstdc++ play the package's dependencies.
-      copyInto(root, [...lddFiles(installed), ...addonLibraries("linux-x64")]);
+      // The host's glibc plays the package's one dependency.
+      copyInto(root, lddFiles(installed));
       const one = inChroot(root, ["/usr/bin/osqueryi", "--json", "select 1 as one"]);
       expect(one.stderr).toBe("");
       expect(JSON.parse(one.stdout)).toEqual([{ one: "1" }]);
@@ -203,15 +203,24 @@ describe("deb", () => {
   }, 60_000);
 });
 
+describe("libc floor", () => {
+  // The deb and rpm declare glibc >= 2.17: no symbol the binaries or the lmdb
+  // addons they embed bind to is newer, and some need 2.17 itself.
+  test.each(["linux-x64", "linux-arm64"] as const)("%s and its lmdb addon need glibc 2.17 at most, by symbol version", async (target) => {
+    expect(highestGlibc(binaryOf(target))).toBe("2.17");
+    expect(highestGlibc(await lmdbAddonOf(target))).toBe("2.17");
+  });
+});
+
 describe("rpm", () => {
-  test("rpm -qlp lists osquery's layout; it provides and obsoletes osquery and needs only glibc and libstdc++", () => {
+  test("rpm -qlp lists osquery's layout; it provides and obsoletes osquery and needs only glibc", () => {
     const rpmBin = tool("rpm", "rpm");
     expect(ok([rpmBin, "-qp", "--qf", "%{NAME} %{VERSION} %{ARCH}", rpm])).toBe(`osq ${VERSION} aarch64`);
     expect(leaves(ok([rpmBin, "-qlp", rpm]).trim().split("\n"))).toEqual(layout("rpm"));
     expect(ok([rpmBin, "-qp", "--provides", rpm])).toContain(`osquery = ${VERSION}-1`);
     expect(ok([rpmBin, "-qp", "--obsoletes", rpm]).trim()).toBe(`osquery < ${VERSION}-1`);
     const requires = ok([rpmBin, "-qp", "--requires", rpm]).trim().split("\n").filter((r) => !r.startsWith("rpmlib("));
-    expect([...new Set(requires)].sort()).toEqual(["/bin/sh", "glibc >= 2.34", "libstdc++"]);
+    expect([...new Set(requires)].sort()).toEqual(["/bin/sh", "glibc >= 2.17"]);
     expect(ok([rpmBin, "-qpc", rpm]).trim().split("\n").sort()).toEqual(["/etc/rc.d/init.d/osqueryd", "/etc/sysconfig/osqueryd"]);
     // rpmbuild must not strip the binary: Bun's program is appended to its runtime.
     const dump = ok([rpmBin, "-qp", "--dump", rpm]).split("\n").find((l) => l.startsWith("/opt/osquery/bin/osqueryd "));

@@ -1,14 +1,16 @@
 // Every cross-built binary (dist/<target>/osq, `npm run build:all`) runs on a
 // machine of its kind and opens its LMDB database: arm64 under Debian's
-// qemu-user-static, the baseline build on a CPU model without AVX2, the musl
-// builds against Debian's musl loaders (arm64's under qemu), and the glibc build in a chroot that
-// holds nothing but itself and the libraries ldd names.
+// qemu-user-static with nothing but the arm64 C library, the baseline build on
+// a CPU model without AVX2, the musl builds against Debian's musl loaders
+// (arm64's under qemu), and the glibc build in a chroot that holds nothing but
+// itself and the C library files ldd names. The lmdb addon each one embeds
+// (compiled by scripts/lmdb-addon.ts) names only C library files.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { ROOT } from "../helpers.ts";
 import { tool } from "../tools.ts";
-import { addonLibraries, binaryOf, copyInto, ensureTargets, expectSelectAndDatabase, inChroot, lddFiles, ok, run, scratch, TARGETS } from "./fixture.ts";
+import { binaryOf, copyInto, elfNeeded, ensureTargets, expectSelectAndDatabase, highestGlibc, inChroot, isLibcFile, lddFiles, lmdbAddonOf, ok, run, scratch, TARGETS, type TargetName } from "./fixture.ts";
 
 /** e_machine of an ELF file: 62 is x86-64, 183 is AArch64. */
 function elfMachine(file: string): number {
@@ -26,24 +28,29 @@ function interpreter(file: string): string {
 beforeAll(() => ensureTargets(TARGETS), 300_000);
 
 describe("cross-built binaries", () => {
-  test("linux-x64 runs in a chroot of itself and the glibc files ldd lists; its database needs lmdb's libstdc++ too", () => {
+  test.each([...TARGETS])("%s embeds an lmdb addon that needs only the C library", async (target: TargetName) => {
+    const addon = await lmdbAddonOf(target);
+    const needed = elfNeeded(addon);
+    expect(needed.length).toBeGreaterThan(0);
+    expect(needed.filter((lib) => !isLibcFile(lib))).toEqual([]);
+    // glibc by symbol version no newer than Bun's own runtime needs (the packages' floor); musl has no symbol versions.
+    expect(highestGlibc(addon)).toBe(target.includes("musl") ? "" : "2.17");
+    // That file is the one in the binary: its bytes are there, as Bun embeds them.
+    expect(readFileSync(binaryOf(target)).indexOf(readFileSync(addon))).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("linux-x64 runs and opens its database in a chroot of itself and the C library files ldd lists", () => {
     const bin = binaryOf("linux-x64");
     expect(elfMachine(bin)).toBe(62);
+    const libs = lddFiles(bin);
+    expect(libs.map((f) => basename(f)).filter((name) => !isLibcFile(name))).toEqual([]);
     const root = scratch("chroot");
     try {
       cpSync(bin, join(root, "osqueryi"));
-      copyInto(root, lddFiles(bin));
-      // The runtime itself needs only glibc: the shell answers.
-      const one = inChroot(root, ["/osqueryi", "--json", "select 1 as one"]);
-      expect(one.code).toBe(0);
-      expect(JSON.parse(one.stdout)).toEqual([{ one: "1" }]);
-      // lmdb's prebuilt addon (embedded, loaded on first use) links libstdc++,
-      // which is why the packages depend on it: without it the database cannot open.
-      const bare = inChroot(root, ["/osqueryi", "--database_path=/db", "--json", "select instance_id from osquery_info"]);
-      expect(bare.code).toBe(78);
-      expect(bare.stderr).toContain("libstdc++.so.6");
-      copyInto(root, addonLibraries("linux-x64"));
+      copyInto(root, libs);
+      // The database is the part that needs lmdb's addon (embedded, loaded on first use): it opens with libc alone.
       expectSelectAndDatabase((args) => inChroot(root, ["/osqueryi", ...args]), "/db");
+      expect(existsSync(join(root, "db"))).toBe(true);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -63,32 +70,42 @@ describe("cross-built binaries", () => {
     }
   }, 120_000);
 
-  test("linux-arm64 is an AArch64 binary and runs under qemu-aarch64 with Debian's arm64 glibc and libstdc++", () => {
+  test("linux-arm64 is an AArch64 binary and runs under qemu-aarch64 with nothing but Debian's arm64 C library", async () => {
     const bin = binaryOf("linux-arm64");
     expect(elfMachine(bin)).toBe(183);
     const qemu = tool("qemu-aarch64-static", "qemu-user-static");
-    const sysroot = "/usr/aarch64-linux-gnu";
-    for (const [file, pkg] of [["lib/ld-linux-aarch64.so.1", "libc6-arm64-cross"], ["lib/libstdc++.so.6", "libstdc++6-arm64-cross"]] as const) {
-      if (!Bun.file(join(sysroot, file)).size) throw new Error(`${join(sysroot, file)} is missing: install the Debian package ${pkg}`);
-    }
-    const db = scratch("arm64");
+    const cross = "/usr/aarch64-linux-gnu/lib";
+    const loader = interpreter(bin);
+    expect(loader).toBe("/lib/ld-linux-aarch64.so.1");
+    // A sysroot for qemu -L of the C library files the runtime and the addon name, and nothing else.
+    const needed = [...elfNeeded(bin), ...elfNeeded(await lmdbAddonOf("linux-arm64"))];
+    expect(needed.filter((lib) => !isLibcFile(lib))).toEqual([]);
+    const sysroot = scratch("arm64");
     try {
-      expectSelectAndDatabase((args) => run([qemu, "-L", sysroot, bin, ...args]), join(db, "db"));
+      mkdirSync(join(sysroot, "lib"));
+      for (const name of new Set([...needed, basename(loader)])) {
+        const from = join(cross, name);
+        if (!existsSync(from)) throw new Error(`${from} is missing: install the Debian package libc6-arm64-cross`);
+        cpSync(from, join(sysroot, "lib", name), { dereference: true });
+      }
+      expectSelectAndDatabase((args) => run([qemu, "-L", sysroot, bin, ...args]), join(sysroot, "db"));
     } finally {
-      rmSync(db, { recursive: true, force: true });
+      rmSync(sysroot, { recursive: true, force: true });
     }
   }, 120_000);
 
-  // Bun's musl runtime needs a C++ runtime (Alpine's libstdc++). Debian has
-  // none built for musl, so its glibc-built libstdc++ stands in, with the
-  // handful of glibc-only symbols it wants supplied by a tiny shim; the C
-  // library, the loader and everything osq calls are musl's.
+  // Bun's musl runtime itself (not lmdb's addon, which needs musl alone: see the
+  // first test) links a C++ runtime, Alpine's libstdc++. Debian has none built
+  // for musl, so its glibc-built libstdc++ stands in, with the handful of
+  // glibc-only symbols it wants supplied by a tiny shim; the C library, the
+  // loader and everything osq calls are musl's.
   test("linux-x64-musl links musl and runs under Debian's musl loader", () => {
     const bin = binaryOf("linux-x64-musl");
     const loader = "/lib/ld-musl-x86_64.so.1";
     expect(elfMachine(bin)).toBe(62);
     expect(interpreter(bin)).toBe(loader);
     if (!Bun.file(loader).size) throw new Error(`${loader} is missing: install the Debian package musl`);
+    expect(elfNeeded(bin)).toEqual(["libstdc++.so.6", "libc.musl-x86_64.so.1"]);
     const lib = scratch("musl");
     try {
       for (const f of ["/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libgcc_s.so.1"]) cpSync(f, join(lib, basename(f)), { dereference: true });
@@ -106,6 +123,7 @@ describe("cross-built binaries", () => {
     const loader = "/lib/ld-musl-aarch64.so.1";
     expect(elfMachine(bin)).toBe(183);
     expect(interpreter(bin)).toBe(loader);
+    expect(elfNeeded(bin)).toEqual(["libstdc++.so.6", "libc.musl-aarch64.so.1"]);
     const qemu = tool("qemu-aarch64-static", "qemu-user-static");
     const debs = join(ROOT, "dist/.cache/debian");
     const musl = existsSync(debs) ? readdirSync(debs).find((f) => /^musl_.*_arm64\.deb$/.test(f)) : undefined;
