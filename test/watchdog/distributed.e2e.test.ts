@@ -6,6 +6,7 @@
 // answers. What the server recorded is what went on the wire.
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { DaemonFixture } from "../daemon_fixture.ts";
+import { osq } from "../helpers.ts";
 import { remoteFixture } from "../remote/fixture.ts";
 import type { RecordedRequest, TestServer } from "../remote/server.ts";
 
@@ -65,8 +66,15 @@ test("a live query over --watchdog_memory_limit: the worker is replaced, the ser
 }, 60_000);
 
 test("a live query during which the worker is stopped for a limit, and that returns before the forced kill, is not answered with its rows: the next worker reports it as failed (status 1, osquery's message)", async () => {
-  // Seconds of counting: over a small CPU budget at the first check, then the query ends by itself.
-  const counting = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT 12000000) SELECT count(*) AS n FROM c";
+  // About 15 s of counting on this machine: over a small CPU budget at the
+  // watchdog's first checks (2 s delay, 3 s over the limit), then the query ends
+  // by itself well before the forced kill (60 s). A fixed count ended before
+  // the stop on a fast machine, so the length is measured first.
+  const countTo = (n: number) => `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT ${n}) SELECT count(*) AS n FROM c`;
+  const started = performance.now();
+  expect(osq(["--query_timeout=300", countTo(2_000_000)]).code).toBe(0);
+  const msPerMillion = (performance.now() - started) / 2;
+  const counting = countTo(Math.round(Math.min(400, Math.max(12, 15_000 / msPerMillion))) * 1_000_000);
   d.writeConfig({ schedule: {} });
   srv.distributed = { queries: { counting } };
   d.start([
