@@ -7,7 +7,8 @@
 //      with 1,000 extra sleeping processes started here
 //   3. the per-row cost of that query at 0, 1,000 and 4,000 extra sleepers,
 //      in this process through the query path (no process start-up to hide
-//      it), in CPU time: (all rows − the same query matching no pid) / rows
+//      it), in CPU time: (all rows − the same query matching no pid) / rows,
+//      over the same number of rows at each point (perRowCost)
 //   4. `select * from file where directory = D`, 10,000 files, against
 //      `find D -maxdepth 1 -printf '%p %s %m %U %G %T@\n'`
 //   5. `select sha256 from hash where directory = H`, 1,000 × 64 KiB files,
@@ -114,26 +115,47 @@ async function withSleepers<T>(n: number, fn: () => Promise<T> | T): Promise<T> 
   }
 }
 
+/** CPU time in ms (user + system, and user alone) of one in-process query, and its row count. */
+async function queryCpu(sql: string): Promise<{ ms: number; userMs: number; rows: number }> {
+  const before = process.cpuUsage();
+  const rows = (await runQuery(sql)).rows.length;
+  const used = process.cpuUsage(before);
+  return { ms: (used.user + used.system) / 1000, userMs: used.user / 1000, rows };
+}
+
+/** Rows each per-row figure is measured over, and warmed up with, whatever the row count. */
+const MEASURED_ROWS = 40_000;
+const WARM_ROWS = 10_000;
+
 /**
- * Median CPU times in ms of an in-process query, after warm-up runs: user +
- * system, and user alone (osq's own code, without the kernel's work of
- * producing /proc files); also its row count. CPU time rather than wall: on a
- * shared machine a wall figure of a few ms is mostly other processes' slices.
+ * The per-row CPU cost in µs of `sql` (user + system, and user alone; CPU
+ * rather than wall: on a shared machine a wall figure of a few ms is mostly
+ * other processes' slices) against `none`, the same query matching no row:
+ * the median over pairs of runs, the two alternating, of their difference
+ * divided by the rows. osq's own code is user time; system time is the
+ * kernel producing /proc files. The runs are counted in rows, not runs:
+ * with 20 runs after 3 warm-ups, a query of 80 rows was still being compiled
+ * by the JIT's background threads (whose CPU this counts) in the measured
+ * runs, and a 2 ms difference of two separately taken medians was mostly
+ * noise, so the smallest row count read up to twice the others.
  */
-async function timeQuery(sql: string, runs: number): Promise<{ ms: number; userMs: number; rows: number }> {
-  const all: number[] = [];
+async function perRowCost(sql: string, none: string): Promise<{ cpu: number; user: number; rows: number }> {
+  const { rows } = await queryCpu(sql);
+  const warm = Math.max(3, Math.ceil(WARM_ROWS / Math.max(rows, 1)));
+  const runs = Math.max(20, Math.ceil(MEASURED_ROWS / Math.max(rows, 1)));
+  const cpu: number[] = [];
   const user: number[] = [];
-  let rows = 0;
-  for (let i = 0; i < runs + 3; i++) {
-    const before = process.cpuUsage();
-    rows = (await runQuery(sql)).rows.length;
-    const used = process.cpuUsage(before);
-    if (i >= 3) {
-      all.push((used.user + used.system) / 1000);
-      user.push(used.user / 1000);
+  for (let i = 0; i < warm + runs; i++) {
+    const first = i % 2 === 0;
+    const x = await queryCpu(first ? sql : none);
+    const y = await queryCpu(first ? none : sql);
+    const [all, empty] = first ? [x, y] : [y, x];
+    if (i >= warm) {
+      cpu.push(((all.ms - empty.ms) * 1000) / all.rows);
+      user.push(((all.userMs - empty.userMs) * 1000) / all.rows);
     }
   }
-  return { ms: median(all), userMs: median(user), rows };
+  return { cpu: median(cpu), user: median(user), rows };
 }
 
 /** CPU time (user + system) in ms of `ps -eo pid,comm,args`, the median of `runs`. */
@@ -182,10 +204,8 @@ try {
     const costs: number[] = [];
     for (const n of [0, 1000, 4000]) {
       const cost = await withSleepers(n, async () => {
-        const all = await timeQuery("select pid, name, cmdline from processes", 20);
-        const none = await timeQuery("select pid, name, cmdline from processes where pid = -1", 20);
-        const perRow = (ms: number) => (ms * 1000) / all.rows;
-        return { cpu: perRow(all.ms - none.ms), user: perRow(all.userMs - none.userMs), ps: perRow(psCpu(9)), rows: all.rows };
+        const cost = await perRowCost("select pid, name, cmdline from processes", "select pid, name, cmdline from processes where pid = -1");
+        return { ...cost, ps: (psCpu(9) * 1000) / cost.rows };
       });
       costs.push(cost.cpu);
       console.log(

@@ -43,6 +43,7 @@ pkgs=(
   gcc-aarch64-linux-gnu   # the same shim for the arm64 musl binary
   binutils                # readelf: the binaries' program interpreter, and the libraries and glibc symbol versions they and their lmdb addons need
   libc-bin                # ldd: the libraries the chroot test copies
+  sqlite3                 # the sqlite3 shell: how integers print, for the output modes
 )
 need=()
 for pkg in "${pkgs[@]}"; do

@@ -7,7 +7,7 @@
 // form in the `queries` domain; integers keep all 64 bits there.
 import type { SqlValue } from "../sql/materialise.ts";
 import type { ResultColumn } from "../sql/engine.ts";
-import { formatReal } from "../shell/values.ts";
+import { formatReal, integerText } from "../shell/values.ts";
 import { compareBytes } from "../linux/glob.ts";
 
 export type RowValue = bigint | number | string;
@@ -129,7 +129,7 @@ export function resultSize(columns: readonly ResultColumn[], rows: readonly SqlV
 
 /** A value as osquery's castVariant renders it: integers in decimal, reals with a `.`. */
 export function valueText(v: RowValue): string {
-  return typeof v === "number" ? formatReal(v) : String(v);
+  return typeof v === "number" ? formatReal(v) : typeof v === "bigint" ? integerText(v) : v;
 }
 
 // ---- JSON text as rapidjson writes it ----

@@ -1,7 +1,9 @@
 // The one binding of glibc through bun:ffi: the calls Node and Bun do not
 // expose (netlink and interface ioctls, xattrs, flock, strftime's %Z, the MEI
-// device's ioctl/read/write, prctl's parent-death signal, syslog(3), inotify, the uevent
-// and audit netlink sockets, mkfifo for the syslog pipe, free(3) for what other C libraries allocate). libc.so.6 is opened once, on first use, so a
+// device's ioctl/read/write, prctl's parent-death signal, syslog(3), inotify,
+// the uevent and audit netlink sockets, mkfifo for the syslog pipe, free(3)
+// for what other C libraries allocate), and statx, which node:fs has but
+// answers with an object per call. libc.so.6 is opened once, on first use, so a
 // process that never needs it never loads it. Callers get null when it cannot
 // be opened (not glibc, e.g. musl) and fall back to what they can do without.
 import { dlopen, FFIType, read } from "bun:ffi";
@@ -68,6 +70,27 @@ export function libc(): Libc | null {
     }
   }
   return opened;
+}
+
+/** statx(2)'s C signature: dirfd, path, flags, mask, struct statx *. */
+export type Statx = (dirfd: number, path: number, flags: number, mask: number, out: number) => number;
+
+let statxOpened: Statx | null | undefined;
+
+/**
+ * glibc's statx, bound on its own: it arrived in glibc 2.28, and one missing
+ * symbol fails a whole dlopen, so an older glibc loses only this call.
+ */
+export function libcStatx(): Statx | null {
+  if (statxOpened === undefined) {
+    try {
+      statxOpened = dlopen("libc.so.6", { statx: { args: [i32, ptr, i32, u32, ptr], returns: i32 } }).symbols.statx as Statx;
+    } catch (e) {
+      verbose("libc.ts", `statx is not in libc.so.6, stat calls go through node:fs: ${(e as Error).message}`);
+      statxOpened = null;
+    }
+  }
+  return statxOpened;
 }
 
 /** The errno values callers act on (Linux's numbers, the same on every architecture osq ships for). */

@@ -22,8 +22,19 @@ export function formatReal(x: number): string {
   return s + exp;
 }
 
+/**
+ * An integer (a bigint: SQLite's integers are read as such) in decimal. By way
+ * of a number while that is exact: JSC prints a number about twice as fast
+ * as a BigInt, and an output of 10,000 file rows holds 110,000 integers.
+ */
+export function integerText(v: bigint): string {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? String(n) : String(v);
+}
+
 export function valueText(v: SqlValue, nullText = ""): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "bigint") return integerText(v);
   if (v === null) return nullText;
-  if (typeof v === "number") return formatReal(v);
-  return String(v);
+  return formatReal(v);
 }

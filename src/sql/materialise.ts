@@ -20,17 +20,22 @@ const INT64_MAX = 2n ** 63n - 1n;
 /** Turns a generator's value into what one column stores. */
 export type Coercer = (v: Value) => SqlValue;
 
-// Integers are always bigints, so that the multiset union compares a fresh
-// row's key with the keys of rows read back from SQLite (safeIntegers).
+// A safe integer stays a number: INTEGER affinity stores an integral double
+// as an integer, and a BigInt costs an allocation here, a slower bind, and
+// comparisons against the int64 bounds (10,000 file rows hold 110,000
+// integers). Only values past 2^53 need one. Rows read back from SQLite hold
+// bigints (safeIntegers); rowKey writes both forms alike for the multiset union.
 function toInteger(v: Value): SqlValue {
-  if (typeof v === "bigint") return v >= INT64_MIN && v <= INT64_MAX ? v : BigInt.asIntN(64, v);
-  if (v === null || v === undefined) return null;
   if (typeof v === "number") {
-    if (Number.isSafeInteger(v)) return BigInt(v);
+    if (Number.isSafeInteger(v)) return v === 0 ? 0 : v; // -0 binds as a REAL
     return Number.isFinite(v) ? BigInt.asIntN(64, BigInt(Math.trunc(v))) : null;
   }
-  if (typeof v === "boolean") return v ? 1n : 0n;
-  return INT_RE.test(v) ? BigInt.asIntN(64, BigInt(v.trim())) : null;
+  if (typeof v === "bigint") return v >= INT64_MIN && v <= INT64_MAX ? v : BigInt.asIntN(64, v);
+  if (v === null || v === undefined) return null;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (!INT_RE.test(v)) return null;
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? (n === 0 ? 0 : n) : BigInt.asIntN(64, BigInt(v.trim()));
 }
 
 function toDouble(v: Value): SqlValue {
@@ -87,8 +92,13 @@ export function columnsFor(table: Table, identifiers: ReadonlySet<string>, allCo
 const BATCH_ROWS = 32;
 const MAX_PARAMETERS = 32_766;
 
-function rowKey(values: readonly SqlValue[]): string {
-  return JSON.stringify(values, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+/**
+ * A row's identity for the multiset union. An integer column holds a number
+ * (a fresh row) or a bigint (a row read back) for the same value, so both are
+ * written as `5n`; a REAL column's numbers stay numbers.
+ */
+function rowKey(values: readonly SqlValue[], integer: readonly boolean[]): string {
+  return JSON.stringify(values.map((v, i) => (typeof v === "bigint" || (integer[i] === true && typeof v === "number") ? `${v}n` : v)));
 }
 
 export function quoteIdent(name: string): string {
@@ -120,6 +130,8 @@ export class MaterialisedTable {
   /** Per stored column: the generator's key it is read from and its coercion. */
   private readonly sources: readonly string[];
   private readonly coercers: readonly Coercer[];
+  /** Per stored column: whether it holds integers (rowKey). */
+  private readonly integer: readonly boolean[];
 
   constructor(
     private readonly db: Database,
@@ -132,6 +144,7 @@ export class MaterialisedTable {
     this.columns = columnsFor(table, identifiers, allColumns);
     this.sources = this.columns.map((c) => c.column.name);
     this.coercers = this.columns.map((c) => coercerFor(c.column));
+    this.integer = this.coercers.map((c) => c === toInteger);
     const defs = this.columns.map((c) => `${quoteIdent(c.name)} ${sqlType(c.column)}`).join(", ");
     const viewed = checkpointed && ![...ROWID_NAMES].some((n) => identifiers.has(n));
     this.storage = viewed ? `${name}:rows` : name;
@@ -167,7 +180,7 @@ export class MaterialisedTable {
         const at = pending * width;
         for (let i = 0; i < width; i++) values[at + i] = coercers[i]!(row[sources[i]!]);
         if (!first) {
-          const key = rowKey(values.slice(at, at + width));
+          const key = rowKey(values.slice(at, at + width), this.integer);
           const seen = (fresh.get(key) ?? 0) + 1;
           fresh.set(key, seen);
           if (seen <= (this.counts.get(key) ?? 0)) continue;
@@ -194,7 +207,7 @@ export class MaterialisedTable {
 
   private countExisting(): void {
     for (const values of this.db.prepare(`SELECT * FROM ${quoteIdent(this.storage)}`).values()) {
-      const key = rowKey(values as SqlValue[]);
+      const key = rowKey(values as SqlValue[], this.integer);
       this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     }
   }

@@ -10,7 +10,7 @@
 // seconds. osquery (tables/utility/file.cpp) reports btime 0 on Linux, taking
 // it for unavailable; osq deliberately reads the real birth time via statx
 // where the filesystem records one (0 otherwise).
-import { lstatSync, readdirSync, readlinkSync, statSync, accessSync, constants, type BigIntStats, type Dirent } from "node:fs";
+import { closeSync, openSync, readdirSync, readlinkSync, statSync, accessSync, constants, type Dirent } from "node:fs";
 import {
   GLOB_ALL,
   GLOB_FOLDERS,
@@ -25,6 +25,7 @@ import { forEachNamespace, type NamespaceTarget } from "../../src/linux/namespac
 import { attempt } from "../../src/result.ts";
 import { defineTable, type QueryContext, type Row } from "../../src/table.ts";
 import { logUnreadable, lsperms } from "../../src/linux/fs.ts";
+import { fileTypeName, isSymlinkMode, lstatIn, lstatPath, statPath, type FileStat } from "../../src/linux/stat.ts";
 export { lsperms };
 
 export default defineTable({
@@ -78,30 +79,54 @@ function fileRows(ctx: QueryContext, ns: NamespaceTarget): Row[] {
   const links = want.stat ? undefined : new Map<string, boolean>();
   for (const path of expandPathConstraints(ctx, "path", GLOB_ALL | GLOB_NO_CANON, { root, links })) {
     ctx.checkDeadline();
-    const row = fileInfo(path, boostParentPath(path), root, want, links?.get(path));
+    const row = fileInfo(path, boostParentPath(path), root, want, { isLink: links?.get(path) });
     if (row) rows.push(row);
   }
   for (const dir of expandPathConstraints(ctx, "directory", GLOB_FOLDERS | GLOB_NO_CANON, { root })) {
     if (!isReadableDirectory(root + dir)) continue;
-    let entries: Dirent[];
+    const listing = listDirectory(root + dir, want.stat);
+    if (listing === null) continue;
     try {
-      entries = readdirSync(root + dir, { withFileTypes: true });
-    } catch (e) {
-      logUnreadable("file.ts", root + dir, e);
-      continue;
-    }
-    for (const entry of entries) {
-      ctx.checkDeadline();
-      const row = fileInfo(joinPath(dir, entry.name), dir, root, want, want.stat ? undefined : entryIsLink(entry));
-      if (row) rows.push(row);
+      for (const entry of listing.entries) {
+        ctx.checkDeadline();
+        const name = typeof entry === "string" ? entry : entry.name;
+        const listed: Listed = typeof entry === "string" ? { dirfd: listing.fd, name } : { isLink: entryIsLink(entry) };
+        const row = fileInfo(joinPath(dir, name), dir, root, want, listed);
+        if (row) rows.push(row);
+      }
+    } finally {
+      if (listing.fd >= 0) closeSync(listing.fd);
     }
   }
   return rows;
 }
 
+/**
+ * A directory's entries and, when each is to be stat'ed, a descriptor of it
+ * to stat them by (-1 when it cannot be opened: paths then serve). Without
+ * stat columns the entries' types from the listing are what a row needs.
+ */
+function listDirectory(dir: string, stat: boolean): { entries: string[] | Dirent[]; fd: number } | null {
+  let entries: string[] | Dirent[];
+  try {
+    entries = stat ? readdirSync(dir) : readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    logUnreadable("file.ts", dir, e);
+    return null;
+  }
+  let fd = -1;
+  if (stat) {
+    try {
+      fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    } catch (e) {
+      logUnreadable("file.ts", dir, e);
+    }
+  }
+  return { entries, fd };
+}
+
 /** Columns filled from the followed stat; the rest need only lstat (symlink_target_path a readlink). */
 const STAT_COLUMNS = ["inode", "uid", "gid", "mode", "device", "size", "block_size", "atime", "mtime", "ctime", "btime", "hard_links", "type"];
-const NS_PER_SECOND = 1_000_000_000n;
 
 /** Which of the costly parts of a row the query reads; everything when it does not say. */
 export interface FileColumns {
@@ -116,58 +141,63 @@ function fileColumns(ctx: QueryContext): FileColumns {
 }
 
 /**
- * One row for `path` (as the query names it), or null when lstat fails.
- * `listedAsLink` is what a directory listing just said of the path: with no
- * stat column wanted, it stands for the lstat (the entry exists, and its type
- * says whether it is a link).
+ * What a directory listing already knows of one of its entries: the
+ * descriptor of the directory to lstat it by (`dirfd`, with `name`), or,
+ * when no stat column is wanted, whether it is a link (`isLink`, standing for
+ * the lstat: the entry exists, and its type says; undefined when the
+ * filesystem gave no type).
  */
-export function fileInfo(path: string, directory: string, root = "", want: FileColumns = ALL_FILE_COLUMNS, listedAsLink?: boolean): Row | null {
+export interface Listed {
+  readonly dirfd?: number;
+  readonly name?: string;
+  readonly isLink?: boolean | undefined;
+}
+
+/** One row for `path` (as the query names it), or null when lstat fails. */
+export function fileInfo(path: string, directory: string, root = "", want: FileColumns = ALL_FILE_COLUMNS, listed: Listed = {}): Row | null {
   const real = root + path;
-  let link: BigIntStats | null = null;
+  let link: FileStat | null = null;
   let isLink: boolean;
   try {
-    // Numbers are cheaper to make; only the stat columns need 64-bit inodes and nanoseconds.
-    if (!want.stat && listedAsLink !== undefined) {
-      isLink = listedAsLink;
-    } else if (want.stat) {
-      link = lstatSync(real, { bigint: true });
-      isLink = link.isSymbolicLink();
+    if (!want.stat && listed.isLink !== undefined) {
+      isLink = listed.isLink;
     } else {
-      isLink = lstatSync(real).isSymbolicLink();
+      link = listed.dirfd !== undefined && listed.dirfd >= 0 && listed.name !== undefined ? lstatIn(listed.dirfd, listed.name, real) : lstatPath(real);
+      isLink = isSymlinkMode(link.mode);
     }
   } catch (e) {
     logUnreadable("file.ts", real, e);
     return null;
   }
   const row: Row = { path, directory, filename: boostFilename(path), symlink: isLink ? 1 : 0, pid_with_namespace: 0 };
-  if (link !== null) {
+  if (link !== null && want.stat) {
     // Only a link has a target to follow: for anything else lstat is stat.
     let st = link;
     let type: string;
     if (isLink) {
       // A link whose target cannot be followed keeps its own lstat; the reason picks osquery's type.
-      const followed = attempt(() => statSync(real, { bigint: true }));
+      const followed = attempt(() => statPath(real));
       if (followed.ok) {
         st = followed.value;
-        type = fileType(st);
+        type = fileTypeName(st.mode);
       } else {
         const code = (followed.error as NodeJS.ErrnoException).code;
         type = code === "ENOENT" || code === "ENOTDIR" ? "unknown" : "error";
       }
     } else {
-      type = fileType(link);
+      type = fileTypeName(link.mode);
     }
     row.inode = st.ino;
     row.uid = st.uid;
     row.gid = st.gid;
-    row.mode = lsperms(Number(st.mode));
+    row.mode = lsperms(st.mode);
     row.device = st.rdev;
     row.size = st.size;
     row.block_size = st.blksize;
-    row.atime = st.atimeNs / NS_PER_SECOND;
-    row.mtime = st.mtimeNs / NS_PER_SECOND;
-    row.ctime = st.ctimeNs / NS_PER_SECOND;
-    row.btime = st.birthtimeNs > 0n ? st.birthtimeNs / NS_PER_SECOND : 0;
+    row.atime = st.atime;
+    row.mtime = st.mtime;
+    row.ctime = st.ctime;
+    row.btime = st.btime;
     row.hard_links = st.nlink;
     row.type = type;
   }
@@ -180,19 +210,6 @@ export function fileInfo(path: string, directory: string, root = "", want: FileC
     }
   }
   return row;
-}
-
-
-/** boost::filesystem's file_type names, as osquery's file table prints them. */
-export function fileType(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
-  if (st.isFile()) return "regular";
-  if (st.isDirectory()) return "directory";
-  if (st.isSymbolicLink()) return "symlink";
-  if (st.isBlockDevice()) return "block";
-  if (st.isCharacterDevice()) return "character";
-  if (st.isFIFO()) return "fifo";
-  if (st.isSocket()) return "socket";
-  return "unknown";
 }
 
 function isReadableDirectory(path: string): boolean {

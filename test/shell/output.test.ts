@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { render, type OutputSettings } from "../../src/shell/output.ts";
 import type { QueryResult } from "../../src/sql/engine.ts";
+import { tool } from "../tools.ts";
 
 const RESULT: QueryResult = {
   columns: [
@@ -86,5 +87,15 @@ describe("output modes", () => {
         "",
       ].join("\n"),
     );
+  });
+});
+
+describe("integers", () => {
+  test("every integer is printed exactly, past 2^53 and at the int64 ends, as the sqlite3 shell prints it", () => {
+    const values = ["0", "-1", "4096", "1764630000", "9007199254740991", "9007199254740992", "9007199254740993", "-9007199254740993", "9223372036854775807", "-9223372036854775808"];
+    const sqlite = Bun.spawnSync([tool("sqlite3", "sqlite3"), ":memory:", `select ${values.map((v) => `(${v})`).join(", ")}`]);
+    if (sqlite.exitCode !== 0) throw new Error(`sqlite3 failed: ${sqlite.stderr.toString()}`);
+    const result: QueryResult = { columns: values.map((v) => ({ name: v, type: "" })), rows: [values.map((v) => BigInt(v))], tables: [] };
+    expect(render(result, settings({ mode: "list", headers: false }))).toBe(sqlite.stdout.toString());
   });
 });

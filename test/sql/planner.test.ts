@@ -250,6 +250,13 @@ describe("joins and subqueries", () => {
     const r = await rows("select count(*) from spy_files a, spy_files b where a.path = '/1' and b.path in ('/1', '/2')");
     expect(r).toEqual([[2]]);
   });
+
+  test("the merge knows a row again by its integers: a fresh row's numbers match the bigints read back", async () => {
+    reset();
+    // size is stored: the '/1' row of the second generation must be seen as the first one's.
+    const r = await rows("select a.path, a.size, b.path, b.size from spy_files a, spy_files b where a.path = '/1' and b.path in ('/1', '/2') order by b.path");
+    expect(r).toEqual([["/1", 2, "/1", 2], ["/1", 2, "/2", 2]]);
+  });
 });
 
 describe("required columns, hidden columns, the gate", () => {
@@ -551,6 +558,41 @@ describe("repeated references", () => {
     reset();
     await runQuery("select count(*) from spy_files a, spy_files b where a.path = '/1' and b.path = '/2'");
     expect(seen.spy_files!.map((c) => c.equals("path"))).toEqual([["/1"], ["/2"]]);
+  });
+});
+
+describe("coercion to the declared types", () => {
+  // Each generator value with what an INTEGER column stores: SQLite's typeof and the value read back exactly.
+  const CASES: [unknown, string, bigint | null][] = [
+    [7, "integer", 7n],
+    [-0, "integer", 0n],
+    [2 ** 40 + 3, "integer", 1099511627779n],
+    [Number.MAX_SAFE_INTEGER, "integer", 9007199254740991n],
+    [2 ** 60, "integer", 1152921504606846976n],
+    [1.7, "integer", 1n],
+    [9223372036854775813n, "integer", -9223372036854775803n],
+    [-9007199254740993n, "integer", -9007199254740993n],
+    [" 42 ", "integer", 42n],
+    ["9007199254740993", "integer", 9007199254740993n],
+    ["-0", "integer", 0n],
+    ["12abc", "null", null],
+    [true, "integer", 1n],
+    [Number.NaN, "null", null],
+    [null, "null", null],
+  ];
+  beforeAll(() => {
+    registerExtensionTable(
+      defineTable({
+        name: "spy_coerced",
+        columns: { i: "INTEGER", v: "BIGINT" },
+        generate: () => CASES.map(([v], i) => ({ i, v: v as never })),
+      }),
+    );
+  });
+
+  test("integers are stored as integers, exactly, however the generator gives them", async () => {
+    const r = await runQuery("select v, typeof(v) from spy_coerced order by i");
+    expect(r.rows.map(([v, t], i) => [CASES[i]![0], t, v])).toEqual(CASES.map(([v, t, stored]) => [v, t, stored]));
   });
 });
 

@@ -44,7 +44,7 @@ describe("file", () => {
     const rows = await generate(file, { path: [["=", path]] });
     expect(rows.length).toBe(1);
     const row = rows[0]!;
-    expect(row).toMatchObject({ path, directory: dir, filename: "plain.txt", symlink: 0, device: 0n });
+    expect(row).toMatchObject({ path, directory: dir, filename: "plain.txt", symlink: 0, device: 0 });
     expect(pick(row)).toEqual(stat(path));
     expect(row.mode).toBe("0640");
   });
