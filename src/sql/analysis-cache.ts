@@ -119,10 +119,6 @@ export class PreparedCache {
     this.store.put(storeId(key), JSON.stringify({ key, build: buildIdentity(), doc }));
   }
 
-  clear(): void {
-    this.entries.clear();
-  }
-
   private remember(key: string, entry: Entry): void {
     this.entries.delete(key);
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);

@@ -5,8 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { lookupTable, registerExtensionTable, removeExtensionTable } from "../../src/registry.ts";
-import { NO_LIMITS, runQuery } from "../../src/sql/engine.ts";
-import { prepare } from "../../src/sql/engine.ts";
+import { NO_LIMITS, prepare, runQuery } from "../../src/sql/engine.ts";
 import { PreparedCache, preparedQueries, type PreparedStore } from "../../src/sql/analysis-cache.ts";
 import { decodePrepared, encodePrepared } from "../../src/sql/analysis-codec.ts";
 import { QueryBudget } from "../../src/sql/limits.ts";
