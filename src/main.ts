@@ -56,6 +56,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (role === "daemon") {
+    // Once, before anything starts: the daemon's JSC options (daemon/jsc.ts) take effect only at process start.
+    const { reexecWithDaemonOptions } = await import("./daemon/jsc.ts");
+    reexecWithDaemonOptions();
     // The watcher loads only src/watchdog/ and what it imports: no tables, SQL or database.
     const { isWatcher, runWatcher } = await import("./watchdog/watcher.ts");
     if (isWatcher(args)) return runWatcher(args);

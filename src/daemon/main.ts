@@ -18,6 +18,8 @@ import { checkViews, flagLimits, runQuery } from "../sql/engine.ts";
 import { status } from "../logger/status.ts";
 import { err, ok, type Result } from "../result.ts";
 import { MemoryStore, openStore, type Store } from "../store/store.ts";
+import { preparedQueries } from "../sql/analysis-cache.ts";
+import { preparedStoreOf } from "./prepared-store.ts";
 import { tryLock, type HeldLock } from "../store/lock.ts";
 import { takePidfile } from "./pidfile.ts";
 import { dieWithWatcher, resourceLimitHitAfterQuery, superviseWorker, watcherPid } from "../watchdog/worker.ts";
@@ -386,6 +388,8 @@ export async function runDaemon(args: string[]): Promise<number> {
   useCarveStore(store);
   // Subscribers store their rows in it; scheduled queries read only the rows new to them.
   useEventsStore(store);
+  // A restarted worker runs its known queries without loading the SQL parser.
+  preparedQueries.persistTo(preparedStoreOf(store, (m) => status.verbose(FILE, m)));
 
   let daemon: Daemon | null = null;
   // The extension manager comes up before the plugins are chosen, as in osquery:

@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import type { Subprocess } from "bun";
 import { pathExists, safePermissions } from "../linux/fs.ts";
 import { errorMessage } from "../logger/glog.ts";
+import { withoutDaemonOptions } from "../daemon/jsc.ts";
 
 /** The flags an extension is started with, read at each start (osquery reads them then too). */
 export interface LaunchSettings {
@@ -109,7 +110,8 @@ export class ExtensionSupervisor {
     }
     const args = [...(s.verbose ? ["--verbose"] : []), "--socket", s.socket, "--timeout", s.timeout, "--interval", s.interval];
     try {
-      m.child = Bun.spawn([SHELL, "-c", SET_OWN_PID, path, ...args], { stdio: ["ignore", "inherit", "inherit"] });
+      // An extension built on Bun runs with its own JSC options, not the daemon's.
+      m.child = Bun.spawn([SHELL, "-c", SET_OWN_PID, path, ...args], { stdio: ["ignore", "inherit", "inherit"], env: withoutDaemonOptions(process.env) });
     } catch (e) {
       this.log.error(`Cannot create extension process: ${path}: ${errorMessage(e)}`);
       m.child = null;

@@ -1,20 +1,18 @@
-// The daemon's status log (osquery's glog output), produced through pino.
+// The daemon's status log (osquery's glog output), written directly.
 //
 // Call sites log with osquery's severities (INFO, WARNING, ERROR, FATAL, plus
-// VLOG for --verbose). pino, configured with exactly those four levels, gates
-// each call by level and hands the record, still an object, to its logMethod
-// hook; the hook fans it out the way glog does in osquery (pino's JSON writer
-// is never reached, so nothing is serialised only to be parsed back):
+// VLOG for --verbose), and each record goes out synchronously, still an
+// object, the way glog fans it out in osquery:
 //   - to stderr in glog's line layout, when the severity reaches
 //     logger_min_stderr (and logger_stderr is on), or always with --verbose;
 //   - to the logger plugins (the filesystem plugin's glog files, stdout, ...),
 //     when it reaches logger_min_status. Lines logged before the plugins are
 //     set up are buffered and handed over when they attach, as osquery's
 //     BufferedLogSink does.
-// Only the daemon imports this module: the shell prints its few warnings with
-// glog.ts directly and never loads pino.
-import pino from "pino";
+// No logging library sits in between: one (pino) was used only to gate four
+// levels that are all enabled, and loading it cost the daemon about 3 MB.
 import { WARNING, glogLine, type Severity } from "./glog.ts";
+import { writeStderr } from "../io.ts";
 
 export interface StatusLine {
   readonly severity: Severity;
@@ -35,11 +33,6 @@ export interface StatusSettings {
   verbose: boolean;
 }
 
-const LEVELS = { osq_info: 30, osq_warning: 40, osq_error: 50, osq_fatal: 60 } as const;
-type LevelName = keyof typeof LEVELS;
-const NAME_OF: readonly LevelName[] = ["osq_info", "osq_warning", "osq_error", "osq_fatal"];
-const SEVERITY_OF: Readonly<Record<number, Severity>> = { 30: 0, 40: 1, 50: 2, 60: 3 };
-
 /** Lines kept for plugins that are not attached yet; osquery's buffer is bounded too. */
 const MAX_PENDING = 10000;
 
@@ -51,31 +44,8 @@ export class StatusLog {
   private stderrFallback = false;
   /** Set by plugins that take stderr's place (stdout), as osquery's stdout plugin stops glog's stderr copy. */
   private stderrSuppressed = false;
-  private readonly logger: pino.Logger<LevelName, boolean>;
   /** Where stderr copies go; tests capture them. */
-  stderrWrite: (text: string) => void = (t) => void process.stderr.write(t);
-
-  constructor() {
-    const dispatch = (severity: Severity, file: string, line: number, message: string) => this.dispatch(severity, file, line, message);
-    this.logger = pino<LevelName, boolean>(
-      {
-        customLevels: LEVELS,
-        useOnlyCustomLevels: true,
-        level: "osq_info",
-        base: null,
-        timestamp: false,
-        hooks: {
-          // Every call reaches here as log(severity, ...) made it: [{ file, line }, message].
-          logMethod(args, _method, level) {
-            const [where, message] = args as unknown as [{ file: string; line: number }, string];
-            dispatch(SEVERITY_OF[level] ?? 0, where.file, where.line, message);
-          },
-        },
-      },
-      // Never written to: logMethod does not call on into pino's serialiser.
-      { write: () => {} },
-    );
-  }
+  stderrWrite: (text: string) => void = writeStderr;
 
   configure(settings: Partial<StatusSettings>): void {
     this.settings = { ...this.settings, ...settings };
@@ -131,11 +101,7 @@ export class StatusLog {
     if (this.settings.verbose) this.log(0, file, message);
   }
 
-  log(severity: Severity, file: string, message: string, line = 0): void {
-    this.logger[NAME_OF[severity]!]({ file, line }, message);
-  }
-
-  private dispatch(severity: Severity, filename: string, lineNo: number, message: string): void {
+  log(severity: Severity, filename: string, message: string, lineNo = 0): void {
     const line: StatusLine = { severity, filename, line: lineNo, message, time: Date.now() };
     const { minStatus, minStderr, stderr, verbose } = this.settings;
     // glog drops anything under minloglevel (logger_min_status) before any output.

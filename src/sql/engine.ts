@@ -7,7 +7,9 @@ import { identifierOf, tokenize, type Token } from "./lexer.ts";
 import { Analyser, maskKeywordTables, unmaskTree, type Analysis, type LiteralConstraint, type TableRef } from "./analyse.ts";
 import { plan, RequiredColumnError, type PlanStep } from "./plan.ts";
 import { MaterialisedTable } from "./materialise.ts";
-import type { QueryContext } from "../table.ts";
+import type { QueryContext, Table } from "../table.ts";
+import { preparedKey, preparedQueries } from "./analysis-cache.ts";
+import type { PreparedQuery } from "./analysis-codec.ts";
 import { OSQUERY_FUNCTION_NAMES } from "./function-names.ts";
 import { QueryError, SQLITE_CONSTRAINT } from "./errors.ts";
 import { gate, notAuthorized, WRITE_WORDS } from "./gate.ts";
@@ -70,11 +72,12 @@ export async function runQuery(sql: string, opts: QueryOptions = {}): Promise<Qu
     if (!needsAnalysis) return execute(db, sql, [], budget);
     // Only the tables the SQL (and any view it uses) names are loaded.
     const viewWords = [...views.values()].flatMap((body) => tokenize(body).map(identifierOf));
-    await loadTablesNamed([...words, ...viewWords].filter((w): w is string => w !== null && isTableName(w)));
+    const names = [...words, ...viewWords].filter((w): w is string => w !== null && isTableName(w));
+    await loadTablesNamed(names);
     // A view SQLite refuses is reported once, when the config loads (checkViews),
     // as osquery does; here it is just absent, so the query fails on its name.
     createViews(db, views);
-    return await analyseAndRun(db, sql, tokens, opts, views, trace, budget);
+    return await analyseAndRun(db, sql, tokens, names, opts, views, trace, budget);
   } finally {
     db.close();
   }
@@ -101,23 +104,68 @@ async function checkpointedViews(views: Map<string, string>, budget: QueryBudget
   return out;
 }
 
+/**
+ * Runs a query that needs its tables analysed: from its prepared form when
+ * the same query (same SQL, views, deadline and tables) was prepared before,
+ * otherwise parsed now and kept for the next time (analysis-cache.ts).
+ */
 async function analyseAndRun(
   db: Database,
   sql: string,
   tokens: Token[],
+  /** The words of the SQL and its views that name tables. */
+  names: readonly string[],
   opts: QueryOptions,
   views: ReadonlyMap<string, string>,
   trace: TraceSink | undefined,
   budget: QueryBudget,
-  checkpointed = false,
 ): Promise<QueryResult> {
+  const tables = new Map<string, Table>();
+  for (const name of names) {
+    const t = lookupTable(name);
+    if (t) tables.set(name, t);
+  }
+  const key = preparedKey(sql, budget.timed, views, tables);
+  let prepared = preparedQueries.get(key, lookupTable);
+  if (!prepared) {
+    prepared = await prepare(db, sql, tokens, views, budget);
+    preparedQueries.put(key, prepared);
+  }
+  if (prepared.kind === "fallback") return fallback(db, sql, tokens, opts, views, trace, budget);
+  const session = new Session(db, budget, trace, opts.warnings, opts.columnsOnly ?? false);
+  // The statements share the query database, whose tables are created with the
+  // columns the first one needs: each must therefore see what all of them use.
+  const analyses = prepared.statements.map((s) => s.analysis);
+  const identifiers = new Set(analyses.flatMap((a) => [...a.identifiers]));
+  const usesStar = analyses.some((a) => a.usesStar);
+  let result: QueryResult = { columns: [], rows: [], tables: [] };
+  for (const { range, analysis } of prepared.statements) {
+    await session.materialise({ ...analysis, identifiers, usesStar });
+    result = execute(db, prepared.sql.slice(range[0], range[1]), session.tableNames(), budget);
+  }
+  return result;
+}
+
+/**
+ * Parses and analyses a query: the write gate on each statement, checkpoints
+ * in its recursive CTEs when it has a deadline, and each statement's table
+ * references with their constraints. Throws what the gate refuses.
+ */
+export async function prepare(
+  db: Database,
+  sql: string,
+  tokens: Token[],
+  views: ReadonlyMap<string, string>,
+  budget: QueryBudget,
+  checkpointed = false,
+): Promise<PreparedQuery> {
   const { parse } = await parser();
   const masked = maskKeywordTables(sql, tokens);
   let program;
   try {
     program = parse(masked.text, { dialect: "sqlite", includeRange: true, paramTypes: ["?"] });
   } catch {
-    return fallback(db, sql, tokens, opts, views, trace, budget);
+    return { kind: "fallback" };
   }
   unmaskTree(program, masked.unmask);
   const statements = program.statements.filter((s) => s.type !== "empty");
@@ -126,22 +174,17 @@ async function analyseAndRun(
     // The statement with checkpoints is analysed in place of the original,
     // so the subqueries the planner runs on its own are bounded as well.
     const rewritten = withCheckpoints(sql, program);
-    if (rewritten !== null) return analyseAndRun(db, rewritten, tokenize(rewritten), opts, views, trace, budget, true);
+    if (rewritten !== null) return prepare(db, rewritten, tokenize(rewritten), views, budget, true);
   }
   const viewLookup = parsedViews(db, views, parse);
-  const session = new Session(db, budget, trace, opts.warnings, opts.columnsOnly ?? false);
-  const analyses = statements.map((stmt) => new Analyser(sql, lookupTable, masked.unmask, viewLookup).analyse(stmt));
-  // The statements share the query database, whose tables are created with the
-  // columns the first one needs: each must therefore see what all of them use.
-  const identifiers = new Set(analyses.flatMap((a) => [...a.identifiers]));
-  const usesStar = analyses.some((a) => a.usesStar);
-  let result: QueryResult = { columns: [], rows: [], tables: [] };
-  for (const [i, stmt] of statements.entries()) {
-    const range = stmt.range ?? [0, sql.length];
-    await session.materialise({ ...analyses[i]!, identifiers, usesStar });
-    result = execute(db, sql.slice(range[0], range[1]), session.tableNames(), budget);
-  }
-  return result;
+  return {
+    kind: "parsed",
+    sql,
+    statements: statements.map((stmt) => ({
+      range: stmt.range ?? [0, sql.length],
+      analysis: new Analyser(sql, lookupTable, masked.unmask, viewLookup).analyse(stmt),
+    })),
+  };
 }
 
 /** When the parser cannot read SQL that SQLite might: fill every named table without constraints. */

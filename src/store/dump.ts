@@ -4,8 +4,18 @@
 // the store's order within a domain.
 import { DOMAINS, type Domain, type Store } from "./store.ts";
 
-/** osquery's kDomains order, restricted to the domains osq keeps. */
-export const DUMP_ORDER: readonly Domain[] = ["configurations", "queries", "events", "logs", "carves", "distributed", "distributed_running", "query_performance"];
+/** osquery's kDomains order, restricted to the domains osq keeps; osq's own domain last. */
+export const DUMP_ORDER: readonly Domain[] = [
+  "configurations",
+  "queries",
+  "events",
+  "logs",
+  "carves",
+  "distributed",
+  "distributed_running",
+  "query_performance",
+  "query_analyses",
+];
 
 // A domain added to DOMAINS must be placed in the dump order too.
 if (DUMP_ORDER.length !== DOMAINS.length) throw new Error("src/store/dump.ts: DUMP_ORDER does not list every domain");

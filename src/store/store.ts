@@ -25,6 +25,7 @@ export const DOMAINS = [
   "carves",
   "distributed", // live queries admitted and not yet answered
   "distributed_running", // the start time of each live query in progress, by SQL hash
+  "query_analyses", // osq's own: each scheduled query's parsed analysis, by a hash of what it depends on
 ] as const;
 
 export type Domain = (typeof DOMAINS)[number];

@@ -1,7 +1,7 @@
 // Logger plugins and the status log: rotation as osquery's LogRotate does it,
 // glog file naming and content, logger_mode, the stdout plugin's status
 // format, and the severity thresholds (logger_min_status, logger_min_stderr,
-// logger_stderr, verbose) applied through pino.
+// logger_stderr, verbose) applied by the status log.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -83,7 +83,7 @@ describe("--database_dump", () => {
   function expectedDump(): string {
     const env = open({ path: db, maxDbs: 16, readOnly: true });
     let out = "";
-    for (const domain of ["configurations", "queries", "events", "logs", "carves", "distributed", "distributed_running", "query_performance"]) {
+    for (const domain of ["configurations", "queries", "events", "logs", "carves", "distributed", "distributed_running", "query_performance", "query_analyses"]) {
       // Read-only: a domain osq never created is absent, as an empty column family would be.
       const sub = env.openDB({ name: domain, encoding: "string" }) as ReturnType<typeof env.openDB> | undefined;
       if (!sub) continue;

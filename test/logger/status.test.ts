@@ -1,7 +1,6 @@
-// Status records reach the sinks and the stderr copy exactly as logged, now
-// that pino hands them over as objects (no JSON text in between): text JSON
-// would have to escape, ordering and severities, and the glog layout of the
-// stderr copy.
+// Status records reach the sinks and the stderr copy exactly as logged, as
+// objects (no JSON text in between): text JSON would have to escape,
+// ordering and severities, and the glog layout of the stderr copy.
 import { describe, expect, test } from "bun:test";
 import { StatusLog, type StatusLine } from "../../src/logger/status.ts";
 
