@@ -70,6 +70,8 @@ const SHAPES: { sql: string; views?: Record<string, string>; timeout?: number }[
   { sql: "SELECT * FROM recent WHERE pid = 1", views: { recent: "SELECT pid, name FROM processes UNION SELECT pid, 'x' FROM process_envs" } },
   { sql: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3) SELECT x, (SELECT count(*) FROM users) FROM c", timeout: 30 },
   { sql: "SELECT 1 FROM processes; SELECT 2 FROM users" },
+  // An OR generated branch by branch: the alternatives must survive the round trip.
+  { sql: "SELECT path FROM file WHERE path IN ('/etc/hosts', '/etc/passwd') OR path LIKE '/etc/host%'" },
 ];
 
 describe("a stored plan", () => {
