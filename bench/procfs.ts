@@ -1,6 +1,6 @@
 // What the daemon benchmarks read about osqueryd's processes from /proc, and
 // the compiled Bun hello-world they measure it against.
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** A /proc/<pid>/status figure in bytes (VmRSS, VmHWM, RssAnon, RssFile, ...). */
@@ -50,4 +50,24 @@ export function compileHelloWorld(dir: string, sleepMs: number): string {
   const build = Bun.spawnSync([process.execPath, "build", "--compile", join(dir, "hello.ts"), "--outfile", out], { stdout: "ignore" });
   if (build.exitCode !== 0) throw new Error("could not compile the hello-world reference");
   return out;
+}
+
+/**
+ * Copies of an executable made the same way, in `dir/same-cache/`, with
+ * `links` (osqueryi, osqueryd) pointing at the copy of osq. Peak RSS is
+ * mostly the executables' own pages, and how many of those a fault maps
+ * depends on how the file came into the page cache (the kernel maps the cached
+ * neighbours of a faulting page, in folios whose size depends on how the file
+ * was written): a just-built dist/osq and a hello-world that was copied moved
+ * one binary's ratio by 5 MB between runs. Every binary a ratio compares is
+ * copied here first.
+ */
+export function sameCacheCopy(dir: string, executable: string, name: string, links: readonly string[] = []): string {
+  const into = join(dir, "same-cache");
+  mkdirSync(into, { recursive: true });
+  const copy = join(into, name);
+  copyFileSync(realpathSync(executable), copy);
+  chmodSync(copy, 0o755);
+  for (const link of links) symlinkSync(name, join(into, link));
+  return copy;
 }

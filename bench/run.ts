@@ -17,9 +17,10 @@
 //      `find -L /usr/lib`
 // `bun bench/run.ts NAME...` runs only the rows whose names are given
 // (select1, processes, per-row, file, hash, glob).
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { sameCacheCopy } from "./procfs.ts";
 import { runQuery } from "../src/sql/engine.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -175,19 +176,10 @@ try {
   if (wanted("select1")) {
     const hello = buildHelloWorld(work);
     report('osqueryi "select 1" vs compiled Bun hello-world', timePair([OSQUERYI, "select 1"], [hello], 30), 2);
-    // Peak RSS is mostly the executables' own pages, and how many of those a
-    // fault maps depends on how the file came into the page cache (the kernel
-    // maps the cached neighbours of a faulting page, in folios whose size
-    // depends on how the file was written): both executables are copied the
-    // same way first, or the ratio moves by several MB between two runs.
-    const [osqCopy, helloCopy] = [join(work, "same-cache/osq"), join(work, "same-cache/hello")];
-    mkdirSync(join(work, "same-cache"));
-    copyFileSync(realpathSync(OSQUERYI), osqCopy);
-    copyFileSync(hello, helloCopy);
-    chmodSync(osqCopy, 0o755);
-    chmodSync(helloCopy, 0o755);
-    symlinkSync("osq", join(work, "same-cache/osqueryi"));
-    const rss = rssPair([join(work, "same-cache/osqueryi"), "select 1"], [helloCopy], 15);
+    // Both copied the same way first (sameCacheCopy says why).
+    const osqCopy = sameCacheCopy(work, OSQUERYI, "osq", ["osqueryi"]);
+    const helloCopy = sameCacheCopy(work, hello, "hello");
+    const rss = rssPair([join(dirname(osqCopy), "osqueryi"), "select 1"], [helloCopy], 15);
     console.log(
       `osqueryi "select 1" peak RSS vs hello-world: ${mib(rss[0])} vs ${mib(rss[1])} = ${(rss[0] / rss[1]).toFixed(2)}x (target 1.4x: ${rss[0] / rss[1] <= 1.4 ? "meets" : "misses"})`,
     );

@@ -5,8 +5,8 @@
 // (issue 9): the watcher at most 1.3x the hello-world.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { compileHelloWorld, mb, statusBytes, workerOf } from "./procfs.ts";
+import { dirname, join } from "node:path";
+import { compileHelloWorld, mb, sameCacheCopy, statusBytes, workerOf } from "./procfs.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const OSQUERYD = process.argv[3] ?? join(ROOT, "dist/osqueryd");
@@ -26,12 +26,14 @@ const line = (label: string, r: Rss, ref: Rss) =>
 const dir = mkdtempSync(join(tmpdir(), "osq-bench-watcher-"));
 try {
   // The reference waits as long as the watcher does, so both have settled.
-  const hello = compileHelloWorld(dir, (SECONDS + 1) * 1000);
+  // Both copied the same way first (sameCacheCopy says why).
+  const hello = sameCacheCopy(dir, compileHelloWorld(dir, (SECONDS + 1) * 1000), "hello");
+  const osqueryd = join(dirname(sameCacheCopy(dir, OSQUERYD, "osq", ["osqueryd"])), "osqueryd");
   writeFileSync(join(dir, "osquery.conf"), JSON.stringify({ schedule: { one: { query: "SELECT 1", interval: 1 } } }));
 
   const ref = Bun.spawn([hello], { stdout: "ignore" });
   const daemon = Bun.spawn(
-    [OSQUERYD, `--config_path=${join(dir, "osquery.conf")}`, `--database_path=${join(dir, "db")}`, `--logger_path=${join(dir, "logs")}`, `--pidfile=${join(dir, "pid")}`],
+    [osqueryd, `--config_path=${join(dir, "osquery.conf")}`, `--database_path=${join(dir, "db")}`, `--logger_path=${join(dir, "logs")}`, `--pidfile=${join(dir, "pid")}`],
     { stdout: "ignore", stderr: "inherit" },
   );
   const worker = await workerOf(daemon.pid);
