@@ -17,7 +17,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { compileHelloWorld, cpuTicks, mb, sameCacheCopy, statusBytes, workerOf } from "./procfs.ts";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 
 const ROOT = join(import.meta.dir, "..");
 const WARM = process.argv.includes("--warm");
@@ -77,7 +77,7 @@ function countInotifyWatches(pid: number): number {
 const dir = mkdtempSync(join(tmpdir(), "osq-bench-daemon-"));
 const hello = await helloWorldRss(dir);
 // The osqueryd measured and the hello-world come into the page cache the same way (sameCacheCopy says why).
-const osqueryd = join(dirname(sameCacheCopy(dir, OSQUERYD, "osq", ["osqueryd"])), "osqueryd");
+const osqueryd = sameCacheCopy(dir, OSQUERYD, "osq", "osqueryd");
 
 const schedule = Object.fromEntries(Object.entries(SCHEDULE).map(([name, query]) => [name, { query, interval: 10 }]));
 const watched = join(dir, "watched");

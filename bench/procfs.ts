@@ -53,21 +53,22 @@ export function compileHelloWorld(dir: string, sleepMs: number): string {
 }
 
 /**
- * Copies of an executable made the same way, in `dir/same-cache/`, with
- * `links` (osqueryi, osqueryd) pointing at the copy of osq. Peak RSS is
- * mostly the executables' own pages, and how many of those a fault maps
+ * A copy of `executable` in `dir/same-cache/`, made as every binary a ratio
+ * compares is made, and the path to run it by: `invokedAs` (osqueryi,
+ * osqueryd), a link to the copy, when the role comes from the name. Peak RSS
+ * is mostly the executables' own pages, and how many of those a fault maps
  * depends on how the file came into the page cache (the kernel maps the cached
  * neighbours of a faulting page, in folios whose size depends on how the file
  * was written): a just-built dist/osq and a hello-world that was copied moved
- * one binary's ratio by 5 MB between runs. Every binary a ratio compares is
- * copied here first.
+ * one binary's ratio by 5 MB between runs.
  */
-export function sameCacheCopy(dir: string, executable: string, name: string, links: readonly string[] = []): string {
+export function sameCacheCopy(dir: string, executable: string, name: string, invokedAs: string = name): string {
   const into = join(dir, "same-cache");
   mkdirSync(into, { recursive: true });
   const copy = join(into, name);
   copyFileSync(realpathSync(executable), copy);
   chmodSync(copy, 0o755);
-  for (const link of links) symlinkSync(name, join(into, link));
-  return copy;
+  if (invokedAs === name) return copy;
+  symlinkSync(name, join(into, invokedAs));
+  return join(into, invokedAs);
 }

@@ -19,7 +19,7 @@
 // (select1, processes, per-row, file, hash, glob).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { sameCacheCopy } from "./procfs.ts";
 import { runQuery } from "../src/sql/engine.ts";
 
@@ -177,9 +177,9 @@ try {
     const hello = buildHelloWorld(work);
     report('osqueryi "select 1" vs compiled Bun hello-world', timePair([OSQUERYI, "select 1"], [hello], 30), 2);
     // Both copied the same way first (sameCacheCopy says why).
-    const osqCopy = sameCacheCopy(work, OSQUERYI, "osq", ["osqueryi"]);
+    const osqueryi = sameCacheCopy(work, OSQUERYI, "osq", "osqueryi");
     const helloCopy = sameCacheCopy(work, hello, "hello");
-    const rss = rssPair([join(dirname(osqCopy), "osqueryi"), "select 1"], [helloCopy], 15);
+    const rss = rssPair([osqueryi, "select 1"], [helloCopy], 15);
     console.log(
       `osqueryi "select 1" peak RSS vs hello-world: ${mib(rss[0])} vs ${mib(rss[1])} = ${(rss[0] / rss[1]).toFixed(2)}x (target 1.4x: ${rss[0] / rss[1] <= 1.4 ? "meets" : "misses"})`,
     );

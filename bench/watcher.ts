@@ -5,7 +5,7 @@
 // (issue 9): the watcher at most 1.3x the hello-world.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { compileHelloWorld, mb, sameCacheCopy, statusBytes, workerOf } from "./procfs.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -28,7 +28,7 @@ try {
   // The reference waits as long as the watcher does, so both have settled.
   // Both copied the same way first (sameCacheCopy says why).
   const hello = sameCacheCopy(dir, compileHelloWorld(dir, (SECONDS + 1) * 1000), "hello");
-  const osqueryd = join(dirname(sameCacheCopy(dir, OSQUERYD, "osq", ["osqueryd"])), "osqueryd");
+  const osqueryd = sameCacheCopy(dir, OSQUERYD, "osq", "osqueryd");
   writeFileSync(join(dir, "osquery.conf"), JSON.stringify({ schedule: { one: { query: "SELECT 1", interval: 1 } } }));
 
   const ref = Bun.spawn([hello], { stdout: "ignore" });
