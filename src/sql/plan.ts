@@ -22,7 +22,7 @@ function requiredColumns(ref: TableRef): string[] {
 /** Which of the ref's required columns are constrained by its own literals, or by every branch of an OR. */
 function literallySatisfied(ref: TableRef): boolean {
   const req = requiredColumns(ref);
-  return req.length === 0 || ref.literals.some((l) => req.includes(l.column)) || requiredAlternatives(ref) !== null;
+  return req.length === 0 || ref.literals.some((l) => req.includes(l.column)) || requiredAlternatives(ref, req) !== null;
 }
 
 /** The first OR term (of the ref's alternatives) each of whose branches constrains a column `wanted` accepts. */
@@ -30,8 +30,8 @@ function alternativesWhere(ref: TableRef, wanted: (column: string) => boolean): 
   return ref.alternatives.find((branches) => branches.every((b) => b.some((l) => wanted(l.column)))) ?? null;
 }
 
-function requiredAlternatives(ref: TableRef): LiteralConstraint[][] | null {
-  const req = requiredColumns(ref);
+/** The first OR term each of whose branches constrains one of `req`, the ref's required columns. */
+function requiredAlternatives(ref: TableRef, req: readonly string[]): LiteralConstraint[][] | null {
   return req.length === 0 ? null : alternativesWhere(ref, (c) => req.includes(c));
 }
 
@@ -43,8 +43,8 @@ function requiredAlternatives(ref: TableRef): LiteralConstraint[][] | null {
  * while each branch does (`pid = 1 OR pid IN (SELECT ...)` is not that: a
  * branch with a subquery is never an alternative).
  */
-function chooseAlternatives(ref: TableRef, satisfiedWithout: boolean): LiteralConstraint[][] | null {
-  if (!satisfiedWithout) return requiredAlternatives(ref);
+function chooseAlternatives(ref: TableRef, req: readonly string[], satisfiedWithout: boolean): LiteralConstraint[][] | null {
+  if (!satisfiedWithout) return requiredAlternatives(ref, req);
   if (ref.literals.some((l) => usefulColumn(ref, l.column))) return null;
   return alternativesWhere(ref, (c) => usefulColumn(ref, c));
 }
@@ -88,7 +88,7 @@ export function plan(refs: readonly TableRef[]): PlanStep[] {
       pick.literals.some((l) => req.includes(l.column)) ||
       joins.some((j) => req.includes(j.column)) ||
       pick.subqueries.some((s) => req.includes(s.column) && s.refs.every((d) => done.has(d)));
-    const alternatives = chooseAlternatives(pick, satisfied);
+    const alternatives = chooseAlternatives(pick, req, satisfied);
     if (!satisfied && alternatives === null) throw new RequiredColumnError(pick.table.name);
     steps.push({ ref: pick, joins, alternatives });
     done.add(pick);
